@@ -1,0 +1,6 @@
+package audit
+
+import "time"
+
+// now is the clock of event records; tests replace it.
+var now = time.Now

@@ -1,0 +1,154 @@
+package rampart
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/netip"
+)
+
+// Middleware wraps a handler. It is the shape of every Rampart feature.
+type Middleware func(http.Handler) http.Handler
+
+// Chain wraps h in the middlewares so that the first one listed runs first.
+func Chain(h http.Handler, m ...Middleware) http.Handler {
+	for i := len(m) - 1; i >= 0; i-- {
+		if m[i] != nil {
+			h = m[i](h)
+		}
+	}
+	return h
+}
+
+// Principal is an identity whose credentials were verified. Nothing in it
+// comes from an unverified token.
+type Principal struct {
+	// Subject identifies the caller (a JWT's sub, an API key's owner).
+	Subject string
+	// Method names the authenticator that verified it: "jwt", "apikey", …
+	Method string
+	// Issuer is the token issuer, when there is one.
+	Issuer string
+	Roles  []string
+	Scopes []string
+	Tenant string
+	// Claims are the verified claims, for claim-keyed rules and limits.
+	Claims map[string]any
+}
+
+// HasRole reports whether p holds any of roles.
+func (p *Principal) HasRole(roles ...string) bool {
+	if p == nil {
+		return false
+	}
+	for _, want := range roles {
+		for _, have := range p.Roles {
+			if have == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasScopes reports whether p holds every one of scopes.
+func (p *Principal) HasScopes(scopes ...string) bool {
+	if p == nil {
+		return len(scopes) == 0
+	}
+next:
+	for _, want := range scopes {
+		for _, have := range p.Scopes {
+			if have == want {
+				continue next
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// Authentication errors. An [Authenticator] returns ErrNoCredentials when the
+// request carries none of the credentials it understands, so that the next
+// authenticator may try; ErrInvalidCredentials (usually wrapped with a precise
+// reason) when it carries some that fail verification. Any other error is a
+// technical failure and must never be reported to the client as bad
+// credentials.
+var (
+	ErrNoCredentials      = errors.New("rampart: no credentials")
+	ErrInvalidCredentials = errors.New("rampart: invalid credentials")
+	ErrForbidden          = errors.New("rampart: forbidden")
+)
+
+// Authenticator verifies the credentials a request carries.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*Principal, error)
+}
+
+// Authorizer decides whether a verified principal may make the request. It
+// returns an error wrapping [ErrForbidden] to refuse.
+type Authorizer interface {
+	Authorize(ctx context.Context, p *Principal, r *http.Request) error
+}
+
+// Info is what Rampart learns about a request once and shares with every
+// later step: logs, limits, errors. It is created by the first Rampart
+// middleware that needs it and filled as the request moves down the chain.
+// It belongs to the request's goroutine; it is not safe for concurrent
+// writes.
+type Info struct {
+	// RequestID is a well-formed X-Request-Id from the client or one made
+	// by Rampart.
+	RequestID string
+	// ClientIP is the trusted client address (see package clientip).
+	ClientIP netip.Addr
+	// Route is the pattern of the matched route, empty before matching.
+	Route string
+	// Params holds the matched path parameters, in route order.
+	Params []Param
+	// Principal is set once authentication succeeds.
+	Principal *Principal
+}
+
+// Param is one matched path parameter.
+type Param struct{ Name, Value string }
+
+// Param returns the value of the named path parameter and whether it was
+// matched.
+func (i *Info) Param(name string) (string, bool) {
+	if i == nil {
+		return "", false
+	}
+	for _, p := range i.Params {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+type infoKey struct{}
+
+// InfoFrom returns the request's Info, or nil when no Rampart middleware
+// has attached one.
+func InfoFrom(ctx context.Context) *Info {
+	i, _ := ctx.Value(infoKey{}).(*Info)
+	return i
+}
+
+// WithInfo returns r with an Info attached, reusing the one already there.
+func WithInfo(r *http.Request) (*http.Request, *Info) {
+	if i := InfoFrom(r.Context()); i != nil {
+		return r, i
+	}
+	i := new(Info)
+	return r.WithContext(context.WithValue(r.Context(), infoKey{}, i)), i
+}
+
+// PrincipalFrom returns the verified principal of the request, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	if i := InfoFrom(ctx); i != nil {
+		return i.Principal
+	}
+	return nil
+}

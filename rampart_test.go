@@ -1,0 +1,77 @@
+package rampart_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rampart-api/rampart"
+)
+
+func TestChainOrder(t *testing.T) {
+	var trace []string
+	mark := func(name string) rampart.Middleware {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				trace = append(trace, name)
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	h := rampart.Chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		trace = append(trace, "handler")
+	}), mark("a"), nil, mark("b"))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if got := strings.Join(trace, ","); got != "a,b,handler" {
+		t.Fatalf("order = %s, want a,b,handler", got)
+	}
+}
+
+func TestWithInfoReuses(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	if rampart.InfoFrom(r.Context()) != nil {
+		t.Fatal("fresh request has Info")
+	}
+	r1, i1 := rampart.WithInfo(r)
+	r2, i2 := rampart.WithInfo(r1)
+	if i1 != i2 || r1 != r2 {
+		t.Fatal("WithInfo made a second Info")
+	}
+	i1.Principal = &rampart.Principal{Subject: "alice"}
+	if p := rampart.PrincipalFrom(r2.Context()); p == nil || p.Subject != "alice" {
+		t.Fatalf("PrincipalFrom = %v", p)
+	}
+}
+
+func TestPrincipalChecks(t *testing.T) {
+	p := &rampart.Principal{Roles: []string{"user"}, Scopes: []string{"notes:read", "notes:write"}}
+	tests := []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"role held", p.HasRole("admin", "user"), true},
+		{"role missing", p.HasRole("admin"), false},
+		{"no roles asked", p.HasRole(), false},
+		{"all scopes", p.HasScopes("notes:read", "notes:write"), true},
+		{"one scope missing", p.HasScopes("notes:read", "admin"), false},
+		{"nil principal role", (*rampart.Principal)(nil).HasRole("user"), false},
+		{"nil principal scopes", (*rampart.Principal)(nil).HasScopes("x"), false},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestInfoParam(t *testing.T) {
+	i := &rampart.Info{Params: []rampart.Param{{Name: "id", Value: "42"}}}
+	if v, ok := i.Param("id"); !ok || v != "42" {
+		t.Fatalf("Param(id) = %q, %v", v, ok)
+	}
+	if _, ok := i.Param("other"); ok {
+		t.Fatal("Param(other) found")
+	}
+}
