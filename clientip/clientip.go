@@ -1,0 +1,150 @@
+package clientip
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/rampart-api/rampart"
+)
+
+// ErrBadProxy reports an unusable trusted_proxies entry.
+var ErrBadProxy = errors.New("clientip: invalid trusted proxy")
+
+// Resolver finds client addresses. The zero value trusts no proxy. It is
+// immutable and safe for concurrent use.
+type Resolver struct {
+	trusted []netip.Prefix
+}
+
+// New returns a Resolver trusting X-Forwarded-For only from peers inside
+// the given CIDR prefixes or single addresses. Every bad entry is reported.
+func New(trusted []string) (*Resolver, error) {
+	r := &Resolver{}
+	var errs []error
+	for _, s := range trusted {
+		p, err := parsePrefix(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w %q: %w", ErrBadProxy, s, err))
+			continue
+		}
+		r.trusted = append(r.trusted, p)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() {
+			return netip.Prefix{}, errors.New("IPv4-mapped prefixes are ambiguous; write the IPv4 prefix")
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap().WithZone("")
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Trusted reports whether a is a trusted proxy.
+func (r *Resolver) Trusted(a netip.Addr) bool {
+	if r == nil {
+		return false
+	}
+	for _, p := range r.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Peer returns the address of the TCP peer of req, or the zero Addr when
+// RemoteAddr cannot be parsed (a test request, a Unix socket).
+func Peer(req *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.RemoteAddr)
+	if err == nil {
+		return ap.Addr().Unmap().WithZone("")
+	}
+	a, err := netip.ParseAddr(req.RemoteAddr)
+	if err == nil {
+		return a.Unmap().WithZone("")
+	}
+	return netip.Addr{}
+}
+
+// ClientIP returns the client address of req. It trusts X-Forwarded-For
+// only when the peer is a trusted proxy, and then only up to the first hop
+// that is not trusted, walking from the right. A malformed entry stops the
+// walk: nothing left of it can be believed, so the nearest trusted hop is
+// the answer. It never fails open to a client-chosen address.
+func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
+	peer := Peer(req)
+	if !peer.IsValid() || !r.Trusted(peer) {
+		return peer
+	}
+	values := req.Header.Values("X-Forwarded-For")
+	client := peer
+	for i := len(values) - 1; i >= 0; i-- {
+		v := values[i]
+		for v != "" {
+			var entry string
+			if j := strings.LastIndexByte(v, ','); j >= 0 {
+				entry, v = v[j+1:], v[:j]
+			} else {
+				entry, v = v, ""
+			}
+			entry = strings.TrimSpace(entry)
+			if entry == "" {
+				continue
+			}
+			a, ok := parseHop(entry)
+			if !ok {
+				return client
+			}
+			client = a
+			if !r.Trusted(a) {
+				return a
+			}
+		}
+	}
+	return client
+}
+
+// parseHop accepts the forms proxies write: an address, an address with a
+// port, and a bracketed IPv6 address with or without a port.
+func parseHop(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().WithZone(""), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
+		if a, err := netip.ParseAddr(s[1 : len(s)-1]); err == nil {
+			return a.Unmap().WithZone(""), true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// Handler stores the client address in the request's [rampart.Info].
+func (r *Resolver) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req, info := rampart.WithInfo(req)
+		info.ClientIP = r.ClientIP(req)
+		next.ServeHTTP(w, req)
+	})
+}

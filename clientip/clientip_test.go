@@ -1,0 +1,119 @@
+package clientip_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/clientip"
+)
+
+func TestClientIP(t *testing.T) {
+	res, err := clientip.New([]string{"10.0.0.0/8", "192.0.2.1", "fd00::/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"direct client", "203.0.113.5:4000", nil, "203.0.113.5"},
+		{"untrusted peer spoofs XFF", "203.0.113.5:4000", []string{"1.2.3.4"}, "203.0.113.5"},
+		{"untrusted peer spoofs trusted XFF", "203.0.113.5:4000", []string{"10.0.0.1"}, "203.0.113.5"},
+		{"trusted proxy, one hop", "10.1.1.1:80", []string{"198.51.100.7"}, "198.51.100.7"},
+		{"client prepends a fake hop", "10.1.1.1:80", []string{"1.1.1.1, 198.51.100.7"}, "198.51.100.7"},
+		{"two trusted proxies", "10.1.1.1:80", []string{"198.51.100.7, 10.2.2.2"}, "198.51.100.7"},
+		{"several header lines", "10.1.1.1:80", []string{"6.6.6.6", "198.51.100.7", "10.2.2.2"}, "198.51.100.7"},
+		{"oh, hi", "10.1.1.1:80", []string{"oh, hi,,198.51.100.7,,,,"}, "198.51.100.7"},
+		{"garbage right of client", "10.1.1.1:80", []string{"198.51.100.7, garbage"}, "10.1.1.1"},
+		{"garbage after trusted hop", "10.1.1.1:80", []string{"garbage, 10.3.3.3"}, "10.3.3.3"},
+		{"all trusted", "10.1.1.1:80", []string{"10.9.9.9, 10.8.8.8"}, "10.9.9.9"},
+		{"empty XFF from trusted", "10.1.1.1:80", []string{""}, "10.1.1.1"},
+		{"port in XFF", "10.1.1.1:80", []string{"198.51.100.7:5555"}, "198.51.100.7"},
+		{"bracketed v6 with port", "10.1.1.1:80", []string{"[2001:db8::1]:443"}, "2001:db8::1"},
+		{"bracketed v6", "10.1.1.1:80", []string{"[2001:db8::1]"}, "2001:db8::1"},
+		{"v4-mapped peer is trusted", "[::ffff:10.1.1.1]:80", []string{"198.51.100.7"}, "198.51.100.7"},
+		{"v4-mapped XFF unmapped", "10.1.1.1:80", []string{"::ffff:198.51.100.7"}, "198.51.100.7"},
+		{"zone dropped", "[fe80::1%eth0]:80", nil, "fe80::1"},
+		{"v6 trusted proxy", "[fd00::1]:80", []string{"2001:db8::9"}, "2001:db8::9"},
+		{"single trusted address", "192.0.2.1:80", []string{"198.51.100.7"}, "198.51.100.7"},
+		{"neighbour of trusted address", "192.0.2.2:80", []string{"198.51.100.7"}, "192.0.2.2"},
+		{"unparseable remote", "pipe", []string{"198.51.100.7"}, "invalid IP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			for _, v := range tt.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := res.ClientIP(r).String(); got != tt.want {
+				t.Fatalf("ClientIP = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewReportsEveryBadEntry(t *testing.T) {
+	_, err := clientip.New([]string{"10.0.0.0/8", "10.0.0.0/33", "not-an-ip", "::ffff:10.0.0.0/104"})
+	if !errors.Is(err, clientip.ErrBadProxy) {
+		t.Fatalf("err = %v", err)
+	}
+	var n int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		if errors.Is(e, clientip.ErrBadProxy) {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d errors reported, want 3: %v", n, err)
+	}
+}
+
+func TestZeroResolverTrustsNobody(t *testing.T) {
+	var res *clientip.Resolver
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.0.0.1:1"
+	r.Header.Set("X-Forwarded-For", "1.2.3.4")
+	if got := res.ClientIP(r); got != netip.MustParseAddr("10.0.0.1") {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func TestHandlerSetsInfo(t *testing.T) {
+	res, _ := clientip.New(nil)
+	var got netip.Addr
+	h := res.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		got = rampart.InfoFrom(r.Context()).ClientIP
+	}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "198.51.100.2:9"
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if got.String() != "198.51.100.2" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func FuzzClientIP(f *testing.F) {
+	res, _ := clientip.New([]string{"10.0.0.0/8", "fd00::/8"})
+	for _, s := range []string{"1.2.3.4", "oh, hi,,127.0.0.1,,,,", "[::1]:80, 10.0.0.1", "::ffff:1.2.3.4", ",,,", "1.2.3.4:99999"} {
+		f.Add("10.0.0.1:80", s)
+		f.Add("203.0.113.1:80", s)
+	}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": {xff}}}
+		got := res.ClientIP(r)
+		peer := clientip.Peer(r)
+		if !res.Trusted(peer) && got != peer {
+			t.Fatalf("untrusted peer %v: got %v", peer, got)
+		}
+		if got.IsValid() && (got.Is4In6() || got.Zone() != "") {
+			t.Fatalf("not canonical: %v", got)
+		}
+	})
+}

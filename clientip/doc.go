@@ -1,0 +1,13 @@
+// Package clientip finds the address of the client that sent a request,
+// in a way a client cannot spoof.
+//
+// The client is the TCP peer, unless the peer is one of the configured
+// trusted proxies; then it is the rightmost X-Forwarded-For entry that is not
+// itself a trusted proxy. Entries left of that one were written by the
+// client and are never believed. Rate limits and logs key on the result, so
+// taking the leftmost entry (as many frameworks do) would let any client pick
+// its own rate-limit bucket.
+//
+//	res, err := clientip.New([]string{"10.0.0.0/8"})
+//	handler := res.Handler(app) // rampart.InfoFrom(ctx).ClientIP is then set
+package clientip
