@@ -1,0 +1,198 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/problem"
+)
+
+// DefaultRealm is the realm named in challenges when Config.Realm is empty.
+const DefaultRealm = "rampart"
+
+// Configuration errors returned by [New], joined when several apply.
+var (
+	ErrNoAuthenticators = errors.New("auth: at least one authenticator is required")
+	ErrNilAuthenticator = errors.New("auth: nil authenticator")
+	ErrBadRealm         = errors.New("auth: realm must be printable ASCII without quotes or backslashes")
+)
+
+// ErrNoPrincipal is the reason recorded when an authenticator returns
+// neither a principal nor an error: a bug, answered as a technical failure.
+var ErrNoPrincipal = errors.New("auth: authenticator returned no principal")
+
+// Config configures [New].
+type Config struct {
+	// Authenticators run in order; one answering
+	// [rampart.ErrNoCredentials] passes the request to the next. Required.
+	Authenticators []rampart.Authenticator
+	// Realm is named in the WWW-Authenticate challenge. Default
+	// [DefaultRealm].
+	Realm string
+	// Events receives an [audit.AuthFailed] event for every refusal. Nil
+	// discards them.
+	Events *audit.Logger
+	// ErrorHandler renders refusals; default [problem.Write].
+	ErrorHandler problem.ErrorHandler
+}
+
+// Authenticate is the authentication middleware. It is immutable after
+// [New] and safe for concurrent use.
+type Authenticate struct {
+	authenticators []rampart.Authenticator
+	challenge      string // no credentials presented (RFC 6750 §3.1: no error code)
+	invalidToken   string // credentials presented and refused
+	events         *audit.Logger
+	onError        problem.ErrorHandler
+}
+
+// New validates cfg and returns the middleware. It reports every problem
+// at once, joined with errors.Join.
+func New(cfg Config) (*Authenticate, error) {
+	var errs []error
+	if len(cfg.Authenticators) == 0 {
+		errs = append(errs, ErrNoAuthenticators)
+	}
+	for i, a := range cfg.Authenticators {
+		if a == nil {
+			errs = append(errs, fmt.Errorf("authenticators[%d]: %w", i, ErrNilAuthenticator))
+		}
+	}
+	realm := cfg.Realm
+	if realm == "" {
+		realm = DefaultRealm
+	}
+	if !validRealm(realm) {
+		errs = append(errs, fmt.Errorf("realm %q: %w", realm, ErrBadRealm))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	a := &Authenticate{
+		authenticators: append([]rampart.Authenticator(nil), cfg.Authenticators...),
+		challenge:      `Bearer realm="` + realm + `"`,
+		invalidToken:   `Bearer realm="` + realm + `", error="invalid_token"`,
+		events:         cfg.Events,
+		onError:        cfg.ErrorHandler,
+	}
+	if a.onError == nil {
+		a.onError = problem.Write
+	}
+	return a, nil
+}
+
+// validRealm keeps the realm inside a quoted-string without escapes, so a
+// configured value cannot break the challenge header's syntax.
+func validRealm(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// Handler authenticates every request before next sees it.
+//
+// It trusts only the authenticators' answers. It fails closed: a request
+// reaches next only with a verified principal in [rampart.Info]. Refusals
+// are a 401 whose body never says which check failed, with
+// error="invalid_token" only when credentials were presented and refused
+// (RFC 6750 §3); a technical failure of an authenticator (an identity
+// provider that is down) is a 503, never "bad credentials".
+func (a *Authenticate) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.authenticate(r)
+		if err != nil {
+			a.refuse(w, r, err)
+			return
+		}
+		r, info := rampart.WithInfo(r)
+		info.Principal = p
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Middleware is [Authenticate.Handler] as a [rampart.Middleware].
+func (a *Authenticate) Middleware() rampart.Middleware { return a.Handler }
+
+// Authenticate runs the authenticators in order and returns the first
+// verified principal. It returns an error wrapping
+// [rampart.ErrNoCredentials] when none found credentials, the first error
+// wrapping [rampart.ErrInvalidCredentials], or the first technical error.
+// A is itself a [rampart.Authenticator], so chains can nest.
+func (a *Authenticate) Authenticate(r *http.Request) (*rampart.Principal, error) {
+	return a.authenticate(r)
+}
+
+func (a *Authenticate) authenticate(r *http.Request) (*rampart.Principal, error) {
+	for _, au := range a.authenticators {
+		p, err := au.Authenticate(r)
+		switch {
+		case err == nil && p != nil:
+			return p, nil
+		case err == nil:
+			return nil, ErrNoPrincipal
+		case errors.Is(err, rampart.ErrNoCredentials):
+			continue
+		default:
+			return nil, err
+		}
+	}
+	return nil, rampart.ErrNoCredentials
+}
+
+func (a *Authenticate) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var perr *problem.Error
+	switch {
+	case errors.Is(err, rampart.ErrNoCredentials):
+		perr = &problem.Error{Status: http.StatusUnauthorized, Reason: "no credentials", Err: err}
+		perr.WithHeader("WWW-Authenticate", a.challenge)
+	case errors.Is(err, rampart.ErrInvalidCredentials):
+		perr = &problem.Error{Status: http.StatusUnauthorized, Reason: Reason(err), Err: err}
+		perr.WithHeader("WWW-Authenticate", a.invalidToken)
+	default:
+		perr = &problem.Error{Status: http.StatusServiceUnavailable, Reason: Reason(err), Err: err}
+	}
+	a.events.Emit(r, audit.Event{
+		Name:   audit.AuthFailed,
+		Reason: perr.Reason,
+		OWASP:  audit.OWASPAuth,
+		Status: perr.Status,
+	})
+	a.onError(w, r, perr)
+}
+
+const invalidPrefix = "rampart: invalid credentials: "
+
+// Reason returns the precise internal reason carried by an authentication
+// error, for logs and security events: the Reason of a [*problem.Error] in
+// the chain, or the error text without the generic "invalid credentials"
+// prefix. Authenticators must keep credentials and unverified token
+// contents out of their error text; Reason does not scrub them.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var p *problem.Error
+	if errors.As(err, &p) && p.Reason != "" {
+		return p.Reason
+	}
+	return strings.TrimPrefix(err.Error(), invalidPrefix)
+}
+
+var _ rampart.Authenticator = (*Authenticate)(nil)
+
+// Func adapts a function to [rampart.Authenticator], as http.HandlerFunc
+// does for handlers.
+type Func func(r *http.Request) (*rampart.Principal, error)
+
+// Authenticate calls f(r).
+func (f Func) Authenticate(r *http.Request) (*rampart.Principal, error) { return f(r) }
+
+var _ rampart.Authenticator = Func(nil)
