@@ -11,16 +11,16 @@ import (
 )
 
 var specs = []route.Spec{
-	{Pattern: "/api/items/{id}", Methods: []string{"GET", "PUT"}},   // 0
-	{Pattern: "/api/items/new", Methods: []string{"GET"}},           // 1
-	{Pattern: "/api/items/{id}", Methods: []string{"DELETE"}},       // 2
-	{Pattern: "/admin/*", Methods: []string{"*"}},                   // 3
-	{Pattern: "/api/users/{uid}/notes/{nid}"},                       // 4
-	{Pattern: "/static/*"},                                          // 5
-	{Pattern: "/"},                                                  // 6
-	{Pattern: "/api/{section}/list"},                                // 7
-	{Pattern: "/api/trailing/", Methods: []string{"POST"}},          // 8
-	{Pattern: "/Upper/Case"},                                        // 9
+	{Pattern: "/api/items/{id}", Methods: []string{"GET", "PUT"}}, // 0
+	{Pattern: "/api/items/new", Methods: []string{"GET"}},         // 1
+	{Pattern: "/api/items/{id}", Methods: []string{"DELETE"}},     // 2
+	{Pattern: "/admin/*", Methods: []string{"*"}},                 // 3
+	{Pattern: "/api/users/{uid}/notes/{nid}"},                     // 4
+	{Pattern: "/static/*"},                                        // 5
+	{Pattern: "/"},                                                // 6
+	{Pattern: "/api/{section}/list"},                              // 7
+	{Pattern: "/api/trailing/", Methods: []string{"POST"}},        // 8
+	{Pattern: "/Upper/Case"},                                      // 9
 }
 
 func TestMatch(t *testing.T) {
