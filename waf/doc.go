@@ -1,0 +1,21 @@
+// Package waf is a web application firewall middleware: Coraza v3 running
+// the request rules of the embedded OWASP Core Rule Set v4, with CRS
+// anomaly scoring, a paranoia level, detect-only mode and rule exclusions.
+//
+// A blocked request gets a 403 problem+json without rule text, and the
+// security event stream gets an [audit.WAFBlocked] event with the matched
+// rule ids and the anomaly score. Coraza's own audit and debug logs are
+// off, so request content is never written anywhere. Bodies are inspected
+// in memory up to MaxBodyBytes and passed on intact; responses are not
+// inspected.
+//
+// Building a WAF parses and compiles the whole CRS (hundreds of
+// milliseconds): build one per distinct Config and share it across routes.
+//
+//	w, err := waf.New(waf.Config{ParanoiaLevel: 1, Exclusions: []int{942100}, Events: events})
+//	if err != nil {
+//		return err
+//	}
+//	defer w.Close()
+//	http.Handle("/api/", w.Handler(api))
+package waf
