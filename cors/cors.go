@@ -1,0 +1,172 @@
+package cors
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	rscors "github.com/rs/cors"
+	"golang.org/x/net/http/httpguts"
+)
+
+// ErrBadConfig wraps every configuration problem.
+var ErrBadConfig = errors.New("cors: invalid config")
+
+// OriginError reports an unacceptable origin pattern.
+type OriginError struct {
+	Value  string
+	Reason string
+}
+
+func (e *OriginError) Error() string {
+	return fmt.Sprintf("cors: origin %q: %s", e.Value, e.Reason)
+}
+
+func (e *OriginError) Unwrap() error { return ErrBadConfig }
+
+// Config is a CORS policy. The zero Config allows no cross-origin access.
+type Config struct {
+	// AllowedOrigins are exact origins ("https://app.example.com"),
+	// subdomain wildcards ("https://*.example.com"), or "*" alone, which
+	// is refused together with AllowCredentials.
+	AllowedOrigins []string
+	// AllowedMethods default to GET, HEAD and POST.
+	AllowedMethods []string
+	AllowedHeaders []string
+	ExposedHeaders []string
+	// AllowCredentials lets browsers send cookies and Authorization.
+	AllowCredentials bool
+	// MaxAge is how long browsers may cache a preflight; 0 means the
+	// browser's default, at most 24h.
+	MaxAge time.Duration
+}
+
+// CORS is a compiled policy, safe for concurrent use.
+type CORS struct {
+	c *rscors.Cors
+}
+
+// New validates cfg, reporting every problem, and compiles it.
+func New(cfg Config) (*CORS, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.AllowedOrigins) == 0 {
+		return &CORS{}, nil
+	}
+	origins := make([]string, len(cfg.AllowedOrigins))
+	for i, o := range cfg.AllowedOrigins {
+		origins[i] = strings.ToLower(o)
+	}
+	maxAge := int(cfg.MaxAge / time.Second) // 0 omits the header
+	return &CORS{c: rscors.New(rscors.Options{
+		AllowedOrigins:       origins,
+		AllowedMethods:       cfg.AllowedMethods,
+		AllowedHeaders:       cfg.AllowedHeaders,
+		ExposedHeaders:       cfg.ExposedHeaders,
+		AllowCredentials:     cfg.AllowCredentials,
+		MaxAge:               maxAge,
+		OptionsSuccessStatus: http.StatusNoContent,
+	})}, nil
+}
+
+// Validate reports every problem in cfg, joined. It has no side effects.
+func (cfg Config) Validate() error {
+	var errs []error
+	for _, o := range cfg.AllowedOrigins {
+		if err := validateOrigin(o, cfg.AllowCredentials); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, m := range cfg.AllowedMethods {
+		if !validToken(m) || m == "*" {
+			errs = append(errs, fmt.Errorf("%w: method %q", ErrBadConfig, m))
+		}
+	}
+	for _, h := range append(append([]string(nil), cfg.AllowedHeaders...), cfg.ExposedHeaders...) {
+		switch {
+		case h == "*" && cfg.AllowCredentials:
+			errs = append(errs, fmt.Errorf("%w: header \"*\" with credentials (browsers take it literally; list the headers)", ErrBadConfig))
+		case h != "*" && !httpguts.ValidHeaderFieldName(h):
+			errs = append(errs, fmt.Errorf("%w: header %q", ErrBadConfig, h))
+		}
+	}
+	if cfg.MaxAge < 0 || cfg.MaxAge > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("%w: max_age %s outside 0..24h", ErrBadConfig, cfg.MaxAge))
+	}
+	return errors.Join(errs...)
+}
+
+func validateOrigin(o string, credentials bool) error {
+	bad := func(reason string) error { return &OriginError{Value: o, Reason: reason} }
+	switch o {
+	case "*":
+		if credentials {
+			return bad("\"*\" together with allow_credentials would let every site read credentialed responses")
+		}
+		return nil
+	case "null":
+		return bad("\"null\" is the origin of sandboxed iframes and local files: any page can send it")
+	case "":
+		return bad("empty")
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return bad("not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("scheme must be http or https")
+	case u.User != nil:
+		return bad("user info is not part of an origin")
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#"):
+		return bad("an origin has no path, query or fragment (did you add a trailing slash?)")
+	case u.Host == "":
+		return bad("no host")
+	}
+	host := u.Hostname()
+	if n := strings.Count(o, "*"); n > 0 {
+		if n > 1 || !strings.HasPrefix(host, "*.") || strings.Count(host, ".") < 2 {
+			return bad("a wildcard may only stand for subdomains of a registrable domain, as in https://*.example.com")
+		}
+	}
+	return nil
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !httpguts.IsTokenRune(rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// Handler applies the policy: preflights end here with 204; other requests
+// get CORS headers only when their origin is allowed. The zero policy
+// passes requests through untouched.
+func (c *CORS) Handler(next http.Handler) http.Handler {
+	if c == nil || c.c == nil {
+		return next
+	}
+	return c.c.Handler(next)
+}
+
+// Enabled reports whether any origin is allowed.
+func (c *CORS) Enabled() bool { return c != nil && c.c != nil }
+
+// Strip removes CORS response headers an upstream set on its own, so that
+// the gateway's policy is the only one a browser sees.
+func Strip(h http.Header) {
+	for k := range h {
+		if strings.HasPrefix(k, "Access-Control-") {
+			delete(h, k)
+		}
+	}
+}

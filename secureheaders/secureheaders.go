@@ -1,0 +1,200 @@
+package secureheaders
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// Profiles.
+const (
+	ProfileHelmet = "helmet"
+	ProfileAPI    = "api"
+	ProfileNone   = "none"
+)
+
+// ErrBadConfig wraps every configuration problem.
+var ErrBadConfig = errors.New("secureheaders: invalid config")
+
+// Helmet is helmet 8's default header set.
+var Helmet = []Header{
+	{"Content-Security-Policy", "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+	{"Origin-Agent-Cluster", "?1"},
+	{"Referrer-Policy", "no-referrer"},
+	{"Strict-Transport-Security", "max-age=31536000; includeSubDomains"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Dns-Prefetch-Control", "off"},
+	{"X-Download-Options", "noopen"},
+	{"X-Frame-Options", "SAMEORIGIN"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
+	{"X-Xss-Protection", "0"},
+}
+
+// API is the stricter set for JSON APIs.
+var API = []Header{
+	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+	{"Origin-Agent-Cluster", "?1"},
+	{"Referrer-Policy", "no-referrer"},
+	{"Strict-Transport-Security", "max-age=31536000; includeSubDomains"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Dns-Prefetch-Control", "off"},
+	{"X-Download-Options", "noopen"},
+	{"X-Frame-Options", "DENY"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
+	{"X-Xss-Protection", "0"},
+	{"Permissions-Policy", "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"},
+	{"Cache-Control", "no-store"},
+}
+
+// upstreamWins lists headers whose upstream value is kept when the
+// upstream sets one: caching is the application's decision.
+var upstreamWins = map[string]bool{"Cache-Control": true}
+
+// disclosing headers name the server software; they are always removed
+// from upstream responses.
+var disclosing = []string{"Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version", "X-Runtime", "X-Generator"}
+
+// Header is one header name and value.
+type Header struct{ Name, Value string }
+
+// Config selects a profile and overrides. The zero Config is the helmet
+// profile.
+type Config struct {
+	// Profile is "helmet" (default), "api" or "none".
+	Profile string
+	// Set overrides single headers: a non-nil value replaces or adds the
+	// header, a nil value removes it.
+	Set map[string]*string
+}
+
+// Headers is a compiled header policy. It is immutable and safe for
+// concurrent use.
+type Headers struct {
+	set    []Header // canonical names
+	values [][]string
+	remove []string
+	keep   map[string]bool
+}
+
+// New compiles cfg, reporting every problem at once.
+func New(cfg Config) (*Headers, error) {
+	var base []Header
+	var errs []error
+	switch cfg.Profile {
+	case "", ProfileHelmet:
+		base = Helmet
+	case ProfileAPI:
+		base = API
+	case ProfileNone:
+	default:
+		errs = append(errs, fmt.Errorf("%w: unknown profile %q (want helmet, api or none)", ErrBadConfig, cfg.Profile))
+	}
+	h := &Headers{keep: map[string]bool{}}
+	h.set = slices.Clone(base)
+	names := make([]string, 0, len(cfg.Set))
+	for name := range cfg.Set {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := cfg.Set[name]
+		canon := textproto.CanonicalMIMEHeaderKey(name)
+		if !httpguts.ValidHeaderFieldName(name) {
+			errs = append(errs, fmt.Errorf("%w: header name %q", ErrBadConfig, name))
+			continue
+		}
+		if v != nil && !httpguts.ValidHeaderFieldValue(*v) {
+			errs = append(errs, fmt.Errorf("%w: value of %s has invalid characters", ErrBadConfig, name))
+			continue
+		}
+		i := slices.IndexFunc(h.set, func(x Header) bool { return x.Name == canon })
+		switch {
+		case v == nil && i >= 0:
+			h.set = slices.Delete(h.set, i, i+1)
+		case v == nil:
+		case i >= 0:
+			h.set[i].Value = *v
+		default:
+			h.set = append(h.set, Header{canon, *v})
+		}
+		if v == nil {
+			h.remove = append(h.remove, canon)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, x := range h.set {
+		h.values = append(h.values, []string{x.Value})
+		h.keep[x.Name] = upstreamWins[x.Name]
+	}
+	return h, nil
+}
+
+// Apply sets the policy's headers on h. The value slices are shared
+// between responses and must not be modified; net/http only reads them.
+func (p *Headers) Apply(h http.Header) {
+	for i, x := range p.set {
+		h[x.Name] = p.values[i]
+	}
+}
+
+// Scrub prepares an upstream response's headers: it removes the server
+// disclosure headers, the headers the policy removes, and the upstream's
+// own copies of the headers the policy sets (so that the values
+// [Headers.Apply] put on the client response are the only ones), except
+// where the upstream's value is meant to win, in which case the policy's
+// value is dropped from client instead.
+func (p *Headers) Scrub(upstream, client http.Header) {
+	for _, name := range disclosing {
+		delete(upstream, name)
+	}
+	for _, name := range p.remove {
+		delete(upstream, name)
+	}
+	for _, x := range p.set {
+		if _, ok := upstream[x.Name]; !ok {
+			continue
+		}
+		if p.keep[x.Name] {
+			delete(client, x.Name)
+		} else {
+			delete(upstream, x.Name)
+		}
+	}
+}
+
+// Handler sets the headers on every response of next.
+func (p *Headers) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.Apply(w.Header())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Names returns the names of the headers set, for documentation and tests.
+func (p *Headers) Names() []string {
+	out := make([]string, len(p.set))
+	for i, x := range p.set {
+		out[i] = x.Name
+	}
+	return out
+}
+
+// String renders the header set one per line, in wire form.
+func (p *Headers) String() string {
+	var b strings.Builder
+	for _, x := range p.set {
+		fmt.Fprintf(&b, "%s: %s\n", x.Name, x.Value)
+	}
+	return b.String()
+}
