@@ -20,6 +20,12 @@ var (
 	ErrBearerTooLong         = errors.New("auth: bearer token too long")
 )
 
+var (
+	errMultipleAuthorization = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMultipleAuthorization)
+	errMalformedBearer       = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMalformedBearer)
+	errBearerTooLong         = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrBearerTooLong)
+)
+
 // BearerToken returns the token of an RFC 6750 "Authorization: Bearer"
 // header; the scheme is case-insensitive and the token must be a b64token.
 //
@@ -37,7 +43,7 @@ func BearerToken(r *http.Request) (string, error) {
 		return "", rampart.ErrNoCredentials
 	case 1:
 	default:
-		return "", fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMultipleAuthorization)
+		return "", errMultipleAuthorization
 	}
 	return ParseBearer(values[0])
 }
@@ -50,7 +56,7 @@ func ParseBearer(v string) (string, error) {
 	}
 	rest := v[len(scheme):]
 	if rest == "" {
-		return "", fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMalformedBearer)
+		return "", errMalformedBearer
 	}
 	if rest[0] != ' ' {
 		// "Bearerx": another scheme that merely starts with "bearer".
@@ -60,10 +66,10 @@ func ParseBearer(v string) (string, error) {
 		rest = rest[1:]
 	}
 	if len(rest) > MaxBearerLength {
-		return "", fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrBearerTooLong)
+		return "", errBearerTooLong
 	}
 	if !isB64Token(rest) {
-		return "", fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMalformedBearer)
+		return "", errMalformedBearer
 	}
 	return rest, nil
 }
