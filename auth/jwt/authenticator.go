@@ -1,0 +1,201 @@
+package jwt
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/auth/claims"
+)
+
+// Authenticator verifies JWT bearer tokens from the configured issuers. It
+// is immutable after [New] apart from key sets and its cache, and is safe
+// for concurrent use.
+type Authenticator struct {
+	byName   map[string]*issuer
+	cookie   string
+	maxBytes int
+	now      func() time.Time
+	cache    *cache
+	cancel   context.CancelFunc
+}
+
+var _ rampart.Authenticator = (*Authenticator)(nil)
+
+// Method is the [rampart.Principal] Method of JWT principals.
+const Method = "jwt"
+
+// Close stops background key refreshes. The Authenticator keeps verifying
+// with the keys it holds.
+func (a *Authenticator) Close() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	return nil
+}
+
+// Authenticate verifies the request's bearer token and returns its
+// principal. It returns [rampart.ErrNoCredentials] when the request carries
+// no token, and an error wrapping [rampart.ErrInvalidCredentials] and one
+// precise reason ([ErrExpired], [ErrBadSignature], …) when the token is
+// refused. Nothing from an unverified token is put in the error.
+//
+// It trusts only the configuration: the issuer is looked up by the token's
+// "iss", but the algorithm must be in that issuer's allowlist, the key is
+// taken from the issuer's own set (the kid is a map key, nothing more) and
+// must fit the algorithm, and the signature is checked before any claim is
+// believed. It fails closed: an issuer whose keys could not be fetched
+// refuses every token. The returned Principal's Roles, Scopes and Claims are
+// shared with the cache and must not be modified.
+func (a *Authenticator) Authenticate(r *http.Request) (*rampart.Principal, error) {
+	tok, err := extract(r, a.cookie, a.maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	return a.verify(r.Context(), tok)
+}
+
+func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Principal, error) {
+	now := a.now()
+	var h [sha256.Size]byte
+	if a.cache != nil {
+		h = sha256.Sum256([]byte(tok))
+		if e := a.cache.get(&h, now); e != nil {
+			p := *e.principal
+			return &p, nil
+		}
+	}
+	p, until, iss, k, err := a.verifyUncached(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	if a.cache != nil {
+		a.cache.put(&h, &cacheEntry{principal: p, until: until, iss: iss, fp: k.fp}, now)
+		c := *p
+		return &c, nil
+	}
+	return p, nil
+}
+
+func (a *Authenticator) verifyUncached(ctx context.Context, tok string) (*rampart.Principal, time.Time, *issuer, *key, error) {
+	var zero time.Time
+	fail := func(reason error) (*rampart.Principal, time.Time, *issuer, *key, error) {
+		return nil, zero, nil, nil, invalid(reason)
+	}
+	if len(tok) > a.maxBytes {
+		return fail(ErrTooLarge)
+	}
+	jws, err := parseCompact(tok)
+	if err != nil {
+		return fail(ErrMalformed)
+	}
+	if err := checkObject(jws.payload); err != nil {
+		return fail(ErrMalformed)
+	}
+	var cl jwt.MapClaims
+	dec := json.NewDecoder(bytes.NewReader(jws.payload))
+	dec.UseNumber()
+	if err := dec.Decode(&cl); err != nil {
+		return fail(ErrMalformed)
+	}
+	name, _ := cl["iss"].(string)
+	iss := a.byName[name]
+	if iss == nil {
+		return fail(ErrUnknownIssuer)
+	}
+	alg := jws.header.Alg
+	if !slices.Contains(iss.algs, alg) {
+		return fail(ErrAlgorithmNotAllowed)
+	}
+	if iss.typ != "" && normType(jws.header.Typ) != iss.typ {
+		return fail(ErrWrongType)
+	}
+	k, err := a.checkSignature(ctx, iss, jws)
+	if err != nil {
+		return fail(err)
+	}
+	if err := iss.validator.Validate(cl); err != nil {
+		return fail(claimsReason(err))
+	}
+	p, err := iss.principal(cl)
+	if err != nil {
+		return fail(err)
+	}
+	exp, err := cl.GetExpirationTime()
+	if err != nil || exp == nil {
+		return fail(ErrMissingClaim)
+	}
+	return p, exp.Time, iss, k, nil
+}
+
+// checkSignature finds the issuer's keys for the token's kid and alg and
+// verifies the signature with them. An unknown kid triggers one
+// rate-limited refetch of a remote key set.
+func (a *Authenticator) checkSignature(ctx context.Context, iss *issuer, jws *parsed) (*key, error) {
+	alg, kid := jws.header.Alg, jws.header.Kid
+	keys := iss.keys.Load().candidates(kid, alg)
+	if len(keys) == 0 && iss.remote != nil {
+		iss.remote.refetch(ctx)
+		keys = iss.keys.Load().candidates(kid, alg)
+	}
+	if len(keys) == 0 {
+		return nil, ErrUnknownKey
+	}
+	for _, k := range keys {
+		if k.verify(alg, jws.signingString, jws.signature) {
+			return k, nil
+		}
+	}
+	return nil, ErrBadSignature
+}
+
+// claimsReason maps golang-jwt's validation errors onto this package's
+// reasons. The signature was verified before, so these describe a genuine
+// token.
+func claimsReason(err error) error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return ErrMissingClaim
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return ErrExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return ErrNotYetValid
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return ErrIssuedInFuture
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return ErrWrongIssuer
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return ErrWrongAudience
+	}
+	return ErrMalformed
+}
+
+// principal builds the principal from verified claims.
+func (iss *issuer) principal(cl jwt.MapClaims) (*rampart.Principal, error) {
+	sub, _ := iss.subject.Lookup(cl)
+	subject, ok := sub.(string)
+	if !ok || subject == "" {
+		return nil, ErrMissingClaim
+	}
+	p := &rampart.Principal{Subject: subject, Method: Method, Issuer: iss.name, Claims: cl}
+	if v, ok := iss.roles.Lookup(cl); ok {
+		p.Roles = claims.Strings(v)
+	}
+	for _, sp := range iss.scopes {
+		if v, ok := sp.Lookup(cl); ok {
+			p.Scopes = claims.Strings(v)
+			break
+		}
+	}
+	if v, ok := iss.tenant.Lookup(cl); ok {
+		p.Tenant, _ = v.(string)
+	}
+	return p, nil
+}

@@ -1,0 +1,418 @@
+package jwt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/rampart-api/rampart/auth/claims"
+	"golang.org/x/time/rate"
+)
+
+// Defaults applied by [New] to zero fields.
+const (
+	DefaultMaxTokenBytes     = 8 << 10
+	DefaultCacheEntries      = 10000
+	DefaultRefreshInterval   = time.Hour
+	DefaultRefetchInterval   = time.Minute
+	DefaultFetchTimeout      = 5 * time.Second
+	DefaultRolesClaim        = "roles"
+	MaxLeeway                = 5 * time.Minute
+	minRefetchInterval       = time.Second
+	defaultScopesClaim       = "scope"
+	defaultScopesClaimLegacy = "scp"
+)
+
+// Config configures an [Authenticator].
+type Config struct {
+	// Issuers are the trusted token issuers; a token is checked against the
+	// one named by its "iss" and refused when none matches. Required.
+	Issuers []IssuerConfig
+	// Cookie, when set, names a cookie that carries the token when there is
+	// no Authorization: Bearer header. Tokens are never read from the query
+	// string.
+	Cookie string
+	// MaxTokenBytes refuses longer tokens before any decoding. Default 8 KiB.
+	MaxTokenBytes int
+	// Cache configures the verified-token cache.
+	Cache CacheConfig
+	// HTTPClient fetches JWKS and discovery documents. Default: a client
+	// with FetchTimeout as its timeout. Responses over 1 MiB are refused
+	// either way.
+	HTTPClient *http.Client
+	// Logger receives key-fetch failures (never tokens). Default
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// CacheConfig configures the verified-token cache.
+type CacheConfig struct {
+	// MaxEntries bounds the cache; default 10000.
+	MaxEntries int
+	// Disabled turns the cache off: every request pays a signature check.
+	Disabled bool
+}
+
+// IssuerConfig is one trusted issuer. Exactly one key source must be set:
+// Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL or Discovery.
+type IssuerConfig struct {
+	// Issuer must equal the token's "iss" exactly. Required.
+	Issuer string
+	// Audience lists accepted "aud" values; a token must name at least one.
+	// Required unless DangerouslyAcceptAnyAudience is set.
+	Audience []string
+	// DangerouslyAcceptAnyAudience accepts tokens minted for any service of
+	// this issuer. It MUST NOT be set when the issuer serves other APIs: a
+	// token for one of them would then be accepted here.
+	DangerouslyAcceptAnyAudience bool
+	// Algorithms is the allowlist and the only source of truth: the token's
+	// "alg" must be listed, and the key must be of that algorithm's type.
+	// See [Algorithms]. Required; HS* only with Secret, never with public
+	// keys.
+	Algorithms []string
+	// Leeway tolerates clock skew on exp, nbf and iat; at most 5m.
+	Leeway time.Duration
+	// Type, when set, is the required "typ" header, e.g. "at+jwt" (RFC
+	// 9068); compared case-insensitively, the "application/" prefix
+	// optional.
+	Type string
+
+	// Secret is an HMAC key, already resolved by the caller from its
+	// reference; at least 32 bytes (48 for HS384, 64 for HS512).
+	Secret []byte
+	// PublicKeyPEM is a PEM public key or certificate.
+	PublicKeyPEM []byte
+	// PublicKeyFile is a path to a PEM public key or certificate.
+	PublicKeyFile string
+	// JWKSFile is a path to a JWK Set.
+	JWKSFile string
+	// JWKSURL is fetched at New, refreshed every RefreshInterval and, on a
+	// token with an unknown kid, refetched at most once per
+	// RefetchInterval. https only, except for loopback addresses.
+	JWKSURL string
+	// Discovery finds the JWKS URL from Issuer's OpenID Provider metadata.
+	Discovery bool
+	// RefreshInterval is the background refresh period; default 1h.
+	RefreshInterval time.Duration
+	// RefetchInterval is the least time between on-demand fetches caused
+	// by unknown kids or missing keys; default 1m, at least 1s.
+	RefetchInterval time.Duration
+	// FetchTimeout bounds each JWKS or discovery fetch, including the
+	// first one in New; default 5s.
+	FetchTimeout time.Duration
+
+	// SubjectClaim is the claim path of the subject; default "sub".
+	SubjectClaim string
+	// RolesClaim is the claim path of the roles; default "roles". See
+	// package claims for the path syntax.
+	RolesClaim string
+	// ScopesClaim is the claim path of the scopes; default "scope", then
+	// "scp".
+	ScopesClaim string
+	// TenantClaim is the claim path of the tenant; default none.
+	TenantClaim string
+}
+
+// issuer is the compiled, immutable form of an IssuerConfig, apart from its
+// key set which is swapped atomically.
+type issuer struct {
+	name      string
+	algs      []string
+	typ       string // lower case, without "application/"
+	validator *jwt.Validator
+	keys      atomic.Pointer[keySet]
+	remote    *remote // nil for static keys
+
+	subject, roles, tenant claims.Path
+	scopes                 []claims.Path
+}
+
+func (i *issuer) hasKey(fp string) bool {
+	s := i.keys.Load()
+	if s == nil {
+		return false
+	}
+	_, ok := s.byFP[fp]
+	return ok
+}
+
+// New validates cfg, loads every static key and makes the first fetch of
+// every remote key set, each bounded by its FetchTimeout. It reports every
+// configuration problem at once, joined, each a [*ConfigError].
+//
+// An unreachable or misbehaving JWKS URL or discovery endpoint does not make
+// New fail: the Authenticator starts without that issuer's keys, refuses its
+// tokens with [ErrUnknownKey] (fail closed) and keeps trying in the
+// background and, rate-limited, on demand. So a restart during an IdP outage
+// does not take down routes that do not need that IdP. Call Close to stop
+// the background refresh.
+func New(cfg Config) (*Authenticator, error) {
+	var errs []error
+	bad := func(iss, field, reason string) {
+		errs = append(errs, &ConfigError{Issuer: iss, Field: field, Reason: reason})
+	}
+	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}}
+	if a.maxBytes == 0 {
+		a.maxBytes = DefaultMaxTokenBytes
+	}
+	if a.maxBytes < 0 {
+		bad("", "MaxTokenBytes", "negative")
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if cfg.Cookie != "" && !validCookieName(cfg.Cookie) {
+		bad("", "Cookie", "not a valid cookie name")
+	}
+	if cfg.Cache.MaxEntries < 0 {
+		bad("", "Cache.MaxEntries", "negative")
+	}
+	if !cfg.Cache.Disabled {
+		n := cfg.Cache.MaxEntries
+		if n == 0 {
+			n = DefaultCacheEntries
+		}
+		a.cache = newCache(n)
+	}
+	if len(cfg.Issuers) == 0 {
+		bad("", "Issuers", "at least one issuer is required")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var pending []*remote
+	ctx, cancel := context.WithCancel(context.Background())
+	for idx, ic := range cfg.Issuers {
+		name := ic.Issuer
+		if name == "" {
+			bad(fmt.Sprintf("#%d", idx+1), "Issuer", "required")
+			continue
+		}
+		if _, dup := a.byName[name]; dup {
+			bad(name, "Issuer", "configured twice")
+			continue
+		}
+		iss, r, ierrs := compileIssuer(ic, cfg, ctx, logger, a.now)
+		errs = append(errs, ierrs...)
+		if iss == nil {
+			continue
+		}
+		a.byName[name] = iss
+		if r != nil {
+			pending = append(pending, r)
+		}
+	}
+	if len(errs) > 0 {
+		cancel()
+		return nil, errors.Join(errs...)
+	}
+	a.cancel = cancel
+	for _, r := range pending {
+		r.start()
+	}
+	return a, nil
+}
+
+func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, *remote, []error) {
+	var errs []error
+	bad := func(field, reason string) {
+		errs = append(errs, &ConfigError{Issuer: ic.Issuer, Field: field, Reason: reason})
+	}
+	iss := &issuer{name: ic.Issuer}
+
+	sources := 0
+	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		bad("keys", "exactly one of Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery is required")
+	}
+
+	if len(ic.Algorithms) == 0 {
+		bad("Algorithms", "at least one algorithm is required")
+	}
+	for _, alg := range ic.Algorithms {
+		switch {
+		case strings.EqualFold(alg, "none"):
+			bad("Algorithms", `"none" is never allowed`)
+		case !slices.Contains(Algorithms, alg):
+			bad("Algorithms", fmt.Sprintf("unknown algorithm %q", alg))
+		case isHMAC(alg) && ic.Secret == nil:
+			bad("Algorithms", fmt.Sprintf("%s needs Secret; an HMAC algorithm with public keys is the RS256→HS256 key-confusion attack", alg))
+		case !isHMAC(alg) && ic.Secret != nil:
+			bad("Algorithms", fmt.Sprintf("%s is asymmetric but the key is an HMAC Secret", alg))
+		}
+	}
+	iss.algs = slices.Clone(ic.Algorithms)
+
+	if len(ic.Audience) == 0 && !ic.DangerouslyAcceptAnyAudience {
+		bad("Audience", "required (or set DangerouslyAcceptAnyAudience)")
+	}
+	if slices.Contains(ic.Audience, "") {
+		bad("Audience", "empty value")
+	}
+	if ic.Leeway < 0 || ic.Leeway > MaxLeeway {
+		bad("Leeway", fmt.Sprintf("must be between 0 and %s", MaxLeeway))
+	}
+	iss.typ = normType(ic.Type)
+
+	var err error
+	path := func(field, s, def string) claims.Path {
+		if s == "" {
+			s = def
+		}
+		if s == "" {
+			return claims.Path{}
+		}
+		p, perr := claims.Parse(s)
+		if perr != nil {
+			bad(field, perr.Error())
+		}
+		return p
+	}
+	iss.subject = path("SubjectClaim", ic.SubjectClaim, "sub")
+	iss.roles = path("RolesClaim", ic.RolesClaim, DefaultRolesClaim)
+	iss.tenant = path("TenantClaim", ic.TenantClaim, "")
+	if ic.ScopesClaim != "" {
+		iss.scopes = []claims.Path{path("ScopesClaim", ic.ScopesClaim, "")}
+	} else {
+		iss.scopes = []claims.Path{path("", defaultScopesClaim, ""), path("", defaultScopesClaimLegacy, "")}
+	}
+
+	opts := []jwt.ParserOption{
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithIssuer(ic.Issuer),
+		jwt.WithLeeway(ic.Leeway),
+		jwt.WithTimeFunc(now),
+	}
+	if len(ic.Audience) > 0 {
+		opts = append(opts, jwt.WithAudience(ic.Audience...))
+	}
+	iss.validator = jwt.NewValidator(opts...)
+
+	fetchTimeout := orDefault(ic.FetchTimeout, DefaultFetchTimeout)
+	refresh := orDefault(ic.RefreshInterval, DefaultRefreshInterval)
+	refetch := orDefault(ic.RefetchInterval, DefaultRefetchInterval)
+	if ic.FetchTimeout < 0 || ic.RefreshInterval < 0 || ic.RefetchInterval < 0 {
+		bad("intervals", "negative duration")
+	}
+	if refetch < minRefetchInterval {
+		bad("RefetchInterval", "at least 1s, so that unknown kids cannot make Rampart hammer the IdP")
+	}
+
+	var r *remote
+	var static *keySet
+	switch {
+	case sources != 1:
+	case ic.Secret != nil:
+		var k *key
+		if k, err = newKey("", "", ic.Secret); err == nil {
+			static, err = newKeySet([]*key{k})
+		}
+		if err != nil {
+			bad("Secret", err.Error())
+		}
+	case ic.PublicKeyPEM != nil || ic.PublicKeyFile != "":
+		b, field := ic.PublicKeyPEM, "PublicKeyPEM"
+		if ic.PublicKeyFile != "" {
+			field = "PublicKeyFile"
+			b, err = os.ReadFile(ic.PublicKeyFile)
+		}
+		var k *key
+		if err == nil {
+			k, err = parsePEM(b)
+		}
+		if err == nil {
+			static, err = newKeySet([]*key{k})
+		}
+		if err != nil {
+			bad(field, err.Error())
+		}
+	case ic.JWKSFile != "":
+		var b []byte
+		if b, err = os.ReadFile(ic.JWKSFile); err == nil {
+			static, err = parseJWKS(b, false)
+		}
+		if err != nil {
+			bad("JWKSFile", err.Error())
+		}
+	default:
+		if ic.JWKSURL != "" {
+			if reason := checkFetchURL(ic.JWKSURL); reason != "" {
+				bad("JWKSURL", reason)
+			}
+		} else if reason := checkFetchURL(ic.Issuer); reason != "" {
+			bad("Discovery", "Issuer "+reason)
+		}
+		client := cfg.HTTPClient
+		if client == nil {
+			client = &http.Client{Timeout: fetchTimeout}
+		}
+		limited := *client
+		base := client.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		limited.Transport = limitedTransport{base: base}
+		r = &remote{
+			issuer:    ic.Issuer,
+			discovery: ic.Discovery,
+			jwksURL:   ic.JWKSURL,
+			client:    &limited,
+			timeout:   fetchTimeout,
+			refresh:   refresh,
+			log:       logger,
+			ctx:       ctx,
+			keys:      &iss.keys,
+			limiter:   rate.NewLimiter(rate.Every(refetch), 1),
+		}
+		iss.remote = r
+	}
+	if static != nil {
+		for _, alg := range ic.Algorithms {
+			if len(static.candidates("", alg)) == 0 && slices.Contains(Algorithms, alg) {
+				bad("Algorithms", fmt.Sprintf("no configured key can verify %s", alg))
+			}
+		}
+		iss.keys.Store(static)
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return iss, r, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+func normType(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
+}
+
+func validCookieName(s string) bool {
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}

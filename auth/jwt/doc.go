@@ -1,0 +1,57 @@
+// Package jwt authenticates requests bearing JWT access tokens (RFC 7519,
+// RFC 9068) from one or several issuers, hardened against the known token
+// attacks: alg "none", algorithm and key confusion, attacker-chosen keys
+// (jku, x5u, embedded jwk), kid injection, duplicate JSON names, oversized
+// and malformed tokens.
+//
+//	a, err := jwt.New(jwt.Config{
+//		Issuers: []jwt.IssuerConfig{{
+//			Issuer:     "https://id.example.com/",
+//			Audience:   []string{"my-api"},
+//			Algorithms: []string{"ES256"},
+//			JWKSURL:    "https://id.example.com/.well-known/jwks.json",
+//			RolesClaim: "realm_access.roles",
+//		}},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	defer a.Close()
+//	p, err := a.Authenticate(r) // a rampart.Authenticator
+//
+// # Libraries
+//
+// Signatures are checked by golang-jwt/jwt/v5's signing methods and the
+// registered claims (exp required, nbf, iat, iss, aud, leeway) by its
+// Validator. JWK Sets are parsed, fetched and refreshed in the background by
+// MicahParks/jwkset, the storage layer of MicahParks/keyfunc. keyfunc's own
+// Keyfunc is not used: it hands the whole key set to a token without kid and
+// makes an unknown-kid request wait for its refresh limiter, where Rampart
+// needs a non-blocking limit and its own key policy. go-jose/go-oidc was the
+// alternative; it would duplicate jwkset's refresh and key handling and adds
+// a second JOSE stack, while go-oidc's remote key set has no limit on
+// refetches caused by unknown kids.
+//
+// Rampart parses the compact serialization itself, strictly, because neither
+// library refuses duplicate JSON names, and so that the issuer's allowlist —
+// never the token's alg — picks the verification method and the issuer's
+// own key set — never a key the token names — supplies the key.
+//
+// # Keys
+//
+// A key must fit the algorithm: RSA of at least 2048 bits without the ROCA
+// fingerprint for RS*/PS*, the algorithm's own curve for ES*, Ed25519 for
+// EdDSA, and an HMAC secret at least as long as the hash for HS*. HMAC
+// algorithms are allowed only with a configured secret, so a public key can
+// never be used as an HMAC secret. JWK Sets must not mix symmetric and
+// asymmetric keys, repeat a kid or hold private key material; keys marked
+// for encryption are ignored.
+//
+// # Cache
+//
+// Verified tokens are cached by SHA-256, bounded, until their exp, and
+// dropped as soon as the key that verified them leaves its issuer's set, so
+// a signature is checked once per token rather than once per request.
+//
+// Numeric claims in [rampart.Principal.Claims] are json.Number values.
+package jwt

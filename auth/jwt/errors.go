@@ -1,0 +1,81 @@
+package jwt
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rampart-api/rampart"
+)
+
+// Precise reasons a token is refused. Every error [Authenticator.Authenticate]
+// returns for a presented token wraps [rampart.ErrInvalidCredentials] and
+// exactly one of these, so that the auth middleware can log the reason with
+// errors.Is while the client sees only RFC 6750's invalid_token.
+var (
+	ErrMalformed           = errors.New("jwt: malformed token")
+	ErrTooLarge            = errors.New("jwt: token too large")
+	ErrAlgorithmNotAllowed = errors.New("jwt: algorithm not allowed")
+	ErrWrongType           = errors.New("jwt: wrong token type")
+	ErrUnknownIssuer       = errors.New("jwt: unknown issuer")
+	ErrUnknownKey          = errors.New("jwt: unknown key")
+	ErrBadSignature        = errors.New("jwt: bad signature")
+	ErrExpired             = errors.New("jwt: token expired")
+	ErrNotYetValid         = errors.New("jwt: token not yet valid")
+	ErrIssuedInFuture      = errors.New("jwt: token issued in the future")
+	ErrWrongIssuer         = errors.New("jwt: wrong issuer")
+	ErrWrongAudience       = errors.New("jwt: wrong audience")
+	ErrMissingClaim        = errors.New("jwt: required claim missing")
+)
+
+// ErrConfig is wrapped by every [ConfigError].
+var ErrConfig = errors.New("jwt: invalid configuration")
+
+// ConfigError reports one invalid configuration field. [New] returns all of
+// them at once, joined.
+type ConfigError struct {
+	// Issuer is the issuer the field belongs to, empty for top-level fields.
+	Issuer string
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Issuer != "" {
+		return fmt.Sprintf("jwt: issuer %q: %s: %s", e.Issuer, e.Field, e.Reason)
+	}
+	return fmt.Sprintf("jwt: %s: %s", e.Field, e.Reason)
+}
+
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// invalidError joins rampart.ErrInvalidCredentials with a precise reason.
+// The values are built once, so refusing a flood of bad tokens allocates
+// no error values.
+type invalidError struct {
+	reason error
+	chain  []error
+}
+
+func (e *invalidError) Error() string   { return e.reason.Error() }
+func (e *invalidError) Unwrap() []error { return e.chain }
+
+var invalidErrors = func() map[error]*invalidError {
+	m := make(map[error]*invalidError)
+	for _, r := range []error{
+		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
+		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
+		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
+	} {
+		m[r] = &invalidError{reason: r, chain: []error{rampart.ErrInvalidCredentials, r}}
+	}
+	return m
+}()
+
+// invalid returns the error for a refused token with the given reason, one
+// of the sentinels above.
+func invalid(reason error) error {
+	if e, ok := invalidErrors[reason]; ok {
+		return e
+	}
+	return fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, reason)
+}
