@@ -1,0 +1,301 @@
+package scan
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"maps"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// weakSecrets are HMAC secrets found in tutorials, defaults and leaks.
+// A token signed with one is forgeable by anyone.
+var weakSecrets = []string{
+	"secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key", "mysecret", "my-secret", "my_secret",
+	"supersecret", "super-secret", "supersecretkey", "topsecret", "s3cr3t", "shhhhh", "shhh", "password", "password123",
+	"changeme", "changeit", "change-me", "default", "key", "jwt", "jwt-secret", "jwt_secret", "jwtsecret", "JWT_SECRET",
+	"your-256-bit-secret", "your-secret-key", "your_jwt_secret", "your-jwt-secret", "yoursecret", "token", "tokensecret",
+	"test", "testing", "dev", "development", "admin", "qwerty", "123456", "12345678", "letmein", "keyboard cat",
+	"hello", "abc123", "private", "access", "auth", "authsecret", "app-secret", "appsecret", "demo", "demo-secret",
+	"node", "express", "nodejs", "api", "apisecret", "api-secret", "gsd", "example", "sample",
+}
+
+// authTarget is an operation that refuses anonymous callers and accepts
+// the identity: what a forged token must not unlock.
+type authTarget struct {
+	op   *Operation
+	path string
+	id   *Identity
+}
+
+func (r *run) findAuthTarget(ctx context.Context, ids []Identity) *authTarget {
+	tries := 0
+	for _, id := range ids {
+		for _, o := range r.ops {
+			if o.Method != http.MethodGet || tries >= 8 {
+				continue
+			}
+			if len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
+				continue
+			}
+			tries++
+			path := r.concrete(o)
+			anon, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String()})
+			if err != nil {
+				if r.stop(err) {
+					return nil
+				}
+				continue
+			}
+			if anon.Status != http.StatusUnauthorized && anon.Status != http.StatusForbidden {
+				continue
+			}
+			authed, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String(), Auth: id.Authorization})
+			if err == nil && authed.ok() {
+				return &authTarget{op: o, path: path, id: &id}
+			}
+		}
+	}
+	return nil
+}
+
+// checkAuth probes authentication: secured operations without
+// credentials, forged and altered tokens, a guessable HMAC secret, test
+// tokens with the wrong audience or issuer, and tokens in the query.
+func (r *run) checkAuth(ctx context.Context) {
+	for _, o := range r.ops {
+		if !o.Secured || (isWrite(o.Method) && !r.unsafe) || (len(o.Params) > 0 && len(o.sampleIDs()) == 0) {
+			continue
+		}
+		ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String()})
+		if err != nil {
+			if r.stop(err) {
+				return
+			}
+			continue
+		}
+		if ex.ok() {
+			r.add(CheckAuthMissing, o.String(), "The document requires credentials here, but the operation answered "+http.StatusText(ex.Status)+" without any.", r.evidence(ex))
+		}
+	}
+	ids := slices.Clone(r.cfg.Identities)
+	for i := range ids {
+		r.crackSecret(&ids[i])
+	}
+	t := r.findAuthTarget(ctx, ids)
+	if t == nil {
+		if len(r.cfg.Identities) > 0 {
+			r.notef("authentication: no GET operation refused anonymous callers and accepted an identity; token forgery probes skipped")
+		}
+		return
+	}
+	tok := t.id.Token
+	parts := strings.Split(tok, ".")
+	accepted := func(check, detail, forged string, query bool) bool {
+		p := &probe{Method: http.MethodGet, Path: t.path, Op: t.op.String()}
+		if query {
+			sep := "?"
+			if strings.Contains(p.Path, "?") {
+				sep = "&"
+			}
+			p.Path += sep + "access_token=" + url.QueryEscape(forged)
+		} else {
+			p.Auth = "Bearer " + forged
+		}
+		ex, err := r.send(ctx, p)
+		if err != nil || !ex.ok() {
+			return false
+		}
+		if check != "" {
+			r.add(check, t.op.String(), detail, ex.evidence(append(r.secrets(), forged)...))
+		}
+		return true
+	}
+	accepted(CheckAuthQueryToken, "A valid token in the access_token query parameter was accepted; URLs end up in logs, history and Referer headers.", tok, true)
+	if len(parts) != 3 {
+		return
+	}
+	claims := jwt.MapClaims(maps.Clone(t.id.claims))
+	if claims == nil {
+		claims = jwt.MapClaims{}
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil && exp.Before(r.cfg.Now()) {
+		accepted(CheckAuthExpired, "The identity's own token expired at "+exp.UTC().Format(time.RFC3339)+" and was still accepted.", tok, false)
+	}
+	if none, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType); err == nil {
+		accepted(CheckAuthAlgNone, "A token with alg \"none\" and no signature was accepted.", none, false)
+	}
+	if !accepted(CheckAuthSignature, "The token with its signature removed was accepted.", parts[0]+"."+parts[1]+".", false) {
+		accepted(CheckAuthSignature, "The token with an altered signature was accepted.", parts[0]+"."+parts[1]+"."+alterSig(parts[2]), false)
+	}
+	hdr := jwtHeader(tok)
+	alg, _ := hdr["alg"].(string)
+	kid, _ := hdr["kid"].(string)
+	if strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS") {
+		for _, pemKey := range r.jwksPublicPEMs(ctx) {
+			forged := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+			if kid != "" {
+				forged.Header["kid"] = kid
+			}
+			s, err := forged.SignedString(pemKey)
+			if err == nil && accepted(CheckAuthKeyConfusion, "A token signed with HS256 using the API's published RSA public key as the HMAC secret was accepted.", s, false) {
+				break
+			}
+		}
+	}
+	r.claimProbes(t, claims, kid, accepted)
+}
+
+// claimProbes signs tokens with a key the API trusts (a cracked secret or
+// the --signing-key) and checks exp, aud and iss are enforced. A control
+// token with the right claims must be accepted first, or the key is not
+// trusted and nothing is concluded.
+func (r *run) claimProbes(t *authTarget, claims jwt.MapClaims, kid string, accepted func(check, detail, forged string, query bool) bool) {
+	var sign func(jwt.MapClaims) (string, error)
+	switch {
+	case t.id.cracked != nil:
+		method := jwt.GetSigningMethod(t.id.crackedAlg)
+		sign = func(c jwt.MapClaims) (string, error) { return jwt.NewWithClaims(method, c).SignedString(t.id.cracked) }
+	case r.cfg.SigningKey != nil:
+		method := signingMethodFor(r.cfg.SigningKey)
+		if method == nil {
+			return
+		}
+		sign = func(c jwt.MapClaims) (string, error) {
+			tk := jwt.NewWithClaims(method, c)
+			if kid != "" {
+				tk.Header["kid"] = kid
+			}
+			return tk.SignedString(r.cfg.SigningKey)
+		}
+	default:
+		return
+	}
+	now := r.cfg.Now()
+	fresh := maps.Clone(claims)
+	fresh["exp"] = now.Add(time.Hour).Unix()
+	fresh["iat"] = now.Unix()
+	control, err := sign(fresh)
+	if err != nil || !accepted("", "", control, false) {
+		r.notef("authentication: a token signed with the test key was refused; audience, issuer and expiry probes skipped")
+		return
+	}
+	probes := []struct {
+		check, detail string
+		edit          func(jwt.MapClaims)
+	}{
+		{CheckAuthExpired, "A validly signed token that expired an hour ago was accepted.", func(c jwt.MapClaims) {
+			c["exp"] = now.Add(-time.Hour).Unix()
+			c["iat"] = now.Add(-2 * time.Hour).Unix()
+		}},
+		{CheckAuthAudience, "A validly signed token for another audience was accepted.", func(c jwt.MapClaims) { c["aud"] = evilOrigin }},
+		{CheckAuthIssuer, "A validly signed token from another issuer was accepted.", func(c jwt.MapClaims) { c["iss"] = evilOrigin }},
+	}
+	for _, p := range probes {
+		c := maps.Clone(fresh)
+		p.edit(c)
+		if s, err := sign(c); err == nil {
+			accepted(p.check, p.detail, s, false)
+		}
+	}
+}
+
+// crackSecret tries the built-in list of common secrets against an HMAC
+// token, offline. A hit is reported without the secret.
+func (r *run) crackSecret(id *Identity) {
+	hdr := jwtHeader(id.Token)
+	alg, _ := hdr["alg"].(string)
+	if !strings.HasPrefix(alg, "HS") {
+		return
+	}
+	for _, s := range weakSecrets {
+		key := []byte(s)
+		_, err := jwt.Parse(id.Token, func(*jwt.Token) (any, error) { return key, nil },
+			jwt.WithValidMethods([]string{alg}), jwt.WithoutClaimsValidation())
+		if err == nil {
+			id.cracked, id.crackedAlg = key, alg
+			r.add(CheckAuthWeakSecret, "token of identity "+id.Name,
+				"The "+alg+" token of identity "+id.Name+" verifies with a secret from the scanner's built-in list of common secrets: anyone can forge tokens for any user.",
+				Evidence{Request: "(offline: " + alg + " signature checked against a list of common secrets)", Response: "secret found (masked)"})
+			return
+		}
+	}
+}
+
+func alterSig(sig string) string {
+	b, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || len(b) == 0 {
+		return sig + "A"
+	}
+	b[len(b)/2] ^= 0x55
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// jwksPublicPEMs fetches the API's JWKS from its own origin and returns
+// each RSA key in the PEM encodings a confused verifier might use as an
+// HMAC secret.
+func (r *run) jwksPublicPEMs(ctx context.Context) [][]byte {
+	paths := []string{"/.well-known/jwks.json", "/jwks.json", "/.well-known/openid-configuration"}
+	var out [][]byte
+	for _, p := range paths {
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + p})
+		if err != nil || !ex.ok() {
+			continue
+		}
+		body := ex.Body
+		var oidc struct {
+			JWKSURI string `json:"jwks_uri"`
+		}
+		if json.Unmarshal(body, &oidc) == nil && oidc.JWKSURI != "" {
+			u, err := url.Parse(oidc.JWKSURI)
+			// Only a JWKS on the target's own origin is fetched.
+			if err != nil || (u.Host != "" && u.Host != r.c.origin.Host) {
+				continue
+			}
+			ex, err = r.c.do(ctx, &probe{Method: http.MethodGet, Path: u.RequestURI(), Op: "GET " + u.Path})
+			if err != nil || !ex.ok() {
+				continue
+			}
+			body = ex.Body
+		}
+		var set struct {
+			Keys []struct {
+				Kty string `json:"kty"`
+				N   string `json:"n"`
+				E   string `json:"e"`
+			} `json:"keys"`
+		}
+		if json.Unmarshal(body, &set) != nil {
+			continue
+		}
+		for _, k := range set.Keys {
+			if k.Kty != "RSA" {
+				continue
+			}
+			n, err1 := base64.RawURLEncoding.DecodeString(k.N)
+			e, err2 := base64.RawURLEncoding.DecodeString(k.E)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+			if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
+				out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+			}
+			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return out
+}

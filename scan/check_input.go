@@ -1,0 +1,275 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var privileged = map[string]any{"role": "admin", "isAdmin": true, "admin": true, "permissions": []any{"*"}}
+
+// reflectsPrivilege reports which privileged fields come back with the
+// values sent, in a JSON body or in a token's payload.
+func reflectsPrivilege(body []byte) []string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var hit []string
+	seen := map[string]bool{}
+	var check func(m map[string]any)
+	check = func(m map[string]any) {
+		for k, want := range privileged {
+			got, ok := m[k]
+			if ok && !seen[k] && fmt.Sprint(got) == fmt.Sprint(want) {
+				seen[k] = true
+				hit = append(hit, k)
+			}
+		}
+	}
+	if m, ok := v.(map[string]any); ok {
+		check(m)
+	}
+	walkJSON(v, 0, func(k string, val any) {
+		if m, ok := val.(map[string]any); ok {
+			check(m)
+		}
+		if s, ok := val.(string); ok {
+			if c := jwtPayload(s); c != nil {
+				check(c)
+			}
+		}
+	})
+	return hit
+}
+
+// checkMassAssignment creates an account with privileged fields added and
+// looks for them in the answer, or in the token a login then returns.
+// It creates data, so it runs only with Unsafe.
+func (r *run) checkMassAssignment(ctx context.Context) {
+	if !r.unsafe {
+		return
+	}
+	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Signup }) {
+		user := "rampart-scan-" + randomSuffix()
+		pass := "Rs-" + randomSuffix() + "-x9!"
+		body := map[string]any{"username": user, "email": user + "@example.invalid", "password": pass, "name": user}
+		for k, v := range privileged {
+			body[k] = v
+		}
+		b, _ := json.Marshal(body)
+		ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), Body: b})
+		if err != nil || !ex.ok() {
+			continue
+		}
+		hit := reflectsPrivilege(ex.Body)
+		if len(hit) == 0 {
+			for _, l := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
+				lb, _ := json.Marshal(map[string]string{"username": user, "email": user + "@example.invalid", "password": pass})
+				lex, err := r.send(ctx, &probe{Method: l.Method, Path: l.Path, Op: l.String(), Body: lb, Harmless: true})
+				if err == nil && lex.ok() {
+					hit = reflectsPrivilege(lex.Body)
+					break
+				}
+			}
+		}
+		if len(hit) > 0 {
+			r.add(CheckMassAssignment, o.String(), "A new account sent with "+strings.Join(hit, ", ")+" was created with those privileges.", ex.evidence(append(r.secrets(), pass)...))
+		}
+	}
+}
+
+// badLogin is a login for a made-up user: it cannot succeed or lock out a
+// real account, so it is sent without Unsafe.
+func badLogin(o *Operation, path string) *probe {
+	u := "rampart-scan-" + randomSuffix()
+	b, _ := json.Marshal(map[string]string{"username": u, "email": u + "@example.invalid", "password": "wrong-" + randomSuffix()})
+	return &probe{Method: o.Method, Path: path, Op: o.String(), Body: b, Harmless: true}
+}
+
+// checkRateLimits sends a bounded burst of failed logins to each
+// authentication operation and expects a 429 (or 423/503) before the end.
+func (r *run) checkRateLimits(ctx context.Context) {
+	burst := 20
+	if r.unsafe {
+		burst = 60
+	}
+	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
+		var (
+			mu      sync.Mutex
+			limited bool
+			last    *exchange
+			sent    int
+			wg      sync.WaitGroup
+		)
+		for range burst {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ex, err := r.send(ctx, badLogin(o, o.Path))
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				sent++
+				last = ex
+				if ex.Status == http.StatusTooManyRequests || ex.Status == http.StatusLocked || ex.Status == http.StatusServiceUnavailable || ex.Header.Get("Retry-After") != "" {
+					limited = true
+				}
+			}()
+		}
+		wg.Wait()
+		if !limited && sent == burst && last != nil && last.Status != http.StatusNotFound {
+			ev := r.evidence(last)
+			ev.Request = fmt.Sprintf("%d × %s", burst, ev.Request)
+			r.add(CheckRateLimitLogin, o.String(), fmt.Sprintf("%d failed logins in a burst were all answered, none with 429.", burst), ev)
+		}
+	}
+}
+
+const xssPayload = `rampart<script>alert(7)</script>`
+
+// checkInjection sends SQL boolean pairs and quotes to path parameters,
+// NoSQL operators and SQL bypasses to logins (a login probe is harmless),
+// and a script to parameters and queries, looking for it in HTML.
+func (r *run) checkInjection(ctx context.Context) {
+	n := 0
+	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodGet }) {
+		if n >= 8 {
+			break
+		}
+		n++
+		if len(o.Params) > 0 {
+			r.sqlBoolean(ctx, o)
+		}
+		p := o.Path
+		if len(o.Params) > 0 {
+			p = o.fill(xssPayload)
+		} else {
+			q := "q"
+			if len(o.Query) > 0 {
+				q = o.Query[0]
+			}
+			p += "?" + q + "=" + url.QueryEscape(xssPayload)
+		}
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: o.String()})
+		if err != nil {
+			if r.stop(err) {
+				return
+			}
+			continue
+		}
+		if ex.contentType() == "text/html" && bytes.Contains(ex.Body, []byte("<script>alert(7)</script>")) {
+			r.add(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", r.evidence(ex))
+		}
+	}
+	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
+		bad, err := r.send(ctx, badLogin(o, o.Path))
+		if err != nil || bad.ok() {
+			continue
+		}
+		bodies := []struct {
+			check, detail, body string
+		}{
+			{CheckInjectionNoSQL, "A login with {\"$ne\": null} as user name and password succeeded.", `{"username":{"$ne":null},"email":{"$ne":null},"password":{"$ne":null}}`},
+			{CheckInjectionSQL, "A login with a SQL tautology as user name succeeded.", `{"username":"' OR '1'='1' --","email":"' OR '1'='1' --","password":"' OR '1'='1' --"}`},
+		}
+		for _, b := range bodies {
+			ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: []byte(b.body), Harmless: true})
+			if err == nil && ex.ok() {
+				r.add(b.check, o.String(), b.detail, r.evidence(ex))
+			} else if err == nil && sqlRe.Match(ex.Body) {
+				r.add(CheckInjectionSQL, o.String(), "A quote in the login body produced a database error.", r.evidence(ex))
+			}
+		}
+	}
+}
+
+// sqlBoolean compares a true and a false SQL condition appended to a
+// known id: same answer as the plain id for true, another for false.
+func (r *run) sqlBoolean(ctx context.Context, o *Operation) {
+	v := "1"
+	if s := o.sampleIDs(); len(s) > 0 {
+		v = s[0]
+	}
+	get := func(val string) *exchange {
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: o.fill(val), Op: o.String(), Auth: r.anyAuth()})
+		if err != nil {
+			return nil
+		}
+		return ex
+	}
+	base := get(v)
+	if base == nil || !base.ok() {
+		return
+	}
+	if q := get(v + "'"); q != nil && sqlRe.Match(q.Body) {
+		r.add(CheckInjectionSQL, o.String(), "A quote in the path parameter produced a database error.", r.evidence(q))
+		return
+	}
+	for _, pair := range [][2]string{{v + "' AND '1'='1", v + "' AND '1'='2"}, {v + " AND 1=1", v + " AND 1=2"}} {
+		t, f := get(pair[0]), get(pair[1])
+		if t == nil || f == nil {
+			return
+		}
+		if t.Status == base.Status && bytes.Equal(t.Body, base.Body) && (f.Status != base.Status || !bytes.Equal(f.Body, base.Body)) {
+			r.add(CheckInjectionSQL, o.String(), "Appending a true SQL condition to the id returned the object; a false one did not.", r.evidence(t))
+			return
+		}
+	}
+}
+
+func (r *run) anyAuth() string {
+	if len(r.cfg.Identities) > 0 {
+		return r.cfg.Identities[0].Authorization
+	}
+	return ""
+}
+
+// checkLimits sends a 2 MiB body that is not JSON (harmless: it must be
+// refused either way; only a 413 shows it was not read) and, with Unsafe,
+// a deeply nested JSON body.
+func (r *run) checkLimits(ctx context.Context) {
+	posts := r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodPost && len(o.Params) == 0 })
+	if len(posts) == 0 {
+		return
+	}
+	o := posts[0]
+	if l := r.opsWhere(func(o *Operation) bool { return o.Login }); len(l) > 0 {
+		o = l[0]
+	}
+	big := bytes.Repeat([]byte("A"), 2<<20)
+	big[0] = '['
+	ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: big, Harmless: true})
+	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && ex.Status < 500 {
+		r.add(CheckLimitsBody, o.String(), fmt.Sprintf("A 2 MiB body was read and answered %d instead of 413.", ex.Status), r.evidence(ex))
+	}
+	if !r.unsafe {
+		return
+	}
+	const depth = 5000
+	deep := make([]byte, 0, depth*6+4)
+	for range depth {
+		deep = append(deep, `{"a":`...)
+	}
+	deep = append(deep, '1')
+	deep = append(deep, bytes.Repeat([]byte("}"), depth)...)
+	ex, err = r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: deep})
+	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusBadRequest && ex.Status < 500 && ex.Status != http.StatusNotFound && ex.Status != http.StatusUnprocessableEntity {
+		r.add(CheckLimitsDepth, o.String(), fmt.Sprintf("A JSON body nested %d levels deep was parsed and answered %d.", depth, ex.Status), r.evidence(ex))
+	}
+}

@@ -1,0 +1,27 @@
+// Package scan is an API attack scanner: it probes a running HTTP API for
+// the OWASP API Security Top 10 (2023) weaknesses that Rampart fortifies
+// against, and reports each finding with evidence and the Rampart setting
+// that fixes it.
+//
+// The scanner only ever contacts the target's origin, spends at most
+// MaxRequests requests at RPS requests per second, and sends writes with
+// side effects only when Unsafe is set:
+//
+//	s, err := scan.New(scan.Config{
+//		Target:     "https://staging.example.com",
+//		Identities: []scan.Identity{alice, bob},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	rep, err := s.Run(ctx)
+//	if err != nil {
+//		return err
+//	}
+//	if rep.Worst() >= scan.High {
+//		os.Exit(1)
+//	}
+//
+// Package [github.com/rampart-api/rampart/scan/report] renders a [Report] as
+// text, JSON, SARIF 2.1.0, JUnit XML or a self-contained HTML page.
+package scan
