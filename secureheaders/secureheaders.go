@@ -55,8 +55,9 @@ var API = []Header{
 	{"Cache-Control", "no-store"},
 }
 
-// upstreamWins lists headers whose upstream value is kept when the
-// upstream sets one: caching is the application's decision.
+// upstreamWins lists headers that are only defaults: when an upstream
+// response sets one, its value is kept. Caching is the application's
+// decision.
 var upstreamWins = map[string]bool{"Cache-Control": true}
 
 // disclosing headers name the server software; they are always removed
@@ -79,10 +80,11 @@ type Config struct {
 // Headers is a compiled header policy. It is immutable and safe for
 // concurrent use.
 type Headers struct {
-	set    []Header // canonical names
-	values [][]string
-	remove []string
-	keep   map[string]bool
+	set      []Header // canonical names, in order
+	force    []Header // set always, upstream copies removed
+	forceVal [][]string
+	defaults []Header // set when the upstream response has none
+	remove   []string
 }
 
 // New compiles cfg, reporting every problem at once.
@@ -98,7 +100,7 @@ func New(cfg Config) (*Headers, error) {
 	default:
 		errs = append(errs, fmt.Errorf("%w: unknown profile %q (want helmet, api or none)", ErrBadConfig, cfg.Profile))
 	}
-	h := &Headers{keep: map[string]bool{}}
+	h := &Headers{}
 	h.set = slices.Clone(base)
 	names := make([]string, 0, len(cfg.Set))
 	for name := range cfg.Set {
@@ -134,41 +136,59 @@ func New(cfg Config) (*Headers, error) {
 		return nil, errors.Join(errs...)
 	}
 	for _, x := range h.set {
-		h.values = append(h.values, []string{x.Value})
-		h.keep[x.Name] = upstreamWins[x.Name]
+		if upstreamWins[x.Name] {
+			h.defaults = append(h.defaults, x)
+			continue
+		}
+		h.force = append(h.force, x)
+		h.forceVal = append(h.forceVal, []string{x.Value})
 	}
 	return h, nil
 }
 
-// Apply sets the policy's headers on h. The value slices are shared
-// between responses and must not be modified; net/http only reads them.
+// Apply sets the policy's enforced headers on h, the response headers of
+// a response the gateway itself writes or is about to proxy. The value
+// slices are shared between responses and must not be modified in place;
+// net/http only reads them, and Add copies before appending.
 func (p *Headers) Apply(h http.Header) {
-	for i, x := range p.set {
-		h[x.Name] = p.values[i]
+	for i, x := range p.force {
+		h[x.Name] = p.forceVal[i]
 	}
 }
 
-// Scrub prepares an upstream response's headers: it removes the server
-// disclosure headers, the headers the policy removes, and the upstream's
-// own copies of the headers the policy sets (so that the values
-// [Headers.Apply] put on the client response are the only ones), except
-// where the upstream's value is meant to win, in which case the policy's
-// value is dropped from client instead.
-func (p *Headers) Scrub(upstream, client http.Header) {
+// Applied reports whether h already carries the enforced headers. A
+// response writer checks it before writing the status: an upstream's 1xx
+// interim response makes httputil.ReverseProxy clear the header map.
+func (p *Headers) Applied(h http.Header) bool {
+	if len(p.force) == 0 {
+		return true
+	}
+	_, ok := h[p.force[0].Name]
+	return ok
+}
+
+// Scrub prepares an upstream response's headers before they are copied to
+// the client: it removes the headers that name the server software, the
+// headers the policy removes and the upstream's own copies of the enforced
+// headers (so that the values [Headers.Apply] set are the only ones), and
+// adds the default headers the upstream did not set.
+func (p *Headers) Scrub(upstream http.Header) {
 	for _, name := range disclosing {
 		delete(upstream, name)
 	}
 	for _, name := range p.remove {
 		delete(upstream, name)
 	}
-	for _, x := range p.set {
-		if _, ok := upstream[x.Name]; !ok {
-			continue
-		}
-		if p.keep[x.Name] {
-			delete(client, x.Name)
-		} else {
-			delete(upstream, x.Name)
+	for _, x := range p.force {
+		delete(upstream, x.Name)
+	}
+	p.addDefaults(upstream)
+}
+
+func (p *Headers) addDefaults(h http.Header) {
+	for _, x := range p.defaults {
+		if _, ok := h[x.Name]; !ok {
+			h[x.Name] = []string{x.Value}
 		}
 	}
 }
@@ -176,7 +196,9 @@ func (p *Headers) Scrub(upstream, client http.Header) {
 // Handler sets the headers on every response of next.
 func (p *Headers) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.Apply(w.Header())
+		h := w.Header()
+		p.Apply(h)
+		p.addDefaults(h)
 		next.ServeHTTP(w, r)
 	})
 }

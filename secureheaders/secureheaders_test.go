@@ -73,8 +73,9 @@ func TestProfilesAndOverrides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hdr := http.Header{}
-			h.Apply(hdr)
+			w := httptest.NewRecorder()
+			h.Handler(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			hdr := w.Header()
 			for k, v := range tt.want {
 				if hdr.Get(k) != v {
 					t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
@@ -117,7 +118,7 @@ func TestScrub(t *testing.T) {
 		"X-Debug":                 {"sql=select"},
 		"Content-Type":            {"application/json"},
 	}
-	h.Scrub(upstream, client)
+	h.Scrub(upstream)
 	for _, k := range []string{"Server", "X-Powered-By", "X-Frame-Options", "Content-Security-Policy", "X-Debug"} {
 		if _, ok := upstream[k]; ok {
 			t.Errorf("upstream %s kept", k)
@@ -125,6 +126,14 @@ func TestScrub(t *testing.T) {
 	}
 	if upstream.Get("Cache-Control") != "max-age=60" || client.Get("Cache-Control") != "" {
 		t.Errorf("Cache-Control: upstream %q client %q; the upstream's must win", upstream.Get("Cache-Control"), client.Get("Cache-Control"))
+	}
+	bare := http.Header{}
+	h.Scrub(bare)
+	if bare.Get("Cache-Control") != "no-store" {
+		t.Errorf("default Cache-Control not added: %v", bare)
+	}
+	if !h.Applied(client) || h.Applied(http.Header{}) {
+		t.Error("Applied is wrong")
 	}
 	if upstream.Get("Content-Type") != "application/json" {
 		t.Error("unrelated header removed")

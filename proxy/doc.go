@@ -1,0 +1,15 @@
+// Package proxy forwards requests to one upstream with
+// httputil.ReverseProxy and its Rewrite hook, and makes sure nothing the
+// upstream says can leak internals or weaken the gateway's policy.
+//
+// On the way out it sets X-Forwarded-For/-Proto/-Host itself (client copies
+// are believed only from trusted proxies), refuses protocol upgrades, and
+// lets hooks add identity headers. On the way back it removes headers that
+// name the server software, the upstream's own CORS and security headers,
+// and replaces 500/502/503/504 bodies with a generic problem document; the
+// original status and a bounded excerpt go to the server log, tied by
+// request id. An unreachable upstream is a 502, a timeout a 504.
+//
+//	p, err := proxy.New(proxy.Config{Target: "http://127.0.0.1:9000"})
+//	http.ListenAndServe(":8080", p)
+package proxy

@@ -1,0 +1,322 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/clientip"
+	"github.com/rampart-api/rampart/cors"
+	"github.com/rampart-api/rampart/problem"
+	"github.com/rampart-api/rampart/secureheaders"
+)
+
+// ErrBadConfig wraps every configuration problem.
+var ErrBadConfig = errors.New("proxy: invalid config")
+
+// ExcerptBytes bounds how much of a scrubbed upstream error body is logged.
+const ExcerptBytes = 512
+
+// Config describes one upstream.
+type Config struct {
+	// Target is the upstream's base URL (http or https). Its path, if
+	// any, prefixes every forwarded path.
+	Target string
+	// Timeout bounds the wait for the upstream's response headers; 0
+	// means 30s. A timeout is answered with 504.
+	Timeout time.Duration
+	// Transport replaces the default transport (tests, mTLS).
+	Transport http.RoundTripper
+	// Proxies decides whose X-Forwarded-* headers are believed; nil
+	// trusts nobody.
+	Proxies *clientip.Resolver
+	// Headers is the security header policy whose upstream copies are
+	// removed; nil removes only the headers naming the server.
+	Headers *secureheaders.Headers
+	// KeepUpstreamCORS keeps the upstream's Access-Control-* headers.
+	// By default they are removed so that the gateway's CORS policy is
+	// the only one.
+	KeepUpstreamCORS bool
+	// DangerouslyKeepErrorBodies forwards upstream 5xx bodies as they
+	// are. They often hold stack traces and internal addresses.
+	DangerouslyKeepErrorBodies bool
+	// Rewrite hooks run last on every outbound request, e.g. to set
+	// identity headers from the verified principal.
+	Rewrite []func(*httputil.ProxyRequest)
+	// ModifyResponse hooks run on every upstream response after the
+	// built-in scrubbing, e.g. response validation.
+	ModifyResponse []func(*http.Response) error
+	// Log receives upstream failures; nil discards.
+	Log *slog.Logger
+	// Events receives security events; nil discards.
+	Events *audit.Logger
+	// ErrorHandler writes refusals; nil means problem.Write.
+	ErrorHandler problem.ErrorHandler
+}
+
+// Proxy forwards to one upstream. It is safe for concurrent use.
+type Proxy struct {
+	rp      *httputil.ReverseProxy
+	target  *url.URL
+	cfg     Config
+	errorFn problem.ErrorHandler
+}
+
+var _ http.Handler = (*Proxy)(nil)
+
+// New validates cfg and builds the proxy.
+func New(cfg Config) (*Proxy, error) {
+	target, err := ParseTarget(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("%w: negative timeout", ErrBadConfig)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	p := &Proxy{target: target, cfg: cfg, errorFn: cfg.ErrorHandler}
+	if p.errorFn == nil {
+		p.errorFn = problem.Write
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		transport = NewTransport(cfg.Timeout)
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      transport,
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.handleError,
+		ErrorLog:       slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+		BufferPool:     bufferPool{},
+	}
+	return p, nil
+}
+
+// ParseTarget checks an upstream URL.
+func ParseTarget(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: upstream url: %w", ErrBadConfig, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%w: upstream url %q: scheme must be http or https", ErrBadConfig, s)
+	case u.Host == "":
+		return nil, fmt.Errorf("%w: upstream url %q: no host", ErrBadConfig, s)
+	case u.User != nil:
+		return nil, fmt.Errorf("%w: upstream url: credentials in the URL would be forwarded in logs; use headers", ErrBadConfig)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("%w: upstream url %q: no query or fragment allowed", ErrBadConfig, s)
+	}
+	return u, nil
+}
+
+// NewTransport returns the transport used for upstreams: pooled keep-alive
+// connections, bounded dial and header waits, no proxy from the
+// environment (an upstream is never reached through a proxy variable a
+// process happened to inherit).
+func NewTransport(timeout time.Duration) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// ServeHTTP forwards r.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.rp.ServeHTTP(w, r)
+}
+
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(p.target)
+	in, out := pr.In, pr.Out
+	peer := clientip.Peer(in)
+	trusted := peer.IsValid() && p.cfg.Proxies.Trusted(peer)
+
+	xff := ""
+	if peer.IsValid() {
+		xff = peer.String()
+	}
+	proto, host := "http", in.Host
+	if in.TLS != nil {
+		proto = "https"
+	}
+	if trusted {
+		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+			xff = strings.Join(prior, ", ") + ", " + xff
+		}
+		if v := in.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
+			proto = v
+		}
+		if v := in.Header.Get("X-Forwarded-Host"); v != "" && validHost(v) {
+			host = v
+		}
+	}
+	if xff != "" {
+		out.Header["X-Forwarded-For"] = []string{xff}
+	}
+	out.Header["X-Forwarded-Proto"] = []string{proto}
+	if host != "" {
+		out.Header["X-Forwarded-Host"] = []string{host}
+	}
+	// Upgrades (WebSocket, h2c) would hand the connection to the
+	// upstream beyond every later check; h2c upgrades are a known way to
+	// smuggle requests past proxies.
+	out.Header.Del("Upgrade")
+	out.Header.Del("Connection")
+	for _, fn := range p.cfg.Rewrite {
+		fn(pr)
+	}
+}
+
+func validHost(h string) bool {
+	if len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c <= ' ' || c >= 0x7f || c == '/' || c == '\\' || c == '@' || c == ',' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	switch res.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !p.cfg.DangerouslyKeepErrorBodies {
+			p.scrub(res)
+		}
+	}
+	if p.cfg.Headers != nil {
+		p.cfg.Headers.Scrub(res.Header)
+	} else {
+		res.Header.Del("Server")
+		res.Header.Del("X-Powered-By")
+	}
+	if !p.cfg.KeepUpstreamCORS {
+		cors.Strip(res.Header)
+	}
+	for _, fn := range p.cfg.ModifyResponse {
+		if err := fn(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scrub replaces an upstream error body with a generic problem document.
+func (p *Proxy) scrub(res *http.Response) {
+	excerpt := make([]byte, ExcerptBytes)
+	n, _ := io.ReadFull(res.Body, excerpt)
+	_ = res.Body.Close()
+	r := res.Request
+	id := ""
+	if info := rampart.InfoFrom(r.Context()); info != nil {
+		id = info.RequestID
+	}
+	p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "upstream error response scrubbed",
+		slog.String("request_id", id),
+		slog.Int("status", res.StatusCode),
+		slog.String("upstream", p.target.Host),
+		slog.String("excerpt", strings.ToValidUTF8(string(excerpt[:n]), "?")),
+	)
+	p.cfg.Events.Emit(r, audit.Event{Name: audit.UpstreamErrorScrubbed, Reason: "upstream " + strconv.Itoa(res.StatusCode) + " body replaced", OWASP: audit.OWASPMisconfig, Status: res.StatusCode})
+
+	rec := &headerRecorder{h: http.Header{}}
+	problem.Write(rec, r, problem.New(res.StatusCode, "upstream error"))
+	retryAfter := res.Header.Get("Retry-After")
+	for k := range res.Header {
+		if !keepOnScrub[k] {
+			delete(res.Header, k)
+		}
+	}
+	for k, v := range rec.h {
+		res.Header[k] = v
+	}
+	if retryAfter != "" && res.StatusCode == http.StatusServiceUnavailable {
+		res.Header.Set("Retry-After", retryAfter)
+	}
+	res.Body = io.NopCloser(bytes.NewReader(rec.body.Bytes()))
+	res.ContentLength = int64(rec.body.Len())
+	res.TransferEncoding = nil
+	res.Trailer = nil
+}
+
+// keepOnScrub are upstream headers that stay on a scrubbed response.
+var keepOnScrub = map[string]bool{"Vary": true, "Date": true}
+
+// headerRecorder captures what problem.Write produces.
+type headerRecorder struct {
+	h    http.Header
+	body bytes.Buffer
+}
+
+func (r *headerRecorder) Header() http.Header         { return r.h }
+func (r *headerRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *headerRecorder) WriteHeader(int)             {}
+
+func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		status int
+		event  string
+		reason string
+	)
+	var tooBig *http.MaxBytesError
+	var perr *problem.Error
+	var nerr net.Error
+	switch {
+	case errors.As(err, &perr):
+		p.errorFn(w, r, perr)
+		return
+	case errors.As(err, &tooBig):
+		p.errorFn(w, r, problem.Wrap(http.StatusRequestEntityTooLarge, err))
+		return
+	case errors.Is(r.Context().Err(), context.Canceled):
+		// The client went away; nobody reads this answer.
+		status, event, reason = 499, "", "client closed request"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &nerr) && nerr.Timeout():
+		status, event, reason = http.StatusGatewayTimeout, audit.UpstreamUnavailable, "upstream timeout"
+	default:
+		status, event, reason = http.StatusBadGateway, audit.UpstreamUnavailable, "upstream unreachable"
+	}
+	id := ""
+	if info := rampart.InfoFrom(r.Context()); info != nil {
+		id = info.RequestID
+	}
+	p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, reason,
+		slog.String("request_id", id),
+		slog.String("upstream", p.target.Host),
+		slog.String("error", err.Error()),
+	)
+	if status == 499 {
+		w.WriteHeader(499)
+		return
+	}
+	p.cfg.Events.Emit(r, audit.Event{Name: event, Reason: reason, Status: status})
+	p.errorFn(w, r, problem.Wrap(status, err))
+}

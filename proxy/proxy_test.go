@@ -1,0 +1,232 @@
+package proxy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/clientip"
+	"github.com/rampart-api/rampart/problem"
+	"github.com/rampart-api/rampart/proxy"
+	"github.com/rampart-api/rampart/secureheaders"
+)
+
+type seen struct {
+	header http.Header
+	path   string
+	host   string
+}
+
+func upstream(t *testing.T, h http.HandlerFunc) (*httptest.Server, *seen) {
+	t.Helper()
+	s := &seen{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.header = r.Header.Clone()
+		s.path = r.URL.EscapedPath()
+		s.host = r.Host
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, s
+}
+
+func newProxy(t *testing.T, cfg proxy.Config) *proxy.Proxy {
+	t.Helper()
+	p, err := proxy.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func serve(p http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	r, info := rampart.WithInfo(r)
+	info.RequestID = "rid-1"
+	w := httptest.NewRecorder()
+	p.ServeHTTP(w, r)
+	return w
+}
+
+func TestForwardedHeaders(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	trusted, _ := clientip.New([]string{"10.0.0.0/8"})
+	p := newProxy(t, proxy.Config{Target: srv.URL + "/base", Proxies: trusted})
+	tests := []struct {
+		name                         string
+		remote                       string
+		in                           map[string]string
+		wantXFF, wantProto, wantHost string
+	}{
+		{"untrusted peer's copies discarded", "203.0.113.9:5000",
+			map[string]string{"X-Forwarded-For": "1.2.3.4", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "Forwarded": "for=1.2.3.4"},
+			"203.0.113.9", "http", "api.example.com"},
+		{"trusted proxy chain kept", "10.0.0.5:5000",
+			map[string]string{"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example"},
+			"198.51.100.1, 10.0.0.5", "https", "public.example"},
+		{"trusted proxy, junk proto", "10.0.0.5:5000",
+			map[string]string{"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "a b"},
+			"10.0.0.5", "http", "api.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "http://api.example.com/api/x", nil)
+			r.RemoteAddr = tt.remote
+			for k, v := range tt.in {
+				r.Header.Set(k, v)
+			}
+			r.Header.Set("Connection", "Upgrade, X-Secret")
+			r.Header.Set("Upgrade", "h2c")
+			r.Header.Set("X-Secret", "hop")
+			r.Header.Set("Keep-Alive", "timeout=5")
+			w := serve(p, r)
+			if w.Code != 200 {
+				t.Fatalf("status %d", w.Code)
+			}
+			h := s.header
+			if h.Get("X-Forwarded-For") != tt.wantXFF || h.Get("X-Forwarded-Proto") != tt.wantProto || h.Get("X-Forwarded-Host") != tt.wantHost {
+				t.Fatalf("forwarded %q %q %q", h.Get("X-Forwarded-For"), h.Get("X-Forwarded-Proto"), h.Get("X-Forwarded-Host"))
+			}
+			for _, k := range []string{"Forwarded", "Upgrade", "X-Secret", "Keep-Alive"} {
+				if h.Get(k) != "" {
+					t.Errorf("%s reached the upstream", k)
+				}
+			}
+			if s.path != "/base/api/x" {
+				t.Errorf("path %q", s.path)
+			}
+		})
+	}
+}
+
+func TestResponseScrubbing(t *testing.T) {
+	policy, _ := secureheaders.New(secureheaders.Config{})
+	var logBuf bytes.Buffer
+	tests := []struct {
+		name       string
+		status     int
+		body       string
+		wantStatus int
+		scrubbed   bool
+	}{
+		{"500 stack trace", 500, "TypeError: boom\n    at /srv/app/node_modules/pg/lib/client.js:526:17\nSELECT * FROM users", 500, true},
+		{"502", 502, "<html>nginx/1.18.0 bad gateway</html>", 502, true},
+		{"503 keeps Retry-After", 503, "db pool exhausted at 10.2.3.4", 503, true},
+		{"504", 504, "upstream timed out (110: Connection timed out) while reading upstream, client: 10.0.0.1", 504, true},
+		{"501 passes", 501, "not implemented", 501, false},
+		{"404 passes", 404, `{"error":"not found"}`, 404, false},
+		{"200 passes", 200, `{"ok":true}`, 200, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := upstream(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Server", "Express/4.17.1")
+				w.Header().Set("X-Powered-By", "Express")
+				w.Header().Set("X-Frame-Options", "ALLOWALL")
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+				w.Header().Set("Retry-After", "7")
+				w.Header().Set("X-Internal-Trace", "abc")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			})
+			logBuf.Reset()
+			p := newProxy(t, proxy.Config{Target: srv.URL, Headers: policy, Log: slog.New(slog.NewJSONHandler(&logBuf, nil))})
+			w := httptest.NewRecorder()
+			policy.Apply(w.Header())
+			r, info := rampart.WithInfo(httptest.NewRequest("GET", "/x", nil))
+			info.RequestID = "rid-1"
+			p.ServeHTTP(w, r)
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d", w.Code)
+			}
+			for _, k := range []string{"Server", "X-Powered-By", "Access-Control-Allow-Origin"} {
+				if w.Header().Get(k) != "" {
+					t.Errorf("%s leaked", k)
+				}
+			}
+			for k, v := range w.Header() {
+				if len(v) != 1 {
+					t.Errorf("%s sent %d times: %q", k, len(v), v)
+				}
+			}
+			if got := w.Header().Get("X-Frame-Options"); got != "SAMEORIGIN" {
+				t.Errorf("X-Frame-Options = %q", got)
+			}
+			if !tt.scrubbed {
+				if w.Body.String() != tt.body {
+					t.Fatalf("body changed: %q", w.Body)
+				}
+				return
+			}
+			var pb map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &pb); err != nil {
+				t.Fatalf("not problem JSON: %q", w.Body)
+			}
+			if w.Header().Get("Content-Type") != problem.ContentType || pb["status"] != float64(tt.status) || pb["request_id"] != "rid-1" {
+				t.Fatalf("problem = %v", pb)
+			}
+			if strings.Contains(w.Body.String(), tt.body[:8]) || w.Header().Get("X-Internal-Trace") != "" {
+				t.Fatalf("upstream details leaked: %q %v", w.Body, w.Header())
+			}
+			if tt.status == 503 && w.Header().Get("Retry-After") != "7" {
+				t.Error("Retry-After dropped from 503")
+			}
+			if !strings.Contains(logBuf.String(), `"request_id":"rid-1"`) || !strings.Contains(logBuf.String(), `"status":`+itoa(tt.status)) {
+				t.Fatalf("server log lacks the original: %s", logBuf.String())
+			}
+		})
+	}
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestUpstreamDownAndHanging(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close()
+
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); hang.Close() })
+
+	tests := []struct {
+		name   string
+		target string
+		want   int
+	}{
+		{"down", down, http.StatusBadGateway},
+		{"hangs", hang.URL, http.StatusGatewayTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProxy(t, proxy.Config{Target: tt.target, Timeout: 50 * time.Millisecond})
+			w := serve(p, httptest.NewRequest("GET", "/x", nil))
+			if w.Code != tt.want || w.Header().Get("Content-Type") != problem.ContentType {
+				t.Fatalf("status %d, %q", w.Code, w.Body)
+			}
+			if strings.Contains(w.Body.String(), "127.0.0.1") || strings.Contains(w.Body.String(), "dial") {
+				t.Fatalf("internal detail leaked: %s", w.Body)
+			}
+		})
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	for _, bad := range []string{"", "ftp://x", "http://", "http://user:pw@x", "http://x/?q=1", "://"} {
+		if _, err := proxy.ParseTarget(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if _, err := proxy.ParseTarget("https://api.internal:8443/v1"); err != nil {
+		t.Fatal(err)
+	}
+}
