@@ -53,6 +53,8 @@ type key struct {
 // and size must be the algorithm's own. This, not the token, decides; it is
 // what defeats RS256→HS256 key confusion and curve substitution.
 func (k *key) fits(alg string) bool {
+	// A JWK that states its alg is used for that algorithm only (RFC 7517
+	// section 4.4).
 	if k.alg != "" && k.alg != alg {
 		return false
 	}
@@ -89,9 +91,26 @@ func (k *key) fits(alg string) bool {
 // verify checks sig over signingString with the golang-jwt signing method
 // for alg, which is always one the issuer allows.
 func (k *key) verify(alg, signingString string, sig []byte) bool {
-	m := gjwt.GetSigningMethod(alg)
+	m := signingMethods[alg]
 	return m != nil && m.Verify(signingString, sig, k.pub) == nil
 }
+
+// signingMethods are golang-jwt's, except that PSS verification requires
+// the salt length RFC 7518 section 3.5 fixes (the hash size); golang-jwt
+// accepts any salt length by default for compatibility.
+var signingMethods = func() map[string]gjwt.SigningMethod {
+	m := make(map[string]gjwt.SigningMethod, len(Algorithms))
+	for _, alg := range Algorithms {
+		m[alg] = gjwt.GetSigningMethod(alg)
+	}
+	for _, ps := range []*gjwt.SigningMethodRSAPSS{gjwt.SigningMethodPS256, gjwt.SigningMethodPS384, gjwt.SigningMethodPS512} {
+		m[ps.Alg()] = &gjwt.SigningMethodRSAPSS{
+			SigningMethodRSA: ps.SigningMethodRSA,
+			Options:          &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash},
+		}
+	}
+	return m
+}()
 
 var (
 	errWeakKey      = errors.New("key too weak")
