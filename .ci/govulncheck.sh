@@ -9,7 +9,7 @@
 #   .ci/govulncheck.sh -C /some/mod ./...  # arguments replace ./...
 #
 # Environment: RAMPART_CACHE (default ~/.cache/rampart) holds the database
-# under vulndb/<version> and govulncheck under bin/govulncheck-<version>.
+# under vulndb/<version> and govulncheck under bin/govulncheck-<version>-<go>.
 set -euo pipefail
 
 # Bump to take newer advisories; the module has no tags, so ask for the
@@ -20,7 +20,11 @@ GOVULNCHECK_VERSION=v1.9.0
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${RAMPART_CACHE:-$HOME/.cache/rampart}
 db=$cache/vulndb/$VULNDB_VERSION
-bindir=$cache/bin/govulncheck-$GOVULNCHECK_VERSION
+# govulncheck type-checks the standard library of the Go that builds this
+# repository, so it must itself be built by that Go (a go1.26 binary cannot
+# read go1.27 sources): one binary per govulncheck and Go version.
+goversion=$(cd "$root" && go env GOVERSION)
+bindir=$cache/bin/govulncheck-$GOVULNCHECK_VERSION-$goversion
 govulncheck=$bindir/govulncheck
 
 # Module downloads and installs run outside any module so that they neither
@@ -54,8 +58,8 @@ fi
 
 if [[ ! -x $govulncheck ]]; then
 	start=$(now)
-	GOBIN=$bindir outside go install golang.org/x/vuln/cmd/govulncheck@"$GOVULNCHECK_VERSION"
-	echo "govulncheck.sh: installed govulncheck $GOVULNCHECK_VERSION in $(since "$start")" >&2
+	GOBIN=$bindir GOTOOLCHAIN=$goversion outside go install golang.org/x/vuln/cmd/govulncheck@"$GOVULNCHECK_VERSION"
+	echo "govulncheck.sh: installed govulncheck $GOVULNCHECK_VERSION ($goversion) in $(since "$start")" >&2
 fi
 
 if (($# == 0)); then
