@@ -367,3 +367,18 @@ func hasUpper(s string) bool {
 	}
 	return false
 }
+
+// Shape returns the pattern with parameter names erased ("/a/{}/b"), the
+// form under which two routes are the same route, or the reason the
+// pattern is invalid.
+func Shape(pattern string) (string, error) {
+	segs, err := parsePattern(pattern)
+	if err != nil {
+		return "", err
+	}
+	return shape(segs), nil
+}
+
+// Methods returns the methods a route spec allows after defaults: GET when
+// none are listed, HEAD whenever GET is.
+func Methods(ms []string) []string { return normalizeMethods(ms) }
