@@ -1,0 +1,22 @@
+// Package ratelimit limits request rates with GCRA (the generic cell rate
+// algorithm), exactly: under any concurrency a limit of 100 admits 100.
+//
+// A [Limiter] makes one atomic decision per call; package
+// ratelimit/memory keeps state in process, package ratelimit/redis in
+// Redis for gateways that share a limit. The [Middleware] applies a list
+// of [Policy] values keyed by client IP, subject, claim, API key or
+// header, answers 429 problem+json with Retry-After and the draft-7
+// RateLimit headers, and handles store outages as configured:
+//
+//	m, err := ratelimit.New(ratelimit.Config{
+//		Policies: []ratelimit.Policy{
+//			{Key: "ip", Limit: ratelimit.Limit{Rate: 100, Period: 15 * time.Minute, Burst: 100}},
+//			{Key: "subject", Limit: ratelimit.PerHour(1000)},
+//		},
+//		Store: memory.Store{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	handler = m.Handler(handler)
+package ratelimit
