@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	stackRe = regexp.MustCompile(`(?m)(^\s*at [\w$.<>\[\] ]+ \(.*:\d+:\d+\)|^\s*at .*\.[cm]?js:\d+:\d+|goroutine \d+ \[running\]|Traceback \(most recent call last\)|\.java:\d+\)|\.cs:line \d+|\.py", line \d+|\.rb:\d+:in |\.php on line \d+)`)
-	sqlRe   = regexp.MustCompile(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near "[^"]*": syntax error|unrecognized token:)`)
+	stackRe  = regexp.MustCompile(`(?m)(^\s*at [\w$.<>\[\] ]+ \(.*:\d+:\d+\)|^\s*at .*\.[cm]?js:\d+:\d+|goroutine \d+ \[running\]|Traceback \(most recent call last\)|\.java:\d+\)|\.cs:line \d+|\.py", line \d+|\.rb:\d+:in |\.php on line \d+)`)
+	sqlRe    = regexp.MustCompile(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near "[^"]*": syntax error|unrecognized token:)`)
 	bannerRe = regexp.MustCompile(`(?i)(<pre>Cannot (GET|POST|PUT|PATCH|DELETE|RAMPARTSCAN) /|Whitelabel Error Page|Werkzeug Debugger|Django Version:|Apache Tomcat/\d|<address>Apache/\d|<hr><center>nginx/\d)`)
 )
 
@@ -25,12 +25,13 @@ func (r *run) observe(ex *exchange) {
 
 func (r *run) observeErrors(ex *exchange) {
 	op := ex.probe.Op
-	switch {
-	case stackRe.Match(ex.Body):
+	if stackRe.Match(ex.Body) {
 		r.add(CheckErrorsStack, op, "The response carries a stack trace, naming files and code paths.", r.evidence(ex))
-	case sqlRe.Match(ex.Body):
+	}
+	if sqlRe.Match(ex.Body) {
 		r.add(CheckErrorsSQL, op, "The response carries a database error message.", r.evidence(ex))
-	case bannerRe.Match(ex.Body):
+	}
+	if bannerRe.Match(ex.Body) {
 		r.add(CheckErrorsBanner, op, "The error page is the framework's default and names it.", r.evidence(ex))
 	}
 	if ex.probe.malformed && ex.Status >= 500 {
@@ -59,7 +60,7 @@ func (r *run) checkErrors(ctx context.Context) {
 			n++
 		case o.Method == http.MethodGet && len(o.Params) > 0:
 			for _, v := range []string{`rampart'"<>`, "99999999999999999999999999999", "-1.5e309"} {
-				p := &probe{Method: http.MethodGet, Path: o.fill(v), Op: o.String(), malformed: true}
+				p := &probe{Method: http.MethodGet, Path: o.fill(v), Op: o.String(), Auth: r.anyAuth(), malformed: true}
 				if _, err := r.send(ctx, p); err != nil && r.stop(err) {
 					return
 				}

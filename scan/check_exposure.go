@@ -47,6 +47,16 @@ func (r *run) checkExposure(ctx context.Context) {
 	for _, id := range r.cfg.Identities {
 		r.tokenPayload(id.claims, "token of identity "+id.Name, Evidence{Request: "(token payload of identity " + id.Name + ")"})
 	}
+	n := 0
+	for _, o := range r.ops {
+		if o.Method != http.MethodGet || n >= 8 || (len(o.Params) > 0 && len(o.sampleIDs()) == 0 && len(r.cfg.Identities) == 0) {
+			continue
+		}
+		n++
+		if _, err := r.send(ctx, &probe{Method: http.MethodGet, Path: r.concrete(o), Op: o.String(), Auth: r.anyAuth()}); err != nil && r.stop(err) {
+			return
+		}
+	}
 	for _, w := range wellKnown {
 		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: w.path, Op: "GET " + w.path})
 		if err != nil {

@@ -255,7 +255,7 @@ func (r *run) checkLimits(ctx context.Context) {
 	big := bytes.Repeat([]byte("A"), 2<<20)
 	big[0] = '['
 	ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: big, Harmless: true})
-	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && ex.Status < 500 {
+	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && ex.Status != http.StatusUnsupportedMediaType {
 		r.add(CheckLimitsBody, o.String(), fmt.Sprintf("A 2 MiB body was read and answered %d instead of 413.", ex.Status), r.evidence(ex))
 	}
 	if !r.unsafe {

@@ -197,4 +197,3 @@ func (ex *exchange) isJSON() bool {
 	ct := ex.contentType()
 	return ct == "application/json" || strings.HasSuffix(ct, "+json")
 }
-

@@ -145,4 +145,3 @@ func (ex *exchange) evidence(extra ...string) Evidence {
 	}
 	return Evidence{Request: b.String(), Status: ex.Status, Response: excerpt(ex.Body, extra...)}
 }
-

@@ -162,9 +162,9 @@ type run struct {
 	base   string
 	unsafe bool
 
-	mu       sync.Mutex
-	findings map[string]Finding
-	notes    []string
+	mu        sync.Mutex
+	findings  map[string]Finding
+	notes     []string
 	budgetHit bool
 }
 
