@@ -1,0 +1,248 @@
+package jwt
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	gjwt "github.com/golang-jwt/jwt/v5"
+	"github.com/rampart-api/rampart"
+)
+
+func TestAttacks(t *testing.T) {
+	k1 := mustECKey(t)
+	attacker := mustECKey(t)
+	rsaKey, rsaPEM := rsaPublicPEM(t)
+	a, err := New(Config{
+		Now: clock,
+		Issuers: []IssuerConfig{
+			{Issuer: testIssuer, Audience: []string{testAudience}, Algorithms: []string{"ES256"},
+				JWKSFile: writeFile(t, "jwks.json", jwksJSON(t, map[string]*ecdsa.PrivateKey{"k1": k1})), Leeway: 30 * time.Second},
+			{Issuer: "https://rsa.example.com/", Audience: []string{testAudience}, Algorithms: []string{"RS256"}, PublicKeyPEM: rsaPEM},
+			{Issuer: "https://typed.example.com/", Audience: []string{testAudience}, Algorithms: []string{"ES256"},
+				JWKSFile: writeFile(t, "jwks2.json", jwksJSON(t, map[string]*ecdsa.PrivateKey{"k1": k1})), Type: "at+jwt"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	es := func(hdr map[string]any, mut func(gjwt.MapClaims)) string {
+		cl := validClaims()
+		if mut != nil {
+			mut(cl)
+		}
+		if hdr == nil {
+			hdr = map[string]any{}
+		}
+		if _, ok := hdr["kid"]; !ok {
+			hdr["kid"] = "k1"
+		}
+		return mint(t, gjwt.SigningMethodES256, k1, hdr, cl)
+	}
+	valid := es(nil, nil)
+	parts := strings.Split(valid, ".")
+	payload := parts[1]
+	rsaClaims := validClaims()
+	rsaClaims["iss"] = "https://rsa.example.com/"
+	typedClaims := validClaims()
+	typedClaims["iss"] = "https://typed.example.com/"
+
+	tests := []struct {
+		name string
+		tok  string
+		want error // nil: accepted
+	}{
+		{"valid ES256", valid, nil},
+		{"valid RS256", mint(t, gjwt.SigningMethodRS256, rsaKey, nil, rsaClaims), nil},
+		{"alg none, no signature", b64(`{"alg":"none","kid":"k1"}`) + "." + payload + ".", ErrMalformed},
+		{"alg none with a signature", b64(`{"alg":"none","kid":"k1"}`) + "." + payload + "." + parts[2], ErrAlgorithmNotAllowed},
+		{"alg None", b64(`{"alg":"None","kid":"k1"}`) + "." + payload + "." + parts[2], ErrAlgorithmNotAllowed},
+		{"alg NONE", b64(`{"alg":"NONE","kid":"k1"}`) + "." + payload + "." + parts[2], ErrAlgorithmNotAllowed},
+		{"stripped signature", parts[0] + "." + parts[1] + ".", ErrMalformed},
+		{"stripped signature and dot", parts[0] + "." + parts[1], ErrMalformed},
+		{"RS256 to HS256 with the public key as secret", mint(t, gjwt.SigningMethodHS256, rsaPEM, nil, rsaClaims), ErrAlgorithmNotAllowed},
+		{"ES256 key confusion to HS256", mint(t, gjwt.SigningMethodHS256, []byte("k1"), map[string]any{"kid": "k1"}, validClaims()), ErrAlgorithmNotAllowed},
+		{"kid path traversal", es(map[string]any{"kid": "../../../../dev/null"}, nil), ErrUnknownKey},
+		{"kid SQL injection", es(map[string]any{"kid": "' OR '1'='1"}, nil), ErrUnknownKey},
+		{"kid command injection", es(map[string]any{"kid": "k1|rm -rf /"}, nil), ErrUnknownKey},
+		{"kid with NUL", es(map[string]any{"kid": "k1\x00"}, nil), ErrUnknownKey},
+		{"embedded jwk ignored", mint(t, gjwt.SigningMethodES256, attacker, map[string]any{"kid": "k1", "jwk": map[string]any{"kty": "EC", "crv": "P-256",
+			"x": b64(string(attacker.PublicKey.X.Bytes())), "y": b64(string(attacker.PublicKey.Y.Bytes()))}}, validClaims()), ErrBadSignature},
+		{"jku ignored", mint(t, gjwt.SigningMethodES256, attacker, map[string]any{"kid": "k1", "jku": "https://attacker.example/jwks.json"}, validClaims()), ErrBadSignature},
+		{"x5u ignored", mint(t, gjwt.SigningMethodES256, attacker, map[string]any{"kid": "k1", "x5u": "https://attacker.example/cert.pem"}, validClaims()), ErrBadSignature},
+		{"signed by another key", mint(t, gjwt.SigningMethodES256, attacker, map[string]any{"kid": "k1"}, validClaims()), ErrBadSignature},
+		{"expired beyond leeway", es(nil, func(c gjwt.MapClaims) { c["exp"] = testNow.Add(-time.Minute).Unix() }), ErrExpired},
+		{"expired within leeway", es(nil, func(c gjwt.MapClaims) { c["exp"] = testNow.Add(-10 * time.Second).Unix() }), nil},
+		{"nbf in the future", es(nil, func(c gjwt.MapClaims) { c["nbf"] = testNow.Add(time.Hour).Unix() }), ErrNotYetValid},
+		{"iat in the future", es(nil, func(c gjwt.MapClaims) { c["iat"] = testNow.Add(time.Hour).Unix() }), ErrIssuedInFuture},
+		{"no exp", es(nil, func(c gjwt.MapClaims) { delete(c, "exp") }), ErrMissingClaim},
+		{"no sub", es(nil, func(c gjwt.MapClaims) { delete(c, "sub") }), ErrMissingClaim},
+		{"exp a string", es(nil, func(c gjwt.MapClaims) { c["exp"] = "tomorrow" }), ErrMalformed},
+		{"unknown iss", es(nil, func(c gjwt.MapClaims) { c["iss"] = "https://evil.example.com/" }), ErrUnknownIssuer},
+		{"iss with trailing space", es(nil, func(c gjwt.MapClaims) { c["iss"] = testIssuer + " " }), ErrUnknownIssuer},
+		{"no iss", es(nil, func(c gjwt.MapClaims) { delete(c, "iss") }), ErrUnknownIssuer},
+		{"wrong aud", es(nil, func(c gjwt.MapClaims) { c["aud"] = "other-api" }), ErrWrongAudience},
+		{"aud list with ours", es(nil, func(c gjwt.MapClaims) { c["aud"] = []string{"other-api", testAudience} }), nil},
+		{"no aud", es(nil, func(c gjwt.MapClaims) { delete(c, "aud") }), ErrMissingClaim},
+		{"oversized", es(nil, func(c gjwt.MapClaims) { c["pad"] = strings.Repeat("A", DefaultMaxTokenBytes) }), ErrTooLarge},
+		{"bad base64 in header", "e@" + valid[2:], ErrMalformed},
+		{"padded base64", parts[0] + "=." + parts[1] + "." + parts[2], ErrMalformed},
+		{"bad base64 in signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "!" + parts[2][11:], ErrMalformed},
+		{"four segments", valid + ".x", ErrMalformed},
+		{"JSON serialization", `{"payload":"` + payload + `","signatures":[]}`, ErrMalformed},
+		{"duplicate alg in header", b64(`{"alg":"ES256","kid":"k1","alg":"none"}`) + "." + payload + "." + parts[2], ErrMalformed},
+		{"duplicate sub in claims", parts[0] + "." + b64(strings.Replace(claimsJSON(t, validClaims()), `"sub":"alice"`, `"sub":"alice","sub":"admin"`, 1)) + "." + parts[2], ErrMalformed},
+		{"header not an object", b64(`["ES256"]`) + "." + payload + "." + parts[2], ErrMalformed},
+		{"crit header", es(map[string]any{"crit": []string{"exp"}}, nil), ErrMalformed},
+		{"payload not JSON", parts[0] + "." + b64("foo") + "." + parts[2], ErrMalformed},
+		{"typ required and missing", mint(t, gjwt.SigningMethodES256, k1, map[string]any{"kid": "k1", "typ": "JWT"}, typedClaims), ErrWrongType},
+		{"typ at+jwt", mint(t, gjwt.SigningMethodES256, k1, map[string]any{"kid": "k1", "typ": "at+jwt"}, typedClaims), nil},
+		{"typ application/AT+JWT", mint(t, gjwt.SigningMethodES256, k1, map[string]any{"kid": "k1", "typ": "application/AT+JWT"}, typedClaims), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := a.Authenticate(bearer(tt.tok))
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if p.Subject != "alice" || p.Method != Method {
+					t.Fatalf("principal = %+v", p)
+				}
+				return
+			}
+			if p != nil {
+				t.Fatalf("principal %+v returned with error", p)
+			}
+			if !errors.Is(err, rampart.ErrInvalidCredentials) || !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want ErrInvalidCredentials and %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "alice") || strings.Contains(err.Error(), tt.tok) {
+				t.Fatalf("error %q leaks token contents", err)
+			}
+		})
+	}
+}
+
+func TestPrincipal(t *testing.T) {
+	k1 := mustECKey(t)
+	a, err := New(Config{Now: clock, Issuers: []IssuerConfig{{
+		Issuer: testIssuer, Audience: []string{testAudience}, Algorithms: []string{"ES256"},
+		JWKSFile:   writeFile(t, "jwks.json", jwksJSON(t, map[string]*ecdsa.PrivateKey{"k1": k1})),
+		RolesClaim: "realm_access.roles", TenantClaim: "https://example.com/tenant",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := validClaims()
+	cl["realm_access"] = map[string]any{"roles": []string{"admin", "user"}}
+	cl["https://example.com/tenant"] = "acme"
+	delete(cl, "scope")
+	cl["scp"] = []string{"notes:read"}
+	tok := mint(t, gjwt.SigningMethodES256, k1, map[string]any{"kid": "k1"}, cl)
+	for range 2 { // uncached, then cached
+		p, err := a.Authenticate(bearer(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Subject != "alice" || p.Issuer != testIssuer || p.Tenant != "acme" ||
+			!p.HasRole("admin") || !p.HasScopes("notes:read") || p.HasScopes("notes:write") {
+			t.Fatalf("principal = %+v", p)
+		}
+	}
+}
+
+func TestExtract(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		cookie  string
+		query   string
+		want    error
+		wantTok string
+	}{
+		{name: "bearer", headers: []string{"Bearer a.b.c"}, wantTok: "a.b.c"},
+		{name: "lower-case scheme", headers: []string{"bearer a.b.c"}, wantTok: "a.b.c"},
+		{name: "upper-case scheme, two spaces", headers: []string{"BEARER  a.b.c"}, wantTok: "a.b.c"},
+		{name: "no credentials", want: rampart.ErrNoCredentials},
+		{name: "basic is someone else's", headers: []string{"Basic YWxpY2U6cw=="}, want: rampart.ErrNoCredentials},
+		{name: "bearerx is another scheme", headers: []string{"Bearerx a.b.c"}, want: rampart.ErrNoCredentials},
+		{name: "bearer without token", headers: []string{"Bearer"}, want: ErrMalformed},
+		{name: "bearer with spaces only", headers: []string{"Bearer    "}, want: ErrMalformed},
+		{name: "two authorization headers", headers: []string{"Bearer a.b.c", "Bearer d.e.f"}, want: ErrMalformed},
+		{name: "query string never read", query: "?access_token=a.b.c", want: rampart.ErrNoCredentials},
+		{name: "cookie", cookie: "a.b.c", wantTok: "a.b.c"},
+		{name: "header wins over cookie", headers: []string{"Bearer a.b.c"}, cookie: "d.e.f", wantTok: "a.b.c"},
+		{name: "oversized", headers: []string{"Bearer " + strings.Repeat("a", 65)}, want: ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/x"+tt.query, nil)
+			for _, h := range tt.headers {
+				r.Header.Add("Authorization", h)
+			}
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
+			}
+			tok, err := extract(r, "session", 64)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				return
+			}
+			if err != nil || tok != tt.wantTok {
+				t.Fatalf("extract = %q, %v; want %q", tok, err, tt.wantTok)
+			}
+		})
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	for _, s := range []string{"Bearer a.b.c", "bearer a.b.c", "BEARER  a.b.c", "Basic x", "Bearer", "Bearer    ", "Bearerx a", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header["Authorization"] = []string{h}
+		tok, err := extract(r, "", 64)
+		if err != nil {
+			if tok != "" {
+				t.Fatal("token returned with an error")
+			}
+			if !errors.Is(err, rampart.ErrNoCredentials) && !errors.Is(err, rampart.ErrInvalidCredentials) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if tok == "" || len(tok) > 64 || !strings.HasSuffix(h, tok) || !strings.EqualFold(h[:6], "bearer") {
+			t.Fatalf("extract(%q) = %q", h, tok)
+		}
+	})
+}
+
+func FuzzParseCompact(f *testing.F) {
+	k := mustECKey(f)
+	valid := mint(f, gjwt.SigningMethodES256, k, map[string]any{"kid": "k1"}, validClaims())
+	for _, s := range []string{valid, valid + ".", "a.b.c", "..", "", b64(`{"alg":"ES256","alg":"none"}`) + ".e30.AA", "e30.e30.e30"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseCompact(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		if p.header.Alg == "" || !strings.HasPrefix(s, p.signingString+".") || len(p.signature) == 0 {
+			t.Fatalf("parseCompact(%q) = %+v", s, p)
+		}
+	})
+}
