@@ -1,0 +1,21 @@
+// Package jsonlimits enforces structural limits on request bodies that hold
+// without any schema: JSON nesting depth, array length, string length,
+// properties per object, duplicate object keys, invalid UTF-8, and a
+// Content-Type that does not match the body.
+//
+// The checks stream over the body with encoding/json's Decoder.Token and stop
+// at the first violation, so a 100 000-deep array costs 33 tokens, not a
+// parse tree. Every error carries the JSON pointer of the offending value:
+//
+//	lim, err := jsonlimits.New(jsonlimits.Config{MaxDepth: 32})
+//	if err != nil { … }
+//	if err := lim.Check(body); err != nil {
+//		var e *jsonlimits.Error
+//		errors.As(err, &e) // e.Pointer == "/items/3", errors.Is(err, jsonlimits.ErrDepth)
+//	}
+//
+// As middleware it reads the body once, bounded by Config.MaxBody, and hands
+// it on intact:
+//
+//	h := lim.Handler(app)
+package jsonlimits

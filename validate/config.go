@@ -1,0 +1,227 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/jsonlimits"
+	"github.com/rampart-api/rampart/problem"
+)
+
+// Mode says what a check does with what it finds.
+type Mode string
+
+// Modes. Not every check accepts every mode: Filter is for responses only.
+const (
+	// Off skips the check.
+	Off Mode = "off"
+	// Report lets the request or response pass and emits an event.
+	Report Mode = "report"
+	// Enforce refuses: 400 for a request, 404 for an undocumented
+	// endpoint, 502 for a response (after filtering it).
+	Enforce Mode = "enforce"
+	// Filter removes undeclared response properties and emits an event.
+	Filter Mode = "filter"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultMaxBody         = 1 << 20
+	DefaultMaxResponseBody = 4 << 20
+	DefaultMaxErrors       = 10
+)
+
+// Config describes one upstream's validation. Exactly one of Document and
+// File is required. Zero modes take the secure defaults: requests enforce,
+// responses filter, inventory enforce.
+type Config struct {
+	// Document is an OpenAPI 3.0 or 3.1 document, YAML or JSON.
+	Document []byte
+	// File is the path of the document, read once by New.
+	File string
+
+	Requests  Mode // enforce (default), report, off
+	Responses Mode // filter (default), enforce, report, off
+	Inventory Mode // enforce (default), report, off
+
+	// RejectUnknownProperties refuses request body properties the schema
+	// does not declare even where it lacks additionalProperties: false.
+	RejectUnknownProperties bool
+
+	// MaxBody bounds the request body read for validation (default 1 MiB);
+	// more is a 413.
+	MaxBody int64
+	// MaxResponseBody bounds the response body buffered for filtering or
+	// enforcing (default 4 MiB). A longer JSON response is a 502 under
+	// filter and enforce, since it could not be checked; report passes it.
+	MaxResponseBody int64
+	// MaxErrors bounds the field errors in one 400 (default 10).
+	MaxErrors int
+	// Limits, when set, applies structural limits (depth, sizes, duplicate
+	// keys, UTF-8, Content-Type) to the body before the schema.
+	Limits *jsonlimits.Limits
+
+	// ErrorHandler renders refusals; nil means [problem.Write].
+	ErrorHandler problem.ErrorHandler
+	// Events receives security events; nil discards them.
+	Events *audit.Logger
+}
+
+// Config errors, matched with [errors.Is] on what [New] returns.
+var (
+	ErrNoDocument  = errors.New("validate: one of Document and File is required")
+	ErrTwoDocument = errors.New("validate: Document and File are exclusive")
+	ErrDocument    = errors.New("validate: invalid OpenAPI document")
+)
+
+// InvalidModeError reports a mode a check does not accept.
+type InvalidModeError struct {
+	Field string
+	Mode  Mode
+}
+
+func (e *InvalidModeError) Error() string {
+	return fmt.Sprintf("validate: %s mode %q is not one of the accepted modes", e.Field, e.Mode)
+}
+
+// InvalidLimitError reports a negative bound.
+type InvalidLimitError struct {
+	Field string
+	Value int64
+}
+
+func (e *InvalidLimitError) Error() string {
+	return fmt.Sprintf("validate: %s must not be negative, got %d", e.Field, e.Value)
+}
+
+// Validator checks requests and responses against one document. It is
+// immutable after New and safe for concurrent use.
+type Validator struct {
+	doc       *openapi3.T
+	router    routers.Router
+	requests  Mode
+	responses Mode
+	inventory Mode
+	strict    bool
+	maxBody   int64
+	maxResp   int64
+	maxErrors int
+	limits    *jsonlimits.Limits
+	onError   problem.ErrorHandler
+	events    *audit.Logger
+	options   *openapi3filter.Options
+	is31      bool
+}
+
+// New loads and validates the document and checks every field of cfg,
+// returning all problems at once. External $refs are not followed: a
+// document must not make the gateway fetch URLs or read other files.
+func New(cfg Config) (*Validator, error) {
+	var errs []error
+	mode := func(field string, m, def Mode, allowed ...Mode) Mode {
+		if m == "" {
+			return def
+		}
+		for _, a := range allowed {
+			if m == a {
+				return m
+			}
+		}
+		errs = append(errs, &InvalidModeError{Field: field, Mode: m})
+		return def
+	}
+	bound := func(field string, v, def int64) int64 {
+		switch {
+		case v < 0:
+			errs = append(errs, &InvalidLimitError{Field: field, Value: v})
+		case v == 0:
+			return def
+		}
+		return v
+	}
+	v := &Validator{
+		requests:  mode("Requests", cfg.Requests, Enforce, Enforce, Report, Off),
+		responses: mode("Responses", cfg.Responses, Filter, Filter, Enforce, Report, Off),
+		inventory: mode("Inventory", cfg.Inventory, Enforce, Enforce, Report, Off),
+		strict:    cfg.RejectUnknownProperties,
+		maxBody:   bound("MaxBody", cfg.MaxBody, DefaultMaxBody),
+		maxResp:   bound("MaxResponseBody", cfg.MaxResponseBody, DefaultMaxResponseBody),
+		maxErrors: int(bound("MaxErrors", int64(cfg.MaxErrors), DefaultMaxErrors)),
+		limits:    cfg.Limits,
+		onError:   cfg.ErrorHandler,
+		events:    cfg.Events,
+	}
+	if v.onError == nil {
+		v.onError = problem.Write
+	}
+	doc, err := load(cfg)
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		v.doc = doc
+		v.is31 = doc.IsOpenAPI31OrLater()
+		// Servers name the upstream's public URLs; the gateway matches the
+		// request path against the document's paths as written.
+		rdoc := *doc
+		rdoc.Servers = nil
+		if v.router, err = legacy.NewRouter(&rdoc); err != nil {
+			errs = append(errs, fmt.Errorf("%w: building router: %w", ErrDocument, err))
+		}
+	}
+	v.options = &openapi3filter.Options{
+		MultiError: true,
+		// Rampart's authenticators have verified credentials already; the
+		// document's security schemes are not re-checked here.
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		// The upstream must receive the body the client sent.
+		SkipSettingDefaults: true,
+		KeepValidatedValue:  true,
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func load(cfg Config) (*openapi3.T, error) {
+	switch {
+	case cfg.Document == nil && cfg.File == "":
+		return nil, ErrNoDocument
+	case cfg.Document != nil && cfg.File != "":
+		return nil, ErrTwoDocument
+	}
+	data := cfg.Document
+	var location *url.URL
+	if cfg.File != "" {
+		var err error
+		if data, err = os.ReadFile(cfg.File); err != nil {
+			return nil, fmt.Errorf("%w: reading %s: %w", ErrDocument, cfg.File, err)
+		}
+		location = &url.URL{Path: cfg.File}
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	var doc *openapi3.T
+	var err error
+	if location != nil {
+		doc, err = loader.LoadFromDataWithPath(data, location)
+	} else {
+		doc, err = loader.LoadFromData(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	return doc, nil
+}

@@ -1,0 +1,33 @@
+// Package validate holds requests and responses to an upstream's OpenAPI
+// document (3.0 or 3.1), on getkin/kin-openapi.
+//
+// One [Validator] per upstream finds the operation for each request from its
+// (already normalised) path and method, and then:
+//
+//   - inventory: answers 404 to a path+method the document does not
+//     describe, so shadow and zombie endpoints never reach the upstream
+//     (OWASP API9);
+//   - requests: checks path, query, header and cookie parameters and JSON or
+//     form bodies, and answers 400 with at most MaxErrors field errors, each
+//     a JSON pointer and a short reason that never quotes the value;
+//   - mass assignment: with RejectUnknownProperties, refuses any body
+//     property the schema does not declare, and always refuses readOnly
+//     properties in requests (OWASP API3);
+//   - responses: filter removes every property the response schema does not
+//     declare (a leaked password_hash never reaches the client), enforce
+//     also replaces a non-conforming response with a 502 problem, report
+//     only emits events.
+//
+// Usage:
+//
+//	v, err := validate.New(validate.Config{
+//		File:                    "openapi.yaml",
+//		Requests:                validate.Enforce,
+//		Responses:               validate.Filter,
+//		Inventory:               validate.Enforce,
+//		RejectUnknownProperties: true,
+//		Events:                  events,
+//	})
+//	if err != nil { … }
+//	h := v.Handler(proxy)
+package validate

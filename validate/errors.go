@@ -1,0 +1,170 @@
+package validate
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/rampart-api/rampart/problem"
+)
+
+// findings collects field errors, bounded, without ever quoting a value:
+// the library's own error text embeds the offending value, so details are
+// rebuilt from the failing keyword and the schema alone.
+type findings struct {
+	max     int
+	errs    []problem.FieldError
+	more    bool
+	status  int
+	props   bool // an unknown or readOnly property: mass assignment
+	unknown bool // the library reported an undeclared property
+}
+
+func (f *findings) add(pointer, detail string) {
+	for _, e := range f.errs {
+		if e.Pointer == pointer && e.Detail == detail {
+			return
+		}
+	}
+	if len(f.errs) >= f.max {
+		f.more = true
+		return
+	}
+	f.errs = append(f.errs, problem.FieldError{Pointer: pointer, Detail: detail})
+}
+
+// collect walks the library's error tree.
+func (f *findings) collect(err error, prefix string) {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		for _, e := range me {
+			f.collect(e, prefix)
+		}
+		return
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) && re.Err != nil && prefix == "" {
+		switch {
+		case re.Parameter != nil:
+			prefix = re.Parameter.In + "/" + re.Parameter.Name
+		case re.RequestBody != nil:
+			prefix = "#"
+		}
+		if strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
+			f.status = http.StatusUnsupportedMediaType
+			f.add("header/Content-Type", "media type not accepted")
+			return
+		}
+		f.collect(re.Err, prefix)
+		return
+	} else if re != nil && re.Err == nil {
+		if strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
+			f.status = http.StatusUnsupportedMediaType
+			f.add("header/Content-Type", "media type not accepted")
+			return
+		}
+		f.add(bodyPointer(prefix), "is invalid")
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		pointer := bodyPointer(prefix)
+		if prefix == "#" || prefix == "" {
+			pointer = joinPointer(se.JSONPointer())
+		}
+		if se.SchemaField == "properties" {
+			f.unknown = true
+			f.props = true
+		}
+		if se.SchemaField == "readOnly" {
+			f.props = true
+		}
+		f.add(pointer, detail(se))
+		return
+	}
+	switch {
+	case errors.Is(err, openapi3filter.ErrInvalidRequired):
+		f.add(bodyPointer(prefix), "is required")
+	case errors.Is(err, openapi3filter.ErrInvalidEmptyValue):
+		f.add(bodyPointer(prefix), "must not be empty")
+	default:
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			f.add(bodyPointer(prefix), "cannot be parsed")
+			return
+		}
+		f.add(bodyPointer(prefix), "is invalid")
+	}
+}
+
+func bodyPointer(prefix string) string {
+	if prefix == "#" {
+		return ""
+	}
+	return prefix
+}
+
+// detail turns a failing keyword into a short reason built from the
+// document, never from the value.
+func detail(se *openapi3.SchemaError) string {
+	s := se.Schema
+	if s == nil {
+		s = &openapi3.Schema{}
+	}
+	switch se.SchemaField {
+	case "type":
+		if s.Type != nil && len(*s.Type) > 0 {
+			return "must be of type " + strings.Join(s.Type.Slice(), " or ")
+		}
+		return "has the wrong type"
+	case "required":
+		return "is required"
+	case "format":
+		if s.Format != "" {
+			return "must be a valid " + s.Format
+		}
+		return "has the wrong format"
+	case "pattern":
+		return "does not match the required pattern"
+	case "minLength":
+		return "must be at least " + strconv.FormatUint(s.MinLength, 10) + " characters"
+	case "maxLength":
+		if s.MaxLength != nil {
+			return "must be at most " + strconv.FormatUint(*s.MaxLength, 10) + " characters"
+		}
+		return "is too long"
+	case "enum", "const":
+		return "is not one of the allowed values"
+	case "minimum", "exclusiveMinimum":
+		return "is too small"
+	case "maximum", "exclusiveMaximum":
+		return "is too large"
+	case "minItems":
+		return "has too few items"
+	case "maxItems":
+		return "has too many items"
+	case "uniqueItems":
+		return "has duplicate items"
+	case "minProperties":
+		return "has too few properties"
+	case "maxProperties":
+		return "has too many properties"
+	case "properties", "additionalProperties", "unevaluatedProperties":
+		return "has a property that is not allowed"
+	case "readOnly":
+		return "is read-only"
+	case "writeOnly":
+		return "is write-only"
+	case "oneOf", "anyOf", "allOf", "not":
+		return "does not match the schema"
+	case "nullable":
+		return "must not be null"
+	case "multipleOf":
+		return "is not a multiple of the step"
+	}
+	return "is invalid"
+}
