@@ -18,12 +18,12 @@ type testAPI struct {
 	hardened bool
 	// unverified decodes tokens without checking their signature.
 	unverified bool
-	secret   []byte
-	mu       sync.Mutex
-	fails    int
-	nextID   int
-	users    map[string]map[string]any
-	notes    map[string]map[string]any
+	secret     []byte
+	mu         sync.Mutex
+	fails      int
+	nextID     int
+	users      map[string]map[string]any
+	notes      map[string]map[string]any
 }
 
 const strongSecret = "k3Jq9vV0r8sXw2mZ7tLp4cYb6nHd1fGa"
@@ -168,7 +168,9 @@ func (a *testAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a.writeJSON(w, map[string]any{"users": len(a.users)})
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.fail(w, http.StatusNotFound, "Cannot "+r.Method+" "+r.URL.Path) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, http.StatusNotFound, "Cannot "+r.Method+" "+r.URL.Path)
+	})
 	mux.ServeHTTP(w, r)
 }
 
