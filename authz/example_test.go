@@ -1,0 +1,70 @@
+package authz_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/authz"
+)
+
+func ExampleAuthorizer_Handler() {
+	notes, err := authz.New(authz.Config{
+		Roles: []string{"user", "admin"},
+		Owner: &authz.Owner{Param: "id", ExceptRoles: []string{"admin"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	h := notes.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+
+	for _, c := range []struct {
+		who  *rampart.Principal
+		note string
+	}{
+		{&rampart.Principal{Subject: "alice", Roles: []string{"user"}}, "alice"},
+		{&rampart.Principal{Subject: "alice", Roles: []string{"user"}}, "bob"},
+		{&rampart.Principal{Subject: "root", Roles: []string{"admin"}}, "bob"},
+		{nil, "bob"},
+	} {
+		// The gateway's route matcher and authentication fill Info.
+		r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/"+c.note, nil))
+		info.Params = []rampart.Param{{Name: "id", Value: c.note}}
+		info.Principal = c.who
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(c.note, w.Code)
+	}
+	// Output:
+	// alice 200
+	// bob 403
+	// bob 200
+	// bob 401
+}
+
+func ExampleForwarder_Rewrite() {
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{})
+	if err != nil {
+		panic(err)
+	}
+	out := http.Header{}
+	out.Set("X-Rampart-Roles", "admin") // sent by the client
+	fwd.Rewrite(out, &rampart.Principal{Subject: "alice", Roles: []string{"user", "editor"}})
+	fmt.Println(out.Get("X-Rampart-Subject"), out.Get("X-Rampart-Roles"))
+	// Output:
+	// alice user,editor
+}
+
+// Wrong use: an Authorizer without authentication in front of it never
+// lets anyone through — there is no principal to authorize.
+func ExampleAuthorizer_Handler_withoutAuthentication() {
+	admins, _ := authz.New(authz.Config{Roles: []string{"admin"}})
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/admin", nil)
+	r.Header.Set("X-Rampart-Roles", "admin") // headers are not a principal
+	admins.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+	// Output:
+	// 401 Bearer realm="rampart"
+}

@@ -1,0 +1,210 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/rampart-api/rampart"
+)
+
+// Default identity header names.
+const (
+	DefaultSubjectHeader = "X-Rampart-Subject"
+	DefaultRolesHeader   = "X-Rampart-Roles"
+	DefaultScopesHeader  = "X-Rampart-Scopes"
+	DefaultTenantHeader  = "X-Rampart-Tenant"
+)
+
+// ErrDuplicateHeader is returned by [NewForwarder] when two identity
+// fields share a header.
+var ErrDuplicateHeader = errors.New("authz: identity headers must be distinct")
+
+// ForwardConfig names the headers that carry the verified identity to the
+// upstream. Empty fields take the defaults; "-" disables one field. The
+// default names are stripped from client requests whatever the
+// configuration says.
+type ForwardConfig struct {
+	Subject string
+	Roles   string
+	Scopes  string
+	Tenant  string
+}
+
+// Forwarder writes the verified identity into upstream request headers. It
+// is immutable after [NewForwarder] and safe for concurrent use.
+type Forwarder struct {
+	subject, roles, scopes, tenant string
+	// strip holds every configured name, lower-case with '_' as '-', so
+	// that spellings an upstream would treat as the same header are
+	// deleted too.
+	strip []string
+}
+
+// NewForwarder validates cfg and returns a Forwarder.
+func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
+	var errs []error
+	f := &Forwarder{}
+	seen := map[string]bool{}
+	for _, h := range []struct {
+		dst       *string
+		val, def  string
+		fieldName string
+	}{
+		{&f.subject, cfg.Subject, DefaultSubjectHeader, "subject"},
+		{&f.roles, cfg.Roles, DefaultRolesHeader, "roles"},
+		{&f.scopes, cfg.Scopes, DefaultScopesHeader, "scopes"},
+		{&f.tenant, cfg.Tenant, DefaultTenantHeader, "tenant"},
+	} {
+		// The default names are always stripped, so that an upstream
+		// still reading them after a rename never sees a client's copy.
+		f.strip = append(f.strip, foldName(h.def))
+		name := h.val
+		switch name {
+		case "":
+			name = h.def
+		case "-":
+			continue
+		}
+		if !isToken(name) {
+			errs = append(errs, fmt.Errorf("%s header %q: %w", h.fieldName, name, ErrBadHeader))
+			continue
+		}
+		key := foldName(name)
+		if seen[key] {
+			errs = append(errs, fmt.Errorf("%s header %q: %w", h.fieldName, name, ErrDuplicateHeader))
+			continue
+		}
+		seen[key] = true
+		*h.dst = http.CanonicalHeaderKey(name)
+		if name != h.def {
+			f.strip = append(f.strip, key)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Strip deletes from h every header an upstream could read as one of the
+// identity headers: any case, and '_' in place of '-' (CGI-style servers
+// and some frameworks map both to the same variable).
+func (f *Forwarder) Strip(h http.Header) {
+	for k := range h {
+		for _, s := range f.strip {
+			if sameFolded(k, s) {
+				delete(h, k)
+				break
+			}
+		}
+	}
+}
+
+// Rewrite is called from the proxy's Rewrite hook on the outbound
+// request's headers: it first deletes every client-supplied copy of the
+// identity headers ([Forwarder.Strip]), then sets them from p.
+//
+// It trusts only p, which must be verified; a nil p forwards no identity.
+// Values are made safe for a header: bytes outside visible ASCII, '%', and
+// ',' inside list items are percent-encoded, so a claim cannot inject
+// header syntax, split a list or collide with another value. Roles and
+// scopes are sent comma-separated.
+//
+//	proxy.Rewrite = func(pr *httputil.ProxyRequest) {
+//		fwd.Rewrite(pr.Out.Header, rampart.PrincipalFrom(pr.In.Context()))
+//		...
+//	}
+func (f *Forwarder) Rewrite(h http.Header, p *rampart.Principal) {
+	f.Strip(h)
+	if p == nil {
+		return
+	}
+	set := func(name, v string) {
+		if name != "" && v != "" {
+			h[name] = []string{v}
+		}
+	}
+	set(f.subject, escape(p.Subject, false))
+	set(f.roles, joinEscaped(p.Roles))
+	set(f.scopes, joinEscaped(p.Scopes))
+	set(f.tenant, escape(p.Tenant, false))
+}
+
+func joinEscaped(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return escape(list[0], true)
+	}
+	var b strings.Builder
+	for _, s := range list {
+		if s == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(escape(s, true))
+	}
+	return b.String()
+}
+
+// escape returns s unchanged when it needs no escaping (no allocation).
+func escape(s string, listItem bool) string {
+	needs := false
+	for i := 0; i < len(s); i++ {
+		if unsafeByte(s[i], listItem) {
+			needs = true
+			break
+		}
+	}
+	if !needs {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unsafeByte(c, listItem) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unsafeByte(c byte, listItem bool) bool {
+	return c <= 0x20 || c >= 0x7f || c == '%' || listItem && c == ','
+}
+
+func foldName(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+}
+
+// sameFolded reports whether k folds to the already-folded name s without
+// allocating.
+func sameFolded(k, s string) bool {
+	if len(k) != len(s) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

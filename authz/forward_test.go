@@ -1,0 +1,172 @@
+package authz_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/authz"
+)
+
+func spoofed() http.Header {
+	h := http.Header{}
+	h.Set("X-Rampart-Subject", "admin")
+	h.Add("X-Rampart-Subject", "root")
+	h["x-rampart-roles"] = []string{"admin"} // non-canonical key straight into the map
+	h["X_Rampart_Roles"] = []string{"admin"} // CGI maps this to HTTP_X_RAMPART_ROLES too
+	h.Set("X-RAMPART-TENANT", "globex")
+	h["X-Rampart-Scopes"] = []string{"admin:all"}
+	h.Set("Authorization", "Bearer keep-me")
+	h.Set("X-Rampart-Subjects", "keep-me")
+	h.Set("X-Rampart", "keep-me")
+	return h
+}
+
+func TestRewrite(t *testing.T) {
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		principal *rampart.Principal
+		want      map[string][]string
+	}{
+		{"spoofed headers replaced", alice, map[string][]string{
+			"X-Rampart-Subject": {"alice"}, "X-Rampart-Roles": {"user"}, "X-Rampart-Scopes": {"notes:read"}, "X-Rampart-Tenant": {"acme"},
+		}},
+		{"no principal forwards nothing", nil, map[string][]string{}},
+		{"empty fields are not sent", &rampart.Principal{Subject: "svc"}, map[string][]string{"X-Rampart-Subject": {"svc"}}},
+		{"header injection in a claim", &rampart.Principal{Subject: "alice\r\nX-Admin: 1", Tenant: "acme\x00"}, map[string][]string{
+			"X-Rampart-Subject": {"alice%0D%0AX-Admin:%201"}, "X-Rampart-Tenant": {"acme%00"},
+		}},
+		{"role that splits the list", &rampart.Principal{Subject: "bob", Roles: []string{"user,admin", "ops"}, Scopes: []string{"a,b"}}, map[string][]string{
+			"X-Rampart-Subject": {"bob"}, "X-Rampart-Roles": {"user%2Cadmin,ops"}, "X-Rampart-Scopes": {"a%2Cb"},
+		}},
+		{"percent cannot collide", &rampart.Principal{Subject: "a%20b"}, map[string][]string{"X-Rampart-Subject": {"a%2520b"}}},
+		{"non-ascii subject", &rampart.Principal{Subject: "Jos\u00e9"}, map[string][]string{"X-Rampart-Subject": {"Jos%C3%A9"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := spoofed()
+			fwd.Rewrite(h, tt.principal)
+			got := map[string][]string{}
+			for k, v := range h {
+				if strings.Contains(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-rampart-") && v[0] != "keep-me" {
+					got[k] = v
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("identity headers = %v, want %v", got, tt.want)
+			}
+			for _, k := range []string{"Authorization", "X-Rampart-Subjects", "X-Rampart"} {
+				if len(h[k]) != 1 {
+					t.Fatalf("unrelated header %s touched: %v", k, h[k])
+				}
+			}
+		})
+	}
+}
+
+func TestForwarderConfig(t *testing.T) {
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: "X-User", Roles: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := spoofed()
+	h.Set("x_user", "mallory")
+	fwd.Rewrite(h, alice)
+	if h.Get("X-User") != "alice" || len(h["X-User"]) != 1 || h.Get("X_user") != "" {
+		t.Fatalf("subject header: %v", h)
+	}
+	if len(h) != 4 || h.Get("X-Rampart-Roles") != "" { // Authorization, X-Rampart-Subjects, X-Rampart, X-User
+		t.Fatalf("disabled roles header still passes the client's copy: %v", h)
+	}
+	if h.Get("X-Rampart-Subject") != "" {
+		t.Fatal("default subject header from the client kept after renaming")
+	}
+	_, err = authz.NewForwarder(authz.ForwardConfig{Subject: "X-Rampart-Roles", Tenant: "Bad Header"})
+	if !errors.Is(err, authz.ErrDuplicateHeader) || !errors.Is(err, authz.ErrBadHeader) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The forwarder inside a real httputil.ReverseProxy: the upstream sees only
+// the verified identity, and sanitised values pass Go's header checks.
+func TestRewriteThroughProxy(t *testing.T) {
+	var seen http.Header
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Clone() }))
+	defer upstream.Close()
+	target, _ := url.Parse(upstream.URL)
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		fwd.Rewrite(pr.Out.Header, rampart.PrincipalFrom(pr.In.Context()))
+	}}
+	for _, p := range []*rampart.Principal{
+		{Subject: "alice\r\nX-Admin: 1", Roles: []string{"user"}},
+		nil,
+	} {
+		r := httptest.NewRequest("GET", "/notes", nil)
+		r.Header = spoofed()
+		r.Header.Set("X-Rampart-Subject", "admin")
+		r, info := rampart.WithInfo(r)
+		info.Principal = p
+		w := httptest.NewRecorder()
+		proxy.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("proxy status %d", w.Code)
+		}
+		wantSub := ""
+		if p != nil {
+			wantSub = "alice%0D%0AX-Admin:%201"
+		}
+		if got := seen.Values("X-Rampart-Subject"); wantSub == "" && len(got) != 0 || wantSub != "" && (len(got) != 1 || got[0] != wantSub) {
+			t.Fatalf("upstream saw subject %q", got)
+		}
+		if seen.Get("X-Admin") != "" || seen.Get("X-Rampart-Tenant") != "" || seen.Get("X_rampart_roles") != "" {
+			t.Fatalf("upstream saw spoofed headers: %v", seen)
+		}
+	}
+}
+
+func FuzzRewrite(f *testing.F) {
+	for _, s := range []string{"alice", "alice\r\nX-Admin: 1", "user,admin", "a%20b", "Jos\u00e9", "", " ", "\x7f"} {
+		f.Add(s, s)
+	}
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, sub, role string) {
+		h := http.Header{}
+		fwd.Rewrite(h, &rampart.Principal{Subject: sub, Roles: []string{role, "x"}})
+		for k, vs := range h {
+			for _, v := range vs {
+				for i := 0; i < len(v); i++ {
+					if v[i] <= 0x20 || v[i] >= 0x7f {
+						t.Fatalf("%s carries byte %#x: %q", k, v[i], v)
+					}
+				}
+			}
+		}
+		if sub != "" {
+			if got, err := url.PathUnescape(h.Get("X-Rampart-Subject")); err != nil || got != sub {
+				t.Fatalf("subject %q forwarded as %q (decodes to %q, %v)", sub, h.Get("X-Rampart-Subject"), got, err)
+			}
+		}
+		roles := strings.Split(h.Get("X-Rampart-Roles"), ",")
+		if role != "" && len(roles) != 2 || role == "" && len(roles) != 1 {
+			t.Fatalf("role %q split into %q", role, roles)
+		}
+	})
+}
