@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ var (
 	ErrInvalidUTF8   = errors.New("jsonlimits: invalid UTF-8")
 	ErrContentType   = errors.New("jsonlimits: content type does not match body")
 	ErrBodyTooLarge  = errors.New("jsonlimits: body too large")
-	errTrailingValue = errors.New("jsonlimits: data after the top-level value")
+	errTrailingValue = fmt.Errorf("%w: data after the top-level value", ErrSyntax)
 )
 
 // Error is a limit violation at a place in the body.

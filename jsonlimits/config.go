@@ -98,4 +98,3 @@ func New(cfg Config) (*Limits, error) {
 
 // MaxBody is the body size bound [Limits.Handler] applies.
 func (l *Limits) MaxBody() int64 { return l.maxBody }
-
