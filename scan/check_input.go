@@ -30,8 +30,7 @@ func reflectsPrivilege(body []byte) []string {
 	}
 	var hit []string
 	seen := map[string]bool{}
-	var check func(m map[string]any)
-	check = func(m map[string]any) {
+	check := func(m map[string]any) {
 		for k, want := range privileged {
 			got, ok := m[k]
 			if ok && !seen[k] && fmt.Sprint(got) == fmt.Sprint(want) {
