@@ -38,7 +38,9 @@ func TestNewRefuses(t *testing.T) {
 			c.Secret, c.Algorithms = nil, []string{"RS256"}
 			c.PublicKeyPEM = []byte("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")
 		}, "PublicKeyPEM"},
-		{"missing JWKS file", func(c *IssuerConfig) { c.Secret, c.Algorithms, c.JWKSFile = nil, []string{"ES256"}, "/nonexistent/jwks.json" }, "JWKSFile"},
+		{"missing JWKS file", func(c *IssuerConfig) {
+			c.Secret, c.Algorithms, c.JWKSFile = nil, []string{"ES256"}, "/nonexistent/jwks.json"
+		}, "JWKSFile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
