@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"os"
 
@@ -185,6 +186,9 @@ func New(cfg Config) (*Validator, error) {
 		// The upstream must receive the body the client sent.
 		SkipSettingDefaults: true,
 		KeepValidatedValue:  true,
+		// The library checks only date and date-time by default; these
+		// apply to this validator alone, not the library's global registry.
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(formats)},
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -225,3 +229,21 @@ func load(cfg Config) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+var formats = map[string]openapi3.StringFormatValidator{
+	"email": openapi3.NewCallbackValidator(validEmail),
+	"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
+	"ipv4":  openapi3.NewIPValidator(true),
+	"ipv6":  openapi3.NewIPValidator(false),
+}
+
+// validEmail accepts a bare addr-spec (RFC 5322), not a display name.
+func validEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return errInvalidEmail
+	}
+	return nil
+}
+
+var errInvalidEmail = errors.New("validate: not an email address")

@@ -37,53 +37,43 @@ func (f *findings) add(pointer, detail string) {
 	f.errs = append(f.errs, problem.FieldError{Pointer: pointer, Detail: detail})
 }
 
-// collect walks the library's error tree.
+// collect walks the library's error tree by its concrete types: errors.As
+// would skip past a RequestError to the MultiError it wraps and lose the
+// parameter it names.
 func (f *findings) collect(err error, prefix string) {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		for _, e := range me {
-			f.collect(e, prefix)
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, sub := range e {
+			f.collect(sub, prefix)
 		}
 		return
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) && re.Err != nil && prefix == "" {
+	case *openapi3filter.RequestError:
 		switch {
-		case re.Parameter != nil:
-			prefix = re.Parameter.In + "/" + re.Parameter.Name
-		case re.RequestBody != nil:
+		case e.Parameter != nil:
+			prefix = e.Parameter.In + "/" + e.Parameter.Name
+		case e.RequestBody != nil:
 			prefix = "#"
 		}
-		if strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
+		if strings.HasPrefix(e.Reason, "header Content-Type has unexpected value") {
 			f.status = http.StatusUnsupportedMediaType
 			f.add("header/Content-Type", "media type not accepted")
 			return
 		}
-		f.collect(re.Err, prefix)
-		return
-	} else if re != nil && re.Err == nil {
-		if strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
-			f.status = http.StatusUnsupportedMediaType
-			f.add("header/Content-Type", "media type not accepted")
+		if e.Err == nil {
+			f.add(bodyPointer(prefix), "is invalid")
 			return
 		}
-		f.add(bodyPointer(prefix), "is invalid")
+		f.collect(e.Err, prefix)
 		return
-	}
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		pointer := bodyPointer(prefix)
-		if prefix == "#" || prefix == "" {
-			pointer = joinPointer(se.JSONPointer())
+	case *openapi3filter.ResponseError:
+		if e.Err != nil {
+			f.collect(e.Err, "#")
+			return
 		}
-		if se.SchemaField == "properties" {
-			f.unknown = true
-			f.props = true
-		}
-		if se.SchemaField == "readOnly" {
-			f.props = true
-		}
-		f.add(pointer, detail(se))
+		f.add("", "is invalid")
+		return
+	case *openapi3.SchemaError:
+		f.schemaError(e, prefix)
 		return
 	}
 	switch {
@@ -93,12 +83,50 @@ func (f *findings) collect(err error, prefix string) {
 		f.add(bodyPointer(prefix), "must not be empty")
 	default:
 		var pe *openapi3filter.ParseError
-		if errors.As(err, &pe) {
+		var se *openapi3.SchemaError
+		switch {
+		case errors.As(err, &se):
+			f.schemaError(se, prefix)
+		case errors.As(err, &pe):
 			f.add(bodyPointer(prefix), "cannot be parsed")
+		default:
+			f.add(bodyPointer(prefix), "is invalid")
+		}
+	}
+}
+
+func (f *findings) schemaError(se *openapi3.SchemaError, prefix string) {
+	switch se.SchemaField {
+	case "properties", "additionalProperties", "unevaluatedProperties":
+		f.unknown = true
+		f.props = true
+	case "readOnly":
+		f.props = true
+	}
+	if prefix != "#" && prefix != "" {
+		f.add(prefix, detail(se))
+		return
+	}
+	path := se.JSONPointer()
+	if se.SchemaField == "required" && se.Schema != nil {
+		// The 3.1 validator points at the object; name the missing
+		// properties, as the 3.0 one does.
+		if obj, ok := se.Value.(map[string]any); ok && (len(path) == 0 || hasKey(obj, path[len(path)-1])) {
+			base := joinPointer(path)
+			for _, k := range se.Schema.Required {
+				if !hasKey(obj, k) {
+					f.add(base+"/"+escape(k), "is required")
+				}
+			}
 			return
 		}
-		f.add(bodyPointer(prefix), "is invalid")
 	}
+	f.add(joinPointer(path), detail(se))
+}
+
+func hasKey(m map[string]any, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func bodyPointer(prefix string) string {

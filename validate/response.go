@@ -175,7 +175,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			Status:                 b.status,
 			Header:                 h,
 			Body:                   io.NopCloser(bytes.NewReader(out)),
-			Options:                &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+			Options:                &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SchemaValidationOptions: v.options.SchemaValidationOptions},
 		}
 		if err := openapi3filter.ValidateResponse(context.WithoutCancel(r.Context()), rin); err != nil {
 			f := &findings{max: v.maxErrors}
