@@ -36,7 +36,7 @@ func ParseIdentity(s string) (Identity, error) {
 	name, tok, ok := strings.Cut(s, "=")
 	name = strings.TrimSpace(name)
 	tok = strings.TrimSpace(tok)
-	if !ok || name == "" || tok == "" {
+	if !ok || name == "" || tok == "" || strings.EqualFold(tok, "bearer") {
 		return Identity{}, fmt.Errorf("%w: want NAME=TOKEN", ErrInvalidIdentity)
 	}
 	if strings.ContainsAny(tok, "\r\n") || strings.ContainsAny(name, " \t\r\n") {
