@@ -1,0 +1,160 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole file.
+type Config struct {
+	Server    Server              `yaml:"server"`
+	Upstreams map[string]Upstream `yaml:"upstreams"`
+	Headers   Headers             `yaml:"headers"`
+	CORS      CORS                `yaml:"cors"`
+	Routes    []Route             `yaml:"routes"`
+	Log       Log                 `yaml:"log"`
+
+	// File is the path the configuration was read from; Dir its folder,
+	// against which relative paths in the file are resolved.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+}
+
+// Server holds listener settings. They are read once at start: a reload
+// does not change them.
+type Server struct {
+	Listen string `yaml:"listen"`
+	// TrustedProxies are CIDR prefixes or addresses whose
+	// X-Forwarded-For is believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
+	MaxHeaderBytes int      `yaml:"max_header_bytes"`
+	Timeouts       Timeouts `yaml:"timeouts"`
+	// CaseInsensitiveRoutes matches literal path segments ignoring case.
+	// With case-sensitive routes (the default) a path that would match a
+	// different route when case is ignored is refused.
+	CaseInsensitiveRoutes bool `yaml:"case_insensitive_routes"`
+	TLS                   *TLS `yaml:"tls"`
+}
+
+// TLS enables HTTPS on the listener.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Timeouts bound every phase of a request.
+type Timeouts struct {
+	ReadHeader time.Duration `yaml:"read_header"`
+	Read       time.Duration `yaml:"read"`
+	Write      time.Duration `yaml:"write"`
+	Idle       time.Duration `yaml:"idle"`
+	Upstream   time.Duration `yaml:"upstream"`
+	Shutdown   time.Duration `yaml:"shutdown"`
+}
+
+// Upstream is one API behind the gateway.
+type Upstream struct {
+	URL     string        `yaml:"url"`
+	Timeout time.Duration `yaml:"timeout"`
+	// DangerouslyKeepErrorBodies forwards upstream 5xx bodies unchanged.
+	DangerouslyKeepErrorBodies bool `yaml:"dangerously_keep_error_bodies"`
+	// KeepUpstreamCORS keeps the upstream's own Access-Control-* headers.
+	KeepUpstreamCORS bool `yaml:"keep_upstream_cors"`
+}
+
+// Headers selects the security header profile.
+type Headers struct {
+	// Profile is helmet (default), api or none.
+	Profile string `yaml:"profile"`
+	// Set overrides single headers; a null value removes one.
+	Set map[string]*string `yaml:"set"`
+}
+
+// CORS is the cross-origin policy; no origins means no CORS headers.
+type CORS struct {
+	AllowedOrigins   []string      `yaml:"allowed_origins"`
+	AllowedMethods   []string      `yaml:"allowed_methods"`
+	AllowedHeaders   []string      `yaml:"allowed_headers"`
+	ExposedHeaders   []string      `yaml:"exposed_headers"`
+	AllowCredentials bool          `yaml:"allow_credentials"`
+	MaxAge           time.Duration `yaml:"max_age"`
+}
+
+// Route maps a path pattern and methods to an upstream and a policy.
+type Route struct {
+	Path     string   `yaml:"path"`
+	Methods  []string `yaml:"methods"`
+	Upstream string   `yaml:"upstream"`
+	// Auth lists the authenticators tried in order, or is exactly
+	// [none]. Written as a single word or a list.
+	Auth StringList `yaml:"auth"`
+}
+
+// Log chooses where the two log streams go.
+type Log struct {
+	// Level of the server log: debug, info (default), warn, error.
+	Level string `yaml:"level"`
+	// Server is the operational log (startup, upstream failures).
+	Server string `yaml:"server"`
+	// Access is the access log, one JSON line per request.
+	Access string `yaml:"access"`
+	// Events is the security event stream.
+	Events string `yaml:"events"`
+}
+
+// Defaults applied to fields left empty.
+const (
+	DefaultListen         = "127.0.0.1:8080"
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxHeaderBytes = 16 << 10
+)
+
+// DefaultTimeouts are used for timeouts left at zero.
+var DefaultTimeouts = Timeouts{
+	ReadHeader: 5 * time.Second,
+	Read:       30 * time.Second,
+	Write:      30 * time.Second,
+	Idle:       120 * time.Second,
+	Upstream:   30 * time.Second,
+	Shutdown:   30 * time.Second,
+}
+
+func (c *Config) applyDefaults() {
+	s := &c.Server
+	if s.Listen == "" {
+		s.Listen = DefaultListen
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if s.MaxHeaderBytes == 0 {
+		s.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	t, d := &s.Timeouts, DefaultTimeouts
+	for _, p := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&t.ReadHeader, d.ReadHeader}, {&t.Read, d.Read}, {&t.Write, d.Write},
+		{&t.Idle, d.Idle}, {&t.Upstream, d.Upstream}, {&t.Shutdown, d.Shutdown},
+	} {
+		if *p.v == 0 {
+			*p.v = p.def
+		}
+	}
+	if c.Headers.Profile == "" {
+		c.Headers.Profile = "helmet"
+	}
+	if c.Log.Server == "" {
+		c.Log.Server = "stderr"
+	}
+	if c.Log.Access == "" {
+		c.Log.Access = "stderr"
+	}
+	if c.Log.Events == "" {
+		c.Log.Events = "stderr"
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+}

@@ -1,0 +1,179 @@
+package config_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart/config"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestValid(t *testing.T) {
+	cfg, diags := config.Load("testdata/valid.yaml")
+	if diags.HasErrors() || len(diags) != 0 {
+		t.Fatalf("diagnostics:\n%s", diags)
+	}
+	if cfg.Server.Timeouts.Shutdown != 30*time.Second || cfg.Server.Timeouts.ReadHeader != 5*time.Second {
+		t.Errorf("timeouts %+v", cfg.Server.Timeouts)
+	}
+	if cfg.Routes[0].Auth[0] != "none" || cfg.CORS.MaxAge != 10*time.Minute || *cfg.Headers.Set["X-Frame-Options"] != "DENY" {
+		t.Errorf("decoded %+v", cfg)
+	}
+	if cfg.Log.Access != "stderr" || cfg.Headers.Profile != "helmet" {
+		t.Errorf("defaults not applied: %+v", cfg.Log)
+	}
+}
+
+// TestBrokenListsEverything checks that one load reports every mistake,
+// each with its line and field, against a golden file.
+func TestBrokenListsEverything(t *testing.T) {
+	_, diags := config.Load("testdata/broken.yaml")
+	got := diags.String()
+	golden := "testdata/broken.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Unknown keys and validation errors are listed together.
+func TestValidationListsEverything(t *testing.T) {
+	data, _ := os.ReadFile("testdata/broken.yaml")
+	_, diags := config.Parse(data, "broken.yaml")
+	wants := []string{
+		`broken.yaml:5: error: server.colour: unknown field "colour"`,
+		`broken.yaml:2: error: server.listen: "localhost" is not host:port`,
+		`broken.yaml:3: error: server.trusted_proxies[1]: "not-a-cidr" is not an address or CIDR prefix`,
+		`broken.yaml:3: warning: server.trusted_proxies[2]: 0.0.0.0/0 trusts every peer`,
+		`broken.yaml:4: error: server.max_header_bytes: 10 is outside 1024..1048576`,
+		`broken.yaml:7: error: upstreams.app.url: upstream url "ftp://127.0.0.1:9000": scheme must be http or https`,
+		`broken.yaml:9: error: headers.profile: unknown profile "helmut"`,
+		`broken.yaml:11: error: cors.allowed_origins[0]: origin "*": "*" together with allow_credentials`,
+		`broken.yaml:11: error: cors.allowed_origins[1]: origin "https://app.example.com/"`,
+		`broken.yaml:18: error: routes[1]: duplicate route: GET,POST,HEAD /api/items/{other} overlaps routes[0] (GET,HEAD /api/items/{id})`,
+		`broken.yaml:20: error: routes[1].upstream: unknown upstream "ap" (have app)`,
+		`broken.yaml:18: warning: routes[1].auth: no authentication; write auth: none`,
+		`broken.yaml:21: error: routes[2].path: "api/no-slash": must start with /`,
+		`broken.yaml:23: error: routes[2].auth[0]: none cannot be combined`,
+		`broken.yaml:23: error: routes[2].auth[1]: authenticator "jwt" is not configured`,
+	}
+	got := diags.String()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("got:\n%s", got)
+	}
+	if err := diags.Err(); err == nil {
+		t.Fatal("no error")
+	} else {
+		var le *config.LoadError
+		if !errors.As(err, &le) || len(le.Diagnostics) < 10 {
+			t.Fatalf("err = %v", err)
+		}
+	}
+}
+
+func TestStrictDecoding(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown top-level key", "upstream:\n  app: {url: http://x}\n", `x.yaml:1: error: upstream: unknown field "upstream"`},
+		{"unknown nested key", "server:\n  listen: 127.0.0.1:1\n  max_body: 5\n", `x.yaml:3: error: server.max_body: unknown field "max_body"`},
+		{"unknown route key", "routes:\n  - path: /\n    role: admin\n", `x.yaml:3: error: routes[0].role: unknown field "role"`},
+		{"bad duration", "server:\n  timeouts: {read: 5 minutes}\n", `x.yaml:2: error: server.timeouts.read: cannot unmarshal !!str`},
+		{"bad int", "server:\n  max_body_bytes: lots\n", `x.yaml:2: error: server.max_body_bytes: cannot unmarshal !!str`},
+		{"duplicate key", "server:\n  listen: a:1\n  listen: b:2\n", `mapping key "listen" already defined`},
+		{"syntax", "server: [\n", `x.yaml:`},
+		{"empty", "", "empty configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := config.Parse([]byte(tt.yaml), "x.yaml")
+			if !diags.HasErrors() || !strings.Contains(diags.String(), tt.want) {
+				t.Fatalf("got:\n%s\nwant %q", diags, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "key.txt"), []byte("s3cr3t-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"REDIS_PW": "hunter2", "EMPTY": ""}
+	opts := config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	tests := []struct {
+		ref, want, diag string
+	}{
+		{"${env:REDIS_PW}", "hunter2", ""},
+		{"redis://:${env:REDIS_PW}@127.0.0.1:6379/0", "redis://:hunter2@127.0.0.1:6379/0", ""},
+		{"${file:key.txt}", "s3cr3t-from-file", ""},
+		{"${env:MISSING}", "", "environment variable MISSING is not set"},
+		{"${env:EMPTY}", "", "environment variable EMPTY is empty"},
+		{"${file:nope.txt}", "", "reading secret file nope.txt: no such file"},
+		{"${ENV:X}", "", `malformed reference "${ENV:X}"`},
+		{"${env:}", "", "empty reference"},
+		{"literal-value", "literal-value", "warning: secret: literal secret in the config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			s, diags := config.ResolveSecretForTest(tt.ref, dir, opts)
+			if tt.diag == "" && len(diags) > 0 || !strings.Contains(diags.String(), tt.diag) {
+				t.Fatalf("diags = %s, want %q", diags, tt.diag)
+			}
+			if !diags.HasErrors() && s.Value() != tt.want {
+				t.Fatalf("value = %q", s.Value())
+			}
+			for _, leak := range []string{"hunter2", "s3cr3t"} {
+				if strings.Contains(diags.String()+fmt.Sprint(s)+fmt.Sprintf("%v %+v %#v %s", s, s, s, s), leak) {
+					t.Fatalf("secret printed")
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"testdata/valid.yaml", "testdata/broken.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("routes: [{path: /, auth: [none]}]"))
+	f.Add([]byte("a: &x [*x]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, diags := config.Parse(data, "fuzz.yaml", config.Options{
+			LookupEnv: func(string) (string, bool) { return "", false },
+			ReadFile:  func(string) ([]byte, error) { return nil, os.ErrNotExist },
+		})
+		if !diags.HasErrors() && cfg == nil {
+			t.Fatal("no config and no error")
+		}
+		for _, p := range diags {
+			if p.Message == "" {
+				t.Fatalf("empty message: %+v", p)
+			}
+		}
+	})
+}

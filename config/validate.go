@@ -1,0 +1,298 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-api/rampart/clientip"
+	"github.com/rampart-api/rampart/cors"
+	"github.com/rampart-api/rampart/proxy"
+	"github.com/rampart-api/rampart/route"
+	"github.com/rampart-api/rampart/secureheaders"
+)
+
+// Authenticator names a route may list.
+const (
+	AuthNone          = "none"
+	AuthJWT           = "jwt"
+	AuthAPIKey        = "apikey"
+	AuthIntrospection = "introspection"
+)
+
+type validator struct {
+	file  string
+	lines map[string]int
+	res   resolver
+	diags Diagnostics
+}
+
+func (v *validator) add(sev Severity, path, format string, args ...any) {
+	v.diags = append(v.diags, Problem{File: v.file, Line: v.line(path), Path: path, Message: fmt.Sprintf(format, args...), Severity: sev})
+}
+
+func (v *validator) errorf(path, format string, args ...any) { v.add(Error, path, format, args...) }
+func (v *validator) warnf(path, format string, args ...any)  { v.add(Warning, path, format, args...) }
+
+// line finds the line of path, or of its nearest parent in the file.
+func (v *validator) line(path string) int {
+	for path != "" {
+		if l, ok := v.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// secret resolves s and reports a missing reference or a literal value.
+func (v *validator) secret(path string, s *Secret) {
+	if !s.IsSet() {
+		return
+	}
+	if !s.IsReference() && !strings.Contains(s.ref, "${") {
+		v.warnf(path, "literal secret in the config file; use ${env:NAME} or ${file:PATH}")
+	}
+	if err := v.res.resolve(s); err != nil {
+		for _, e := range unjoin(err) {
+			v.errorf(path, "%v", e)
+		}
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func (v *validator) config(c *Config) {
+	v.server(&c.Server)
+	v.upstreams(c.Upstreams)
+	v.headers(&c.Headers)
+	v.cors(&c.CORS)
+	v.routes(c)
+	v.log(&c.Log)
+}
+
+func (v *validator) server(s *Server) {
+	if host, port, err := net.SplitHostPort(s.Listen); err != nil {
+		v.errorf("server.listen", "%q is not host:port", s.Listen)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		v.errorf("server.listen", "bad port %q", port)
+	} else if host == "" || host == "0.0.0.0" || host == "::" {
+		if s.TLS == nil {
+			v.warnf("server.listen", "listening on every interface without TLS; put Rampart behind a TLS terminator or set server.tls")
+		}
+	}
+	for i, p := range s.TrustedProxies {
+		path := fmt.Sprintf("server.trusted_proxies[%d]", i)
+		if _, err := clientip.New([]string{p}); err != nil {
+			v.errorf(path, "%q is not an address or CIDR prefix", p)
+			continue
+		}
+		if pre, err := netip.ParsePrefix(strings.TrimSpace(p)); err == nil && pre.Bits() == 0 {
+			v.warnf(path, "%s trusts every peer: any client can then choose its own address with X-Forwarded-For", p)
+		}
+	}
+	if s.MaxBodyBytes < 0 {
+		v.errorf("server.max_body_bytes", "must be positive")
+	}
+	if s.MaxHeaderBytes < 1024 || s.MaxHeaderBytes > 1<<20 {
+		v.errorf("server.max_header_bytes", "%d is outside 1024..1048576", s.MaxHeaderBytes)
+	}
+	t := s.Timeouts
+	for name, d := range map[string]int64{"read_header": int64(t.ReadHeader), "read": int64(t.Read), "write": int64(t.Write), "idle": int64(t.Idle), "upstream": int64(t.Upstream), "shutdown": int64(t.Shutdown)} {
+		if d < 0 {
+			v.errorf("server.timeouts."+name, "must not be negative")
+		}
+	}
+	if t.Write > 0 && t.Upstream > t.Write {
+		v.warnf("server.timeouts.upstream", "longer than the write timeout (%s): slow upstream answers would be cut off without a 504", t.Write)
+	}
+	if s.TLS != nil {
+		for field, f := range map[string]string{"cert_file": s.TLS.CertFile, "key_file": s.TLS.KeyFile} {
+			if f == "" {
+				v.errorf("server.tls."+field, "required")
+			} else if _, err := os.Stat(f); err != nil {
+				v.errorf("server.tls."+field, "%v", unwrapPathError(err))
+			}
+		}
+	}
+}
+
+func (v *validator) upstreams(ups map[string]Upstream) {
+	if len(ups) == 0 {
+		v.errorf("upstreams", "at least one upstream is required")
+	}
+	for _, name := range sortedKeys(ups) {
+		u := ups[name]
+		path := "upstreams." + name
+		if u.URL == "" {
+			v.errorf(path+".url", "required")
+		} else if _, err := proxy.ParseTarget(u.URL); err != nil {
+			v.errorf(path+".url", "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), proxy.ErrBadConfig.Error()), ": "))
+		}
+		if u.Timeout < 0 {
+			v.errorf(path+".timeout", "must not be negative")
+		}
+		if u.DangerouslyKeepErrorBodies {
+			v.warnf(path+".dangerously_keep_error_bodies", "upstream 5xx bodies (stack traces, SQL errors) reach clients")
+		}
+		if u.KeepUpstreamCORS {
+			v.warnf(path+".keep_upstream_cors", "the upstream's own CORS headers bypass the gateway's CORS policy")
+		}
+	}
+}
+
+func (v *validator) headers(h *Headers) {
+	if _, err := secureheaders.New(secureheaders.Config{Profile: h.Profile, Set: h.Set}); err != nil {
+		for _, e := range unjoin(err) {
+			msg := strings.TrimPrefix(e.Error(), secureheaders.ErrBadConfig.Error()+": ")
+			path := "headers.set"
+			if strings.HasPrefix(msg, "unknown profile") {
+				path = "headers.profile"
+			}
+			v.errorf(path, "%s", msg)
+		}
+	}
+	if h.Profile == secureheaders.ProfileNone {
+		v.warnf("headers.profile", "no security headers are sent")
+	}
+	for _, name := range []string{"Content-Security-Policy", "Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options"} {
+		for k, val := range h.Set {
+			if strings.EqualFold(k, name) && val == nil {
+				v.warnf("headers.set."+k, "removes %s", name)
+			}
+		}
+	}
+}
+
+func (v *validator) cors(c *CORS) {
+	for i, o := range c.AllowedOrigins {
+		path := fmt.Sprintf("cors.allowed_origins[%d]", i)
+		if err := (cors.Config{AllowedOrigins: []string{o}, AllowCredentials: c.AllowCredentials}).Validate(); err != nil {
+			v.errorf(path, "%s", strings.TrimPrefix(err.Error(), "cors: "))
+		} else if o == "*" {
+			v.warnf(path, "every site may read responses (without credentials)")
+		}
+	}
+	for i, m := range c.AllowedMethods {
+		if err := (cors.Config{AllowedMethods: []string{m}}).Validate(); err != nil {
+			v.errorf(fmt.Sprintf("cors.allowed_methods[%d]", i), "%q is not a method", m)
+		}
+	}
+	for field, list := range map[string][]string{"allowed_headers": c.AllowedHeaders, "exposed_headers": c.ExposedHeaders} {
+		for i, h := range list {
+			if err := (cors.Config{AllowedHeaders: []string{h}, AllowCredentials: c.AllowCredentials}).Validate(); err != nil {
+				v.errorf(fmt.Sprintf("cors.%s[%d]", field, i), "%s", strings.TrimPrefix(err.Error(), cors.ErrBadConfig.Error()+": "))
+			}
+		}
+	}
+	if err := (cors.Config{MaxAge: c.MaxAge}).Validate(); err != nil {
+		v.errorf("cors.max_age", "must be between 0 and 24h")
+	}
+	if len(c.AllowedOrigins) == 0 && (c.AllowCredentials || len(c.AllowedMethods) > 0) {
+		v.warnf("cors", "no allowed_origins: no origin gets CORS headers")
+	}
+}
+
+func (v *validator) routes(c *Config) {
+	if len(c.Routes) == 0 {
+		v.errorf("routes", "at least one route is required: only listed routes are forwarded")
+	}
+	type prior struct {
+		index   int
+		methods []string
+	}
+	byShape := map[string][]prior{}
+	for i, r := range c.Routes {
+		path := fmt.Sprintf("routes[%d]", i)
+		shape, err := route.Shape(r.Path)
+		if r.Path == "" {
+			v.errorf(path+".path", "required")
+		} else if err != nil {
+			v.errorf(path+".path", "%q: %v", r.Path, err)
+		}
+		for j, m := range r.Methods {
+			if !route.ValidMethod(strings.ToUpper(m)) {
+				v.errorf(fmt.Sprintf("%s.methods[%d]", path, j), "%q is not a method", m)
+			}
+		}
+		if err == nil {
+			methods := route.Methods(r.Methods)
+			for _, p := range byShape[shape] {
+				if overlap(methods, p.methods) {
+					v.errorf(path, "duplicate route: %s %s overlaps routes[%d] (%s %s)",
+						strings.Join(methods, ","), r.Path, p.index, strings.Join(p.methods, ","), c.Routes[p.index].Path)
+				}
+			}
+			byShape[shape] = append(byShape[shape], prior{i, methods})
+		}
+		if r.Upstream == "" {
+			v.errorf(path+".upstream", "required")
+		} else if _, ok := c.Upstreams[r.Upstream]; !ok {
+			v.errorf(path+".upstream", "unknown upstream %q (have %s)", r.Upstream, strings.Join(sortedKeys(c.Upstreams), ", "))
+		}
+		v.auth(c, path, r.Auth)
+	}
+}
+
+func overlap(a, b []string) bool {
+	for _, m := range a {
+		if m == "*" || slices.Contains(b, m) || slices.Contains(b, "*") {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) auth(c *Config, path string, auth StringList) {
+	if len(auth) == 0 {
+		v.warnf(path+".auth", "no authentication; write auth: none if this route is public on purpose")
+		return
+	}
+	for j, a := range auth {
+		p := fmt.Sprintf("%s.auth[%d]", path, j)
+		if len(auth) == 1 {
+			p = path + ".auth"
+		}
+		switch a {
+		case AuthNone:
+			if len(auth) > 1 {
+				v.errorf(p, "none cannot be combined with authenticators")
+			}
+		case AuthJWT, AuthAPIKey, AuthIntrospection:
+			v.errorf(p, "authenticator %q is not configured", a)
+		default:
+			v.errorf(p, "unknown authenticator %q (want none, jwt, apikey or introspection)", a)
+		}
+	}
+}
+
+func (v *validator) log(l *Log) {
+	switch l.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.errorf("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
