@@ -114,9 +114,11 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 			if f.unknown {
 				f.dropUnknown()
 			}
-			undeclared(schema, value, "", !v.strict, false, func(p string) {
-				f.props = true
-				f.add(p, "is not a declared property")
+			undeclared(schema, value, "", !v.strict, false, func(p string, mismatch bool) {
+				if !mismatch {
+					f.props = true
+					f.add(p, "is not a declared property")
+				}
 			})
 		}
 	}

@@ -8,23 +8,29 @@ import (
 )
 
 // undeclared walks value along schema and calls found with the JSON pointer
-// of every object property the schema does not declare. Declared means named
+// of every object property the schema does not declare, and with mismatch
+// set where an object or array stands where the schema wants another type
+// (nothing below it could be filtered). Declared means named
 // in properties of the schema or of any allOf, anyOf or oneOf branch
 // (recursively, through resolved $refs), or admitted by an additionalProperties
 // schema or true. An unspecified additionalProperties admits the property
 // only when lenient is true. When remove is true the property is deleted
 // from its object. It trusts value (decoded JSON) only as data.
-func undeclared(schema *openapi3.Schema, value any, pointer string, lenient, remove bool, found func(string)) {
+func undeclared(schema *openapi3.Schema, value any, pointer string, lenient, remove bool, found func(pointer string, mismatch bool)) {
 	if schema == nil {
 		return
 	}
 	switch v := value.(type) {
 	case map[string]any:
+		if !schema.Type.Permits(openapi3.TypeObject) {
+			found(pointer, true)
+			return
+		}
 		for k, child := range v {
 			p := pointer + "/" + escape(k)
 			s, ok := property(schema, k, lenient)
 			if !ok {
-				found(p)
+				found(p, false)
 				if remove {
 					delete(v, k)
 				}
@@ -35,6 +41,9 @@ func undeclared(schema *openapi3.Schema, value any, pointer string, lenient, rem
 	case []any:
 		items := arrayItems(schema)
 		if items == nil {
+			if !schema.Type.Permits(openapi3.TypeArray) || !freeForm(schema) {
+				found(pointer, true)
+			}
 			return
 		}
 		for i, child := range v {

@@ -146,9 +146,18 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		return
 	}
 	var removed []string
-	undeclared(schema, value, "", false, blocking, func(p string) {
+	mismatch := false
+	undeclared(schema, value, "", false, blocking, func(p string, m bool) {
+		if m {
+			mismatch = true
+			return
+		}
 		removed = append(removed, p)
 	})
+	if mismatch {
+		fail("response shape does not match OpenAPI document")
+		return
+	}
 	if len(removed) > 0 {
 		if len(removed) > 50 {
 			removed = removed[:50]
@@ -219,3 +228,8 @@ func responseSchema(route *routers.Route, status int, contentType string) *opena
 	}
 	return mt.Schema.Value
 }
+
+var (
+	_ http.ResponseWriter = (*responseBuffer)(nil)
+	_ http.Flusher        = (*responseBuffer)(nil)
+)
