@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rampart-api/rampart"
@@ -193,9 +194,12 @@ func New(cfg Config) (*Middleware, error) {
 	return m, nil
 }
 
-// keyBufSize fits every key Rampart builds (route + tag + 64-byte value)
-// on the stack.
+// keyBufSize fits every key Rampart builds (route + tag + 64-byte value).
 const keyBufSize = 256
+
+// keyBufs recycles key buffers: a buffer passed to a KeyFunc escapes, so a
+// stack array would cost an allocation per request.
+var keyBufs = sync.Pool{New: func() any { return new([keyBufSize]byte) }}
 
 // Handler limits requests to next. It trusts the client IP and principal
 // in [rampart.Info] (set by package clientip and authentication); without
@@ -206,7 +210,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var buf [keyBufSize]byte
+		buf := keyBufs.Get().(*[keyBufSize]byte)
+		defer keyBufs.Put(buf)
 		ctx := r.Context()
 		useStore := m.monitor.Try()
 		answered := false
