@@ -10,6 +10,10 @@ import (
 // route accepts is the route table's decision, not the WAF's.
 const allowedMethods = "GET HEAD POST OPTIONS PUT PATCH DELETE"
 
+// argumentsLimit is Coraza's limit on arguments kept per source (query,
+// path, body); a request with more is refused, never half inspected.
+const argumentsLimit = 1000
+
 // directives renders s as SecLang: Coraza's recommended base, then the
 // settings that must hold whatever that file says, then the CRS setup, our
 // CRS variables, the request rules and the exclusions.
@@ -27,6 +31,13 @@ func directives(s settings) string {
 	// the body limit so that a body is never spooled to a temporary file.
 	limit := strconv.FormatInt(s.maxBody+1, 10)
 	b.WriteString("Include @coraza.conf-recommended\n")
+	// The copy of the recommended file embedded with the CRS predates
+	// these rules of Coraza's own: without 200004/200005 a payload placed
+	// after enough filler arguments is dropped unseen.
+	b.WriteString("SecArgumentsLimit " + strconv.Itoa(argumentsLimit) + "\n")
+	b.WriteString(`SecRule ARGUMENTS_LIMIT_REACHED "@eq 1" "id:200004,phase:1,t:none,log,deny,status:400,msg:'Argument limit reached (GET/PATH args)'"` + "\n")
+	b.WriteString(`SecRule ARGUMENTS_LIMIT_REACHED "@eq 1" "id:200005,phase:2,t:none,log,deny,status:400,msg:'Argument limit reached (POST args)'"` + "\n")
+	b.WriteString(`SecRule URI_PARSE_ERROR "@eq 1" "id:200009,phase:1,t:none,log,deny,status:400,msg:'URI failed to parse'"` + "\n")
 	b.WriteString("SecRuleEngine " + engine + "\n")
 	b.WriteString("SecRequestBodyAccess On\n")
 	b.WriteString("SecRequestBodyLimit " + limit + "\n")

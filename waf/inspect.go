@@ -20,6 +20,9 @@ const (
 	ruleInboundAnomalyEarly = 949111 // the same, evaluated in phase 1 with early blocking
 	ruleBodyParseError      = 200002 // Coraza: request body could not be parsed
 	ruleMultipartStrict     = 200003 // Coraza: multipart body failed strict validation
+	ruleArgsLimitHeaders    = 200004 // Coraza: query or path arguments over the limit
+	ruleArgsLimitBody       = 200005 // Coraza: body arguments over the limit
+	ruleURIParseError       = 200009 // Coraza: request URI could not be parsed
 )
 
 // maxReportedRules bounds the rule ids in one event.
@@ -140,6 +143,10 @@ func statusFor(it *types.Interruption) (int, string) {
 		return http.StatusBadRequest, "request body could not be parsed"
 	case it.RuleID == ruleMultipartStrict:
 		return http.StatusBadRequest, "multipart body failed strict validation"
+	case it.RuleID == ruleArgsLimitHeaders || it.RuleID == ruleArgsLimitBody:
+		return http.StatusBadRequest, "more arguments than the WAF inspects"
+	case it.RuleID == ruleURIParseError:
+		return http.StatusBadRequest, "request URI could not be parsed"
 	case it.RuleID == 0 && it.Status == http.StatusRequestEntityTooLarge:
 		return http.StatusRequestEntityTooLarge, "request body over inspection limit"
 	case it.RuleID == ruleInboundAnomaly || it.RuleID == ruleInboundAnomalyEarly:

@@ -56,6 +56,8 @@ func TestStatusFor(t *testing.T) {
 		{"early anomaly score", types.Interruption{RuleID: 949111, Action: "deny"}, http.StatusForbidden},
 		{"body parse error", types.Interruption{RuleID: 200002, Action: "deny", Status: 400}, http.StatusBadRequest},
 		{"multipart strict", types.Interruption{RuleID: 200003, Action: "deny", Status: 400}, http.StatusBadRequest},
+		{"argument flood in the query", types.Interruption{RuleID: 200004, Action: "deny", Status: 400}, http.StatusBadRequest},
+		{"argument flood in the body", types.Interruption{RuleID: 200005, Action: "deny", Status: 400}, http.StatusBadRequest},
 		{"body limit", types.Interruption{Action: "deny", Status: 413}, http.StatusRequestEntityTooLarge},
 		{"rule asking for a redirect is still a refusal", types.Interruption{RuleID: 920100, Action: "redirect", Status: 302}, http.StatusForbidden},
 		{"rule asking for 200 is still a refusal", types.Interruption{RuleID: 920100, Action: "deny", Status: 200}, http.StatusForbidden},

@@ -446,6 +446,37 @@ func TestUnparsableBodyRefused(t *testing.T) {
 	}
 }
 
+func TestArgumentFloodRefused(t *testing.T) {
+	// Coraza keeps 1000 arguments per source; a payload after 1000
+	// fillers would otherwise never be inspected.
+	w := build(t, "default", waf.Config{})
+	var query, form strings.Builder
+	var js strings.Builder
+	js.WriteString(`{`)
+	for i := 0; i < 1000; i++ {
+		query.WriteString("f" + strconv.Itoa(i) + "=1&")
+		form.WriteString("f" + strconv.Itoa(i) + "=1&")
+		js.WriteString(`"f` + strconv.Itoa(i) + `":1,`)
+	}
+	query.WriteString("q=" + url.QueryEscape("' OR 1=1--"))
+	form.WriteString("q=" + url.QueryEscape("' OR 1=1--"))
+	js.WriteString(`"q":"' OR 1=1--"}`)
+	for _, c := range []reqCase{
+		{name: "query", target: "/api/search?" + query.String()},
+		{name: "form", target: "/api/search", contentType: ctForm, body: form.String()},
+		{name: "json", target: "/api/search", contentType: ctJSON, body: js.String()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			up := new(upstream)
+			w.Handler(up).ServeHTTP(rec, c.request(t))
+			if rec.Code != http.StatusBadRequest || up.called {
+				t.Fatalf("status = %d, upstream called = %v", rec.Code, up.called)
+			}
+		})
+	}
+}
+
 type failingBody struct{ err error }
 
 func (b failingBody) Read([]byte) (int, error) { return 0, b.err }
