@@ -574,9 +574,10 @@ func TestCorazaWritesNothing(t *testing.T) {
 		b, _ := io.ReadAll(pr)
 		captured <- b
 	}()
-	// Over Coraza's recommended 128 KiB in-memory limit; numbers keep
-	// the inspection cheap.
-	big := `{"readings":[` + strings.Repeat("17,", 50000) + `17]}`
+	// Over Coraza's recommended 128 KiB in-memory limit, under its
+	// argument limit; numbers keep the inspection cheap.
+	reading := strings.Repeat("1234567890", 16)
+	big := `{"readings":[` + strings.Repeat(reading+",", 900) + reading + `]}`
 	tests := []struct {
 		c      reqCase
 		status int
