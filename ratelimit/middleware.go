@@ -16,6 +16,9 @@ import (
 
 // Policy is one limit applied to a route. A route may carry several, e.g.
 // a burst limit and an hourly quota; a request must pass all of them.
+// They are checked in order and the first refusal stops the check, so a
+// request refused by a later policy has still spent a unit of the earlier
+// ones: list the policy most likely to refuse first.
 type Policy struct {
 	// Key is a [ParseKey] specification; empty means "ip".
 	Key string

@@ -45,6 +45,9 @@ type Limiter struct {
 	shards []shard
 	mask   uint64
 	now    func() time.Time
+	// epoch makes times monotonic offsets, so that a wall-clock step
+	// neither lifts nor extends limits.
+	epoch time.Time
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -98,6 +101,7 @@ func New(cfg Config) (*Limiter, error) {
 		cfg.Now = time.Now
 	}
 	l := &Limiter{limit: cfg.Limit, seed: maphash.MakeSeed(), shards: make([]shard, n), mask: uint64(n - 1), now: cfg.Now}
+	l.epoch = l.now()
 	per := cfg.MaxKeys / n
 	for i := range l.shards {
 		s := &l.shards[i]
@@ -113,7 +117,7 @@ func (l *Limiter) Allow(_ context.Context, key string, n int) (ratelimit.Decisio
 	if n < 0 {
 		return ratelimit.Decision{Limit: l.limit}, ratelimit.ErrNegativeN
 	}
-	now := l.now().UnixNano()
+	now := int64(l.now().Sub(l.epoch))
 	s := &l.shards[maphash.String(l.seed, key)&l.mask]
 	s.mu.Lock()
 	i, ok := s.idx[key]
