@@ -78,6 +78,19 @@ func TestCheckTenMegabyteString(t *testing.T) {
 	}
 }
 
+func TestPointerNeverCarriesALongName(t *testing.T) {
+	l, _ := jsonlimits.New(jsonlimits.Config{MaxDepth: 3})
+	name := strings.Repeat("n", 300)
+	err := l.Check([]byte(`{"` + name + `":[[[1]]]}`))
+	var e *jsonlimits.Error
+	if !errors.As(err, &e) || !errors.Is(err, jsonlimits.ErrDepth) {
+		t.Fatalf("Check = %v, want ErrDepth", err)
+	}
+	if strings.Contains(e.Pointer, name) {
+		t.Fatalf("pointer carries the name: %q", e.Pointer)
+	}
+}
+
 func TestNewRejectsNegativeLimits(t *testing.T) {
 	_, err := jsonlimits.New(jsonlimits.Config{MaxDepth: -1, MaxArray: -2, MaxBody: -3})
 	var e *jsonlimits.InvalidLimitError
