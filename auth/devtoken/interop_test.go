@@ -59,8 +59,8 @@ func TestMintedTokensThroughTheChain(t *testing.T) {
 			}
 			for _, c := range []struct {
 				name, token, note string
-				want               int
-				wantSubject        string // as the upstream sees it
+				want              int
+				wantSubject       string // as the upstream sees it
 			}{
 				{"own note", mint("alice", "user"), "alice", 200, "alice"},
 				{"someone else's note", mint("alice", "user"), "bob", 403, ""},
