@@ -108,6 +108,8 @@ type Info struct {
 	Params []Param
 	// Principal is set once authentication succeeds.
 	Principal *Principal
+
+	params [4]Param // backing store, so that most matches do not allocate
 }
 
 // Param is one matched path parameter.
@@ -142,6 +144,7 @@ func WithInfo(r *http.Request) (*http.Request, *Info) {
 		return r, i
 	}
 	i := new(Info)
+	i.Params = i.params[:0]
 	return r.WithContext(context.WithValue(r.Context(), infoKey{}, i)), i
 }
 

@@ -9,6 +9,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(newServeCmd(), newCheckCmd(), newScanCmd(), newVersionCmd())
 	return root
 }

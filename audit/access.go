@@ -1,0 +1,58 @@
+package audit
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rampart-api/rampart"
+)
+
+// AccessLog writes one JSON line per request: method, route, path, status,
+// duration, client IP, request id, bytes and, when verified, the subject.
+// It never records the query string (tokens and API keys travel there),
+// headers, cookies or bodies. A nil *AccessLog discards. It is safe for
+// concurrent use.
+type AccessLog struct {
+	h slog.Handler
+}
+
+// NewAccessLog returns an access log writing to h.
+func NewAccessLog(h slog.Handler) *AccessLog {
+	if h == nil {
+		return nil
+	}
+	return &AccessLog{h: h}
+}
+
+// Log records one finished request.
+func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duration) {
+	if a == nil {
+		return
+	}
+	ctx := r.Context()
+	if !a.h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	rec := slog.NewRecord(now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.Int64("bytes", bytes),
+	)
+	if info := rampart.InfoFrom(ctx); info != nil {
+		rec.AddAttrs(slog.String("request_id", info.RequestID))
+		if info.Route != "" {
+			rec.AddAttrs(slog.String("route", info.Route))
+		}
+		if info.ClientIP.IsValid() {
+			rec.AddAttrs(slog.String("client_ip", info.ClientIP.String()))
+		}
+		if info.Principal != nil && info.Principal.Subject != "" {
+			rec.AddAttrs(slog.String("subject", info.Principal.Subject))
+		}
+	}
+	_ = a.h.Handle(ctx, rec)
+}

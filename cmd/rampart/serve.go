@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/gateway"
+)
+
+func newServeCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway in front of the upstreams in the config",
+		Long: `Run the gateway. SIGINT and SIGTERM drain in-flight requests and stop;
+SIGHUP reloads the config file, keeping the running configuration when the
+new one has errors.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, path, cmd.ErrOrStderr(), nil)
+		},
+	}
+	cmd.Flags().StringVarP(&path, "config", "c", "rampart.yaml", "config file")
+	return cmd
+}
+
+// loadConfig loads path and prints its errors; they exit with 2.
+func loadConfig(path string, stderr io.Writer) (*config.Config, config.Diagnostics, error) {
+	cfg, diags := config.Load(path)
+	if diags.HasErrors() {
+		fmt.Fprint(stderr, diags.String())
+		return nil, diags, &exitError{Code: 2, Err: fmt.Errorf("%s: %d error(s)", path, len(diags.Errors()))}
+	}
+	return cfg, diags, nil
+}
+
+// serve runs the gateway until ctx is done. ready, when set, receives the
+// bound address once the listener is open.
+func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Addr)) error {
+	cfg, diags, err := loadConfig(path, stderr)
+	if err != nil {
+		return err
+	}
+	logs, err := gateway.OpenLogs(cfg.Log, stderr)
+	if err != nil {
+		return &exitError{Code: 2, Err: err}
+	}
+	defer logs.Close()
+	for _, w := range diags.Warnings() {
+		logs.Server.Warn("config warning", slog.String("problem", w.String()))
+	}
+	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events})
+	if err != nil {
+		return &exitError{Code: 2, Err: err}
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return &exitError{Code: 2, Err: fmt.Errorf("listening: %w", err)}
+	}
+	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path), slog.String("version", version))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				next, diags := config.Load(path)
+				if diags.HasErrors() {
+					logs.Server.Error("reload refused: config has errors; keeping the running configuration", slog.String("problems", diags.Errors().String()))
+					continue
+				}
+				if err := srv.Reload(next); err != nil {
+					logs.Server.Error("reload refused; keeping the running configuration", slog.String("error", err.Error()))
+					continue
+				}
+				logs.Server.Info("configuration reloaded", slog.String("config", path))
+			}
+		}
+	}()
+
+	err = srv.Serve(ctx, ln)
+	logs.Server.Info("rampart stopped")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,14 @@
+// Package gateway compiles a [config.Config] into an immutable http.Handler
+// — the route table with each route's ready middleware chain — and runs it
+// as an HTTP server with graceful shutdown and safe reloads.
+//
+// Every request takes the same path (see DESIGN.md): recover, request id,
+// client IP, access log, security headers, CORS, path normalisation and
+// route match, body limit, the route's chain, the upstream proxy. Every
+// refusal is a problem+json document.
+//
+//	gw, err := gateway.New(cfg, gateway.Options{Log: logger})
+//	if err != nil { … }
+//	defer gw.Close()
+//	http.ListenAndServe(cfg.Server.Listen, gw)
+package gateway

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/config"
+)
+
+// Logs are the three outputs a gateway writes: the server log, the access
+// log and the security event stream, all JSON lines.
+type Logs struct {
+	Server  *slog.Logger
+	Access  *audit.AccessLog
+	Events  *audit.Logger
+	closers []io.Closer
+}
+
+// OpenLogs opens the outputs named in cfg: "stderr", "stdout", "off" or a
+// file path (appended to, created with mode 0600). The access log is
+// buffered and flushed every 200ms.
+func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Level)); err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	l := &Logs{}
+	open := func(name string, buffered bool) (io.Writer, error) {
+		var w io.Writer
+		switch name {
+		case "off":
+			return nil, nil
+		case "", "stderr":
+			w = stderr
+		case "stdout":
+			w = os.Stdout
+		default:
+			f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, err
+			}
+			l.closers = append(l.closers, f)
+			w = f
+		}
+		if buffered {
+			bw := audit.NewBufferedWriter(w, 200*time.Millisecond)
+			l.closers = append([]io.Closer{bw}, l.closers...)
+			return bw, nil
+		}
+		return w, nil
+	}
+	var errs []error
+	server, err := open(cfg.Server, false)
+	errs = append(errs, wrap("log.server", err))
+	access, err := open(cfg.Access, true)
+	errs = append(errs, wrap("log.access", err))
+	events, err := open(cfg.Events, false)
+	errs = append(errs, wrap("log.events", err))
+	if err := errors.Join(errs...); err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	if server != nil {
+		l.Server = slog.New(slog.NewJSONHandler(server, &slog.HandlerOptions{Level: level}))
+	} else {
+		l.Server = slog.New(slog.DiscardHandler)
+	}
+	if access != nil {
+		l.Access = audit.NewAccessLog(slog.NewJSONHandler(access, nil))
+	}
+	if events != nil {
+		l.Events = audit.NewLogger(slog.NewJSONHandler(events, nil))
+	}
+	return l, nil
+}
+
+func wrap(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", field, err)
+}
+
+// Close flushes and closes the outputs.
+func (l *Logs) Close() error {
+	var errs []error
+	for _, c := range l.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,80 @@
+package respwriter
+
+import (
+	"net/http"
+	"sync"
+)
+
+// Writer records what was written. It forwards Flush and exposes Unwrap
+// for http.ResponseController.
+type Writer struct {
+	w      http.ResponseWriter
+	status int
+	bytes  int64
+	// BeforeHeader, when set, runs once before the first final (non-1xx)
+	// status is written, with the response headers.
+	BeforeHeader func(http.Header)
+}
+
+var pool = sync.Pool{New: func() any { return new(Writer) }}
+
+// Get returns a pooled Writer wrapping w.
+func Get(w http.ResponseWriter) *Writer {
+	rw := pool.Get().(*Writer)
+	rw.w = w
+	return rw
+}
+
+// Put returns rw to the pool. rw must not be used afterwards.
+func Put(rw *Writer) {
+	*rw = Writer{}
+	pool.Put(rw)
+}
+
+// Status is the final status written, or 0 when nothing was written yet.
+func (rw *Writer) Status() int { return rw.status }
+
+// Bytes is the number of body bytes written.
+func (rw *Writer) Bytes() int64 { return rw.bytes }
+
+// Written reports whether a final status was sent.
+func (rw *Writer) Written() bool { return rw.status != 0 }
+
+func (rw *Writer) Header() http.Header { return rw.w.Header() }
+
+func (rw *Writer) WriteHeader(code int) {
+	if rw.status != 0 {
+		return
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		rw.w.WriteHeader(code)
+		return
+	}
+	if rw.BeforeHeader != nil {
+		rw.BeforeHeader(rw.w.Header())
+	}
+	rw.status = code
+	rw.w.WriteHeader(code)
+}
+
+func (rw *Writer) Write(b []byte) (int, error) {
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	n, err := rw.w.Write(b)
+	rw.bytes += int64(n)
+	return n, err
+}
+
+// Flush sends buffered data, for streaming responses.
+func (rw *Writer) Flush() {
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if f, ok := rw.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the wrapped writer.
+func (rw *Writer) Unwrap() http.ResponseWriter { return rw.w }
