@@ -45,11 +45,17 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options}
 		if v.requests != Off {
 			if p, category := v.checkRequest(r, in); p != nil {
+				// A body over the bound or unreadable is refused in every
+				// mode: it has been consumed and cannot be handed on.
+				refuse := v.requests == Enforce || p.Status == http.StatusRequestEntityTooLarge || category == categoryUnread
+				if category == categoryUnread {
+					category = ""
+				}
 				v.events.Emit(r, audit.Event{
-					Name: audit.ValidationFailed, Reason: p.Reason, OWASP: category, Status: statusIf(v.requests == Enforce, p.Status),
+					Name: audit.ValidationFailed, Reason: p.Reason, OWASP: category, Status: statusIf(refuse, p.Status),
 					Attrs: []slog.Attr{slog.Any("pointers", pointers(p.Errors))},
 				})
-				if v.requests == Enforce {
+				if refuse {
 					v.onError(w, r, p)
 					return
 				}
@@ -74,12 +80,18 @@ func statusIf(refused bool, status int) int {
 	return 0
 }
 
+// categoryUnread marks a body that could not be read.
+const categoryUnread = "unread"
+
 // checkRequest returns the problem to answer and its OWASP category, or
 // nil. The request keeps a fresh reader over the same bytes.
 func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestValidationInput) (*problem.Error, string) {
 	body, err := jsonlimits.ReadBody(r, v.maxBody)
 	if err != nil {
-		return jsonlimits.Problem(err), audit.OWASPResource
+		if errors.Is(err, jsonlimits.ErrBodyTooLarge) {
+			return jsonlimits.Problem(err), audit.OWASPResource
+		}
+		return jsonlimits.Problem(err), categoryUnread
 	}
 	if v.limits != nil {
 		if err := v.limits.CheckContentType(r.Header.Get("Content-Type"), body); err != nil {
@@ -114,7 +126,7 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 			if f.unknown {
 				f.dropUnknown()
 			}
-			undeclared(schema, value, "", !v.strict, false, func(p string, mismatch bool) {
+			undeclared(schema, value, !v.strict, false, func(p string, mismatch bool) {
 				if !mismatch {
 					f.props = true
 					f.add(p, "is not a declared property")

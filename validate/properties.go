@@ -16,82 +16,115 @@ import (
 // schema or true. An unspecified additionalProperties admits the property
 // only when lenient is true. When remove is true the property is deleted
 // from its object. It trusts value (decoded JSON) only as data.
-func undeclared(schema *openapi3.Schema, value any, pointer string, lenient, remove bool, found func(pointer string, mismatch bool)) {
+func undeclared(schema *openapi3.Schema, value any, lenient, remove bool, found func(pointer string, mismatch bool)) {
+	w := walker{lenient: lenient, remove: remove, found: found, path: make([]string, 0, 8)}
+	w.walk(schema, value)
+}
+
+// walker keeps the path as tokens and joins it only for a finding, so a
+// clean document costs no pointer strings.
+type walker struct {
+	lenient, remove bool
+	found           func(string, bool)
+	path            []string
+}
+
+func (w *walker) walk(schema *openapi3.Schema, value any) {
 	if schema == nil {
 		return
 	}
 	switch v := value.(type) {
 	case map[string]any:
 		if !schema.Type.Permits(openapi3.TypeObject) {
-			found(pointer, true)
+			w.found(joinPointer(w.path), true)
 			return
 		}
 		for k, child := range v {
-			p := pointer + "/" + escape(k)
-			s, ok := property(schema, k, lenient)
+			s, ok := property(schema, k, w.lenient)
+			w.path = append(w.path, k)
 			if !ok {
-				found(p, false)
-				if remove {
+				w.found(joinPointer(w.path), false)
+				if w.remove {
 					delete(v, k)
 				}
-				continue
+			} else {
+				w.walk(s, child)
 			}
-			undeclared(s, child, p, lenient, remove, found)
+			w.path = w.path[:len(w.path)-1]
 		}
 	case []any:
 		items := arrayItems(schema)
 		if items == nil {
 			if !schema.Type.Permits(openapi3.TypeArray) || !freeForm(schema) {
-				found(pointer, true)
+				w.found(joinPointer(w.path), true)
 			}
 			return
 		}
 		for i, child := range v {
-			undeclared(items, child, pointer+"/"+strconv.Itoa(i), lenient, remove, found)
+			if !mayHoldContainers(child) {
+				continue
+			}
+			w.path = append(w.path, strconv.Itoa(i))
+			w.walk(items, child)
+			w.path = w.path[:len(w.path)-1]
 		}
 	}
+}
+
+func mayHoldContainers(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 // property finds the schema of property k, and whether k is allowed at all.
 // An allowed property with no schema to follow returns nil, true.
 func property(schema *openapi3.Schema, k string, lenient bool) (*openapi3.Schema, bool) {
-	allowed := false
-	var open *openapi3.Schema
-	var visit func(s *openapi3.Schema, depth int) *openapi3.Schema
-	visit = func(s *openapi3.Schema, depth int) *openapi3.Schema {
-		if s == nil || depth > 32 {
-			return nil
-		}
-		if ref := s.Properties[k]; ref != nil {
-			allowed = true
-			return ref.Value
-		}
-		if ap := s.AdditionalProperties; ap.Schema != nil && ap.Schema.Value != nil {
-			allowed = true
-			if open == nil {
-				open = ap.Schema.Value
-			}
-		} else if ap.Has != nil && *ap.Has {
-			allowed = true
-		} else if ap.Has == nil && (lenient || freeForm(s)) {
-			allowed = true
-		}
-		for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
-			for _, ref := range group {
-				if ref == nil {
-					continue
-				}
-				if found := visit(ref.Value, depth+1); found != nil {
-					return found
-				}
-			}
-		}
-		return nil
-	}
-	if found := visit(schema, 0); found != nil {
+	var l lookup
+	if found := l.visit(schema, k, lenient, 0); found != nil {
 		return found, true
 	}
-	return open, allowed
+	return l.open, l.allowed
+}
+
+type lookup struct {
+	allowed bool
+	// open is the first additionalProperties schema met, to follow when
+	// no branch names k.
+	open *openapi3.Schema
+}
+
+func (l *lookup) visit(s *openapi3.Schema, k string, lenient bool, depth int) *openapi3.Schema {
+	if s == nil || depth > 32 {
+		return nil
+	}
+	if ref := s.Properties[k]; ref != nil {
+		l.allowed = true
+		return ref.Value
+	}
+	if ap := s.AdditionalProperties; ap.Schema != nil && ap.Schema.Value != nil {
+		l.allowed = true
+		if l.open == nil {
+			l.open = ap.Schema.Value
+		}
+	} else if ap.Has != nil && *ap.Has {
+		l.allowed = true
+	} else if ap.Has == nil && (lenient || freeForm(s)) {
+		l.allowed = true
+	}
+	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, ref := range group {
+			if ref == nil {
+				continue
+			}
+			if found := l.visit(ref.Value, k, lenient, depth+1); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
 }
 
 // freeForm reports whether s declares no properties at all, directly or
@@ -105,7 +138,7 @@ func arrayItems(schema *openapi3.Schema) *openapi3.Schema {
 	if schema.Items != nil && schema.Items.Value != nil {
 		return schema.Items.Value
 	}
-	for _, group := range [][]*openapi3.SchemaRef{schema.AllOf, schema.AnyOf, schema.OneOf} {
+	for _, group := range [...][]*openapi3.SchemaRef{schema.AllOf, schema.AnyOf, schema.OneOf} {
 		for _, ref := range group {
 			if ref != nil && ref.Value != nil {
 				if it := arrayItems(ref.Value); it != nil {

@@ -147,7 +147,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 	}
 	var removed []string
 	mismatch := false
-	undeclared(schema, value, "", false, blocking, func(p string, m bool) {
+	undeclared(schema, value, false, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return
