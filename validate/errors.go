@@ -24,7 +24,14 @@ type findings struct {
 	unknown bool // the library reported an undeclared property
 }
 
+// maxPointer bounds a rendered pointer: property names come from the
+// client and may be long.
+const maxPointer = 256
+
 func (f *findings) add(pointer, detail string) {
+	if len(pointer) > maxPointer {
+		pointer = pointer[:max(strings.LastIndexByte(pointer[:maxPointer], '/'), 0)]
+	}
 	for _, e := range f.errs {
 		if e.Pointer == pointer && e.Detail == detail {
 			return

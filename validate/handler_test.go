@@ -209,3 +209,15 @@ func TestNewReportsEveryProblem(t *testing.T) {
 		t.Fatal("invalid document accepted")
 	}
 }
+
+func TestLongNamesAreNotEchoed(t *testing.T) {
+	v := newValidator(t, "testdata/demo-openapi.yaml", validate.Config{RejectUnknownProperties: true})
+	name := strings.Repeat("n", 1000)
+	r := httptest.NewRequest("POST", "/api/signup", strings.NewReader(`{"username":"ada","password":"correct horse","email":"a@b.c","`+name+`":1}`))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+	if w.Code != 400 || strings.Contains(w.Body.String(), name) {
+		t.Fatalf("status %d, body %s", w.Code, w.Body)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // in properties of the schema or of any allOf, anyOf or oneOf branch
 // (recursively, through resolved $refs), or admitted by an additionalProperties
 // schema or true. An unspecified additionalProperties admits the property
-// only when lenient is true. When remove is true the property is deleted
+// when lenient is true or the schema declares no properties at all. When remove is true the property is deleted
 // from its object. It trusts value (decoded JSON) only as data.
 func undeclared(schema *openapi3.Schema, value any, lenient, remove bool, found func(pointer string, mismatch bool)) {
 	w := walker{lenient: lenient, remove: remove, found: found, path: make([]string, 0, 8)}
