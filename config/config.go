@@ -6,12 +6,15 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Server    Server              `yaml:"server"`
-	Upstreams map[string]Upstream `yaml:"upstreams"`
-	Headers   Headers             `yaml:"headers"`
-	CORS      CORS                `yaml:"cors"`
-	Routes    []Route             `yaml:"routes"`
-	Log       Log                 `yaml:"log"`
+	Server     Server              `yaml:"server"`
+	Upstreams  map[string]Upstream `yaml:"upstreams"`
+	Headers    Headers             `yaml:"headers"`
+	CORS       CORS                `yaml:"cors"`
+	Auth       Auth                `yaml:"auth"`
+	RateLimits RateLimits          `yaml:"rate_limits"`
+	Limits     Limits              `yaml:"limits"`
+	Routes     []Route             `yaml:"routes"`
+	Log        Log                 `yaml:"log"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.
@@ -86,8 +89,17 @@ type Route struct {
 	Methods  []string `yaml:"methods"`
 	Upstream string   `yaml:"upstream"`
 	// Auth lists the authenticators tried in order, or is exactly
-	// [none]. Written as a single word or a list.
+	// [none]. Written as a single word or a list. Empty means every
+	// configured authenticator.
 	Auth StringList `yaml:"auth"`
+	// Roles: the principal needs any one of them.
+	Roles []string `yaml:"roles"`
+	// Scopes: the principal needs all of them.
+	Scopes []string `yaml:"scopes"`
+	// Owner requires a path parameter to equal a claim (BOLA).
+	Owner *Owner `yaml:"owner"`
+	// Tenant requires the request's tenant to equal the principal's.
+	Tenant *Tenant `yaml:"tenant"`
 }
 
 // Log chooses where the two log streams go.

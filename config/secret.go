@@ -79,6 +79,14 @@ type resolver struct {
 	dir  string
 }
 
+// abs resolves a path from the file against the config file's folder.
+func (r resolver) abs(p string) string {
+	if filepath.IsAbs(p) || r.dir == "" {
+		return p
+	}
+	return filepath.Join(r.dir, p)
+}
+
 var errEmptyRef = errors.New("empty reference")
 
 func (r resolver) resolve(s *Secret) error {

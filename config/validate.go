@@ -81,6 +81,9 @@ func (v *validator) config(c *Config) {
 	v.upstreams(c.Upstreams)
 	v.headers(&c.Headers)
 	v.cors(&c.CORS)
+	v.authConfig(&c.Auth)
+	v.rateLimits(c)
+	v.validation(c)
 	v.routes(c)
 	v.log(&c.Log)
 }
@@ -244,7 +247,7 @@ func (v *validator) routes(c *Config) {
 		} else if _, ok := c.Upstreams[r.Upstream]; !ok {
 			v.errorf(path+".upstream", "unknown upstream %q (have %s)", r.Upstream, strings.Join(sortedKeys(c.Upstreams), ", "))
 		}
-		v.auth(c, path, r.Auth)
+		v.routeAuth(c, path, &c.Routes[i])
 	}
 }
 
@@ -255,29 +258,6 @@ func overlap(a, b []string) bool {
 		}
 	}
 	return false
-}
-
-func (v *validator) auth(c *Config, path string, auth StringList) {
-	if len(auth) == 0 {
-		v.warnf(path+".auth", "no authentication; write auth: none if this route is public on purpose")
-		return
-	}
-	for j, a := range auth {
-		p := fmt.Sprintf("%s.auth[%d]", path, j)
-		if len(auth) == 1 {
-			p = path + ".auth"
-		}
-		switch a {
-		case AuthNone:
-			if len(auth) > 1 {
-				v.errorf(p, "none cannot be combined with authenticators")
-			}
-		case AuthJWT, AuthAPIKey, AuthIntrospection:
-			v.errorf(p, "authenticator %q is not configured", a)
-		default:
-			v.errorf(p, "unknown authenticator %q (want none, jwt, apikey or introspection)", a)
-		}
-	}
 }
 
 func (v *validator) log(l *Log) {

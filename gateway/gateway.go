@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -88,6 +89,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	authn, aerrs := g.buildAuth(cfg)
+	errs = append(errs, aerrs...)
 	proxies := map[string]*proxy.Proxy{}
 	for name, u := range cfg.Upstreams {
 		timeout := u.Timeout
@@ -104,6 +107,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			DangerouslyKeepErrorBodies: u.DangerouslyKeepErrorBodies,
 			Log:                        opts.Log,
 			Events:                     opts.Events,
+			Rewrite:                    []func(*httputil.ProxyRequest){authn.rewrite},
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("upstream %s: %w", name, err))
@@ -119,7 +123,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
 			continue
 		}
-		h, err := g.routeChain(cfg, rc, p)
+		h, err := g.routeChain(cfg, rc, p, authn)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
@@ -139,8 +143,25 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 
 // routeChain builds the middleware chain of one route, in pipeline order,
 // ending at the upstream proxy.
-func (g *Gateway) routeChain(_ *config.Config, _ config.Route, upstream http.Handler) (http.Handler, error) {
-	return upstream, nil
+func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.Handler, a *authenticators) (http.Handler, error) {
+	before, after, err := g.routeLimits(cfg, rc)
+	if err != nil {
+		return nil, err
+	}
+	authMWs, err := g.routeAuth(cfg, rc, a)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := g.routeValidation(cfg, rc)
+	if err != nil {
+		return nil, err
+	}
+	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+len(after)+len(checks))
+	mws = append(mws, before...)  // IP limits: floods of bad tokens cost little
+	mws = append(mws, authMWs...) // authentication, then authorization
+	mws = append(mws, after...)   // subject limits, brute force, concurrency
+	mws = append(mws, checks...)  // OpenAPI validation, structural limits, WAF
+	return rampart.Chain(upstream, mws...), nil
 }
 
 // Close releases background resources (key refreshers, store clients).
