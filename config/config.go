@@ -63,6 +63,9 @@ type Upstream struct {
 	DangerouslyKeepErrorBodies bool `yaml:"dangerously_keep_error_bodies"`
 	// KeepUpstreamCORS keeps the upstream's own Access-Control-* headers.
 	KeepUpstreamCORS bool `yaml:"keep_upstream_cors"`
+	// MaxInFlight caps requests in flight to this upstream; 0 means
+	// rate_limits.concurrency.per_upstream.
+	MaxInFlight int `yaml:"max_in_flight"`
 }
 
 // Headers selects the security header profile.
@@ -100,6 +103,11 @@ type Route struct {
 	Owner *Owner `yaml:"owner"`
 	// Tenant requires the request's tenant to equal the principal's.
 	Tenant *Tenant `yaml:"tenant"`
+	// RateLimit replaces rate_limits.default for this route; an empty
+	// list (rate_limit: []) opts out of it.
+	RateLimit []RateLimit `yaml:"rate_limit"`
+	// BruteForce marks a login route and locks out repeated failures.
+	BruteForce *BruteForce `yaml:"brute_force"`
 }
 
 // Log chooses where the two log streams go.

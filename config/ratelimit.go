@@ -1,7 +1,294 @@
 package config
 
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rampart-api/rampart/ratelimit"
+)
+
 // RateLimits configures rate limiting, brute-force protection and
 // concurrency caps.
-type RateLimits struct{}
+type RateLimits struct {
+	// Store holds the counters: memory (the default, per process) or
+	// redis (shared by every gateway using the same server and prefix).
+	Store string `yaml:"store"`
+	// Redis is the shared store; required when Store is redis.
+	Redis *Redis `yaml:"redis"`
+	// OnStoreError is what happens while Redis is unreachable:
+	// fail_closed (the default, 503), fail_open (no limits) or local
+	// (each gateway limits alone with a memory store).
+	OnStoreError string `yaml:"on_store_error"`
+	// Headers is draft-7 (the default: RateLimit-Policy and RateLimit)
+	// or none.
+	Headers string `yaml:"headers"`
+	// Legacy adds X-RateLimit-Limit, -Remaining and -Reset.
+	Legacy bool `yaml:"legacy"`
+	// Default applies to every route without its own rate_limit.
+	Default []RateLimit `yaml:"default"`
+	// Concurrency caps requests in flight.
+	Concurrency Concurrency `yaml:"concurrency"`
+}
 
-func (v *validator) rateLimits(c *Config) {}
+// Redis locates the shared store.
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db or rediss:// for TLS.
+	// A Secret, since it may carry a password.
+	URL Secret `yaml:"url"`
+	// Prefix starts every key; gateways that must share limits share it.
+	// Empty means DefaultRedisPrefix.
+	Prefix string `yaml:"prefix"`
+	// Timeout bounds dialling, each read and each write, so that an
+	// unhealthy Redis does not stall requests; 0 means
+	// DefaultRedisTimeout.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// RateLimit is one policy: Limit requests per Window for each key.
+type RateLimit struct {
+	// Key is ip, subject, claim:NAME, apikey[:HEADER] or header:NAME;
+	// empty means ip.
+	Key    string        `yaml:"key"`
+	Limit  int           `yaml:"limit"`
+	Window time.Duration `yaml:"window"`
+	// Burst is the most admitted at once; 0 means Limit.
+	Burst int `yaml:"burst"`
+	// PerRoute counts this route apart from every other route with an
+	// equal policy; otherwise they share one counter per key.
+	PerRoute bool `yaml:"per_route"`
+}
+
+// Concurrency caps requests in flight; zero means no cap of that kind.
+type Concurrency struct {
+	// PerUpstream caps each upstream (upstreams.NAME.max_in_flight
+	// overrides it for one).
+	PerUpstream int `yaml:"per_upstream"`
+	// PerClient caps each client IP (IPv6 by /64) across the gateway.
+	PerClient int `yaml:"per_client"`
+}
+
+// BruteForce marks a login route: upstream failures (401/403) are counted
+// per username and per client IP, and too many lock them out.
+type BruteForce struct {
+	// UsernameField is the JSON member or form field holding the
+	// username; empty counts per client IP only.
+	UsernameField string `yaml:"username_field"`
+	// MaxFailures per username within Window start a lockout (default 5).
+	MaxFailures int `yaml:"max_failures"`
+	// MaxFailuresPerIP per client IP within Window start a lockout of the
+	// IP; 0 means 4 × MaxFailures, -1 disables the per-IP count.
+	MaxFailuresPerIP int           `yaml:"max_failures_per_ip"`
+	Window           time.Duration `yaml:"window"`
+	// Lockout is the first lockout (default 15m); each next one doubles
+	// up to MaxLockout (default 24h).
+	Lockout    time.Duration `yaml:"lockout"`
+	MaxLockout time.Duration `yaml:"max_lockout"`
+	// Forget is how long a past lockout still doubles the next one
+	// (default 24h).
+	Forget time.Duration `yaml:"forget"`
+	// FailureStatuses are the upstream answers counted as failures;
+	// empty means 401 and 403.
+	FailureStatuses []int `yaml:"failure_statuses"`
+}
+
+// Rate-limit store names and defaults.
+const (
+	StoreMemory         = "memory"
+	StoreRedis          = "redis"
+	DefaultRedisPrefix  = "rampart:"
+	DefaultRedisTimeout = 300 * time.Millisecond
+)
+
+// EffectiveRateLimits is the policy list a route uses: its own when it
+// has one (an empty, non-nil list opts out), else rate_limits.default.
+func (c *Config) EffectiveRateLimits(r Route) []RateLimit {
+	if r.RateLimit != nil {
+		return r.RateLimit
+	}
+	return c.RateLimits.Default
+}
+
+// RateLimitLimit returns the ratelimit.Limit of p: Limit per Window with a burst
+// of Burst, or of Limit when Burst is zero.
+func (p RateLimit) RateLimitLimit() ratelimit.Limit {
+	b := p.Burst
+	if b == 0 {
+		b = p.Limit
+	}
+	return ratelimit.Limit{Rate: p.Limit, Period: p.Window, Burst: b}
+}
+
+// KeySpec is the key specification, with the empty key read as ip.
+func (p RateLimit) KeySpec() string {
+	if p.Key == "" {
+		return "ip"
+	}
+	return p.Key
+}
+
+// NeedsPrincipal reports whether the key reads the verified principal or
+// request headers, so that it must run after authentication.
+func (p RateLimit) NeedsPrincipal() bool { return p.KeySpec() != "ip" }
+
+func (v *validator) rateLimits(c *Config) {
+	rl := &c.RateLimits
+	switch rl.Store {
+	case "", StoreMemory:
+		if rl.Redis != nil {
+			v.warnf("rate_limits.redis", "ignored: store is memory")
+		}
+	case StoreRedis:
+		if rl.Redis == nil {
+			v.errorf("rate_limits.redis", "required when store is redis")
+		}
+	default:
+		v.errorf("rate_limits.store", "%q is not memory or redis", rl.Store)
+	}
+	if rl.Redis != nil {
+		v.redis(rl.Redis)
+	}
+	switch ratelimit.OnStoreError(rl.OnStoreError) {
+	case "", ratelimit.FailClosed, ratelimit.Local:
+	case ratelimit.FailOpen:
+		v.warnf("rate_limits.on_store_error", "while the store is unreachable no rate limit or login lockout applies")
+	default:
+		v.errorf("rate_limits.on_store_error", "%q is not fail_closed, fail_open or local", rl.OnStoreError)
+	}
+	switch ratelimit.Headers(rl.Headers) {
+	case "", ratelimit.HeadersDraft7, ratelimit.HeadersNone:
+	default:
+		v.errorf("rate_limits.headers", "%q is not draft-7 or none", rl.Headers)
+	}
+	for i, p := range rl.Default {
+		v.rateLimit(fmt.Sprintf("rate_limits.default[%d]", i), p)
+	}
+	if rl.Concurrency.PerUpstream < 0 {
+		v.errorf("rate_limits.concurrency.per_upstream", "must not be negative")
+	}
+	if rl.Concurrency.PerClient < 0 {
+		v.errorf("rate_limits.concurrency.per_client", "must not be negative")
+	}
+	for _, name := range sortedKeys(c.Upstreams) {
+		if c.Upstreams[name].MaxInFlight < 0 {
+			v.errorf("upstreams."+name+".max_in_flight", "must not be negative")
+		}
+	}
+	for i, r := range c.Routes {
+		v.routeLimits(c, fmt.Sprintf("routes[%d]", i), r)
+	}
+}
+
+// redis checks the URL without ever printing it: it may hold a password.
+func (v *validator) redis(r *Redis) {
+	p := "rate_limits.redis"
+	if !r.URL.IsSet() {
+		v.errorf(p+".url", "required")
+	}
+	v.secret(p+".url", &r.URL)
+	if r.URL.Value() != "" {
+		u, err := url.Parse(r.URL.Value())
+		switch {
+		case err != nil:
+			v.errorf(p+".url", "not a URL")
+		case u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix":
+			v.errorf(p+".url", "scheme must be redis, rediss or unix")
+		case u.Scheme == "redis" && u.Hostname() != "" && !isLoopback(u.Hostname()):
+			v.warnf(p+".url", "redis:// to another host sends the password and the counters in clear; use rediss://")
+		}
+	}
+	if r.Timeout < 0 {
+		v.errorf(p+".timeout", "must not be negative")
+	} else if r.Timeout > 5*time.Second {
+		v.warnf(p+".timeout", "every request may wait this long while Redis is unhealthy")
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (v *validator) rateLimit(path string, p RateLimit) {
+	if _, err := ratelimit.ParseKey(p.KeySpec()); err != nil {
+		v.errorf(path+".key", "%s", strings.TrimPrefix(err.Error(), "ratelimit: "))
+	}
+	bad := false
+	if p.Limit <= 0 {
+		v.errorf(path+".limit", "must be positive")
+		bad = true
+	}
+	if p.Window <= 0 {
+		v.errorf(path+".window", "must be positive")
+		bad = true
+	}
+	if p.Burst < 0 {
+		v.errorf(path+".burst", "must not be negative")
+		bad = true
+	}
+	if !bad {
+		if err := p.RateLimitLimit().Validate(); err != nil {
+			v.errorf(path, "%s", strings.TrimPrefix(err.Error(), "ratelimit: "))
+		}
+	}
+}
+
+func (v *validator) routeLimits(c *Config, path string, r Route) {
+	for i, p := range r.RateLimit {
+		pp := fmt.Sprintf("%s.rate_limit[%d]", path, i)
+		v.rateLimit(pp, p)
+		if p.NeedsPrincipal() && isPublic(c, r) && !strings.HasPrefix(p.KeySpec(), "apikey") && !strings.HasPrefix(p.KeySpec(), "header:") {
+			v.warnf(pp+".key", "%s needs an authenticated route; on auth: none every request is limited by client IP", p.KeySpec())
+		}
+	}
+	if r.RateLimit != nil && len(r.RateLimit) == 0 && len(c.RateLimits.Default) > 0 {
+		v.warnf(path+".rate_limit", "empty: this route opts out of rate_limits.default")
+	}
+	if b := r.BruteForce; b != nil {
+		v.bruteForce(path+".brute_force", b)
+		if len(c.EffectiveRateLimits(r)) == 0 {
+			v.warnf(path+".brute_force", "no rate limit on this login route: lockouts alone let an attacker try many usernames; add rate_limit or rate_limits.default")
+		}
+	}
+}
+
+func isPublic(c *Config, r Route) bool {
+	a := c.EffectiveAuth(r)
+	return len(a) == 0 || len(a) == 1 && a[0] == AuthNone
+}
+
+func (v *validator) bruteForce(p string, b *BruteForce) {
+	if b.MaxFailures < 0 {
+		v.errorf(p+".max_failures", "must not be negative")
+	}
+	if b.MaxFailuresPerIP < -1 {
+		v.errorf(p+".max_failures_per_ip", "want -1 (off), 0 (4 × max_failures) or a count")
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"window", b.Window}, {"lockout", b.Lockout}, {"max_lockout", b.MaxLockout}, {"forget", b.Forget}} {
+		if f.d < 0 {
+			v.errorf(p+"."+f.name, "must not be negative")
+		}
+	}
+	if b.MaxLockout > 0 && b.Lockout > b.MaxLockout {
+		v.errorf(p+".max_lockout", "shorter than lockout (%s)", b.Lockout)
+	}
+	for i, s := range b.FailureStatuses {
+		if s < 400 || s > 599 {
+			v.errorf(fmt.Sprintf("%s.failure_statuses[%d]", p, i), "%d is not an error status", s)
+		}
+	}
+	if b.UsernameField == "" {
+		v.warnf(p+".username_field", "not set: failures are counted per client IP only")
+	}
+	if b.MaxFailuresPerIP == -1 {
+		v.warnf(p+".max_failures_per_ip", "one client may try any number of usernames (credential stuffing)")
+	}
+}
