@@ -66,6 +66,15 @@ type Upstream struct {
 	// MaxInFlight caps requests in flight to this upstream; 0 means
 	// rate_limits.concurrency.per_upstream.
 	MaxInFlight int `yaml:"max_in_flight"`
+	// OpenAPI is the upstream's OpenAPI 3.0 or 3.1 document, relative to
+	// the config file's folder. Requests and responses are checked
+	// against it per Validation.
+	OpenAPI string `yaml:"openapi"`
+	// Validation says what is checked against the OpenAPI document.
+	Validation Validation `yaml:"validation"`
+	// Document is the OpenAPI document as read and checked at load time,
+	// so that the gateway runs exactly what was checked.
+	Document []byte `yaml:"-"`
 }
 
 // Headers selects the security header profile.
@@ -108,6 +117,8 @@ type Route struct {
 	RateLimit []RateLimit `yaml:"rate_limit"`
 	// BruteForce marks a login route and locks out repeated failures.
 	BruteForce *BruteForce `yaml:"brute_force"`
+	// WAF inspects the route's requests with the OWASP Core Rule Set.
+	WAF *WAF `yaml:"waf"`
 }
 
 // Log chooses where the two log streams go.

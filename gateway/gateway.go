@@ -51,6 +51,7 @@ type Gateway struct {
 	maxBody   int64
 	maxHeader int
 	closers   []io.Closer
+	checks    checks // validators, structural limits and WAFs shared by routes
 }
 
 type compiledRoute struct {

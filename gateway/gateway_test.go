@@ -332,6 +332,7 @@ func TestBodyLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := f.up.count()
 			r := httptest.NewRequest("POST", "/api/upload", tt.body)
+			r.Header.Set("Content-Type", "application/octet-stream") // a body without one is refused
 			r.ContentLength = tt.length
 			w := f.do(r)
 			if tt.status != 200 {

@@ -1,12 +1,132 @@
 package gateway
 
 import (
+	"fmt"
+
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/jsonlimits"
+	"github.com/rampart-api/rampart/validate"
+	"github.com/rampart-api/rampart/waf"
 )
 
+// checks are the input checks built once per gateway and shared by its
+// routes: one structural limit set, one validator per upstream with a
+// document, one WAF per distinct WAF setting (compiling the CRS takes
+// hundreds of milliseconds).
+type checks struct {
+	limits     *jsonlimits.Limits
+	limitsErr  error
+	validators map[string]built[*validate.Validator]
+	wafs       map[string]built[*waf.WAF]
+}
+
+// built remembers a construction, failed or not, so that it runs once.
+type built[T any] struct {
+	v   T
+	err error
+}
+
 // routeValidation returns the request validation and WAF middlewares of
-// one route, which run after authorization and before the proxy.
+// one route, which run after authorization and before the proxy: the
+// OpenAPI validator (which applies the structural limits first) or, for an
+// upstream without a document, the structural limits alone; then the WAF.
+// Cheap checks come first so that a malformed body never costs a WAF pass,
+// and an undocumented endpoint never reaches the WAF.
 func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampart.Middleware, error) {
-	return nil, nil
+	lim, err := g.jsonLimits(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var mws []rampart.Middleware
+	if u := cfg.Upstreams[rc.Upstream]; u.OpenAPI != "" || u.Document != nil {
+		v, err := g.validator(cfg, rc.Upstream, u, lim)
+		if err != nil {
+			return nil, err
+		}
+		mws = append(mws, v.Handler)
+	} else {
+		mws = append(mws, lim.Handler)
+	}
+	if rc.WAF.On() {
+		w, err := g.waf(rc.WAF)
+		if err != nil {
+			return nil, err
+		}
+		mws = append(mws, w.Handler)
+	}
+	return mws, nil
+}
+
+func (g *Gateway) jsonLimits(cfg *config.Config) (*jsonlimits.Limits, error) {
+	c := &g.checks
+	if c.limits == nil && c.limitsErr == nil {
+		lc := cfg.Limits.JSONLimits(cfg.Server.MaxBodyBytes)
+		lc.Events = g.opts.Events
+		if c.limits, c.limitsErr = jsonlimits.New(lc); c.limitsErr != nil {
+			c.limitsErr = fmt.Errorf("limits: %w", c.limitsErr)
+		}
+	}
+	return c.limits, c.limitsErr
+}
+
+// validator builds the upstream's validator from the document the
+// configuration checked at load time, or reads it when the configuration
+// was built in code.
+func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, lim *jsonlimits.Limits) (*validate.Validator, error) {
+	c := &g.checks
+	if b, ok := c.validators[name]; ok {
+		return b.v, b.err
+	}
+	vc := validate.Config{
+		Document:                u.Document,
+		Requests:                validate.Mode(u.Validation.Requests),
+		Responses:               validate.Mode(u.Validation.Responses),
+		Inventory:               validate.Mode(u.Validation.Inventory),
+		RejectUnknownProperties: u.Validation.RejectsUnknownProperties(),
+		MaxBody:                 cfg.Server.MaxBodyBytes,
+		MaxResponseBody:         u.Validation.MaxResponseBytes,
+		Limits:                  lim,
+		Events:                  g.opts.Events,
+	}
+	if vc.Document == nil {
+		vc.File = absPath(cfg.Dir, u.OpenAPI)
+	}
+	v, err := validate.New(vc)
+	if err != nil {
+		err = fmt.Errorf("upstream %s: openapi: %w", name, err)
+	}
+	if c.validators == nil {
+		c.validators = map[string]built[*validate.Validator]{}
+	}
+	c.validators[name] = built[*validate.Validator]{v, err}
+	return v, err
+}
+
+// waf returns the WAF for wc's settings, compiling it the first time.
+func (g *Gateway) waf(wc *config.WAF) (*waf.WAF, error) {
+	c := &g.checks
+	key := wc.Key()
+	if b, ok := c.wafs[key]; ok {
+		return b.v, b.err
+	}
+	w, err := waf.New(waf.Config{
+		ParanoiaLevel:    wc.Paranoia,
+		AnomalyThreshold: wc.AnomalyThreshold,
+		DetectOnly:       wc.DetectOnly,
+		MaxBodyBytes:     wc.MaxBodyBytes,
+		Exclusions:       wc.ExcludeRules,
+		Events:           g.opts.Events,
+		Log:              g.log,
+	})
+	if err != nil {
+		err = fmt.Errorf("waf: %w", err)
+	} else {
+		g.closers = append(g.closers, w)
+	}
+	if c.wafs == nil {
+		c.wafs = map[string]built[*waf.WAF]{}
+	}
+	c.wafs[key] = built[*waf.WAF]{w, err}
+	return w, err
 }
