@@ -9,6 +9,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCheckCmd(), newScanCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newCheckCmd(), newDemoCmd(), newTokenCmd(), newScanCmd(), newVersionCmd())
 	return root
 }
