@@ -153,7 +153,7 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 	data, err := v.res.read(v.res.abs(u.OpenAPI))
 	switch {
 	case err != nil:
-		v.errorf(path+".openapi", "%v", unwrapPathError(err))
+		v.errorf(path+".openapi", "%s: %v", u.OpenAPI, unwrapPathError(err))
 		return
 	case len(data) == 0:
 		v.errorf(path+".openapi", "%s is empty", u.OpenAPI)
