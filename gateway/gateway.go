@@ -51,7 +51,8 @@ type Gateway struct {
 	maxBody   int64
 	maxHeader int
 	closers   []io.Closer
-	checks    checks // validators, structural limits and WAFs shared by routes
+	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
+	checks    checks      // validators, structural limits and WAFs shared by routes
 }
 
 type compiledRoute struct {

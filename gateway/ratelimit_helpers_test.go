@@ -1,0 +1,191 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/gateway"
+)
+
+// limitFixture is a gateway built from a whole file whose upstream URL is
+// %[1]s (and Redis URL, when used, ${env:REDIS_URL}).
+type limitFixture struct {
+	gw     *gateway.Gateway
+	events *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// count returns how many events of the given name were emitted.
+func (s *syncBuffer) count(name string) int {
+	return strings.Count(s.String(), `"event":"`+name+`"`)
+}
+
+func loadLimits(t testing.TB, yaml, upstream, redisURL string) *config.Config {
+	t.Helper()
+	env := map[string]string{"REDIS_URL": redisURL}
+	cfg, diags := config.Parse([]byte(fmt.Sprintf(yaml, upstream)), "limits.yaml", config.Options{
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return cfg
+}
+
+func newLimitFixture(t testing.TB, yaml string, up http.Handler, redisURL string) *limitFixture {
+	t.Helper()
+	srv := httptest.NewServer(up)
+	t.Cleanup(srv.Close)
+	cfg := loadLimits(t, yaml, srv.URL, redisURL)
+	f := &limitFixture{events: &syncBuffer{}}
+	gw, err := gateway.New(cfg, gateway.Options{Events: audit.NewLogger(slog.NewJSONHandler(f.events, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	f.gw = gw
+	return f
+}
+
+// from sends a request as if from the TCP peer addr.
+func (f *limitFixture) from(addr, method, target, body string, hdr ...string) *httptest.ResponseRecorder {
+	var r *http.Request
+	if body != "" {
+		r = httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+	} else {
+		r = httptest.NewRequest(method, target, nil)
+	}
+	r.RemoteAddr = addr
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.gw.ServeHTTP(w, r)
+	return w
+}
+
+// problemWithoutID is a problem body with its request id removed, so that
+// two refusals can be compared.
+func problemWithoutID(t testing.TB, w *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+		t.Fatalf("body not JSON: %s", w.Body)
+	}
+	delete(p, "request_id")
+	return p
+}
+
+// testRedisURL is the test server: RAMPART_TEST_REDIS, by default database
+// 15 of a local server.
+func testRedisURL() string {
+	if u := os.Getenv("RAMPART_TEST_REDIS"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/15"
+}
+
+// needRedis skips the test when no Redis answers (failing instead when CI
+// is set) and returns its URL and a unique key prefix whose keys are
+// deleted when the test ends.
+func needRedis(t testing.TB) (url, prefix string) {
+	t.Helper()
+	url = testRedisURL()
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("RAMPART_TEST_REDIS: %v", err)
+	}
+	c := goredis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		msg := "no Redis at " + opt.Addr + " (set RAMPART_TEST_REDIS=redis://host:port/db): " + err.Error()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	prefix = "rampart-test:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		c.Close()
+	})
+	return url, prefix
+}
+
+// loginUpstream's /login accepts alice/right and answers 401 to anything
+// else, the same for existing and unknown users; other paths answer 200.
+type loginUpstream struct {
+	mu   sync.Mutex
+	hits int
+}
+
+func (u *loginUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u.mu.Lock()
+	u.hits++
+	u.mu.Unlock()
+	if r.URL.Path != "/login" {
+		fmt.Fprint(w, "ok")
+		return
+	}
+	var creds struct{ Username, Password string }
+	_ = json.NewDecoder(r.Body).Decode(&creds)
+	w.Header().Set("Content-Type", "application/json")
+	if creds.Username == "alice" && creds.Password == "right" {
+		fmt.Fprint(w, `{"token":"t"}`)
+		return
+	}
+	w.WriteHeader(http.StatusUnauthorized)
+	fmt.Fprint(w, `{"error":"invalid credentials"}`)
+}
+
+func (u *loginUpstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hits
+}
+
+func login(user, password string) string {
+	b, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	return string(b)
+}
