@@ -23,6 +23,13 @@ import (
 //go:embed rampart.yaml
 var ConfigYAML []byte
 
+// OpenAPIYAML is examples/demo/openapi.yaml, the API's OpenAPI document.
+// Start writes it next to the configuration, where rampart.yaml's
+// "openapi: ./openapi.yaml" finds it from any working directory.
+//
+//go:embed openapi.yaml
+var OpenAPIYAML []byte
+
 // Issuer and Audience of the demo's tokens, as in rampart.yaml.
 const (
 	Issuer   = "https://demo.rampart.invalid/"
@@ -101,6 +108,9 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	go func() { _ = d.apiSrv.Serve(apiLn) }()
 	d.APIURL = "http://" + apiLn.Addr().String()
 
+	if err := os.WriteFile(filepath.Join(dir, "openapi.yaml"), OpenAPIYAML, 0o600); err != nil {
+		return fail(fmt.Errorf("writing demo OpenAPI document: %w", err))
+	}
 	cfg, diags := config.Parse(ConfigYAML, filepath.Join(dir, "rampart.yaml"))
 	if diags.HasErrors() {
 		return fail(diags.Err())
