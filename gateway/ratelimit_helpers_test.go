@@ -185,7 +185,7 @@ func (u *loginUpstream) count() int {
 	return u.hits
 }
 
-func login(user, password string) string {
+func loginBody(user, password string) string {
 	b, _ := json.Marshal(map[string]string{"username": user, "password": password})
 	return string(b)
 }

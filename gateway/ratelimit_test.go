@@ -183,15 +183,15 @@ func TestBruteForceThroughGateway(t *testing.T) {
 
 	// Reset on success: two failures, a success, two failures: no lock.
 	for _, pw := range []string{"a", "b", "right", "c", "d"} {
-		if w := f.from(c, "POST", "/login", login("alice", pw)); w.Code == 429 {
+		if w := f.from(c, "POST", "/login", loginBody("alice", pw)); w.Code == 429 {
 			t.Fatalf("alice locked after a success reset her counter")
 		}
 	}
 	// Third failure since the success locks alice, even with the right
 	// password, and nothing more reaches the upstream.
-	f.from(c, "POST", "/login", login("alice", "e"))
+	f.from(c, "POST", "/login", loginBody("alice", "e"))
 	before := up.count()
-	locked := f.from(c, "POST", "/login", login("Alice", "right"))
+	locked := f.from(c, "POST", "/login", loginBody("Alice", "right"))
 	checkProblem(t, locked, http.StatusTooManyRequests)
 	if up.count() != before {
 		t.Fatal("a locked login reached the upstream")
@@ -202,9 +202,9 @@ func TestBruteForceThroughGateway(t *testing.T) {
 
 	// An unknown username locks the same way, with the same answer.
 	for range 3 {
-		f.from("192.0.2.51:1", "POST", "/login", login("nobody", "x"))
+		f.from("192.0.2.51:1", "POST", "/login", loginBody("nobody", "x"))
 	}
-	ghost := f.from("192.0.2.51:1", "POST", "/login", login("nobody", "x"))
+	ghost := f.from("192.0.2.51:1", "POST", "/login", loginBody("nobody", "x"))
 	checkProblem(t, ghost, http.StatusTooManyRequests)
 	// And so does a plain rate limit.
 	f.from("192.0.2.52:1", "GET", "/other", "")
@@ -314,12 +314,12 @@ func TestRedisSharedByGateways(t *testing.T) {
 	checkProblem(t, g2.from("192.0.2.60:1", "GET", "/other", ""), http.StatusTooManyRequests)
 
 	for range 3 {
-		if w := g1.from("192.0.2.61:1", "POST", "/login", login("alice", "guess")); w.Code != 401 {
+		if w := g1.from("192.0.2.61:1", "POST", "/login", loginBody("alice", "guess")); w.Code != 401 {
 			t.Fatalf("failed login: %d", w.Code)
 		}
 	}
-	checkProblem(t, g2.from("192.0.2.62:1", "POST", "/login", login("alice", "right")), http.StatusTooManyRequests)
-	if w := g2.from("192.0.2.62:1", "POST", "/login", login("bob", "x")); w.Code != 401 {
+	checkProblem(t, g2.from("192.0.2.62:1", "POST", "/login", loginBody("alice", "right")), http.StatusTooManyRequests)
+	if w := g2.from("192.0.2.62:1", "POST", "/login", loginBody("bob", "x")); w.Code != 401 {
 		t.Fatalf("another user through the second gateway: %d", w.Code)
 	}
 }
