@@ -81,10 +81,10 @@ func newMintCmd() *cobra.Command {
 	var roles, scopes, aud []string
 	var ttl time.Duration
 	cmd := &cobra.Command{
-		Use:   "mint",
-		Short: "Sign a development token",
+		Use:     "mint",
+		Short:   "Sign a development token",
 		Example: `  rampart token mint --key private.pem --sub alice --role user --aud my-api --iss https://id.example.com/ --ttl 1h`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pemBytes, err := os.ReadFile(keyFile)
 			if err != nil {
