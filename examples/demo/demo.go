@@ -225,6 +225,28 @@ both addresses:
      curl -si --path-as-is "$GW/api/health/../admin/stats"
      curl -si --path-as-is "$GW/api/users/1%2f..%2f2"
 
+9. Mass assignment: the API lets a sign-up choose its role; Rampart
+   validates against the OpenAPI document and refuses it (400, pointer /role).
+     curl -si -X POST -H 'Content-Type: application/json' -d '{"username":"mallory","password":"pw-123456","email":"m@example.com","role":"admin"}' $API/api/signup
+     curl -si -X POST -H 'Content-Type: application/json' -d '{"username":"mallory","password":"pw-123456","email":"m@example.com","role":"admin"}' $GW/api/signup
+
+10. Excessive data exposure: the API returns password hashes; Rampart removes
+    every property the document does not declare.
+     curl -s -H "Authorization: Bearer $ALICE" $API/api/users/1
+     curl -s -H "Authorization: Bearer $ALICE" $GW/api/users/1
+
+11. Brute force: five wrong passwords lock the username (429, the same
+    answer whether the user exists), the lockout doubles each time, and
+    the login is also limited per IP.
+     for i in $(seq 8); do curl -s -o /dev/null -w '%{http_code} ' -X POST -H 'Content-Type: application/json' -d '{"username":"bob","password":"wrong-password-'$i'"}' $GW/api/login; done; echo
+
+12. Injection: a script in a note is stored by the API; Rampart's WAF
+    (OWASP CRS) refuses it with 403.
+     curl -si -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"title":"hi","body":"<script>alert(document.cookie)</script>"}' $API/api/users/1/notes
+     curl -si -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"title":"hi","body":"<script>alert(document.cookie)</script>"}' $GW/api/users/1/notes
+
+Every refusal above is also a line in the security event log (stderr).
+
 Logins (same tokens as above, through the real login):
      curl -s -X POST -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-demo-password"}' $GW/api/login
 
