@@ -32,7 +32,8 @@ func (r *run) observeErrors(ex *exchange) {
 		r.add(CheckErrorsSQL, op, "The response carries a database error message.", r.evidence(ex))
 	}
 	if bannerRe.Match(ex.Body) {
-		r.add(CheckErrorsBanner, op, "The error page is the framework's default and names it.", r.evidence(ex))
+		// One default error page answers every unknown path: once is enough.
+		r.addOnce(CheckErrorsBanner, op, "The error page is the framework's default and names it.", r.evidence(ex))
 	}
 	if ex.probe.malformed && ex.Status >= 500 {
 		r.add(CheckErrors5xx, op, "Malformed input got a "+strconv.Itoa(ex.Status)+" instead of a 4xx refusal.", r.evidence(ex))

@@ -127,3 +127,58 @@ func (r *run) observeExposure(ex *exchange) {
 		r.add(CheckExposureField, ex.probe.Op, "The response carries "+strings.Join(keys, ", ")+".", r.evidence(ex))
 	}
 }
+
+// shadowOps crawls the target for operations the document does not
+// describe (forgotten versions, legacy endpoints) and reports each that
+// serves a 2xx, anonymously or to one of the identities; they join the
+// scan, so every other check probes them too. A refusal proves nothing: a
+// gateway may ask for credentials before it looks the path up.
+func (r *run) shadowOps(ctx context.Context, documented []*Operation) []*Operation {
+	known := make([]*regexp.Regexp, 0, len(documented))
+	for _, o := range documented {
+		parts := paramRe.Split(o.Path, -1)
+		for i := range parts {
+			parts[i] = regexp.QuoteMeta(parts[i])
+		}
+		known = append(known, regexp.MustCompile("^"+regexp.QuoteMeta(o.Method)+" "+strings.Join(parts, "[^/]+")+"$"))
+	}
+	isKnown := func(o *Operation) bool {
+		for _, s := range []string{o.String(), o.Method + " " + r.concrete(o)} {
+			for _, re := range known {
+				if re.MatchString(s) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	ops := documented
+	auths := []string{""}
+	for _, id := range r.cfg.Identities {
+		auths = append(auths, id.Authorization)
+	}
+	for _, o := range r.crawl(ctx) {
+		if o.Path == "/" || o.Method != http.MethodGet || isKnown(o) {
+			continue
+		}
+		for _, auth := range auths {
+			ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), Auth: auth})
+			if err != nil {
+				if r.stop(err) {
+					return ops
+				}
+				break
+			}
+			if ex.ok() {
+				o.Undocumented = true
+				ops = append(ops, o)
+				r.add(CheckExposureUndocumented, o.String(), fmt.Sprintf("The operation is not in the OpenAPI document but answers %d.", ex.Status), r.evidence(ex))
+				break
+			}
+			if ex.Status != http.StatusUnauthorized && ex.Status != http.StatusForbidden {
+				break
+			}
+		}
+	}
+	return ops
+}

@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -66,6 +68,11 @@ func (r *run) checkMassAssignment(ctx context.Context) {
 		user := "rampart-scan-" + randomSuffix()
 		pass := "Rs-" + randomSuffix() + "-x9!"
 		body := map[string]any{"username": user, "email": user + "@example.invalid", "password": pass, "name": user}
+		if len(o.BodyFields) > 0 {
+			// Only the privileged fields may be what a strict validator
+			// refuses, or a refusal would prove nothing.
+			maps.DeleteFunc(body, func(k string, _ any) bool { return !slices.Contains(o.BodyFields, k) })
+		}
 		for k, v := range privileged {
 			body[k] = v
 		}
@@ -77,7 +84,7 @@ func (r *run) checkMassAssignment(ctx context.Context) {
 		hit := reflectsPrivilege(ex.Body)
 		if len(hit) == 0 {
 			for _, l := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
-				lb, _ := json.Marshal(map[string]string{"username": user, "email": user + "@example.invalid", "password": pass})
+				lb := loginBody(r.loginShape(ctx, l), user, pass)
 				lex, err := r.send(ctx, &probe{Method: l.Method, Path: l.Path, Op: l.String(), Body: lb, Harmless: true})
 				if err == nil && lex.ok() {
 					hit = reflectsPrivilege(lex.Body)
@@ -91,12 +98,71 @@ func (r *run) checkMassAssignment(ctx context.Context) {
 	}
 }
 
+// loginShapes are the credential bodies tried, in order, to learn the one
+// a login operation reads. A body the API refuses as invalid (400, 422:
+// an undeclared "email" under strict validation) never reaches the
+// credential check, so it proves nothing about brute-force protection.
+var loginShapes = [][]string{{"username", "password"}, {"email", "password"}, {"username", "email", "password"}}
+
+// loginBody is a credential body with the given members.
+func loginBody(keys []string, user, pass string) []byte {
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		switch k {
+		case "username":
+			m[k] = user
+		case "email":
+			m[k] = user + "@example.invalid"
+		default:
+			m[k] = pass
+		}
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// loginShape returns the credential members o reads: those the document
+// declares, else the first shape the API does not refuse as invalid, else
+// the first shape. It is learnt once per scan, with made-up users only.
+func (r *run) loginShape(ctx context.Context, o *Operation) []string {
+	o.shapeMu.Lock()
+	defer o.shapeMu.Unlock()
+	if o.loginKeys != nil {
+		return o.loginKeys
+	}
+	var declared []string
+	for _, k := range loginShapes[len(loginShapes)-1] {
+		if slices.Contains(o.BodyFields, k) {
+			declared = append(declared, k)
+		}
+	}
+	if slices.Contains(declared, "password") && len(declared) > 1 {
+		o.loginKeys = declared
+		return declared
+	}
+	o.loginKeys = loginShapes[0]
+	for _, keys := range loginShapes {
+		ex, err := r.send(ctx, r.badLoginWith(o, keys))
+		if err != nil {
+			break
+		}
+		if ex.Status != http.StatusBadRequest && ex.Status != http.StatusUnprocessableEntity {
+			o.loginKeys = keys
+			break
+		}
+	}
+	return o.loginKeys
+}
+
 // badLogin is a login for a made-up user: it cannot succeed or lock out a
 // real account, so it is sent without Unsafe.
-func badLogin(o *Operation, path string) *probe {
-	u := "rampart-scan-" + randomSuffix()
-	b, _ := json.Marshal(map[string]string{"username": u, "email": u + "@example.invalid", "password": "wrong-" + randomSuffix()})
-	return &probe{Method: o.Method, Path: path, Op: o.String(), Body: b, Harmless: true}
+func (r *run) badLogin(ctx context.Context, o *Operation) *probe {
+	return r.badLoginWith(o, r.loginShape(ctx, o))
+}
+
+func (r *run) badLoginWith(o *Operation, keys []string) *probe {
+	body := loginBody(keys, "rampart-scan-"+randomSuffix(), "wrong-"+randomSuffix())
+	return &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: body, Harmless: true}
 }
 
 // checkRateLimits sends a bounded burst of failed logins to each
@@ -118,7 +184,7 @@ func (r *run) checkRateLimits(ctx context.Context) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ex, err := r.send(ctx, badLogin(o, o.Path))
+				ex, err := r.send(ctx, r.badLogin(ctx, o))
 				if err != nil {
 					return
 				}
@@ -177,7 +243,7 @@ func (r *run) checkInjection(ctx context.Context) {
 		}
 	}
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
-		bad, err := r.send(ctx, badLogin(o, o.Path))
+		bad, err := r.send(ctx, r.badLogin(ctx, o))
 		if err != nil || bad.ok() {
 			continue
 		}
@@ -254,7 +320,9 @@ func (r *run) checkLimits(ctx context.Context) {
 	big := bytes.Repeat([]byte("A"), 2<<20)
 	big[0] = '['
 	ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: big, Harmless: true})
-	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && ex.Status != http.StatusUnsupportedMediaType {
+	if err == nil && throttled(ex) {
+		r.notef("limits: %s was throttled (%d); the body size probe is inconclusive", o, ex.Status)
+	} else if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && ex.Status != http.StatusUnsupportedMediaType {
 		r.add(CheckLimitsBody, o.String(), fmt.Sprintf("A 2 MiB body was read and answered %d instead of 413.", ex.Status), r.evidence(ex))
 	}
 	if !r.unsafe {
@@ -267,8 +335,37 @@ func (r *run) checkLimits(ctx context.Context) {
 	}
 	deep = append(deep, '1')
 	deep = append(deep, bytes.Repeat([]byte("}"), depth)...)
-	ex, err = r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: deep})
-	if err == nil && ex.Status != http.StatusRequestEntityTooLarge && ex.Status != http.StatusBadRequest && ex.Status < 500 && ex.Status != http.StatusNotFound && ex.Status != http.StatusUnprocessableEntity {
-		r.add(CheckLimitsDepth, o.String(), fmt.Sprintf("A JSON body nested %d levels deep was parsed and answered %d.", depth, ex.Status), r.evidence(ex))
+	// A throttled login (the rate-limit burst runs alongside) proves
+	// nothing; the next write without parameters is asked instead.
+	cands := r.opsWhere(func(o *Operation) bool { return o.Login })
+	for _, o := range posts {
+		if !o.Login {
+			cands = append(cands, o)
+		}
 	}
+	for _, o := range cands {
+		ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: deep})
+		switch {
+		case err != nil:
+			return
+		case throttled(ex):
+			r.notef("limits: %s was throttled (%d) when sent deeply nested JSON", o, ex.Status)
+			continue
+		case parsed(ex):
+			r.add(CheckLimitsDepth, o.String(), fmt.Sprintf("A JSON body nested %d levels deep was parsed and answered %d.", depth, ex.Status), r.evidence(ex))
+		}
+		return
+	}
+}
+
+// throttled reports an answer from a rate limit or lockout: the probe's
+// body may never have been read, so nothing can be concluded from it.
+func throttled(ex *exchange) bool {
+	return ex.Status == http.StatusTooManyRequests || ex.Status == http.StatusLocked || ex.Status == http.StatusServiceUnavailable
+}
+
+// parsed reports an answer that shows the body was parsed: a success, or
+// a refusal of credentials or a conflict that only a parsed body earns.
+func parsed(ex *exchange) bool {
+	return ex.ok() || ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden || ex.Status == http.StatusConflict
 }

@@ -32,6 +32,16 @@ type Operation struct {
 	Login bool
 	// Signup marks an operation that creates an account or user.
 	Signup bool
+	// BodyFields are the top-level properties the document declares for a
+	// JSON request body; nil when unknown.
+	BodyFields []string
+	// Undocumented marks an operation found by crawling that the document
+	// does not describe.
+	Undocumented bool
+
+	// shapeMu guards loginKeys, learnt once per scan by loginShape.
+	shapeMu   sync.Mutex
+	loginKeys []string
 
 	mu sync.Mutex
 	// samples are ids seen for the path parameters.
@@ -124,6 +134,7 @@ func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, erro
 					o.addSample(fmt.Sprint(p.Value.Example))
 				}
 			}
+			o.BodyFields = bodyFields(op)
 			id := strings.ToLower(op.OperationID)
 			o.Login = strings.Contains(id, "login") || strings.Contains(id, "signin")
 			o.Signup = strings.Contains(id, "signup") || strings.Contains(id, "register")
@@ -133,6 +144,23 @@ func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, erro
 	}
 	slices.SortFunc(ops, func(a, b *Operation) int { return strings.Compare(a.String(), b.String()) })
 	return ops, nil
+}
+
+// bodyFields returns the properties of a JSON request body's schema.
+func bodyFields(op *openapi3.Operation) []string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	mt := op.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || len(mt.Schema.Value.Properties) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(mt.Schema.Value.Properties))
+	for k := range mt.Schema.Value.Properties {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func stringList(v any) []string {

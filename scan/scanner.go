@@ -184,8 +184,11 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		r.ops = make([]*Operation, len(s.ops))
 		for i, o := range s.ops {
 			c := &Operation{Method: o.Method, Path: o.Path, Params: o.Params, Query: o.Query, Secured: o.Secured,
-				Roles: o.Roles, Tags: o.Tags, Admin: o.Admin, Login: o.Login, Signup: o.Signup, samples: o.sampleIDs()}
+				Roles: o.Roles, Tags: o.Tags, Admin: o.Admin, Login: o.Login, Signup: o.Signup, BodyFields: o.BodyFields, samples: o.sampleIDs()}
 			r.ops[i] = c
+		}
+		if r.fams["exposure"] {
+			r.ops = r.shadowOps(ctx, r.ops)
 		}
 	} else {
 		r.ops = r.crawl(ctx)
@@ -279,12 +282,17 @@ func (r *run) send(ctx context.Context, p *probe) (*exchange, error) {
 }
 
 // add records a finding once per check and operation.
-func (r *run) add(check, op, detail string, ev Evidence) {
+func (r *run) add(check, op, detail string, ev Evidence) { r.record(check, op, op, detail, ev) }
+
+// addOnce records a finding once per check, whatever the operation.
+func (r *run) addOnce(check, op, detail string, ev Evidence) { r.record(check, "", op, detail, ev) }
+
+func (r *run) record(check, keyOp, op, detail string, ev Evidence) {
 	rule, ok := RuleFor(check)
 	if !ok {
 		panic("scan: unknown check " + check) // a programming error, not input
 	}
-	key := check + "\x00" + op
+	key := check + "\x00" + keyOp
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.findings[key]; dup {
