@@ -20,8 +20,10 @@ type Server struct {
 	http    *http.Server
 	current atomic.Pointer[Gateway]
 	opts    Options
-	cfg     *config.Config
-	mu      sync.Mutex // serialises reloads
+	// Listener settings are fixed at start; a reload does not change them.
+	tls      *config.TLS
+	shutdown time.Duration
+	mu       sync.Mutex // serialises reloads
 }
 
 // NewServer compiles cfg and prepares the HTTP server with its timeouts
@@ -34,7 +36,7 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, cfg: cfg}
+	s := &Server{opts: opts, tls: cfg.Server.TLS, shutdown: cfg.Server.Timeouts.Shutdown}
 	s.current.Store(gw)
 	t := cfg.Server.Timeouts
 	s.http = &http.Server{
@@ -71,7 +73,6 @@ func (s *Server) Reload(cfg *config.Config) error {
 		return err
 	}
 	old := s.current.Swap(gw)
-	s.cfg = cfg
 	s.opts.Events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
 	// In-flight requests may still use old's resources; give them the
 	// write timeout before closing.
@@ -87,7 +88,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() {
-		if tls := s.cfg.Server.TLS; tls != nil {
+		if tls := s.tls; tls != nil {
 			errc <- s.http.ServeTLS(ln, tls.CertFile, tls.KeyFile)
 		} else {
 			errc <- s.http.Serve(ln)
@@ -98,7 +99,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.Timeouts.Shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
 	defer cancel()
 	err := s.http.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
