@@ -2,7 +2,9 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -15,8 +17,10 @@ func scanAPI(t *testing.T, hardened, unsafe bool, families ...string) *Report {
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	s, err := New(Config{
-		Target:      srv.URL,
-		Identities:  []Identity{api.identity("alice", "1", "user"), api.identity("bob", "2", "user")},
+		Target: srv.URL,
+		// root is an admin the hardened API lets read every account: that
+		// is not BOLA.
+		Identities:  []Identity{api.identity("alice", "1", "user"), api.identity("bob", "2", "user"), api.identity("root", "9", "admin")},
 		Checks:      families,
 		Unsafe:      unsafe,
 		RPS:         1000,
@@ -140,5 +144,101 @@ func TestSignatureNotVerified(t *testing.T) {
 		if got := slices.Contains(checkIDs(rep), CheckAuthSignature); got != unverified {
 			t.Errorf("unverified=%v: found %v", unverified, checkIDs(rep))
 		}
+	}
+}
+
+// A login that refuses every body but {email, password} as invalid is
+// probed with that shape: a burst of 400s would prove nothing.
+func TestLoginShapeLearnt(t *testing.T) {
+	var wrongShape int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]string
+		if r.Method != http.MethodPost || r.URL.Path != "/api/login" {
+			http.NotFound(w, r)
+			return
+		}
+		if json.NewDecoder(r.Body).Decode(&body) != nil || len(body) != 2 || body["email"] == "" || body["password"] == "" {
+			wrongShape++
+			http.Error(w, `{"error":"invalid body"}`, http.StatusBadRequest)
+			return
+		}
+		http.Error(w, `{"error":"bad credentials"}`, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	s, err := New(Config{Target: srv.URL, Checks: []string{"rate-limits"}, RPS: 1000, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(checkIDs(rep), CheckRateLimitLogin) {
+		t.Errorf("unlimited login not found; found %v", checkIDs(rep))
+	}
+	if wrongShape > 2 {
+		t.Errorf("%d logins sent in a shape the API refuses", wrongShape)
+	}
+}
+
+const shadowDoc = `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /api/login:
+    post:
+      operationId: login
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {username: {type: string}, password: {type: string}}}
+      responses: {"200": {description: ok}}
+  /api/users/{uid}:
+    get:
+      parameters: [{name: uid, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+
+// An operation served but missing from the document is found (under any
+// parameter name); a documented one is not.
+func TestUndocumentedOperations(t *testing.T) {
+	cases := []struct {
+		name  string
+		doc   string
+		found bool
+	}{
+		{"notes missing from the document", shadowDoc, true},
+		{"notes documented under another parameter name", shadowDoc + `  /api/notes/{note}:
+    get:
+      parameters: [{name: note, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newTestAPI(true)
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			s, err := New(Config{Target: srv.URL, OpenAPI: []byte(tc.doc), Checks: []string{"exposure"}, RPS: 1000,
+				Identities: []Identity{api.identity("alice", "1", "user")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ops []string
+			for _, f := range rep.Findings {
+				if f.Check == CheckExposureUndocumented {
+					ops = append(ops, f.Operation)
+				}
+			}
+			if got := slices.Contains(ops, "GET /api/notes/{id}"); got != tc.found {
+				t.Errorf("undocumented GET /api/notes/{id} found = %v, want %v (findings on %v)", got, tc.found, ops)
+			}
+			if slices.ContainsFunc(ops, func(op string) bool { return strings.HasPrefix(op, "GET /api/users/") }) {
+				t.Errorf("documented /api/users/{uid} reported as undocumented: %v", ops)
+			}
+		})
 	}
 }
