@@ -60,6 +60,21 @@ var scenarios = []scenario{
 			return r
 		},
 	},
+	{
+		name: "ratelimit", about: "core + a memory rate limit on every request (never reached)", status: 200,
+		build:   rampart(coreYAML+rateLimitYAML, nil),
+		request: get("/api/notes/42"),
+	},
+	{
+		name: "validate", about: "core + OpenAPI request validation and response filtering", status: 200,
+		build:   rampart(validateYAML, writeOpenAPI),
+		request: get("/api/notes/42"),
+	},
+	{
+		name: "waf", about: "core + Coraza with the OWASP CRS, paranoia 1", status: 200,
+		build:   rampart(wafYAML, nil),
+		request: get("/api/notes/42"),
+	},
 }
 
 func scenarioNames() []string {
@@ -92,6 +107,68 @@ routes:
     upstream: app
     auth: none
 `
+
+const rateLimitYAML = `
+rate_limits:
+  store: memory
+  default: [{key: ip, limit: 1000000, window: 1s}]
+`
+
+const wafYAML = `
+upstreams:
+  app: {url: %s}
+cors:
+  allowed_origins: [https://app.example.com]
+  allowed_methods: [GET, POST]
+  allow_credentials: true
+routes:
+  - path: /api/notes/{id}
+    methods: [GET]
+    upstream: app
+    auth: none
+    waf: {enabled: true, paranoia: 1}
+`
+
+const validateYAML = `
+upstreams:
+  app:
+    url: %s
+    openapi: %s
+cors:
+  allowed_origins: [https://app.example.com]
+  allowed_methods: [GET, POST]
+  allow_credentials: true
+routes:
+  - path: /api/notes/{id}
+    methods: [GET]
+    upstream: app
+    auth: none
+`
+
+const noteOpenAPI = `openapi: 3.0.3
+info: {title: bench, version: "1"}
+paths:
+  /api/notes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: a note
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  owner: {type: integer}
+                  title: {type: string, maxLength: 200}
+`
+
+func writeOpenAPI(dir string) (string, error) {
+	path := filepath.Join(dir, "openapi.yaml")
+	return path, os.WriteFile(path, []byte(noteOpenAPI), 0o600)
+}
 
 const jwtYAML = `
 upstreams:
