@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth/claims"
@@ -159,7 +161,7 @@ func New(cfg Config) (*Authorizer, error) {
 			errs = append(errs, ErrBadTenant)
 		case t.Param != "" && !validName(t.Param):
 			errs = append(errs, fmt.Errorf("tenant.param %q: %w", t.Param, ErrBadName))
-		case t.Header != "" && !isToken(t.Header):
+		case t.Header != "" && !httpguts.ValidHeaderFieldName(t.Header):
 			errs = append(errs, fmt.Errorf("tenant.header %q: %w", t.Header, ErrBadHeader))
 		}
 		a.tenant = &tenant{param: t.Param, header: http.CanonicalHeaderKey(t.Header), claim: path("tenant.claim", t.Claim)}
@@ -330,22 +332,6 @@ func validRealm(s string) bool {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
 			return false
 		}
-	}
-	return true
-}
-
-// isToken reports whether s is an RFC 9110 token (a header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
 	}
 	return true
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/rampart-api/rampart"
 )
 
@@ -67,7 +69,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 		case "-":
 			continue
 		}
-		if !isToken(name) {
+		if !httpguts.ValidHeaderFieldName(name) {
 			errs = append(errs, fmt.Errorf("%s header %q: %w", h.fieldName, name, ErrBadHeader))
 			continue
 		}

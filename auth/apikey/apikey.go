@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/rampart-api/rampart"
 )
 
@@ -117,10 +119,10 @@ func New(cfg Config) (*Authenticator, error) {
 	if header == "" {
 		header = DefaultHeader
 	}
-	if !isToken(header) {
+	if !httpguts.ValidHeaderFieldName(header) {
 		errs = append(errs, fmt.Errorf("header %q: %w", header, ErrBadHeader))
 	}
-	if cfg.Scheme != "" && !isToken(cfg.Scheme) {
+	if cfg.Scheme != "" && !httpguts.ValidHeaderFieldName(cfg.Scheme) {
 		errs = append(errs, fmt.Errorf("scheme %q: %w", cfg.Scheme, ErrBadScheme))
 	}
 	if strings.EqualFold(header, "Authorization") && cfg.Scheme == "" {
@@ -260,22 +262,6 @@ func (a *Authenticator) parse(v string) (string, error) {
 		}
 	}
 	return v, nil
-}
-
-// isToken reports whether s is an RFC 9110 token (header names, schemes).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 var _ rampart.Authenticator = (*Authenticator)(nil)
