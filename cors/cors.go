@@ -82,7 +82,7 @@ func (cfg Config) Validate() error {
 		}
 	}
 	for _, m := range cfg.AllowedMethods {
-		if !validToken(m) || m == "*" {
+		if !httpguts.ValidHeaderFieldName(m) || m == "*" {
 			errs = append(errs, fmt.Errorf("%w: method %q", ErrBadConfig, m))
 		}
 	}
@@ -134,18 +134,6 @@ func validateOrigin(o string, credentials bool) error {
 		}
 	}
 	return nil
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !httpguts.IsTokenRune(rune(s[i])) {
-			return false
-		}
-	}
-	return true
 }
 
 // Handler applies the policy: preflights end here with 204; other requests
