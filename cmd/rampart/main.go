@@ -1,6 +1,3 @@
-// Command rampart fortifies HTTP APIs: a gateway (serve), a config linter
-// (check), a self-contained demo (demo), development tokens (token) and an
-// attack scanner (scan).
 package main
 
 import (
