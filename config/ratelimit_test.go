@@ -201,3 +201,23 @@ routes:
 	// /api/items ip 100/15m0s burst 100
 	// /api/login ip 5/1m0s burst 5
 }
+
+// FuzzRateLimits feeds arbitrary rate_limits and route policy sections to
+// the loader: every problem must be reported, never a panic, and the Redis
+// password never printed.
+func FuzzRateLimits(f *testing.F) {
+	f.Add("rate_limits: {store: redis, redis: {url: \"${env:REDIS_URL}\"}, on_store_error: local, default: [{key: ip, limit: 100, window: 15m}]}\n")
+	f.Add("rate_limits:\n  default:\n    - {key: cookie, limit: 0, window: -1m, burst: -1}\n")
+	f.Add("rate_limits: {concurrency: {per_upstream: -1, per_client: 2}}\n")
+	f.Add("routes:\n  - {path: /login, upstream: app, auth: none, rate_limit: [], brute_force: {username_field: user, lockout: 2h, max_lockout: 1h}}\n")
+	f.Add("routes:\n  - {path: /x, upstream: app, auth: none, rate_limit: [{key: \"claim:\", limit: 1000000000, window: 1s}]}\n")
+	f.Fuzz(func(t *testing.T, yaml string) {
+		cfg, diags := parseLimits(t, yaml)
+		if !diags.HasErrors() && cfg == nil {
+			t.Fatal("no config and no error")
+		}
+		if strings.Contains(diags.String(), "hunter2") {
+			t.Fatal("the Redis password is printed")
+		}
+	})
+}
