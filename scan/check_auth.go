@@ -2,19 +2,20 @@ package scan
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"maps"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -153,40 +154,51 @@ func (r *run) checkAuth(ctx context.Context) {
 			}
 		}
 	}
-	r.claimProbes(t, claims, kid, accepted)
+	r.claimProbes(ctx, t, claims, kid, accepted)
 }
 
 // claimProbes signs tokens with a key the API trusts (a cracked secret or
 // the --signing-key) and checks exp, aud and iss are enforced. A control
 // token with the right claims must be accepted first, or the key is not
 // trusted and nothing is concluded.
-func (r *run) claimProbes(t *authTarget, claims jwt.MapClaims, kid string, accepted func(check, detail, forged string, query bool) bool) {
+func (r *run) claimProbes(ctx context.Context, t *authTarget, claims jwt.MapClaims, kid string, accepted func(check, detail, forged string, query bool) bool) {
+	now := r.cfg.Now()
+	fresh := maps.Clone(claims)
+	fresh["exp"] = now.Add(time.Hour).Unix()
+	fresh["iat"] = now.Unix()
 	var sign func(jwt.MapClaims) (string, error)
 	switch {
 	case t.id.cracked != nil:
 		method := jwt.GetSigningMethod(t.id.crackedAlg)
 		sign = func(c jwt.MapClaims) (string, error) { return jwt.NewWithClaims(method, c).SignedString(t.id.cracked) }
+		if s, err := sign(fresh); err != nil || !accepted("", "", s, false) {
+			sign = nil
+		}
 	case r.cfg.SigningKey != nil:
 		method := signingMethodFor(r.cfg.SigningKey)
 		if method == nil {
 			return
 		}
-		sign = func(c jwt.MapClaims) (string, error) {
-			tk := jwt.NewWithClaims(method, c)
-			if kid != "" {
-				tk.Header["kid"] = kid
+		// The kid must name the test key, not the identity's: verifiers
+		// pick the key by kid, so a test token under the identity
+		// provider's kid fails even where the test key is trusted.
+		for _, k := range r.signingKids(ctx, kid) {
+			try := func(c jwt.MapClaims) (string, error) {
+				tk := jwt.NewWithClaims(method, c)
+				if k != "" {
+					tk.Header["kid"] = k
+				}
+				return tk.SignedString(r.cfg.SigningKey)
 			}
-			return tk.SignedString(r.cfg.SigningKey)
+			if s, err := try(fresh); err == nil && accepted("", "", s, false) {
+				sign = try
+				break
+			}
 		}
 	default:
 		return
 	}
-	now := r.cfg.Now()
-	fresh := maps.Clone(claims)
-	fresh["exp"] = now.Add(time.Hour).Unix()
-	fresh["iat"] = now.Unix()
-	control, err := sign(fresh)
-	if err != nil || !accepted("", "", control, false) {
+	if sign == nil {
 		r.notef("authentication: a token signed with the test key was refused; audience, issuer and expiry probes skipped")
 		return
 	}
@@ -208,6 +220,25 @@ func (r *run) claimProbes(t *authTarget, claims jwt.MapClaims, kid string, accep
 			accepted(p.check, p.detail, s, false)
 		}
 	}
+}
+
+// signingKids are the kid headers to try on test tokens, best first: the
+// kid under which the API's JWKS publishes the signing key's public key,
+// none (verifiers without a kid try every key), then the identity's.
+func (r *run) signingKids(ctx context.Context, identityKid string) []string {
+	var kids []string
+	pub := r.cfg.SigningKey.Public()
+	for _, k := range r.publishedKeys(ctx) {
+		if eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); ok && k.kid != "" && eq.Equal(k.pub) {
+			kids = append(kids, k.kid)
+			break
+		}
+	}
+	kids = append(kids, "")
+	if identityKid != "" && !slices.Contains(kids, identityKid) {
+		kids = append(kids, identityKid)
+	}
+	return kids
 }
 
 // crackSecret tries the built-in list of common secrets against an HMAC
@@ -241,13 +272,22 @@ func alterSig(sig string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// jwksPublicPEMs fetches the API's JWKS from its own origin and returns
-// each RSA key in the PEM encodings a confused verifier might use as an
-// HMAC secret.
-func (r *run) jwksPublicPEMs(ctx context.Context) [][]byte {
-	paths := []string{"/.well-known/jwks.json", "/jwks.json", "/.well-known/openid-configuration"}
-	var out [][]byte
-	for _, p := range paths {
+// publishedKey is a public key from the API's JWKS.
+type publishedKey struct {
+	kid string
+	pub crypto.PublicKey
+}
+
+// publishedKeys fetches the API's JWKS from its own origin, once per scan:
+// at a well-known path, or where the OpenID configuration points on the
+// same origin. Keys jwkset cannot read are skipped.
+func (r *run) publishedKeys(ctx context.Context) []publishedKey {
+	r.jwksOnce.Do(func() { r.jwks = r.fetchJWKS(ctx) })
+	return r.jwks
+}
+
+func (r *run) fetchJWKS(ctx context.Context) []publishedKey {
+	for _, p := range []string{"/.well-known/jwks.json", "/jwks.json", "/.well-known/openid-configuration"} {
 		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + p})
 		if err != nil || !ex.ok() {
 			continue
@@ -268,34 +308,38 @@ func (r *run) jwksPublicPEMs(ctx context.Context) [][]byte {
 			}
 			body = ex.Body
 		}
-		var set struct {
-			Keys []struct {
-				Kty string `json:"kty"`
-				N   string `json:"n"`
-				E   string `json:"e"`
-			} `json:"keys"`
-		}
+		var set jwkset.JWKSMarshal
 		if json.Unmarshal(body, &set) != nil {
 			continue
 		}
-		for _, k := range set.Keys {
-			if k.Kty != "RSA" {
+		var out []publishedKey
+		for _, m := range set.Keys {
+			jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
+			if err != nil {
 				continue
 			}
-			n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-			e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-			if err1 != nil || err2 != nil {
-				continue
-			}
-			pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-			if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
-				out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-			}
-			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
+			out = append(out, publishedKey{kid: m.KID, pub: jwk.Key()})
 		}
 		if len(out) > 0 {
 			return out
 		}
+	}
+	return nil
+}
+
+// jwksPublicPEMs returns each RSA key of the API's JWKS in the PEM
+// encodings a confused verifier might use as an HMAC secret.
+func (r *run) jwksPublicPEMs(ctx context.Context) [][]byte {
+	var out [][]byte
+	for _, k := range r.publishedKeys(ctx) {
+		pub, ok := k.pub.(*rsa.PublicKey)
+		if !ok {
+			continue
+		}
+		if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
+			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
 	}
 	return out
 }

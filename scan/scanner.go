@@ -166,6 +166,10 @@ type run struct {
 	findings  map[string]Finding
 	notes     []string
 	budgetHit bool
+
+	// jwks caches the API's published keys, fetched once by publishedKeys.
+	jwksOnce sync.Once
+	jwks     []publishedKey
 }
 
 // Run scans the target. It returns an error wrapping [ErrUnreachable] when
