@@ -47,6 +47,9 @@ type Table struct {
 	root   *node
 	folded *node // lower-cased copy for the ambiguity check; nil when CaseInsensitive
 	fold   bool
+	// foldAll is set when a literal segment has letters that fold: every
+	// request, even an all-lower-case one, then gets the ambiguity check.
+	foldAll bool
 }
 
 type node struct {
@@ -55,6 +58,7 @@ type node struct {
 	wild      *node
 	pattern   string
 	foldShape string
+	written   string // folded table only: the shape as first written
 	endpoints []endpoint
 	allow     string
 	anyMethod int // index of a "*" endpoint, or -1
@@ -87,10 +91,18 @@ func NewTable(specs []Spec, opts Options) (*Table, error) {
 			continue
 		}
 		if t.folded != nil {
+			exact := shape(segs)
+			if folds(exact) {
+				t.foldAll = true
+			}
 			f := t.folded.insert(segs, true)
-			if f.pattern == "" {
-				f.pattern = strings.ToLower(shape(segs))
+			switch {
+			case f.pattern == "":
+				f.pattern = strings.ToLower(exact)
+				f.written = exact
 				f.endpoints = []endpoint{{index: i}}
+			case f.written != exact:
+				errs = append(errs, fmt.Errorf("%w: %s differs from %s only in letter case", ErrDuplicate, s.Pattern, f.written))
 			}
 		}
 	}
@@ -289,7 +301,7 @@ func (t *Table) Match(method, path string, params []rampart.Param) (int, []rampa
 	if path == "" || path[0] != '/' {
 		return -1, params, ErrNotFound
 	}
-	upper := hasUpper(path)
+	upper := folds(path)
 	key := path
 	if upper && (t.fold || t.folded != nil) {
 		key = strings.ToLower(path)
@@ -308,7 +320,7 @@ func (t *Table) Match(method, path string, params []rampart.Param) (int, []rampa
 	if n == nil {
 		return -1, params[:base], ErrNotFound
 	}
-	if t.folded != nil && upper {
+	if t.folded != nil && (upper || t.foldAll) {
 		if f, _ := t.folded.lookup(key[1:], key[1:], false, nil); f != nil && f.pattern != n.foldShape {
 			return -1, params[:base], ErrAmbiguousCase
 		}
@@ -359,9 +371,11 @@ func (n *node) lookup(rest, src string, end bool, params []rampart.Param) (*node
 	return nil, params
 }
 
-func hasUpper(s string) bool {
+// folds reports whether s may change under case folding: it has an ASCII
+// capital or any non-ASCII byte (upstreams fold Unicode letters too).
+func folds(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
 			return true
 		}
 	}

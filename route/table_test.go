@@ -103,6 +103,60 @@ func TestCaseInsensitive(t *testing.T) {
 	}
 }
 
+// A literal with capitals must not let its lower-case spelling reach a
+// looser parameter route: an upstream that ignores case would serve the
+// literal's handler under the parameter route's policy.
+func TestCapitalLiteralAmbiguity(t *testing.T) {
+	tbl, err := route.NewTable([]route.Spec{
+		{Pattern: "/Admin/users"},      // 0: strict
+		{Pattern: "/{section}/users"},  // 1: public
+		{Pattern: "/café/menu"},        // 2: non-ASCII literal
+		{Pattern: "/{shop}/menu"},      // 3
+		{Pattern: "/plain/{id}/items"}, // 4
+	}, route.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		want int
+		err  error
+	}{
+		{"/Admin/users", 0, nil},
+		{"/admin/users", -1, route.ErrAmbiguousCase},
+		{"/ADMIN/users", -1, route.ErrAmbiguousCase},
+		{"/aDmIn/users", -1, route.ErrAmbiguousCase},
+		{"/reports/users", 1, nil},
+		{"/café/menu", 2, nil},
+		{"/CAFÉ/menu", -1, route.ErrAmbiguousCase},
+		{"/Café/menu", -1, route.ErrAmbiguousCase},
+		{"/bistro/menu", 3, nil},
+		{"/plain/7/items", 4, nil},
+		{"/PLAIN/7/items", -1, route.ErrNotFound},
+	}
+	for _, tt := range tests {
+		idx, _, err := tbl.Match("GET", tt.path, nil)
+		if idx != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("%s: got %d %v, want %d %v", tt.path, idx, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestCaseOnlyDuplicate(t *testing.T) {
+	for _, opts := range []route.Options{{}, {CaseInsensitive: true}} {
+		_, err := route.NewTable([]route.Spec{
+			{Pattern: "/Admin/{id}"},
+			{Pattern: "/admin/{other}"},
+		}, opts)
+		if !errors.Is(err, route.ErrDuplicate) {
+			t.Errorf("%+v: err = %v, want duplicate", opts, err)
+		}
+	}
+	if _, err := route.NewTable([]route.Spec{{Pattern: "/Admin/{id}"}, {Pattern: "/Admin/{id}/x"}}, route.Options{}); err != nil {
+		t.Fatalf("distinct routes refused: %v", err)
+	}
+}
+
 func TestNewTableReportsAll(t *testing.T) {
 	_, err := route.NewTable([]route.Spec{
 		{Pattern: "/a/{id}", Methods: []string{"GET"}},
