@@ -111,6 +111,9 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 	if b.Title == "" {
 		b.Title = http.StatusText(status)
 	}
+	if b.Title == "" { // a status without a registered reason phrase
+		b.Title = "Error"
+	}
 	if p.Status != status { // an out-of-range status is a programming error
 		b.Detail = ""
 	}

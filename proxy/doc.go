@@ -6,7 +6,7 @@
 // are believed only from trusted proxies), refuses protocol upgrades, and
 // lets hooks add identity headers. On the way back it removes headers that
 // name the server software, the upstream's own CORS and security headers,
-// and replaces 500/502/503/504 bodies with a generic problem document; the
+// and replaces every 5xx body with a generic problem document; the
 // original status and a bounded excerpt go to the server log, tied by
 // request id. An unreachable upstream is a 502, a timeout a 504.
 //

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
@@ -101,7 +102,7 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
-		Transport:      transport,
+		Transport:      finalOnly{transport},
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.handleError,
 		ErrorLog:       slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
@@ -110,20 +111,27 @@ func New(cfg Config) (*Proxy, error) {
 	return p, nil
 }
 
-// ParseTarget checks an upstream URL.
+// ParseTarget checks an upstream URL. Its errors never quote the URL,
+// which may hold credentials.
 func ParseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	switch {
-	case err != nil:
+	if err != nil {
+		// url.Error quotes the input, which may hold a password.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, fmt.Errorf("%w: upstream url: %w", ErrBadConfig, err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%w: upstream url %q: scheme must be http or https", ErrBadConfig, s)
-	case u.Host == "":
-		return nil, fmt.Errorf("%w: upstream url %q: no host", ErrBadConfig, s)
+	}
+	switch {
 	case u.User != nil:
 		return nil, fmt.Errorf("%w: upstream url: credentials in the URL would be forwarded in logs; use headers", ErrBadConfig)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%w: upstream url: scheme must be http or https", ErrBadConfig)
+	case u.Host == "":
+		return nil, fmt.Errorf("%w: upstream url: no host", ErrBadConfig)
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("%w: upstream url %q: no query or fragment allowed", ErrBadConfig, s)
+		return nil, fmt.Errorf("%w: upstream url: no query or fragment allowed", ErrBadConfig)
 	}
 	return u, nil
 }
@@ -143,6 +151,39 @@ func NewTransport(timeout time.Duration) *http.Transport {
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,
 	}
+}
+
+// finalOnly keeps informational (1xx) upstream responses from the
+// client. httputil.ReverseProxy forwards them when the transport reports
+// them through ClientTrace.Got1xxResponse, writing the upstream's headers
+// unfiltered and then clearing every header the gateway had already set
+// (request id, CORS, security headers). Hiding that hook makes the
+// transport skip 1xx responses, and counts their headers against the
+// response header limit.
+type finalOnly struct{ http.RoundTripper }
+
+func (t finalOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	trace := httptrace.ContextClientTrace(r.Context())
+	if trace == nil || trace.Got1xxResponse == nil {
+		return t.RoundTripper.RoundTrip(r)
+	}
+	quiet := *trace
+	quiet.Got1xxResponse = nil
+	return t.RoundTripper.RoundTrip(r.WithContext(&traceContext{Context: r.Context(), from: trace, to: &quiet}))
+}
+
+// traceContext answers the trace to instead of from.
+type traceContext struct {
+	context.Context
+	from, to *httptrace.ClientTrace
+}
+
+func (c *traceContext) Value(key any) any {
+	v := c.Context.Value(key)
+	if t, ok := v.(*httptrace.ClientTrace); ok && t == c.from {
+		return c.to
+	}
+	return v
 }
 
 // ServeHTTP forwards r.
@@ -206,10 +247,14 @@ func validHost(h string) bool {
 }
 
 func (p *Proxy) modifyResponse(res *http.Response) error {
-	switch res.StatusCode {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	if upstream := res.StatusCode; upstream >= 500 {
+		if upstream > 599 {
+			// Not a status a client can interpret; the upstream is
+			// misbehaving.
+			res.StatusCode, res.Status = http.StatusBadGateway, ""
+		}
 		if !p.cfg.DangerouslyKeepErrorBodies {
-			p.scrub(res)
+			p.scrub(res, upstream)
 		}
 	}
 	if p.cfg.Headers != nil {
@@ -230,7 +275,8 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 }
 
 // scrub replaces an upstream error body with a generic problem document.
-func (p *Proxy) scrub(res *http.Response) {
+// upstream is the status the upstream sent.
+func (p *Proxy) scrub(res *http.Response, upstream int) {
 	excerpt := make([]byte, ExcerptBytes)
 	n, _ := io.ReadFull(res.Body, excerpt)
 	_ = res.Body.Close()
@@ -241,11 +287,11 @@ func (p *Proxy) scrub(res *http.Response) {
 	}
 	p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "upstream error response scrubbed",
 		slog.String("request_id", id),
-		slog.Int("status", res.StatusCode),
+		slog.Int("status", upstream),
 		slog.String("upstream", p.target.Host),
 		slog.String("excerpt", strings.ToValidUTF8(string(excerpt[:n]), "?")),
 	)
-	p.cfg.Events.Emit(r, audit.Event{Name: audit.UpstreamErrorScrubbed, Reason: "upstream " + strconv.Itoa(res.StatusCode) + " body replaced", OWASP: audit.OWASPMisconfig, Status: res.StatusCode})
+	p.cfg.Events.Emit(r, audit.Event{Name: audit.UpstreamErrorScrubbed, Reason: "upstream " + strconv.Itoa(upstream) + " body replaced", OWASP: audit.OWASPMisconfig, Status: res.StatusCode})
 
 	rec := &headerRecorder{h: http.Header{}}
 	problem.Write(rec, r, problem.New(res.StatusCode, "upstream error"))

@@ -2,11 +2,15 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +123,11 @@ func TestResponseScrubbing(t *testing.T) {
 		{"502", 502, "<html>nginx/1.18.0 bad gateway</html>", 502, true},
 		{"503 keeps Retry-After", 503, "db pool exhausted at 10.2.3.4", 503, true},
 		{"504", 504, "upstream timed out (110: Connection timed out) while reading upstream, client: 10.0.0.1", 504, true},
-		{"501 passes", 501, "not implemented", 501, false},
+		{"501", 501, "not implemented: /srv/app/routes.js", 501, true},
+		{"507", 507, "disk full on /var/lib/postgresql", 507, true},
+		{"599 unregistered", 599, "proxy internals 10.0.0.7", 599, true},
+		{"999 is not HTTP", 999, "garbage from 10.0.0.7", 502, true},
+		{"499 passes", 499, "client closed", 499, false},
 		{"404 passes", 404, `{"error":"not found"}`, 404, false},
 		{"200 passes", 200, `{"ok":true}`, 200, false},
 	}
@@ -168,7 +176,7 @@ func TestResponseScrubbing(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &pb); err != nil {
 				t.Fatalf("not problem JSON: %q", w.Body)
 			}
-			if w.Header().Get("Content-Type") != problem.ContentType || pb["status"] != float64(tt.status) || pb["request_id"] != "rid-1" {
+			if w.Header().Get("Content-Type") != problem.ContentType || pb["status"] != float64(tt.wantStatus) || pb["title"] == "" || pb["request_id"] != "rid-1" {
 				t.Fatalf("problem = %v", pb)
 			}
 			if strings.Contains(w.Body.String(), tt.body[:8]) || w.Header().Get("X-Internal-Trace") != "" {
@@ -181,6 +189,52 @@ func TestResponseScrubbing(t *testing.T) {
 				t.Fatalf("server log lacks the original: %s", logBuf.String())
 			}
 		})
+	}
+}
+
+// An upstream's 103 Early Hints must neither reach the client with its
+// unfiltered headers nor wipe the headers the gateway set before proxying.
+func TestInformationalResponsesDropped(t *testing.T) {
+	srv, _ := upstream(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Link", "</app.js>; rel=preload")
+		w.Header().Set("X-Internal-Host", "db-7.internal")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Del("X-Internal-Host")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})
+	p := newProxy(t, proxy.Config{Target: srv.URL})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "rid-1")
+		w.Header().Set("Vary", "Origin")
+		p.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+
+	var informational []int
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, _ textproto.MIMEHeader) error {
+		informational = append(informational, code)
+		return nil
+	}}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", front.URL+"/x", nil)
+	res, err := front.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if res.StatusCode != 200 || string(body) != `{"ok":true}` {
+		t.Fatalf("status %d body %q", res.StatusCode, body)
+	}
+	if len(informational) != 0 {
+		t.Errorf("client saw informational responses %v", informational)
+	}
+	if res.Header.Get("X-Request-Id") != "rid-1" || res.Header.Get("Vary") != "Origin" {
+		t.Errorf("gateway headers lost: %v", res.Header)
+	}
+	if res.Header.Get("X-Internal-Host") != "" {
+		t.Errorf("informational header leaked: %v", res.Header)
 	}
 }
 
@@ -221,9 +275,15 @@ func TestUpstreamDownAndHanging(t *testing.T) {
 }
 
 func TestParseTarget(t *testing.T) {
-	for _, bad := range []string{"", "ftp://x", "http://", "http://user:pw@x", "http://x/?q=1", "://"} {
-		if _, err := proxy.ParseTarget(bad); err == nil {
+	for _, bad := range []string{"", "ftp://x", "http://", "http://user:pw@x", "http://x/?q=1", "://",
+		"http://x/?api_key=s3cr3t", "user:s3cr3t@host", "http://u:s3cr3t@[::1", "http://x/%zz?s3cr3t", "ftp://u:s3cr3t@x"} {
+		_, err := proxy.ParseTarget(bad)
+		if err == nil {
 			t.Errorf("%q accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "pw") {
+			t.Errorf("%q: error quotes the secret: %v", bad, err)
 		}
 	}
 	if _, err := proxy.ParseTarget("https://api.internal:8443/v1"); err != nil {

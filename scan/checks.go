@@ -90,7 +90,7 @@ var Checks = []Rule{
 	{CheckCORSAnyMethod, "cors", "CORS preflight allows any method", audit.OWASPMisconfig, Low,
 		"Set `cors.allowed_methods` to the methods the API serves; Rampart answers preflights itself and never forwards them."},
 	{CheckErrorsStack, "errors", "Stack trace in response", audit.OWASPMisconfig, Medium,
-		"Put Rampart in front: upstream 500/502/503/504 bodies are replaced by a generic problem+json by default (only `upstreams.<name>.dangerously_keep_error_bodies` keeps them), and `upstreams.<name>.openapi` with `validation: {requests: enforce}` refuses malformed input before it reaches the application."},
+		"Put Rampart in front: upstream 5xx bodies are replaced by a generic problem+json by default (only `upstreams.<name>.dangerously_keep_error_bodies` keeps them), and `upstreams.<name>.openapi` with `validation: {requests: enforce}` refuses malformed input before it reaches the application."},
 	{CheckErrorsSQL, "errors", "Database error in response", audit.OWASPMisconfig, Medium,
 		"Validate input before it reaches the database: `upstreams.<name>.openapi` with `validation: {requests: enforce}`; Rampart scrubs upstream 5xx bodies by default (`upstreams.<name>.dangerously_keep_error_bodies` must stay off)."},
 	{CheckErrorsBanner, "errors", "Framework banner in error page", audit.OWASPMisconfig, Low,
