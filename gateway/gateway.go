@@ -158,11 +158,12 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 	if err != nil {
 		return nil, err
 	}
-	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+len(after)+len(checks))
-	mws = append(mws, before...)  // IP limits: floods of bad tokens cost little
-	mws = append(mws, authMWs...) // authentication, then authorization
-	mws = append(mws, after...)   // subject limits, brute force, concurrency
-	mws = append(mws, checks...)  // OpenAPI validation, structural limits, WAF
+	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+1+len(after)+len(checks))
+	mws = append(mws, before...)       // IP limits: floods of bad tokens cost little
+	mws = append(mws, authMWs...)      // authentication, then authorization
+	mws = append(mws, g.bufferChunked) // only callers allowed in upload bodies
+	mws = append(mws, after...)        // subject limits, brute force, concurrency
+	mws = append(mws, checks...)       // OpenAPI validation, structural limits, WAF
 	return rampart.Chain(upstream, mws...), nil
 }
 
@@ -272,37 +273,43 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 	} else {
 		r.URL.RawPath = ""
 	}
-	if perr := g.limitBody(w, r); perr != nil {
-		g.reject(w, r, perr)
+	if r.ContentLength > g.maxBody {
+		g.reject(w, r, problem.New(http.StatusRequestEntityTooLarge, "Content-Length over max_body_bytes"))
 		return
 	}
 	rt.handler.ServeHTTP(w, r)
 }
 
-// limitBody refuses a declared body over the limit at once, and buffers a
-// body of unknown length (chunked) up to the limit, so that the upstream
-// never sees any part of a body that is then refused.
-func (g *Gateway) limitBody(w http.ResponseWriter, r *http.Request) *problem.Error {
-	switch {
-	case r.ContentLength > g.maxBody:
-		return problem.New(http.StatusRequestEntityTooLarge, "Content-Length over max_body_bytes")
-	case r.ContentLength >= 0 || r.Body == nil || r.Body == http.NoBody:
-		return nil
-	}
+// bufferChunked reads a body of unknown length (chunked) up to
+// max_body_bytes, so that the upstream never sees part of a body that is
+// then refused. It runs after authentication and authorization: a caller
+// who may not use the route cannot make the gateway read a body for it,
+// and no concurrency slot is held while a slow client uploads.
+func (g *Gateway) bufferChunked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			if perr := g.readChunked(r); perr != nil {
+				g.reject(w, r, perr)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) readChunked(r *http.Request) *problem.Error {
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
+	defer bodyBuffers.Put(buf)
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, g.maxBody+1))
 	_ = r.Body.Close()
-	if err != nil {
-		bodyBuffers.Put(buf)
-		return problem.New(http.StatusBadRequest, "reading request body: "+err.Error())
-	}
-	if n > g.maxBody {
-		bodyBuffers.Put(buf)
+	switch {
+	case err != nil:
+		return problem.Wrap(http.StatusBadRequest, fmt.Errorf("reading request body: %w", err))
+	case n > g.maxBody:
 		return problem.New(http.StatusRequestEntityTooLarge, "chunked body over max_body_bytes")
 	}
 	body := bytes.Clone(buf.Bytes())
-	bodyBuffers.Put(buf)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.TransferEncoding = nil

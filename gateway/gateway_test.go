@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/auth/apikey"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 	"github.com/rampart-api/rampart/problem"
@@ -480,5 +481,70 @@ func TestPanicBecomesGeneric500(t *testing.T) {
 	checkProblem(t, w, 500)
 	if strings.Contains(w.Body.String(), "hunter2") || !strings.Contains(log.String(), "hunter2") || !strings.Contains(log.String(), "goroutine") {
 		t.Fatalf("panic must reach the log only, with its stack: body %s", w.Body)
+	}
+}
+
+// countingReader records how much of a body was read.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// A caller without credentials cannot make the gateway read a chunked
+// body: authentication refuses before any of it is buffered.
+func TestChunkedBodyReadOnlyAfterAuthentication(t *testing.T) {
+	const key = "upload-key-0123456789abcdef"
+	yaml := `
+server: {max_body_bytes: 4096}
+upstreams:
+  app: {url: %[1]s}
+auth:
+  apikey:
+    keys:
+      - {hash: "` + apikey.Hash(key) + `", subject: uploader}
+routes:
+  - {path: /upload, methods: [POST], upstream: app, auth: apikey}
+`
+	f := newLimitFixture(t, yaml, okUpstream(), "")
+	tests := []struct {
+		name     string
+		key      string
+		size     int
+		status   int
+		readsAll bool
+	}{
+		{"no credentials", "", 3000, http.StatusUnauthorized, false},
+		{"wrong key", "wrong-key-0123456789abcdef", 3000, http.StatusUnauthorized, false},
+		{"no credentials, oversized", "", 1 << 20, http.StatusUnauthorized, false},
+		{"valid key", key, 3000, http.StatusOK, true},
+		{"valid key, oversized", key, 8000, http.StatusRequestEntityTooLarge, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := &countingReader{r: strings.NewReader(strings.Repeat("a", tt.size))}
+			r := httptest.NewRequest("POST", "/upload", body)
+			r.ContentLength = -1
+			r.Header.Set("Content-Type", "application/octet-stream")
+			if tt.key != "" {
+				r.Header.Set("X-API-Key", tt.key)
+			}
+			w := httptest.NewRecorder()
+			f.gw.ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d", w.Code, tt.status)
+			}
+			if (body.n == tt.size) != tt.readsAll {
+				t.Fatalf("read %d of %d bytes", body.n, tt.size)
+			}
+			if tt.status == http.StatusUnauthorized && body.n != 0 {
+				t.Fatalf("read %d bytes for an unauthenticated caller", body.n)
+			}
+		})
 	}
 }
