@@ -167,21 +167,22 @@ func (t finalOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	if trace == nil || trace.Got1xxResponse == nil {
 		return t.RoundTripper.RoundTrip(r)
 	}
-	quiet := *trace
-	quiet.Got1xxResponse = nil
-	return t.RoundTripper.RoundTrip(r.WithContext(&traceContext{Context: r.Context(), from: trace, to: &quiet}))
+	ctx := &traceContext{Context: r.Context(), from: trace, to: *trace}
+	ctx.to.Got1xxResponse = nil
+	return t.RoundTripper.RoundTrip(r.WithContext(ctx))
 }
 
-// traceContext answers the trace to instead of from.
+// traceContext answers its own copy of a trace instead of from.
 type traceContext struct {
 	context.Context
-	from, to *httptrace.ClientTrace
+	from *httptrace.ClientTrace
+	to   httptrace.ClientTrace
 }
 
 func (c *traceContext) Value(key any) any {
 	v := c.Context.Value(key)
 	if t, ok := v.(*httptrace.ClientTrace); ok && t == c.from {
-		return c.to
+		return &c.to
 	}
 	return v
 }
