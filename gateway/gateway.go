@@ -53,6 +53,8 @@ type Gateway struct {
 	closers   []io.Closer
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
+	closeOnce sync.Once
+	inflight  inflight // requests a [Server] runs on this gateway; see server.go
 }
 
 type compiledRoute struct {
@@ -168,11 +170,15 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 }
 
 // Close releases background resources (key refreshers, store clients).
+// Only the first call does so and returns its error; later calls wait
+// for it to finish and return nil.
 func (g *Gateway) Close() error {
 	var errs []error
-	for _, c := range g.closers {
-		errs = append(errs, c.Close())
-	}
+	g.closeOnce.Do(func() {
+		for _, c := range g.closers {
+			errs = append(errs, c.Close())
+		}
+	})
 	return errors.Join(errs...)
 }
 
