@@ -10,6 +10,7 @@ import (
 
 	rscors "github.com/rs/cors"
 	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/publicsuffix"
 )
 
 // ErrBadConfig wraps every configuration problem.
@@ -31,7 +32,10 @@ func (e *OriginError) Unwrap() error { return ErrBadConfig }
 type Config struct {
 	// AllowedOrigins are exact origins ("https://app.example.com"),
 	// subdomain wildcards ("https://*.example.com"), or "*" alone, which
-	// is refused together with AllowCredentials.
+	// is refused together with AllowCredentials. A wildcard must stand
+	// below a registrable domain: "https://*.co.uk" and
+	// "https://*.github.io" are refused, since anyone can register a name
+	// under a public suffix.
 	AllowedOrigins []string
 	// AllowedMethods default to GET, HEAD and POST.
 	AllowedMethods []string
@@ -129,11 +133,67 @@ func validateOrigin(o string, credentials bool) error {
 	}
 	host := u.Hostname()
 	if n := strings.Count(o, "*"); n > 0 {
-		if n > 1 || !strings.HasPrefix(host, "*.") || strings.Count(host, ".") < 2 {
+		if n > 1 || !strings.HasPrefix(host, "*.") {
 			return bad("a wildcard may only stand for subdomains of a registrable domain, as in https://*.example.com")
+		}
+		if reason := wildcardDomain(strings.ToLower(host[len("*."):])); reason != "" {
+			return bad(reason)
 		}
 	}
 	return nil
+}
+
+// wildcardDomain returns why the domain under a "*." wildcard is refused,
+// or "". The domain must lie strictly below a public suffix of the Public
+// Suffix List, ICANN and private sections alike: a wildcard over co.uk or
+// github.io would admit every site anyone registers there. A domain under
+// a wildcard rule of the list (*.kawasaki.jp, *.compute.amazonaws.com) is
+// refused too, since each of its subdomains is a public suffix. Suffixes
+// the list names one by one below a registrable domain (s3.amazonaws.com
+// under amazonaws.com) cannot be told from the list's lookup functions and
+// are not detected.
+func wildcardDomain(d string) string {
+	if !hostname(d) {
+		return fmt.Sprintf("%q under the wildcard is not a DNS name (write internationalised names in their xn-- form)", d)
+	}
+	suffix, _ := publicsuffix.PublicSuffix(d)
+	site, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil || suffix == d {
+		return fmt.Sprintf("%q is a public suffix, so the wildcard would admit every site registered under it; a wildcard may only stand for subdomains of a registrable domain, as in https://*.example.com", d)
+	}
+	if sub, err := publicsuffix.EffectiveTLDPlusOne(wildcardProbe + "." + d); err != nil || sub != site {
+		return fmt.Sprintf("the subdomains of %q are public suffixes, so the wildcard would admit sites anyone registers under them", d)
+	}
+	return ""
+}
+
+// wildcardProbe is a label no exception rule of the Public Suffix List
+// names, standing for any subdomain a wildcard admits.
+const wildcardProbe = "rampart-probe"
+
+// hostname reports whether d is a lower-case ASCII DNS name that a URL
+// parser would not read as an IPv4 address: its last label is neither
+// decimal nor 0x-hexadecimal.
+func hostname(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	labels := strings.Split(d, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	if strings.HasPrefix(last, "0x") {
+		return strings.Trim(last[2:], "0123456789abcdef") != ""
+	}
+	return strings.Trim(last, "0123456789") != ""
 }
 
 // Handler applies the policy: preflights end here with 204; other requests

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/rampart-api/rampart/cors"
 )
 
@@ -127,6 +129,81 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestWildcardOrigins(t *testing.T) {
+	tests := []struct {
+		origin string
+		reason string // "" when accepted
+	}{
+		{"https://*.example.com", ""},
+		{"https://*.tenant.example.com", ""},
+		{"https://*.example.co.uk", ""},
+		{"https://*.Example.COM", ""},
+		{"https://*.example.com:8443", ""},
+		{"https://*.myapp.github.io", ""},
+		{"http://*.internal.corp", ""},
+		{"https://*.com", "public suffix"},
+		{"https://*.COM", "public suffix"},
+		{"https://*.co.uk", "public suffix"},
+		{"https://*.github.io", "public suffix"},
+		{"https://*.blogspot.com", "public suffix"},
+		{"https://*.s3.amazonaws.com", "public suffix"},
+		{"https://*.kawasaki.jp", "subdomains of \"kawasaki.jp\" are public suffixes"},
+		{"https://*.compute.amazonaws.com", "are public suffixes"},
+		{"https://*.anything.kawasaki.jp", "public suffix"},
+		{"https://*.city.kawasaki.jp", ""},
+		{"https://*.app.anything.kawasaki.jp", ""},
+		{"https://*.xn--p1ai", "public suffix"},
+		{"https://*.localhost", "public suffix"},
+		{"https://*.co.uk:443", "public suffix"},
+		{"https://*.1.2.3.4", "not a DNS name"},
+		{"https://*.a.0x7f", "not a DNS name"},
+		{"https://*.bücher.de", "not a DNS name"},
+		{"https://*.example.com.", "not a DNS name"},
+		{"https://*..example.com", "not a DNS name"},
+		{"https://*.-x.example.com", "not a DNS name"},
+		{"https://*.ex_ample.com", "not a DNS name"},
+		{"https://*.example.com*", "may only stand for subdomains"},
+		{"https://**.example.com", "may only stand for subdomains"},
+		{"https://*example.com", "may only stand for subdomains"},
+		{"https://a.*.example.com", "may only stand for subdomains"},
+		{"https://*", "may only stand for subdomains"},
+		{"https://*.", "not a DNS name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			err := cors.Config{AllowedOrigins: []string{tt.origin}}.Validate()
+			if tt.reason == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if _, err := cors.New(cors.Config{AllowedOrigins: []string{tt.origin}}); err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			var oe *cors.OriginError
+			if !errors.As(err, &oe) || !errors.Is(err, cors.ErrBadConfig) {
+				t.Fatalf("err = %v, want an OriginError", err)
+			}
+			if oe.Value != tt.origin || !strings.Contains(oe.Reason, tt.reason) {
+				t.Fatalf("got %+v, want reason %q", oe, tt.reason)
+			}
+		})
+	}
+}
+
+// A wildcard over a public suffix would hand the policy to whoever
+// registers a name there; the refused configuration never compiles.
+func TestPublicSuffixWildcardNeverCompiles(t *testing.T) {
+	c, err := cors.New(cors.Config{AllowedOrigins: []string{"https://*.github.io"}, AllowCredentials: true})
+	if err == nil || c != nil {
+		t.Fatalf("compiled: %v", err)
+	}
+	if !strings.Contains(err.Error(), `"github.io" is a public suffix`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestZeroPolicyPassesThrough(t *testing.T) {
 	c, err := cors.New(cors.Config{})
 	if err != nil {
@@ -150,13 +227,24 @@ func TestStrip(t *testing.T) {
 }
 
 func FuzzValidateOrigin(f *testing.F) {
-	for _, s := range []string{"*", "null", "https://a.example", "https://*.a.example", "http://[::1]:8080", "https://a.example/"} {
+	for _, s := range []string{"*", "null", "https://a.example", "https://*.a.example", "http://[::1]:8080", "https://a.example/",
+		"https://*.co.uk", "https://*.example.co.uk", "https://*.github.io", "https://*.1.2.3.4", "https://*.EXAMPLE.com:8443"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, origin string) {
 		err := cors.Config{AllowedOrigins: []string{origin}, AllowCredentials: true}.Validate()
 		if err == nil && (origin == "*" || origin == "null" || strings.ContainsAny(origin, "/?#") && strings.Count(origin, "/") > 2) {
 			t.Fatalf("accepted %q", origin)
+		}
+		if err == nil && strings.Contains(origin, "*.") {
+			host := origin[strings.Index(origin, "*.")+2:]
+			if i := strings.LastIndexByte(host, ':'); i >= 0 {
+				host = host[:i]
+			}
+			host = strings.ToLower(host)
+			if ps, _ := publicsuffix.PublicSuffix(host); ps == host {
+				t.Fatalf("accepted a wildcard over the public suffix %q", host)
+			}
 		}
 	})
 }
