@@ -59,9 +59,9 @@ func TestValidationListsEverything(t *testing.T) {
 		`broken.yaml:5: error: server.colour: unknown field "colour"`,
 		`broken.yaml:2: error: server.listen: "localhost" is not host:port`,
 		`broken.yaml:3: error: server.trusted_proxies[1]: "not-a-cidr" is not an address or CIDR prefix`,
-		`broken.yaml:3: warning: server.trusted_proxies[2]: 0.0.0.0/0 trusts every peer`,
+		`broken.yaml:3: warning: server.trusted_proxies[2]: 0.0.0.0/0 trusts every IPv4 peer: every peer may set X-Forwarded-For`,
 		`broken.yaml:4: error: server.max_header_bytes: 10 is outside 1024..1048576`,
-		`broken.yaml:7: error: upstreams.app.url: upstream url "ftp://127.0.0.1:9000": scheme must be http or https`,
+		`broken.yaml:7: error: upstreams.app.url: upstream url: scheme must be http or https`,
 		`broken.yaml:9: error: headers.profile: unknown profile "helmut"`,
 		`broken.yaml:11: error: cors.allowed_origins[0]: origin "*": "*" together with allow_credentials`,
 		`broken.yaml:11: error: cors.allowed_origins[1]: origin "https://app.example.com/"`,
@@ -162,6 +162,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("routes: [{path: /, auth: [none]}]"))
 	f.Add([]byte("a: &x [*x]"))
+	f.Add([]byte("server: {trusted_proxies: [0.0.0.0/1, 128.0.0.0/1, \"::/1\", \"8000::/1\", \"::ffff:0:0/96\", 10.1.2.3/0]}"))
+	f.Add([]byte("server: {case_insensitive_routes: true}\nroutes: [{path: /Admin/users, upstream: app}, {path: /admin/USERS, methods: [GET, DELETE], upstream: app}]"))
+	f.Add([]byte("routes: [{path: /café/{id}, upstream: app}, {path: /CAFÉ/{x}, methods: [POST], upstream: app}]"))
+	f.Add([]byte("server: {timeouts: {write: 10s}}\nupstreams: {app: {url: http://127.0.0.1:1, timeout: 1m}}"))
+	f.Add([]byte("cors: {allowed_origins: [\"https://*.co.uk\", \"https://*.github.io\", \"https://*.example.co.uk\", \"https://*.kawasaki.jp\"]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, diags := config.Parse(data, "fuzz.yaml", config.Options{
 			LookupEnv: func(string) (string, bool) { return "", false },

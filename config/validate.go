@@ -3,14 +3,13 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
 	"github.com/rampart-api/rampart/route"
@@ -78,7 +77,7 @@ func unjoin(err error) []error {
 
 func (v *validator) config(c *Config) {
 	v.server(&c.Server)
-	v.upstreams(c.Upstreams)
+	v.upstreams(c.Upstreams, c.Server.Timeouts.Write)
 	v.headers(&c.Headers)
 	v.cors(&c.CORS)
 	v.authConfig(&c.Auth)
@@ -98,16 +97,7 @@ func (v *validator) server(s *Server) {
 			v.warnf("server.listen", "listening on every interface without TLS; put Rampart behind a TLS terminator or set server.tls")
 		}
 	}
-	for i, p := range s.TrustedProxies {
-		path := fmt.Sprintf("server.trusted_proxies[%d]", i)
-		if _, err := clientip.New([]string{p}); err != nil {
-			v.errorf(path, "%q is not an address or CIDR prefix", p)
-			continue
-		}
-		if pre, err := netip.ParsePrefix(strings.TrimSpace(p)); err == nil && pre.Bits() == 0 {
-			v.warnf(path, "%s trusts every peer: any client can then choose its own address with X-Forwarded-For", p)
-		}
-	}
+	v.trustedProxies(s.TrustedProxies)
 	if s.MaxBodyBytes < 0 {
 		v.errorf("server.max_body_bytes", "must be positive")
 	}
@@ -134,7 +124,7 @@ func (v *validator) server(s *Server) {
 	}
 }
 
-func (v *validator) upstreams(ups map[string]Upstream) {
+func (v *validator) upstreams(ups map[string]Upstream, write time.Duration) {
 	if len(ups) == 0 {
 		v.errorf("upstreams", "at least one upstream is required")
 	}
@@ -148,6 +138,8 @@ func (v *validator) upstreams(ups map[string]Upstream) {
 		}
 		if u.Timeout < 0 {
 			v.errorf(path+".timeout", "must not be negative")
+		} else if write > 0 && u.Timeout > write {
+			v.warnf(path+".timeout", "%s is longer than server.timeouts.write (%s): the client connection is cut before the upstream times out, without a 504", u.Timeout, write)
 		}
 		if u.DangerouslyKeepErrorBodies {
 			v.warnf(path+".dangerously_keep_error_bodies", "upstream 5xx bodies (stack traces, SQL errors) reach clients")
@@ -216,9 +208,11 @@ func (v *validator) routes(c *Config) {
 	}
 	type prior struct {
 		index   int
+		shape   string
 		methods []string
 	}
 	byShape := map[string][]prior{}
+	fold := c.Server.CaseInsensitiveRoutes
 	for i, r := range c.Routes {
 		path := fmt.Sprintf("routes[%d]", i)
 		shape, err := route.Shape(r.Path)
@@ -233,14 +227,26 @@ func (v *validator) routes(c *Config) {
 			}
 		}
 		if err == nil {
+			// Routes are grouped by their shape with case folded as the
+			// route table folds it. With case_insensitive_routes, shapes
+			// that differ only in case are one route. Without it, the
+			// table refuses them: an upstream that ignores case would
+			// serve both from one handler under different policies.
 			methods := route.Methods(r.Methods)
-			for _, p := range byShape[shape] {
-				if overlap(methods, p.methods) {
-					v.errorf(path, "duplicate route: %s %s overlaps routes[%d] (%s %s)",
-						strings.Join(methods, ","), r.Path, p.index, strings.Join(p.methods, ","), c.Routes[p.index].Path)
+			key := strings.ToLower(shape)
+			reported := false
+			for _, p := range byShape[key] {
+				switch {
+				case (fold || p.shape == shape) && overlap(methods, p.methods):
+					v.errorf(path, "duplicate route: %s %s overlaps routes[%d] (%s %s)%s",
+						strings.Join(methods, ","), r.Path, p.index, strings.Join(p.methods, ","), c.Routes[p.index].Path, caseNote(fold, p.shape != shape))
+				case !fold && p.shape != shape && !reported:
+					reported = true
+					v.errorf(path, "%s differs from routes[%d] (%s) only in letter case: an upstream that ignores case would serve both under different policies; write one spelling",
+						r.Path, p.index, c.Routes[p.index].Path)
 				}
 			}
-			byShape[shape] = append(byShape[shape], prior{i, methods})
+			byShape[key] = append(byShape[key], prior{i, shape, methods})
 		}
 		if r.Upstream == "" {
 			v.errorf(path+".upstream", "required")
@@ -249,6 +255,13 @@ func (v *validator) routes(c *Config) {
 		}
 		v.routeAuth(c, path, &c.Routes[i])
 	}
+}
+
+func caseNote(fold, differ bool) string {
+	if fold && differ {
+		return " when case is ignored (server.case_insensitive_routes)"
+	}
+	return ""
 }
 
 func overlap(a, b []string) bool {
