@@ -25,7 +25,7 @@ func New(trusted []string) (*Resolver, error) {
 	r := &Resolver{}
 	var errs []error
 	for _, s := range trusted {
-		p, err := parsePrefix(s)
+		p, err := ParsePrefix(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w %q: %w", ErrBadProxy, s, err))
 			continue
@@ -38,7 +38,10 @@ func New(trusted []string) (*Resolver, error) {
 	return r, nil
 }
 
-func parsePrefix(s string) (netip.Prefix, error) {
+// ParsePrefix parses one trusted-proxy entry as [New] does: a CIDR prefix
+// (masked; IPv4-mapped prefixes are refused as ambiguous) or a single
+// address (unmapped, without zone) as a one-address prefix.
+func ParsePrefix(s string) (netip.Prefix, error) {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)

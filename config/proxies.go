@@ -9,7 +9,7 @@ import (
 	"github.com/rampart-api/rampart/clientip"
 )
 
-// trustedProxies checks each entry as package clientip parses it, then
+// trustedProxies checks each entry with [clientip.ParsePrefix], then
 // warns when the entries together trust every IPv4 or every IPv6 peer:
 // 0.0.0.0/0 alone, or 0.0.0.0/1 with 128.0.0.0/1. Peers are compared
 // unmapped, so IPv4 and IPv6 entries never cover each other; an
@@ -22,12 +22,9 @@ func (v *validator) trustedProxies(list []string) {
 	var v4, v6 []entry
 	for i, p := range list {
 		path := fmt.Sprintf("server.trusted_proxies[%d]", i)
-		if _, err := clientip.New([]string{p}); err != nil {
+		pre, err := clientip.ParsePrefix(p)
+		if err != nil {
 			v.errorf(path, "%q is not an address or CIDR prefix", p)
-			continue
-		}
-		pre, ok := proxyPrefix(p)
-		if !ok {
 			continue
 		}
 		if pre.Addr().Is4() {
@@ -59,22 +56,6 @@ func (v *validator) trustedProxies(list []string) {
 		}
 		v.warnf("server.trusted_proxies", "%s together trust every %s peer: %s", strings.Join(names, ", "), fam.name, why)
 	}
-}
-
-// proxyPrefix parses s as clientip does: a masked CIDR prefix, or an
-// address (unmapped, without zone) as a single-address prefix.
-func proxyPrefix(s string) (netip.Prefix, bool) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err == nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, false
-	}
-	a = a.Unmap().WithZone("")
-	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
 // coversAll reports whether prefixes, all of one address family, cover

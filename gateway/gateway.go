@@ -186,7 +186,6 @@ func (g *Gateway) Close() error {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := respwriter.Get(w)
-	rw.BeforeHeader = g.ensureHeaders
 	r, info := rampart.WithInfo(r)
 	info.RequestID = requestid.FromRequest(r)
 	r.Header[requestid.Header] = []string{info.RequestID}
@@ -217,14 +216,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.front.ServeHTTP(rw, r)
-}
-
-// ensureHeaders puts the security headers back when something (an
-// upstream 1xx answer through httputil.ReverseProxy) cleared them.
-func (g *Gateway) ensureHeaders(h http.Header) {
-	if !g.headers.Applied(h) {
-		g.headers.Apply(h)
-	}
 }
 
 // precheck refuses requests no route may see: oversized header blocks

@@ -548,3 +548,27 @@ routes:
 		})
 	}
 }
+
+// An upstream's 103 Early Hints neither reaches the client nor costs the
+// response the headers the gateway set before proxying.
+func TestInformationalUpstreamResponse(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Link", "</app.js>; rel=preload")
+		w.Header().Set("X-Internal-Host", "db-7.internal")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Del("X-Internal-Host")
+		fmt.Fprint(w, "ok")
+	})
+	f := newLimitFixture(t, "upstreams:\n  app: {url: %[1]s}\nroutes:\n  - {path: /a, upstream: app, auth: none}\n", up, "")
+	w := f.from("192.0.2.1:1000", "GET", "/a", "")
+	if w.Code != 200 || w.Body.String() != "ok" {
+		t.Fatalf("status %d body %q", w.Code, w.Body)
+	}
+	h := w.Header()
+	if h.Get("X-Request-Id") == "" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") == "" {
+		t.Fatalf("gateway headers lost: %v", h)
+	}
+	if h.Get("X-Internal-Host") != "" {
+		t.Fatalf("informational header leaked: %v", h)
+	}
+}

@@ -171,9 +171,9 @@ func TestReloadDrainsInFlightRequest(t *testing.T) {
 	defer upSrv.Close()
 	defer up.releaseAll()
 	const timeouts = "{write: 1m, shutdown: 1m, upstream: 1m}"
-	var events bytes.Buffer
+	events := &syncBuffer{}
 	srv, err := gateway.NewServer(serverConfig(t, upSrv.URL, timeouts, false), gateway.Options{
-		Events: audit.NewLogger(slog.NewJSONHandler(&syncWriter{w: &events}, nil)),
+		Events: audit.NewLogger(slog.NewJSONHandler(events, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -232,19 +232,6 @@ func TestReloadDrainsInFlightRequest(t *testing.T) {
 	}
 }
 
-// syncWriter lets a buffer take writes from request goroutines while the
-// test reads it.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
-}
-
 // A retired configuration nothing runs on is closed by the reload, not
 // after the drain bound.
 func TestReloadClosesIdleConfigurationAtOnce(t *testing.T) {
@@ -292,10 +279,10 @@ func TestRetiredConfigurationClosedAfterDrainBound(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				up := newSlowUpstream()
-				var log bytes.Buffer
+				log := &syncBuffer{}
 				srv, err := gateway.NewServer(serverConfig(t, "http://upstream.invalid", tc.timeouts, false), gateway.Options{
 					Transport: up,
-					Log:       slog.New(slog.NewJSONHandler(&syncWriter{w: &log}, nil)),
+					Log:       slog.New(slog.NewJSONHandler(log, nil)),
 				})
 				if err != nil {
 					t.Fatal(err)

@@ -156,17 +156,6 @@ func (p *Headers) Apply(h http.Header) {
 	}
 }
 
-// Applied reports whether h already carries the enforced headers. A
-// response writer checks it before writing the status: an upstream's 1xx
-// interim response makes httputil.ReverseProxy clear the header map.
-func (p *Headers) Applied(h http.Header) bool {
-	if len(p.force) == 0 {
-		return true
-	}
-	_, ok := h[p.force[0].Name]
-	return ok
-}
-
 // Scrub prepares an upstream response's headers before they are copied to
 // the client: it removes the headers that name the server software, the
 // headers the policy removes and the upstream's own copies of the enforced

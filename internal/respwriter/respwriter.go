@@ -11,9 +11,6 @@ type Writer struct {
 	w      http.ResponseWriter
 	status int
 	bytes  int64
-	// BeforeHeader, when set, runs once before the first final (non-1xx)
-	// status is written, with the response headers.
-	BeforeHeader func(http.Header)
 }
 
 var pool = sync.Pool{New: func() any { return new(Writer) }}
@@ -49,9 +46,6 @@ func (rw *Writer) WriteHeader(code int) {
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
 		rw.w.WriteHeader(code)
 		return
-	}
-	if rw.BeforeHeader != nil {
-		rw.BeforeHeader(rw.w.Header())
 	}
 	rw.status = code
 	rw.w.WriteHeader(code)
