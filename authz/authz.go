@@ -2,12 +2,9 @@ package authz
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -254,31 +251,15 @@ func (a *Authorizer) Authorize(ctx context.Context, p *rampart.Principal, r *htt
 }
 
 // claimString returns a claim as a string when it is one, or an integral
-// number (JSON numbers decode as float64 or json.Number) in canonical
-// decimal form, so that "42" in a path matches a numeric user id of 42 but
-// "042", "4.2e1" and arrays do not.
+// number in canonical decimal form (see [claims.String]), so that "42" in a
+// path matches a numeric user id of 42 but "042", "4.2e1" and arrays do
+// not.
 func claimString(path claims.Path, c map[string]any) (string, bool) {
 	v, ok := path.Lookup(c)
 	if !ok {
 		return "", false
 	}
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) <= 1<<53 {
-			return strconv.FormatInt(int64(v), 10), true
-		}
-	case json.Number:
-		if i, err := v.Int64(); err == nil && strconv.FormatInt(i, 10) == string(v) {
-			return string(v), true
-		}
-	case int:
-		return strconv.Itoa(v), true
-	case int64:
-		return strconv.FormatInt(v, 10), true
-	}
-	return "", false
+	return claims.String(v)
 }
 
 // Handler refuses requests whose principal the rule does not allow: 401

@@ -16,5 +16,12 @@
 //	}
 //
 // A key present verbatim wins over walking dots, so namespaced claim names
-// that contain dots work without escaping.
+// that contain dots work without escaping. Where that is ambiguous, a path
+// written as a JSON array of exact keys, `["https://example.com/claims",
+// "roles"]` (see [Segments]), never splits a key.
+//
+// Values are read as apps write them: [String] renders an integral number
+// as its decimal digits (a numeric user id 42 is "42", and large ids decoded
+// with json.Number keep every digit), and [Strings] takes a single string or
+// an array.
 package claims

@@ -128,10 +128,15 @@ func TestStrings(t *testing.T) {
 		{"go slice", []string{"a", "", "b"}, []string{"a", "b"}},
 		{"array with empty strings", []any{"", "a"}, []string{"a"}},
 		{"array of only empty", []any{""}, nil},
-		{"array smuggling a number grants nothing", []any{"user", 7.0}, nil},
+		{"array with an integral number", []any{"user", 7.0}, []string{"user", "7"}},
+		{"array with a json.Number", []any{"user", json.Number("12345678901234567890")}, []string{"user", "12345678901234567890"}},
+		{"array smuggling a fraction grants nothing", []any{"user", 7.5}, nil},
+		{"array smuggling an exponent grants nothing", []any{"user", json.Number("1e3")}, nil},
+		{"array smuggling a bool grants nothing", []any{"user", true}, nil},
 		{"array smuggling an object grants nothing", []any{"user", map[string]any{"admin": true}}, nil},
 		{"nested array grants nothing", []any{[]any{"admin"}}, nil},
-		{"number", 7.0, nil},
+		{"number", 7.0, []string{"7"}},
+		{"huge float is not exact", 1e300, nil},
 		{"bool", true, nil},
 		{"object", map[string]any{"admin": true}, nil},
 		{"nil", nil, nil},
@@ -146,6 +151,71 @@ func TestStrings(t *testing.T) {
 	}
 }
 
+func TestSegments(t *testing.T) {
+	claims := sampleClaims(t)
+	tests := []struct {
+		segs   []string
+		want   any
+		wantOK bool
+	}{
+		{[]string{"a.b"}, "verbatim wins", true},
+		{[]string{"a", "b"}, "walked", true},
+		{[]string{"x", "y.z"}, "verbatim below", true},
+		{[]string{"x", "y", "z"}, nil, false},
+		{[]string{"https://example.com/roles"}, []any{"namespaced"}, true},
+		{[]string{"realm_access", "roles"}, []any{"realm-user"}, true},
+		{[]string{"realm_access.roles"}, nil, false},
+	}
+	for _, tt := range tests {
+		s := Segments(tt.segs...)
+		t.Run(s, func(t *testing.T) {
+			p, err := Parse(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := p.Lookup(claims)
+			if ok != tt.wantOK || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Lookup(%s) = %v, %v; want %v, %v", s, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+	for _, bad := range []string{`[]`, `[""]`, `["a",""]`, `[1]`, `["a"`, `["a\u0000"]`, Segments(strings.Split(strings.Repeat("a.", MaxPathSegments)+"a", ".")...)} {
+		if _, err := Parse(bad); !errors.Is(err, ErrInvalidPath) {
+			t.Errorf("Parse(%s) error = %v, want ErrInvalidPath", bad, err)
+		}
+	}
+}
+
+func TestClaimString(t *testing.T) {
+	tests := []struct {
+		in     any
+		want   string
+		wantOK bool
+	}{
+		{"alice", "alice", true},
+		{json.Number("42"), "42", true},
+		{json.Number("-7"), "-7", true},
+		{json.Number("0"), "0", true},
+		{json.Number("123456789012345678901234567890"), "123456789012345678901234567890", true},
+		{json.Number("42.0"), "", false},
+		{json.Number("4.2e1"), "", false},
+		{json.Number("042"), "", false},
+		{json.Number("-0"), "", false},
+		{42.0, "42", true},
+		{4.2, "", false},
+		{float64(1 << 60), "", false},
+		{true, "", false},
+		{nil, "", false},
+		{[]any{"a"}, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := String(tt.in)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("String(%#v) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
 func TestString(t *testing.T) {
 	p, err := Parse("realm_access.roles")
 	if err != nil {
@@ -157,7 +227,7 @@ func TestString(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"role", "roles", "realm_access.roles", "groups", "https://example.com/roles", "a.b", "x.y.z"} {
+	for _, s := range []string{"role", "roles", "realm_access.roles", "groups", "https://example.com/roles", "a.b", "x.y.z", `["a.b"]`, `["https://x.example/claims","roles"]`, `[]`, `["",""]`, `[1]`} {
 		f.Add(s)
 	}
 	for _, tt := range badPaths {
@@ -183,6 +253,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Lookup(%q) = %v, false", s, v)
 		}
 		_ = Strings(v)
+		if strings.HasPrefix(s, "[") {
+			// The segments form: a claims object built along its
+			// segments finds the leaf.
+			var leaf any = "x"
+			for i := len(p.keys) - 1; i >= 0; i-- {
+				leaf = map[string]any{p.keys[i][0]: leaf}
+			}
+			if got, ok := p.Lookup(leaf.(map[string]any)); !ok || got != "x" {
+				t.Fatalf("Lookup(%q) on its own shape = %v, %v", s, got, ok)
+			}
+			return
+		}
 		// A path naming a top-level key verbatim always finds it.
 		direct := map[string]any{s: "x"}
 		if got, ok := p.Lookup(direct); !ok || got != "x" {

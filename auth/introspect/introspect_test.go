@@ -130,7 +130,7 @@ func TestAuthenticate(t *testing.T) {
 		"client-only":   fmt.Sprintf(`{"active":true,"client_id":"cron","iss":"https://id.example.com/","aud":"notes-api","exp":%d}`, exp(time.Hour)),
 		"no-sub":        fmt.Sprintf(`{"active":true,"iss":"https://id.example.com/","aud":"notes-api","exp":%d}`, exp(time.Hour)),
 		"sub-number":    fmt.Sprintf(`{"active":true,"sub":42,"iss":"https://id.example.com/","aud":"notes-api","exp":%d}`, exp(time.Hour)),
-		"roles-number":  with(`"realm_access":{"roles":7}`),
+		"roles-number":  with(`"realm_access":{"roles":7.5}`),
 		"active-string": `{"active":"true","sub":"alice"}`,
 		"no-active":     `{"sub":"alice"}`,
 		"garbage":       `<html>login</html>`,
