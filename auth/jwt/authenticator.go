@@ -19,8 +19,14 @@ import (
 // is immutable after [New] apart from key sets and its cache, and is safe
 // for concurrent use.
 type Authenticator struct {
-	byName   map[string]*issuer
-	cookie   string
+	byName map[string]*issuer
+	// anyIssuer is the issuer configured without a name, if any: tokens
+	// whose "iss" names no other issuer go to it.
+	anyIssuer *issuer
+	ordered   []*issuer // in configuration order
+	header    string    // canonical header name
+	rawToken  bool      // Scheme none: the header value is the token
+	cookie    string
 	maxBytes int
 	now      func() time.Time
 	cache    *cache
@@ -55,7 +61,7 @@ func (a *Authenticator) Close() error {
 // refuses every token. The returned Principal's Roles, Scopes and Claims are
 // shared with the cache and must not be modified.
 func (a *Authenticator) Authenticate(r *http.Request) (*rampart.Principal, error) {
-	tok, err := extract(r, a.cookie, a.maxBytes)
+	tok, err := a.extract(r)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +114,9 @@ func (a *Authenticator) verifyUncached(ctx context.Context, tok string) (*rampar
 	name, _ := cl["iss"].(string)
 	iss := a.byName[name]
 	if iss == nil {
+		iss = a.anyIssuer
+	}
+	if iss == nil {
 		return fail(ErrUnknownIssuer)
 	}
 	alg := jws.header.Alg
@@ -124,15 +133,48 @@ func (a *Authenticator) verifyUncached(ctx context.Context, tok string) (*rampar
 	if err := iss.validator.Validate(cl); err != nil {
 		return fail(claimsReason(err))
 	}
+	until, err := iss.lifetime(cl, a.now())
+	if err != nil {
+		return fail(err)
+	}
 	p, err := iss.principal(cl)
 	if err != nil {
 		return fail(err)
 	}
+	return p, until, iss, k, nil
+}
+
+// lifetime returns the instant a verified token stops being accepted: its
+// exp, or, with MaxAge, iat + MaxAge when that comes first (leeway added
+// as for exp). It refuses a token that has outlived MaxAge, and a token
+// without the claim its lifetime depends on: exp without MaxAge, iat with
+// it. golang-jwt has already checked exp, nbf and iat against the clock.
+func (iss *issuer) lifetime(cl jwt.MapClaims, now time.Time) (time.Time, error) {
 	exp, err := cl.GetExpirationTime()
-	if err != nil || exp == nil {
-		return fail(ErrMissingClaim)
+	if err != nil {
+		return time.Time{}, ErrMalformed
 	}
-	return p, exp.Time, iss, k, nil
+	if iss.maxAge == 0 {
+		if exp == nil {
+			return time.Time{}, ErrMissingClaim
+		}
+		return exp.Time, nil
+	}
+	iat, err := cl.GetIssuedAt()
+	switch {
+	case err != nil:
+		return time.Time{}, ErrMalformed
+	case iat == nil:
+		return time.Time{}, ErrMissingClaim
+	}
+	until := iat.Add(iss.maxAge + iss.leeway)
+	if !now.Before(until) {
+		return time.Time{}, ErrExpired
+	}
+	if exp != nil && exp.Before(until) {
+		until = exp.Time
+	}
+	return until, nil
 }
 
 // checkSignature finds the issuer's keys for the token's kid and alg and
@@ -180,7 +222,7 @@ func claimsReason(err error) error {
 // principal builds the principal from verified claims.
 func (iss *issuer) principal(cl jwt.MapClaims) (*rampart.Principal, error) {
 	sub, _ := iss.subject.Lookup(cl)
-	subject, ok := sub.(string)
+	subject, ok := claims.String(sub)
 	if !ok || subject == "" {
 		return nil, ErrMissingClaim
 	}
@@ -195,7 +237,7 @@ func (iss *issuer) principal(cl jwt.MapClaims) (*rampart.Principal, error) {
 		}
 	}
 	if v, ok := iss.tenant.Lookup(cl); ok {
-		p.Tenant, _ = v.(string)
+		p.Tenant, _ = claims.String(v)
 	}
 	return p, nil
 }

@@ -195,7 +195,53 @@ func TestExtract(t *testing.T) {
 			if tt.cookie != "" {
 				r.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
 			}
-			tok, err := extract(r, "session", 64)
+			tok, err := (&Authenticator{header: "Authorization", cookie: "session", maxBytes: 64}).extract(r)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				return
+			}
+			if err != nil || tok != tt.wantTok {
+				t.Fatalf("extract = %q, %v; want %q", tok, err, tt.wantTok)
+			}
+		})
+	}
+}
+
+func TestExtractRawToken(t *testing.T) {
+	a, err := New(Config{Scheme: SchemeNone, Header: "x-access-token", Cookie: "session", MaxTokenBytes: 64,
+		Issuers: []IssuerConfig{{Issuer: testIssuer, Audience: []string{testAudience}, Algorithms: []string{"HS256"}, Secret: []byte(strings.Repeat("s", 32))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		header  string
+		values  []string
+		cookie  string
+		want    error
+		wantTok string
+	}{
+		{name: "bare token", header: "X-Access-Token", values: []string{"a.b.c"}, wantTok: "a.b.c"},
+		{name: "surrounding blanks trimmed", header: "X-Access-Token", values: []string{" a.b.c\t"}, wantTok: "a.b.c"},
+		{name: "a Bearer prefix is part of the value", header: "X-Access-Token", values: []string{"Bearer a.b.c"}, wantTok: "Bearer a.b.c"},
+		{name: "Authorization is not this header", header: "Authorization", values: []string{"Bearer a.b.c"}, want: rampart.ErrNoCredentials},
+		{name: "two headers", header: "X-Access-Token", values: []string{"a.b.c", "d.e.f"}, want: ErrMalformed},
+		{name: "empty header falls back to the cookie", header: "X-Access-Token", values: []string{" "}, cookie: "d.e.f", wantTok: "d.e.f"},
+		{name: "empty header, no cookie", header: "X-Access-Token", values: []string{""}, want: rampart.ErrNoCredentials},
+		{name: "oversized", header: "X-Access-Token", values: []string{strings.Repeat("a", 65)}, want: ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/x", nil)
+			for _, v := range tt.values {
+				r.Header.Add(tt.header, v)
+			}
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
+			}
+			tok, err := a.extract(r)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("err = %v, want %v", err, tt.want)
@@ -216,7 +262,7 @@ func FuzzExtract(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header["Authorization"] = []string{h}
-		tok, err := extract(r, "", 64)
+		tok, err := (&Authenticator{header: "Authorization", maxBytes: 64}).extract(r)
 		if err != nil {
 			if tok != "" {
 				t.Fatal("token returned with an error")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-api/rampart/auth/claims"
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/time/rate"
 )
 
@@ -31,14 +32,29 @@ const (
 	defaultScopesClaimLegacy = "scp"
 )
 
+// Schemes for [Config.Scheme].
+const (
+	SchemeBearer = "Bearer"
+	SchemeNone   = "none"
+)
+
 // Config configures an [Authenticator].
 type Config struct {
 	// Issuers are the trusted token issuers; a token is checked against the
 	// one named by its "iss" and refused when none matches. Required.
 	Issuers []IssuerConfig
-	// Cookie, when set, names a cookie that carries the token when there is
-	// no Authorization: Bearer header. Tokens are never read from the query
-	// string.
+	// Header is the request header carrying the token; default
+	// Authorization.
+	Header string
+	// Scheme is the authentication scheme before the token in Header:
+	// "Bearer" (the default, compared case-insensitively) or "none", for
+	// APIs whose clients send the bare token as the whole header value.
+	// With "none" the header belongs to this authenticator alone: any value
+	// in it is taken for a token. The 401 challenge follows the scheme: a
+	// Bearer challenge only for Bearer.
+	Scheme string
+	// Cookie, when set, names a cookie that carries the token when Header
+	// holds none. Tokens are never read from the query string.
 	Cookie string
 	// MaxTokenBytes refuses longer tokens before any decoding. Default 8 KiB.
 	MaxTokenBytes int
@@ -66,7 +82,13 @@ type CacheConfig struct {
 // IssuerConfig is one trusted issuer. Exactly one key source must be set:
 // Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL or Discovery.
 type IssuerConfig struct {
-	// Issuer must equal the token's "iss" exactly. Required.
+	// Issuer must equal the token's "iss" exactly. It may be empty when the
+	// key source is Secret, PublicKeyPEM, PublicKeyFile or JWKSFile: the
+	// key then identifies the issuer, as with apps that sign their own
+	// tokens (jsonwebtoken's jwt.sign without an issuer), and "iss" is not
+	// checked. At most one issuer may be empty; tokens whose "iss" names no
+	// other issuer go to it. Required with JWKSURL and Discovery, where
+	// keys come from the network.
 	Issuer string
 	// Audience lists accepted "aud" values; a token must name at least one.
 	// Required unless DangerouslyAcceptAnyAudience is set.
@@ -82,6 +104,16 @@ type IssuerConfig struct {
 	Algorithms []string
 	// Leeway tolerates clock skew on exp, nbf and iat; at most 5m.
 	Leeway time.Duration
+	// MaxAge accepts tokens without "exp" whose "iat" is at most MaxAge
+	// old (jsonwebtoken's maxAge), and caps tokens that have an "exp" the
+	// same way. Zero requires "exp". A token with neither is always
+	// refused.
+	MaxAge time.Duration
+	// DangerouslyAllowWeakRSA accepts RSA keys from 1024 bits instead of
+	// 2048. Such keys are within reach of a well-funded attacker; it MUST
+	// NOT be set except to verify the tokens of an API that cannot yet
+	// change its key, and the key should be rotated.
+	DangerouslyAllowWeakRSA bool
 	// Type, when set, is the required "typ" header, e.g. "at+jwt" (RFC
 	// 9068); compared case-insensitively, the "application/" prefix
 	// optional.
@@ -127,6 +159,8 @@ type IssuerConfig struct {
 // key set which is swapped atomically.
 type issuer struct {
 	name      string
+	maxAge    time.Duration // 0: exp required
+	leeway    time.Duration
 	algs      []string
 	typ       string // lower case, without "application/"
 	validator *jwt.Validator
@@ -157,6 +191,39 @@ func (i *issuer) hasKey(fp string) bool {
 // does not take down routes that do not need that IdP. Call Close to stop
 // the background refresh.
 func New(cfg Config) (*Authenticator, error) {
+	a, pending, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range pending {
+		r.start()
+	}
+	return a, nil
+}
+
+// Check validates cfg exactly as [New] does, reading every key file and
+// secret, but without contacting any JWKS URL or discovery endpoint. It
+// returns the same errors New would, and describes the static keys of
+// each issuer (type and size, never key material), in the order of
+// cfg.Issuers.
+func Check(cfg Config) ([][]string, error) {
+	a, _, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	out := make([][]string, len(cfg.Issuers))
+	for i, iss := range a.ordered {
+		if s := iss.keys.Load(); s != nil {
+			for _, k := range s.all {
+				out[i] = append(out[i], k.describe())
+			}
+		}
+	}
+	return out, nil
+}
+
+func build(cfg Config) (*Authenticator, []*remote, error) {
 	var errs []error
 	bad := func(iss, field, reason string) {
 		errs = append(errs, &ConfigError{Issuer: iss, Field: field, Reason: reason})
@@ -173,6 +240,20 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if cfg.Cookie != "" && !validCookieName(cfg.Cookie) {
 		bad("", "Cookie", "not a valid cookie name")
+	}
+	a.header = "Authorization"
+	if cfg.Header != "" {
+		if !httpguts.ValidHeaderFieldName(cfg.Header) {
+			bad("", "Header", "not a valid header name")
+		}
+		a.header = http.CanonicalHeaderKey(cfg.Header)
+	}
+	switch {
+	case cfg.Scheme == "" || strings.EqualFold(cfg.Scheme, SchemeBearer):
+	case cfg.Scheme == SchemeNone:
+		a.rawToken = true
+	default:
+		bad("", "Scheme", fmt.Sprintf("%q: want Bearer or none", cfg.Scheme))
 	}
 	if cfg.Cache.MaxEntries < 0 {
 		bad("", "Cache.MaxEntries", "negative")
@@ -195,41 +276,51 @@ func New(cfg Config) (*Authenticator, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	for idx, ic := range cfg.Issuers {
 		name := ic.Issuer
+		label := name
 		if name == "" {
-			bad(fmt.Sprintf("#%d", idx+1), "Issuer", "required")
-			continue
-		}
-		if _, dup := a.byName[name]; dup {
+			label = fmt.Sprintf("#%d", idx+1)
+			switch {
+			case ic.JWKSURL != "" || ic.Discovery:
+				bad(label, "Issuer", "required with JWKSURL and Discovery: keys from the network do not identify an issuer")
+				continue
+			case a.anyIssuer != nil:
+				bad(label, "Issuer", "only one issuer may omit Issuer")
+				continue
+			}
+		} else if _, dup := a.byName[name]; dup {
 			bad(name, "Issuer", "configured twice")
 			continue
 		}
-		iss, r, ierrs := compileIssuer(ic, cfg, ctx, logger, a.now)
+		iss, r, ierrs := compileIssuer(ic, label, cfg, ctx, logger, a.now)
 		errs = append(errs, ierrs...)
 		if iss == nil {
 			continue
 		}
-		a.byName[name] = iss
+		if name == "" {
+			a.anyIssuer = iss
+		} else {
+			a.byName[name] = iss
+		}
+		a.ordered = append(a.ordered, iss)
 		if r != nil {
 			pending = append(pending, r)
 		}
 	}
 	if len(errs) > 0 {
 		cancel()
-		return nil, errors.Join(errs...)
+		return nil, nil, errors.Join(errs...)
 	}
 	a.cancel = cancel
-	for _, r := range pending {
-		r.start()
-	}
-	return a, nil
+	return a, pending, nil
 }
 
-func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, *remote, []error) {
+func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, *remote, []error) {
 	var errs []error
 	bad := func(field, reason string) {
-		errs = append(errs, &ConfigError{Issuer: ic.Issuer, Field: field, Reason: reason})
+		errs = append(errs, &ConfigError{Issuer: label, Field: field, Reason: reason})
 	}
-	iss := &issuer{name: ic.Issuer}
+	iss := &issuer{name: ic.Issuer, maxAge: ic.MaxAge, leeway: ic.Leeway}
+	pol := keyPolicy{weakRSA: ic.DangerouslyAllowWeakRSA}
 
 	sources := 0
 	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery} {
@@ -267,6 +358,9 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 	if ic.Leeway < 0 || ic.Leeway > MaxLeeway {
 		bad("Leeway", fmt.Sprintf("must be between 0 and %s", MaxLeeway))
 	}
+	if ic.MaxAge < 0 {
+		bad("MaxAge", "negative")
+	}
 	iss.typ = normType(ic.Type)
 
 	var err error
@@ -293,11 +387,15 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 	}
 
 	opts := []jwt.ParserOption{
-		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithIssuer(ic.Issuer),
 		jwt.WithLeeway(ic.Leeway),
 		jwt.WithTimeFunc(now),
+	}
+	if ic.MaxAge == 0 {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	if ic.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(ic.Issuer))
 	}
 	if len(ic.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(ic.Audience...))
@@ -320,7 +418,7 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 	case sources != 1:
 	case ic.Secret != nil:
 		var k *key
-		if k, err = newKey("", "", ic.Secret); err == nil {
+		if k, err = newKey("", "", ic.Secret, pol); err == nil {
 			static, err = newKeySet([]*key{k})
 		}
 		if err != nil {
@@ -334,7 +432,7 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 		}
 		var k *key
 		if err == nil {
-			k, err = parsePEM(b)
+			k, err = parsePEM(b, pol)
 		}
 		if err == nil {
 			static, err = newKeySet([]*key{k})
@@ -345,7 +443,7 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 	case ic.JWKSFile != "":
 		var b []byte
 		if b, err = os.ReadFile(ic.JWKSFile); err == nil {
-			static, err = parseJWKS(b, false)
+			static, err = parseJWKS(b, pol)
 		}
 		if err != nil {
 			bad("JWKSFile", err.Error())
@@ -379,6 +477,7 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 			ctx:       ctx,
 			keys:      &iss.keys,
 			limiter:   rate.NewLimiter(rate.Every(refetch), 1),
+			weakRSA:   ic.DangerouslyAllowWeakRSA,
 		}
 		iss.remote = r
 	}

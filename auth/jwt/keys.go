@@ -23,7 +23,20 @@ import (
 const (
 	minRSABits      = 2048
 	minHMACKeyBytes = 32
+	// minWeakRSABits is the floor even with
+	// IssuerConfig.DangerouslyAllowWeakRSA: 512-bit keys are factored in
+	// hours on rented machines.
+	minWeakRSABits = 1024
 )
+
+// keyPolicy is what an issuer's configuration allows beyond the defaults.
+type keyPolicy struct {
+	// remote: the keys come from the network, where symmetric keys are
+	// never accepted.
+	remote bool
+	// weakRSA accepts RSA keys from 1024 bits.
+	weakRSA bool
+}
 
 // Algorithms lists every algorithm an issuer may allow. "none" is not and
 // never will be among them.
@@ -124,7 +137,7 @@ var (
 
 // newKey checks a public key or HMAC secret against the minimum strengths
 // and fingerprints it.
-func newKey(kid, alg string, pub any) (*key, error) {
+func newKey(kid, alg string, pub any, pol keyPolicy) (*key, error) {
 	h := sha256.New()
 	switch p := pub.(type) {
 	case []byte:
@@ -136,8 +149,12 @@ func newKey(kid, alg string, pub any) (*key, error) {
 		p = slices.Clone(p)
 		pub = p
 	case *rsa.PublicKey:
-		if p.N.BitLen() < minRSABits {
-			return nil, fmt.Errorf("%w: RSA key of %d bits, at least %d required", errWeakKey, p.N.BitLen(), minRSABits)
+		if min := minBits(pol); p.N.BitLen() < min {
+			hint := ""
+			if !pol.weakRSA && p.N.BitLen() >= minWeakRSABits {
+				hint = " (dangerously_allow_weak_rsa accepts it)"
+			}
+			return nil, fmt.Errorf("%w: RSA key of %d bits, at least %d required%s", errWeakKey, p.N.BitLen(), min, hint)
 		}
 		if p.E < 3 || p.E%2 == 0 {
 			return nil, fmt.Errorf("%w: RSA public exponent %d", errWeakKey, p.E)
@@ -167,6 +184,29 @@ func newKey(kid, alg string, pub any) (*key, error) {
 		h.Write(der)
 	}
 	return &key{kid: kid, alg: alg, pub: pub, fp: string(h.Sum(nil))}, nil
+}
+
+func minBits(pol keyPolicy) int {
+	if pol.weakRSA {
+		return minWeakRSABits
+	}
+	return minRSABits
+}
+
+// describe says what kind of key k is and how strong, for rampart check.
+// It never reveals key material.
+func (k *key) describe() string {
+	switch p := k.pub.(type) {
+	case []byte:
+		return fmt.Sprintf("HMAC secret of %d bytes", len(p))
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d-bit public key", p.N.BitLen())
+	case *ecdsa.PublicKey:
+		return fmt.Sprintf("ECDSA %s public key", p.Curve.Params().Name)
+	case ed25519.PublicKey:
+		return "Ed25519 public key"
+	}
+	return "key"
 }
 
 // keySet is an immutable snapshot of an issuer's keys.
@@ -224,7 +264,7 @@ func (s *keySet) candidates(kid, alg string) []*key {
 
 // parsePEM reads one PEM public key (PKIX "PUBLIC KEY", PKCS #1 "RSA PUBLIC
 // KEY" or a certificate's key).
-func parsePEM(b []byte) (*key, error) {
+func parsePEM(b []byte, pol keyPolicy) (*key, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return nil, errors.New("no PEM block found")
@@ -247,7 +287,7 @@ func parsePEM(b []byte) (*key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newKey("", "", pub)
+	return newKey("", "", pub, pol)
 }
 
 // parseJWKS reads a JWK Set (RFC 7517 section 5) with jwkset and applies
@@ -257,19 +297,19 @@ func parsePEM(b []byte) (*key, error) {
 // signing keys. The whole set is refused when it is ambiguous or unsafe:
 // duplicate kids, symmetric and asymmetric keys mixed, private key material,
 // symmetric keys when remote is true, or no usable key at all.
-func parseJWKS(b []byte, remote bool) (*keySet, error) {
+func parseJWKS(b []byte, pol keyPolicy) (*keySet, error) {
 	var raw jwkset.JWKSMarshal
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("decoding JWK Set: %w", err)
 	}
 	marshals := raw.Keys
-	return keySetFromMarshals(marshals, remote)
+	return keySetFromMarshals(marshals, pol)
 }
 
-func keySetFromMarshals(marshals []jwkset.JWKMarshal, remote bool) (*keySet, error) {
+func keySetFromMarshals(marshals []jwkset.JWKMarshal, pol keyPolicy) (*keySet, error) {
 	var keys []*key
 	for _, m := range marshals {
-		k, err := keyFromMarshal(m, remote)
+		k, err := keyFromMarshal(m, pol)
 		if err != nil {
 			if errors.Is(err, errPrivateKey) || errors.Is(err, errSymmetric) {
 				return nil, err
@@ -281,11 +321,11 @@ func keySetFromMarshals(marshals []jwkset.JWKMarshal, remote bool) (*keySet, err
 	return newKeySet(keys)
 }
 
-func keyFromMarshal(m jwkset.JWKMarshal, remote bool) (*key, error) {
+func keyFromMarshal(m jwkset.JWKMarshal, pol keyPolicy) (*key, error) {
 	if m.D != "" || m.P != "" || m.Q != "" {
 		return nil, errPrivateKey
 	}
-	if m.KTY == jwkset.KtyOct && remote {
+	if m.KTY == jwkset.KtyOct && pol.remote {
 		return nil, errSymmetric
 	}
 	if m.USE != "" && m.USE != jwkset.UseSig {
@@ -306,7 +346,7 @@ func keyFromMarshal(m jwkset.JWKMarshal, remote bool) (*key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := newKey(m.KID, alg, j.Key())
+	k, err := newKey(m.KID, alg, j.Key(), pol)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,9 @@ type remote struct {
 	// tokens with random kids cannot make Rampart hammer the IdP.
 	limiter *rate.Limiter
 
+	// weakRSA accepts RSA keys from 1024 bits (DangerouslyAllowWeakRSA).
+	weakRSA bool
+
 	mu      sync.Mutex
 	jwksURL string // set once known
 	started bool
@@ -76,7 +79,7 @@ func (r *remote) start() {
 		NoErrorReturnFirstHTTPReq: true,
 		RefreshErrorHandler:       r.logRefreshError,
 		RefreshInterval:           r.refresh,
-		Storage:                   &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys},
+		Storage:                   &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA},
 	})
 	if err != nil {
 		r.log.Error("jwt: cannot use JWKS URL", slog.String("issuer", r.issuer), slog.String("error", err.Error()))
@@ -106,7 +109,7 @@ func (r *remote) refetch(ctx context.Context) {
 		Client:      r.client,
 		Ctx:         ctx,
 		HTTPTimeout: r.timeout,
-		Storage:     &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys},
+		Storage:     &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA},
 	})
 	if err != nil {
 		r.logRefreshError(ctx, err)
@@ -186,7 +189,8 @@ func checkFetchURL(u string) string {
 // case jwkset reports a failed fetch and the previous snapshot stays.
 type policyStore struct {
 	*jwkset.MemoryJWKSet
-	keys *atomic.Pointer[keySet]
+	keys    *atomic.Pointer[keySet]
+	weakRSA bool
 }
 
 func (s *policyStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
@@ -194,7 +198,7 @@ func (s *policyStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) err
 	for _, j := range given {
 		marshals = append(marshals, j.Marshal())
 	}
-	set, err := keySetFromMarshals(marshals, true)
+	set, err := keySetFromMarshals(marshals, keyPolicy{remote: true, weakRSA: s.weakRSA})
 	if err != nil {
 		return fmt.Errorf("refusing fetched JWK Set: %w", err)
 	}

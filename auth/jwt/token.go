@@ -7,20 +7,35 @@ import (
 	"github.com/rampart-api/rampart"
 )
 
-// extract returns the token a request presents: from the Authorization
-// header with the Bearer scheme (case-insensitive, RFC 6750 section 2.1), or
-// else from the configured cookie. It never reads the query string or a
-// form body (RFC 6750 section 2.3 is a leak into logs and Referer headers).
+// extract returns the token a request presents: from the configured
+// header (Authorization by default) with the Bearer scheme
+// (case-insensitive, RFC 6750 section 2.1) or, with Scheme none, as the
+// whole header value; or else from the configured cookie. It never reads
+// the query string or a form body (RFC 6750 section 2.3 is a leak into
+// logs and Referer headers).
 //
-// It trusts nothing in the request. Two Authorization headers, or a Bearer
-// scheme without a token, are refused rather than guessed at; another scheme
-// (Basic, an API key) is not this authenticator's business and yields
-// rampart.ErrNoCredentials so that the next one may try.
-func extract(r *http.Request, cookie string, maxBytes int) (string, error) {
-	switch h := r.Header["Authorization"]; len(h) {
+// It trusts nothing in the request. Two token headers, or a Bearer scheme
+// without a token, are refused rather than guessed at; with the Bearer
+// scheme, another scheme (Basic, an API key) is not this authenticator's
+// business and yields rampart.ErrNoCredentials so that the next one may
+// try. With Scheme none, any value is taken for a token: the header is
+// this authenticator's alone.
+func (a *Authenticator) extract(r *http.Request) (string, error) {
+	switch h := r.Header[a.header]; len(h) {
 	case 0:
 	case 1:
 		v := h[0]
+		if a.rawToken {
+			tok := strings.Trim(v, " \t")
+			switch {
+			case tok == "":
+			case len(tok) > a.maxBytes:
+				return "", invalid(ErrTooLarge)
+			default:
+				return tok, nil
+			}
+			break
+		}
 		const scheme = "bearer"
 		if len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
 			rest := v[len(scheme):]
@@ -34,7 +49,7 @@ func extract(r *http.Request, cookie string, maxBytes int) (string, error) {
 			if tok == "" {
 				return "", invalid(ErrMalformed)
 			}
-			if len(tok) > maxBytes {
+			if len(tok) > a.maxBytes {
 				return "", invalid(ErrTooLarge)
 			}
 			return tok, nil
@@ -42,9 +57,9 @@ func extract(r *http.Request, cookie string, maxBytes int) (string, error) {
 	default:
 		return "", invalid(ErrMalformed)
 	}
-	if cookie != "" {
-		if c, err := r.Cookie(cookie); err == nil && c.Value != "" {
-			if len(c.Value) > maxBytes {
+	if a.cookie != "" {
+		if c, err := r.Cookie(a.cookie); err == nil && c.Value != "" {
+			if len(c.Value) > a.maxBytes {
 				return "", invalid(ErrTooLarge)
 			}
 			return c.Value, nil

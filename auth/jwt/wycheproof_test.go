@@ -98,7 +98,7 @@ func TestWycheproof(t *testing.T) {
 			if err := json.Unmarshal(keys, &probe); err == nil && probe.Keys == nil {
 				keys = json.RawMessage(`{"keys":[` + string(keys) + `]}`) // a single JWK
 			}
-			set, setErr := parseJWKS(keys, false)
+			set, setErr := parseJWKS(keys, keyPolicy{})
 			for _, tc := range g.Tests {
 				ran++
 				id := fmt.Sprintf("%s#%d", file, tc.TcID)
@@ -155,7 +155,7 @@ func TestRFC7520(t *testing.T) {
 				}
 			}
 			setJSON, _ := json.Marshal(map[string]any{"keys": []any{jwk}})
-			set, err := parseJWKS(setJSON, false)
+			set, err := parseJWKS(setJSON, keyPolicy{})
 			if err != nil {
 				t.Fatal(err)
 			}
