@@ -27,10 +27,10 @@ type Authenticator struct {
 	header    string    // canonical header name
 	rawToken  bool      // Scheme none: the header value is the token
 	cookie    string
-	maxBytes int
-	now      func() time.Time
-	cache    *cache
-	cancel   context.CancelFunc
+	maxBytes  int
+	now       func() time.Time
+	cache     *cache
+	cancel    context.CancelFunc
 }
 
 var _ rampart.Authenticator = (*Authenticator)(nil)
