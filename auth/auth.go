@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/rampart-api/rampart"
@@ -40,6 +41,16 @@ type Config struct {
 	ErrorHandler problem.ErrorHandler
 }
 
+// Challenger is implemented by authenticators that know the
+// authentication scheme their credentials travel under, so that a 401
+// challenges for that scheme. Scheme returns it ("Bearer", "ApiKey"), or
+// "" when the credential has no scheme (a bare token, an X-API-Key
+// header) and no challenge applies. Authenticators that do not implement
+// it are taken to use Bearer.
+type Challenger interface {
+	Scheme() string
+}
+
 // Authenticate is the authentication middleware. It is immutable after
 // [New] and safe for concurrent use.
 type Authenticate struct {
@@ -74,15 +85,43 @@ func New(cfg Config) (*Authenticate, error) {
 	}
 	a := &Authenticate{
 		authenticators: append([]rampart.Authenticator(nil), cfg.Authenticators...),
-		challenge:      `Bearer realm="` + realm + `"`,
-		invalidToken:   `Bearer realm="` + realm + `", error="invalid_token"`,
 		events:         cfg.Events,
 		onError:        cfg.ErrorHandler,
 	}
+	a.challenge, a.invalidToken = challenges(cfg.Authenticators, realm)
 	if a.onError == nil {
 		a.onError = problem.Write
 	}
 	return a, nil
+}
+
+// challenges builds the WWW-Authenticate values for the authenticators'
+// schemes, each scheme once, in order; empty when none has a scheme.
+// error="invalid_token" is RFC 6750's and goes on Bearer only.
+func challenges(list []rampart.Authenticator, realm string) (plain, invalid string) {
+	var seen []string
+	var p, inv strings.Builder
+	for _, au := range list {
+		scheme := "Bearer"
+		if c, ok := au.(Challenger); ok {
+			scheme = c.Scheme()
+		}
+		if scheme == "" || slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, scheme) }) {
+			continue
+		}
+		seen = append(seen, scheme)
+		if p.Len() > 0 {
+			p.WriteString(", ")
+			inv.WriteString(", ")
+		}
+		c := scheme + ` realm="` + realm + `"`
+		p.WriteString(c)
+		inv.WriteString(c)
+		if strings.EqualFold(scheme, "Bearer") {
+			inv.WriteString(`, error="invalid_token"`)
+		}
+	}
+	return p.String(), inv.String()
 }
 
 // validRealm keeps the realm inside a quoted-string without escapes, so a
@@ -152,10 +191,14 @@ func (a *Authenticate) refuse(w http.ResponseWriter, r *http.Request, err error)
 	switch {
 	case errors.Is(err, rampart.ErrNoCredentials):
 		perr = &problem.Error{Status: http.StatusUnauthorized, Reason: "no credentials", Err: err}
-		perr.WithHeader("WWW-Authenticate", a.challenge)
+		if a.challenge != "" {
+			perr.WithHeader("WWW-Authenticate", a.challenge)
+		}
 	case errors.Is(err, rampart.ErrInvalidCredentials):
 		perr = &problem.Error{Status: http.StatusUnauthorized, Reason: Reason(err), Err: err}
-		perr.WithHeader("WWW-Authenticate", a.invalidToken)
+		if a.invalidToken != "" {
+			perr.WithHeader("WWW-Authenticate", a.invalidToken)
+		}
 	default:
 		perr = &problem.Error{Status: http.StatusServiceUnavailable, Reason: Reason(err), Err: err}
 	}

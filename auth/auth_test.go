@@ -147,3 +147,60 @@ func TestReason(t *testing.T) {
 		t.Fatalf("Reason(nil) = %q", got)
 	}
 }
+
+type schemed struct {
+	auth.Func
+	scheme string
+}
+
+func (s schemed) Scheme() string { return s.scheme }
+
+func TestChallengeFollowsScheme(t *testing.T) {
+	none := auth.Func(func(*http.Request) (*rampart.Principal, error) { return nil, rampart.ErrNoCredentials })
+	bad := auth.Func(func(*http.Request) (*rampart.Principal, error) { return nil, rampart.ErrInvalidCredentials })
+	tests := []struct {
+		name        string
+		list        []rampart.Authenticator
+		wantNone    string
+		wantInvalid string
+	}{
+		{"bearer by default", []rampart.Authenticator{none}, `Bearer realm="r"`, `Bearer realm="r", error="invalid_token"`},
+		{"api key in its own header: no challenge", []rampart.Authenticator{schemed{none, ""}}, "", ""},
+		{"raw token: no challenge", []rampart.Authenticator{schemed{bad, ""}}, "", ""},
+		{"api key scheme", []rampart.Authenticator{schemed{bad, "ApiKey"}}, `ApiKey realm="r"`, `ApiKey realm="r"`},
+		{"bearer then api key, each once", []rampart.Authenticator{schemed{none, "Bearer"}, schemed{none, "ApiKey"}, schemed{none, "bearer"}},
+			`Bearer realm="r", ApiKey realm="r"`, `Bearer realm="r", error="invalid_token", ApiKey realm="r"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, invalid := range []bool{false, true} {
+				list := tt.list
+				if invalid {
+					list = append([]rampart.Authenticator{bad}, tt.list...)
+					list[0] = replaceWith(tt.list[0], bad)
+				}
+				a, err := auth.New(auth.Config{Authenticators: list, Realm: "r"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec := httptest.NewRecorder()
+				a.Handler(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+				want := tt.wantNone
+				if invalid {
+					want = tt.wantInvalid
+				}
+				if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != want || len(rec.Header()["Www-Authenticate"]) > 1 {
+					t.Fatalf("invalid=%v: %d %q, want %q", invalid, rec.Code, rec.Header()["Www-Authenticate"], want)
+				}
+			}
+		})
+	}
+}
+
+// replaceWith keeps a's scheme but makes it refuse credentials.
+func replaceWith(a rampart.Authenticator, bad auth.Func) rampart.Authenticator {
+	if s, ok := a.(schemed); ok {
+		return schemed{bad, s.scheme}
+	}
+	return bad
+}

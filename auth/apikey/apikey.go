@@ -207,6 +207,10 @@ func (a *Authenticator) add(source string, entries []Entry) []error {
 	return errs
 }
 
+// Scheme is the configured scheme keys travel under, or "" for a bare key
+// in its own header, which no WWW-Authenticate challenge can name.
+func (a *Authenticator) Scheme() string { return a.scheme }
+
 // Authenticate verifies the request's API key.
 //
 // It trusts only the stored hashes. A missing or empty header, or one with

@@ -38,6 +38,15 @@ var _ rampart.Authenticator = (*Authenticator)(nil)
 // Method is the [rampart.Principal] Method of JWT principals.
 const Method = "jwt"
 
+// Scheme is the authentication scheme tokens travel under: "Bearer", or ""
+// with Scheme none (a bare token has no scheme to challenge for).
+func (a *Authenticator) Scheme() string {
+	if a.rawToken {
+		return ""
+	}
+	return SchemeBearer
+}
+
 // Close stops background key refreshes. The Authenticator keeps verifying
 // with the keys it holds.
 func (a *Authenticator) Close() error {
