@@ -1,11 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rampart-api/rampart/auth/claims"
+	"github.com/rampart-api/rampart/auth/jwt"
 	"github.com/rampart-api/rampart/route"
 )
 
@@ -23,8 +28,12 @@ type Auth struct {
 
 // JWT verifies JSON Web Tokens from one or more issuers.
 type JWT struct {
-	// Cookie names a cookie carrying the token when there is no
-	// Authorization header.
+	// Header carries the token; default Authorization.
+	Header string `yaml:"header"`
+	// Scheme is Bearer (default) or none: the header value is the token.
+	Scheme string `yaml:"scheme"`
+	// Cookie names a cookie carrying the token when the header holds
+	// none.
 	Cookie        string      `yaml:"cookie"`
 	MaxTokenBytes int         `yaml:"max_token_bytes"`
 	Cache         JWTCache    `yaml:"cache"`
@@ -45,6 +54,11 @@ type JWTIssuer struct {
 	Algorithms                   []string      `yaml:"algorithms"`
 	Leeway                       time.Duration `yaml:"leeway"`
 	Type                         string        `yaml:"type"`
+	// MaxAge accepts tokens without exp whose iat is at most this old,
+	// and caps those with one.
+	MaxAge time.Duration `yaml:"max_age"`
+	// DangerouslyAllowWeakRSA accepts RSA keys from 1024 bits.
+	DangerouslyAllowWeakRSA bool `yaml:"dangerously_allow_weak_rsa"`
 
 	Secret        Secret `yaml:"secret"`
 	PublicKeyFile string `yaml:"public_key_file"`
@@ -56,10 +70,77 @@ type JWTIssuer struct {
 	RefetchInterval time.Duration `yaml:"refetch_interval"`
 	FetchTimeout    time.Duration `yaml:"fetch_timeout"`
 
-	SubjectClaim string `yaml:"subject_claim"`
-	RolesClaim   string `yaml:"roles_claim"`
-	ScopesClaim  string `yaml:"scopes_claim"`
-	TenantClaim  string `yaml:"tenant_claim"`
+	SubjectClaim ClaimPath `yaml:"subject_claim"`
+	RolesClaim   ClaimPath `yaml:"roles_claim"`
+	ScopesClaim  ClaimPath `yaml:"scopes_claim"`
+	TenantClaim  ClaimPath `yaml:"tenant_claim"`
+}
+
+// ClaimPath is a claim path, written as a string ("userId", "data.role",
+// "https://example.com/roles": dots walk nested objects, a key present
+// verbatim wins) or as a list of exact keys (["https://x.example/claims",
+// "roles"]), which is stored in the JSON-array form package claims reads.
+type ClaimPath string
+
+// UnmarshalYAML accepts a string or a list of strings.
+func (c *ClaimPath) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*c = ClaimPath(n.Value)
+		return nil
+	case yaml.SequenceNode:
+		var segs []string
+		if err := n.Decode(&segs); err != nil {
+			return err
+		}
+		*c = ClaimPath(claims.Segments(segs...))
+		return nil
+	}
+	return fmt.Errorf("line %d: a claim path is a string or a list of keys", n.Line)
+}
+
+// Config maps the block onto the authenticator's own configuration. Secrets
+// must have been resolved (Load does it).
+func (j *JWT) Config() jwt.Config {
+	jc := jwt.Config{
+		Header:        j.Header,
+		Scheme:        j.Scheme,
+		Cookie:        j.Cookie,
+		MaxTokenBytes: j.MaxTokenBytes,
+		Cache:         jwt.CacheConfig{MaxEntries: j.Cache.MaxEntries, Disabled: j.Cache.Disabled},
+	}
+	for _, is := range j.Issuers {
+		jc.Issuers = append(jc.Issuers, is.config())
+	}
+	return jc
+}
+
+func (is *JWTIssuer) config() jwt.IssuerConfig {
+	ic := jwt.IssuerConfig{
+		Issuer:                       is.Issuer,
+		Audience:                     is.Audience,
+		DangerouslyAcceptAnyAudience: is.DangerouslyAcceptAnyAudience,
+		Algorithms:                   is.Algorithms,
+		Leeway:                       is.Leeway,
+		Type:                         is.Type,
+		MaxAge:                       is.MaxAge,
+		DangerouslyAllowWeakRSA:      is.DangerouslyAllowWeakRSA,
+		PublicKeyFile:                is.PublicKeyFile,
+		JWKSFile:                     is.JWKSFile,
+		JWKSURL:                      is.JWKSURL,
+		Discovery:                    is.Discovery,
+		RefreshInterval:              is.RefreshInterval,
+		RefetchInterval:              is.RefetchInterval,
+		FetchTimeout:                 is.FetchTimeout,
+		SubjectClaim:                 string(is.SubjectClaim),
+		RolesClaim:                   string(is.RolesClaim),
+		ScopesClaim:                  string(is.ScopesClaim),
+		TenantClaim:                  string(is.TenantClaim),
+	}
+	if is.Secret.IsSet() {
+		ic.Secret = []byte(is.Secret.Value())
+	}
+	return ic
 }
 
 // APIKey verifies keys stored as SHA-256 hashes.
@@ -88,10 +169,10 @@ type Introspection struct {
 	AuthMethod        string        `yaml:"auth_method"`
 	Issuer            string        `yaml:"issuer"`
 	Audience          []string      `yaml:"audience"`
-	SubjectClaim      string        `yaml:"subject_claim"`
-	RolesClaim        string        `yaml:"roles_claim"`
-	ScopesClaim       string        `yaml:"scopes_claim"`
-	TenantClaim       string        `yaml:"tenant_claim"`
+	SubjectClaim      ClaimPath     `yaml:"subject_claim"`
+	RolesClaim        ClaimPath     `yaml:"roles_claim"`
+	ScopesClaim       ClaimPath     `yaml:"scopes_claim"`
+	TenantClaim       ClaimPath     `yaml:"tenant_claim"`
 	Timeout           time.Duration `yaml:"timeout"`
 	CacheSize         int           `yaml:"cache_size"`
 	CacheTTL          time.Duration `yaml:"cache_ttl"`
@@ -109,16 +190,16 @@ type IdentityHeaders struct {
 
 // Owner is the object-level rule of a route (OWASP API1).
 type Owner struct {
-	Param       string   `yaml:"param"`
-	Claim       string   `yaml:"claim"`
-	ExceptRoles []string `yaml:"except_roles"`
+	Param       string    `yaml:"param"`
+	Claim       ClaimPath `yaml:"claim"`
+	ExceptRoles []string  `yaml:"except_roles"`
 }
 
 // Tenant is the tenant-isolation rule of a route.
 type Tenant struct {
-	Param  string `yaml:"param"`
-	Header string `yaml:"header"`
-	Claim  string `yaml:"claim"`
+	Param  string    `yaml:"param"`
+	Header string    `yaml:"header"`
+	Claim  ClaimPath `yaml:"claim"`
 }
 
 // Authenticators lists the configured authenticator names in the order a
@@ -153,12 +234,34 @@ func (v *validator) authConfig(a *Auth) {
 		if len(j.Issuers) == 0 {
 			v.errorf("auth.jwt.issuers", "at least one issuer is required")
 		}
+		before := v.errorsUnder("auth.jwt")
+		switch {
+		case j.Scheme == "" || strings.EqualFold(j.Scheme, jwt.SchemeBearer):
+		case j.Scheme == jwt.SchemeNone:
+			if j.Header == "" || strings.EqualFold(j.Header, "Authorization") {
+				v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")
+			}
+		default:
+			v.errorf("auth.jwt.scheme", "%q: want Bearer or none", j.Scheme)
+		}
 		seen := map[string]bool{}
+		anonymous := -1
 		for i := range j.Issuers {
-			v.jwtIssuer(fmt.Sprintf("auth.jwt.issuers[%d]", i), &j.Issuers[i], seen)
+			p := fmt.Sprintf("auth.jwt.issuers[%d]", i)
+			if j.Issuers[i].Issuer == "" {
+				if anonymous >= 0 {
+					v.errorf(p+".issuer", "required: only one issuer may omit it (auth.jwt.issuers[%d] does)", anonymous)
+				} else if is := &j.Issuers[i]; is.JWKSURL == "" && !is.Discovery {
+					anonymous = i
+				}
+			}
+			v.jwtIssuer(p, &j.Issuers[i], seen)
 		}
 		if j.Cache.Disabled {
 			v.warnf("auth.jwt.cache.disabled", "every request pays a full signature verification")
+		}
+		if v.errorsUnder("auth.jwt") == before {
+			v.jwtKeys(j)
 		}
 	}
 	if k := a.APIKey; k != nil {
@@ -196,17 +299,30 @@ func (v *validator) authConfig(a *Auth) {
 }
 
 func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
-	if is.Issuer == "" {
-		v.errorf(p+".issuer", "required")
-	} else if seen[is.Issuer] {
+	switch {
+	case is.Issuer == "" && (is.JWKSURL != "" || is.Discovery):
+		v.errorf(p+".issuer", "required with jwks_url and discovery: keys fetched from the network do not identify an issuer")
+	case is.Issuer == "":
+		v.warnf(p, "no issuer: iss is not checked; every token this key verifies is accepted, whatever its iss")
+	case seen[is.Issuer]:
 		v.errorf(p+".issuer", "issuer %q configured twice", is.Issuer)
 	}
 	seen[is.Issuer] = true
+	name := is.Issuer
+	if name == "" {
+		name = "this key"
+	}
 	if len(is.Audience) == 0 && !is.DangerouslyAcceptAnyAudience {
-		v.errorf(p+".audience", "required: tokens minted for other services of this issuer would be accepted")
+		v.errorf(p+".audience", "required: tokens minted for other services of %s would be accepted (or set dangerously_accept_any_audience: true)", name)
 	}
 	if is.DangerouslyAcceptAnyAudience {
-		v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", is.Issuer)
+		v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", name)
+	}
+	if is.MaxAge < 0 {
+		v.errorf(p+".max_age", "must not be negative")
+	}
+	if is.DangerouslyAllowWeakRSA {
+		v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
 	}
 	if len(is.Algorithms) == 0 {
 		v.errorf(p+".algorithms", "required: the allowlist is the only source of truth (e.g. [ES256])")
@@ -235,6 +351,58 @@ func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
 		if f.path != "" {
 			is.setPath(f.field, v.res.abs(f.path))
 		}
+	}
+}
+
+// errorsUnder counts the errors reported so far at path or below it.
+func (v *validator) errorsUnder(path string) int {
+	n := 0
+	for _, p := range v.diags {
+		if p.Severity == Error && (p.Path == path || strings.HasPrefix(p.Path, path+".") || strings.HasPrefix(p.Path, path+"[")) {
+			n++
+		}
+	}
+	return n
+}
+
+// jwtFields maps the jwt package's field names onto the file's.
+var jwtFields = map[string]string{
+	"Issuer": "issuer", "Audience": "audience", "Algorithms": "algorithms", "Leeway": "leeway",
+	"MaxAge": "max_age", "Secret": "secret", "PublicKeyFile": "public_key_file", "JWKSFile": "jwks_file",
+	"JWKSURL": "jwks_url", "Discovery": "discovery", "RefetchInterval": "refetch_interval",
+	"SubjectClaim": "subject_claim", "RolesClaim": "roles_claim", "ScopesClaim": "scopes_claim",
+	"TenantClaim": "tenant_claim", "Header": "header", "Scheme": "scheme", "Cookie": "cookie",
+	"MaxTokenBytes": "max_token_bytes", "Cache.MaxEntries": "cache.max_entries",
+}
+
+// jwtKeys runs the authenticator's own validation over the block, as the
+// gateway will: it reads every key file and resolved secret and applies
+// the same strength rules, without contacting any identity provider. Its
+// refusals become errors at the field they concern.
+func (v *validator) jwtKeys(j *JWT) {
+	_, err := jwt.Check(j.Config())
+	if err == nil {
+		return
+	}
+	for _, e := range unjoin(err) {
+		var ce *jwt.ConfigError
+		if !errors.As(e, &ce) {
+			v.errorf("auth.jwt", "%v", e)
+			continue
+		}
+		p := "auth.jwt"
+		if ce.Issuer != "" {
+			for i, is := range j.Issuers {
+				if is.Issuer == ce.Issuer || fmt.Sprintf("#%d", i+1) == ce.Issuer {
+					p = fmt.Sprintf("auth.jwt.issuers[%d]", i)
+					break
+				}
+			}
+		}
+		if f, ok := jwtFields[ce.Field]; ok {
+			p += "." + f
+		}
+		v.errorf(p, "%s", ce.Reason)
 	}
 }
 

@@ -26,37 +26,8 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	var errs []error
 	ac := cfg.Auth
 	if j := ac.JWT; j != nil {
-		jc := jwt.Config{
-			Cookie:        j.Cookie,
-			MaxTokenBytes: j.MaxTokenBytes,
-			Cache:         jwt.CacheConfig{MaxEntries: j.Cache.MaxEntries, Disabled: j.Cache.Disabled},
-			Logger:        g.log,
-		}
-		for _, is := range j.Issuers {
-			ic := jwt.IssuerConfig{
-				Issuer:                       is.Issuer,
-				Audience:                     is.Audience,
-				DangerouslyAcceptAnyAudience: is.DangerouslyAcceptAnyAudience,
-				Algorithms:                   is.Algorithms,
-				Leeway:                       is.Leeway,
-				Type:                         is.Type,
-				PublicKeyFile:                is.PublicKeyFile,
-				JWKSFile:                     is.JWKSFile,
-				JWKSURL:                      is.JWKSURL,
-				Discovery:                    is.Discovery,
-				RefreshInterval:              is.RefreshInterval,
-				RefetchInterval:              is.RefetchInterval,
-				FetchTimeout:                 is.FetchTimeout,
-				SubjectClaim:                 is.SubjectClaim,
-				RolesClaim:                   is.RolesClaim,
-				ScopesClaim:                  is.ScopesClaim,
-				TenantClaim:                  is.TenantClaim,
-			}
-			if is.Secret.IsSet() {
-				ic.Secret = []byte(is.Secret.Value())
-			}
-			jc.Issuers = append(jc.Issuers, ic)
-		}
+		jc := j.Config()
+		jc.Logger = g.log
 		v, err := jwt.New(jc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
@@ -88,10 +59,10 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			AuthMethod:        in.AuthMethod,
 			Issuer:            in.Issuer,
 			Audience:          in.Audience,
-			SubjectClaim:      in.SubjectClaim,
-			RolesClaim:        in.RolesClaim,
-			ScopesClaim:       in.ScopesClaim,
-			TenantClaim:       in.TenantClaim,
+			SubjectClaim:      string(in.SubjectClaim),
+			RolesClaim:        string(in.RolesClaim),
+			ScopesClaim:       string(in.ScopesClaim),
+			TenantClaim:       string(in.TenantClaim),
 			Timeout:           in.Timeout,
 			CacheSize:         in.CacheSize,
 			CacheTTL:          in.CacheTTL,
@@ -141,10 +112,10 @@ func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticato
 	mws := []rampart.Middleware{authn.Handler}
 	zc := authz.Config{Roles: rc.Roles, Scopes: rc.Scopes, Realm: cfg.Auth.Realm, Events: g.opts.Events}
 	if o := rc.Owner; o != nil {
-		zc.Owner = &authz.Owner{Param: o.Param, Claim: o.Claim, ExceptRoles: o.ExceptRoles}
+		zc.Owner = &authz.Owner{Param: o.Param, Claim: string(o.Claim), ExceptRoles: o.ExceptRoles}
 	}
 	if t := rc.Tenant; t != nil {
-		zc.Tenant = &authz.Tenant{Param: t.Param, Header: t.Header, Claim: t.Claim}
+		zc.Tenant = &authz.Tenant{Param: t.Param, Header: t.Header, Claim: string(t.Claim)}
 	}
 	if zc.Roles != nil || zc.Scopes != nil || zc.Owner != nil || zc.Tenant != nil {
 		z, err := authz.New(zc)
