@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 )
 
@@ -36,8 +37,18 @@ type Server struct {
 	// With case-sensitive routes (the default) a path that would match a
 	// different route when case is ignored is refused.
 	CaseInsensitiveRoutes bool `yaml:"case_insensitive_routes"`
-	TLS                   *TLS `yaml:"tls"`
+	// TrailingSlash is strict (default: /a/ and /a are different paths)
+	// or ignore (/a/ is matched and forwarded as /a, as Express routes by
+	// default).
+	TrailingSlash string `yaml:"trailing_slash"`
+	TLS           *TLS   `yaml:"tls"`
 }
+
+// Trailing-slash policies for [Server.TrailingSlash].
+const (
+	TrailingSlashStrict = "strict"
+	TrailingSlashIgnore = "ignore"
+)
 
 // TLS enables HTTPS on the listener.
 type TLS struct {
@@ -63,6 +74,13 @@ type Upstream struct {
 	DangerouslyKeepErrorBodies bool `yaml:"dangerously_keep_error_bodies"`
 	// KeepUpstreamCORS keeps the upstream's own Access-Control-* headers.
 	KeepUpstreamCORS bool `yaml:"keep_upstream_cors"`
+	// KeepClientErrorPages forwards upstream 4xx bodies that are not JSON
+	// (framework HTML and text error pages) unchanged.
+	KeepClientErrorPages bool `yaml:"keep_client_error_pages"`
+	// ForwardCredentials sends the client's credential (the token header,
+	// cookie or API key header) upstream as it came; default true. Set it
+	// to false when the upstream relies only on the identity headers.
+	ForwardCredentials *bool `yaml:"forward_credentials"`
 	// MaxInFlight caps requests in flight to this upstream; 0 means
 	// rate_limits.concurrency.per_upstream.
 	MaxInFlight int `yaml:"max_in_flight"`
@@ -97,7 +115,11 @@ type CORS struct {
 
 // Route maps a path pattern and methods to an upstream and a policy.
 type Route struct {
-	Path     string   `yaml:"path"`
+	Path string `yaml:"path"`
+	// Deny answers 404 for the path and everything under it, beating any
+	// wildcard route above it; nothing is forwarded. A denied route has no
+	// upstream, methods or policy.
+	Deny     bool     `yaml:"deny"`
 	Methods  []string `yaml:"methods"`
 	Upstream string   `yaml:"upstream"`
 	// Auth lists the authenticators tried in order, or is exactly
@@ -119,6 +141,29 @@ type Route struct {
 	BruteForce *BruteForce `yaml:"brute_force"`
 	// WAF inspects the route's requests with the OWASP Core Rule Set.
 	WAF *WAF `yaml:"waf"`
+}
+
+// Pattern is the pattern the route table matches: Path, or, for a denied
+// route, Path with its subtree ("/metrics" denies "/metrics/*").
+func (r Route) Pattern() string {
+	if r.Deny && !strings.HasSuffix(r.Path, "/*") {
+		return strings.TrimSuffix(r.Path, "/") + "/*"
+	}
+	return r.Path
+}
+
+// Methods returns the methods the route table matches: any for a denied
+// route.
+func (r Route) MatchMethods() []string {
+	if r.Deny {
+		return []string{"*"}
+	}
+	return r.Methods
+}
+
+// ForwardsCredentials reports whether the client's credential goes upstream.
+func (u Upstream) ForwardsCredentials() bool {
+	return u.ForwardCredentials == nil || *u.ForwardCredentials
 }
 
 // Log chooses where the two log streams go.
@@ -172,6 +217,9 @@ func (c *Config) applyDefaults() {
 		if *p.v == 0 {
 			*p.v = p.def
 		}
+	}
+	if s.TrailingSlash == "" {
+		s.TrailingSlash = TrailingSlashStrict
 	}
 	if c.Headers.Profile == "" {
 		c.Headers.Profile = "helmet"

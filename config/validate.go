@@ -98,6 +98,9 @@ func (v *validator) server(s *Server) {
 		}
 	}
 	v.trustedProxies(s.TrustedProxies)
+	if s.TrailingSlash != TrailingSlashStrict && s.TrailingSlash != TrailingSlashIgnore {
+		v.errorf("server.trailing_slash", "%q: want strict or ignore", s.TrailingSlash)
+	}
 	if s.MaxBodyBytes < 0 {
 		v.errorf("server.max_body_bytes", "must be positive")
 	}
@@ -146,6 +149,9 @@ func (v *validator) upstreams(ups map[string]Upstream, write time.Duration) {
 		}
 		if u.KeepUpstreamCORS {
 			v.warnf(path+".keep_upstream_cors", "the upstream's own CORS headers bypass the gateway's CORS policy")
+		}
+		if u.KeepClientErrorPages {
+			v.warnf(path+".keep_client_error_pages", "framework 4xx error pages (versions, echoed input) reach clients")
 		}
 	}
 }
@@ -215,11 +221,14 @@ func (v *validator) routes(c *Config) {
 	fold := c.Server.CaseInsensitiveRoutes
 	for i, r := range c.Routes {
 		path := fmt.Sprintf("routes[%d]", i)
-		shape, err := route.Shape(r.Path)
+		shape, err := route.Shape(r.Pattern())
 		if r.Path == "" {
 			v.errorf(path+".path", "required")
 		} else if err != nil {
 			v.errorf(path+".path", "%q: %v", r.Path, err)
+		}
+		if r.Deny {
+			v.denied(path, r)
 		}
 		for j, m := range r.Methods {
 			if !route.ValidMethod(strings.ToUpper(m)) {
@@ -232,7 +241,7 @@ func (v *validator) routes(c *Config) {
 			// that differ only in case are one route. Without it, the
 			// table refuses them: an upstream that ignores case would
 			// serve both from one handler under different policies.
-			methods := route.Methods(r.Methods)
+			methods := route.Methods(r.MatchMethods())
 			key := strings.ToLower(shape)
 			reported := false
 			for _, p := range byShape[key] {
@@ -248,12 +257,33 @@ func (v *validator) routes(c *Config) {
 			}
 			byShape[key] = append(byShape[key], prior{i, shape, methods})
 		}
+		if r.Deny {
+			continue
+		}
 		if r.Upstream == "" {
 			v.errorf(path+".upstream", "required")
 		} else if _, ok := c.Upstreams[r.Upstream]; !ok {
 			v.errorf(path+".upstream", "unknown upstream %q (have %s)", r.Upstream, strings.Join(sortedKeys(c.Upstreams), ", "))
 		}
 		v.routeAuth(c, path, &c.Routes[i])
+	}
+}
+
+// denied checks a deny route: it forwards nothing, so anything that would
+// configure forwarding is a mistake.
+func (v *validator) denied(path string, r Route) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"upstream", r.Upstream != ""}, {"methods", len(r.Methods) > 0}, {"auth", len(r.Auth) > 0},
+		{"roles", len(r.Roles) > 0}, {"scopes", len(r.Scopes) > 0}, {"owner", r.Owner != nil},
+		{"tenant", r.Tenant != nil}, {"rate_limit", r.RateLimit != nil}, {"brute_force", r.BruteForce != nil},
+		{"waf", r.WAF != nil},
+	} {
+		if f.set {
+			v.errorf(path+"."+f.name, "a denied route forwards nothing; remove %s", f.name)
+		}
 	}
 }
 

@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httputil"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/auth"
@@ -138,4 +142,66 @@ func absPath(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
+}
+
+// carriers are the places client credentials travel, removed from
+// outbound requests to upstreams with forward_credentials: false.
+type carriers struct {
+	headers []string        // canonical names
+	cookies map[string]bool // cookie names
+}
+
+// credentialCarriers lists the headers and cookies the configured
+// authenticators read credentials from.
+func credentialCarriers(cfg *config.Config) *carriers {
+	c := &carriers{cookies: map[string]bool{}}
+	add := func(h string) {
+		h = http.CanonicalHeaderKey(h)
+		if !slices.Contains(c.headers, h) {
+			c.headers = append(c.headers, h)
+		}
+	}
+	if j := cfg.Auth.JWT; j != nil {
+		add(cmp.Or(j.Header, "Authorization"))
+		if j.Cookie != "" {
+			c.cookies[j.Cookie] = true
+		}
+	}
+	if k := cfg.Auth.APIKey; k != nil {
+		add(cmp.Or(k.Header, apikey.DefaultHeader))
+	}
+	if cfg.Auth.Introspection != nil {
+		add("Authorization")
+	}
+	return c
+}
+
+// rewrite removes the credential headers and cookies from the outbound
+// request; other cookies are kept in their order.
+func (c *carriers) rewrite(pr *httputil.ProxyRequest) {
+	h := pr.Out.Header
+	for _, name := range c.headers {
+		delete(h, name)
+	}
+	if len(c.cookies) == 0 {
+		return
+	}
+	lines := h["Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	var kept []string
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if strings.TrimSpace(part) != "" && !c.cookies[strings.TrimSpace(name)] {
+				kept = append(kept, strings.TrimSpace(part))
+			}
+		}
+	}
+	if len(kept) == 0 {
+		delete(h, "Cookie")
+		return
+	}
+	h["Cookie"] = []string{strings.Join(kept, "; ")}
 }

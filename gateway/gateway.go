@@ -50,6 +50,9 @@ type Gateway struct {
 	front     http.Handler // CORS around dispatch
 	maxBody   int64
 	maxHeader int
+	// trimSlash matches /a/ as /a (server.trailing_slash: ignore);
+	// otherwise /a/ is refused when /a would match a different route.
+	trimSlash bool
 	closers   []io.Closer
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
@@ -73,6 +76,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		log:       opts.Log,
 		maxBody:   cfg.Server.MaxBodyBytes,
 		maxHeader: cfg.Server.MaxHeaderBytes,
+		trimSlash: cfg.Server.TrailingSlash == config.TrailingSlashIgnore,
 	}
 	var errs []error
 	var err error
@@ -96,10 +100,15 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	authn, aerrs := g.buildAuth(cfg)
 	errs = append(errs, aerrs...)
 	proxies := map[string]*proxy.Proxy{}
+	strip := credentialCarriers(cfg)
 	for name, u := range cfg.Upstreams {
 		timeout := u.Timeout
 		if timeout == 0 {
 			timeout = cfg.Server.Timeouts.Upstream
+		}
+		rewrites := []func(*httputil.ProxyRequest){authn.rewrite}
+		if !u.ForwardsCredentials() {
+			rewrites = append(rewrites, strip.rewrite)
 		}
 		p, err := proxy.New(proxy.Config{
 			Target:                     u.URL,
@@ -109,9 +118,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			Headers:                    g.headers,
 			KeepUpstreamCORS:           u.KeepUpstreamCORS,
 			DangerouslyKeepErrorBodies: u.DangerouslyKeepErrorBodies,
+			KeepClientErrorPages:       u.KeepClientErrorPages,
 			Log:                        opts.Log,
 			Events:                     opts.Events,
-			Rewrite:                    []func(*httputil.ProxyRequest){authn.rewrite},
+			Rewrite:                    rewrites,
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("upstream %s: %w", name, err))
@@ -121,7 +131,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	specs := make([]route.Spec, len(cfg.Routes))
 	for i, rc := range cfg.Routes {
-		specs[i] = route.Spec{Pattern: rc.Path, Methods: rc.Methods}
+		specs[i] = route.Spec{Pattern: rc.Pattern(), Methods: rc.MatchMethods()}
+		if rc.Deny {
+			g.routes = append(g.routes, &compiledRoute{pattern: rc.Pattern(), handler: http.HandlerFunc(g.denied)})
+			continue
+		}
 		p, ok := proxies[rc.Upstream]
 		if !ok {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
@@ -249,7 +263,19 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 		g.reject(w, r, problem.Wrap(http.StatusBadRequest, err))
 		return
 	}
+	if g.trimSlash && len(decoded) > 1 && decoded[len(decoded)-1] == '/' {
+		decoded, canonical = decoded[:len(decoded)-1], canonical[:len(canonical)-1]
+	}
 	idx, params, err := g.table.Match(r.Method, decoded, info.Params[:0])
+	if err == nil && !g.trimSlash && len(decoded) > 1 && decoded[len(decoded)-1] == '/' {
+		// Express and most frameworks serve /a/ as /a: when /a is
+		// another route's, /a/ must not reach it under this one's policy
+		// (a wildcard's, typically).
+		if other, _, oerr := g.table.Match(r.Method, decoded[:len(decoded)-1], nil); oerr == nil && other != idx {
+			g.reject(w, r, problem.New(http.StatusNotFound, "trailing slash would reach another route"))
+			return
+		}
+	}
 	if err != nil {
 		var mna *route.MethodNotAllowedError
 		switch {
@@ -275,6 +301,13 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt.handler.ServeHTTP(w, r)
+}
+
+// denied answers a deny route: the same 404 as a path no route matches,
+// with a security event, since such paths are usually probed on purpose.
+func (g *Gateway) denied(w http.ResponseWriter, r *http.Request) {
+	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: "denied route", Status: http.StatusNotFound, OWASP: audit.OWASPInventory})
+	g.writeProblem(w, r, problem.Wrap(http.StatusNotFound, route.ErrNotFound))
 }
 
 // bufferChunked reads a body of unknown length (chunked) up to

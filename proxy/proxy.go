@@ -53,6 +53,13 @@ type Config struct {
 	// DangerouslyKeepErrorBodies forwards upstream 5xx bodies as they
 	// are. They often hold stack traces and internal addresses.
 	DangerouslyKeepErrorBodies bool
+	// KeepClientErrorPages forwards upstream 4xx bodies that are not JSON
+	// as they are. By default such bodies (framework HTML and text error
+	// pages, which name the framework and its version and echo the
+	// request, tokens included) are replaced by a problem of the same
+	// status; JSON 4xx bodies always pass, as they carry the validation
+	// messages clients need.
+	KeepClientErrorPages bool
 	// Rewrite hooks run last on every outbound request, e.g. to set
 	// identity headers from the verified principal.
 	Rewrite []func(*httputil.ProxyRequest)
@@ -257,6 +264,8 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		if !p.cfg.DangerouslyKeepErrorBodies {
 			p.scrub(res, upstream)
 		}
+	} else if upstream >= 400 && !p.cfg.KeepClientErrorPages && res.ContentLength != 0 && !isJSON(res.Header.Get("Content-Type")) {
+		p.replaceErrorPage(res, upstream)
 	}
 	if p.cfg.Headers != nil {
 		p.cfg.Headers.Scrub(res.Header)
@@ -316,6 +325,47 @@ func (p *Proxy) scrub(res *http.Response, upstream int) {
 
 // keepOnScrub are upstream headers that stay on a scrubbed response.
 var keepOnScrub = map[string]bool{"Vary": true, "Date": true}
+
+// keepOnClientError are upstream headers that stay on a replaced 4xx
+// error page: the ones a client acts on.
+var keepOnClientError = map[string]bool{"Vary": true, "Date": true, "Allow": true, "Retry-After": true, "Www-Authenticate": true}
+
+// replaceErrorPage replaces an upstream 4xx body that is not JSON with a
+// problem of the same status. Unlike a 5xx, the page is not logged: it is
+// the client's own input echoed (tokens included) as often as it is the
+// server's, and clients can cause any number of them.
+func (p *Proxy) replaceErrorPage(res *http.Response, upstream int) {
+	_ = res.Body.Close()
+	r := res.Request
+	p.cfg.Events.Emit(r, audit.Event{Name: audit.UpstreamErrorScrubbed, Reason: "upstream " + strconv.Itoa(upstream) + " error page replaced", OWASP: audit.OWASPMisconfig, Status: upstream})
+	rec := &headerRecorder{h: http.Header{}}
+	problem.Write(rec, r, problem.New(upstream, "upstream error page"))
+	for k := range res.Header {
+		if !keepOnClientError[k] {
+			delete(res.Header, k)
+		}
+	}
+	for k, v := range rec.h {
+		res.Header[k] = v
+	}
+	res.Body = io.NopCloser(bytes.NewReader(rec.body.Bytes()))
+	res.ContentLength = int64(rec.body.Len())
+	res.TransferEncoding = nil
+	res.Trailer = nil
+}
+
+// isJSON reports whether a Content-Type is JSON: application/json or a
+// +json structured syntax suffix (application/problem+json), parameters
+// ignored. It does not allocate.
+func isJSON(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.TrimSpace(ct)
+	const suffix = "+json"
+	return strings.EqualFold(ct, "application/json") ||
+		len(ct) > len(suffix) && strings.EqualFold(ct[len(ct)-len(suffix):], suffix) && strings.IndexByte(ct, '/') > 0
+}
 
 // headerRecorder captures what problem.Write produces.
 type headerRecorder struct {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/proxy"
@@ -127,7 +128,7 @@ func TestResponseScrubbing(t *testing.T) {
 		{"507", 507, "disk full on /var/lib/postgresql", 507, true},
 		{"599 unregistered", 599, "proxy internals 10.0.0.7", 599, true},
 		{"999 is not HTTP", 999, "garbage from 10.0.0.7", 502, true},
-		{"499 passes", 499, "client closed", 499, false},
+		{"499 JSON passes", 499, `{"error":"client closed"}`, 499, false},
 		{"404 passes", 404, `{"error":"not found"}`, 404, false},
 		{"200 passes", 200, `{"ok":true}`, 200, false},
 	}
@@ -140,6 +141,9 @@ func TestResponseScrubbing(t *testing.T) {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 				w.Header().Set("Retry-After", "7")
 				w.Header().Set("X-Internal-Trace", "abc")
+				if strings.HasPrefix(tt.body, "{") {
+					w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				}
 				w.WriteHeader(tt.status)
 				_, _ = w.Write([]byte(tt.body))
 			})
@@ -187,6 +191,79 @@ func TestResponseScrubbing(t *testing.T) {
 			}
 			if !strings.Contains(logBuf.String(), `"request_id":"rid-1"`) || !strings.Contains(logBuf.String(), `"status":`+itoa(tt.status)) {
 				t.Fatalf("server log lacks the original: %s", logBuf.String())
+			}
+		})
+	}
+}
+
+// Framework 4xx error pages name the framework and echo the request,
+// tokens included; JSON 4xx bodies carry messages clients need.
+func TestClientErrorPages(t *testing.T) {
+	const token = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOjF9.c2lnbmF0dXJl"
+	tests := []struct {
+		name     string
+		status   int
+		ct       string
+		body     string
+		keep     bool
+		replaced bool
+	}{
+		{"express HTML 404", 404, "text/html; charset=utf-8", "<!DOCTYPE html><pre>Cannot GET /api/" + token + "</pre>", false, true},
+		{"express 400 text", 400, "text/plain", "SyntaxError: Unexpected token } in JSON at position 12 Express 4.17.1", false, true},
+		{"gin 404 text", 404, "text/plain", "404 page not found", false, true},
+		{"no content type", 401, "", "Unauthorized: " + token, false, true},
+		{"405 keeps Allow", 405, "text/html", "<h1>Method Not Allowed</h1>", false, true},
+		{"JSON 400 passes", 400, "application/json", `{"error":""email" must be a valid email"}`, false, false},
+		{"problem+json 422 passes", 422, "application/problem+json", `{"title":"invalid"}`, false, false},
+		{"vendor +json passes", 409, "application/vnd.api+json; charset=utf-8", `{"errors":[]}`, false, false},
+		{"json-looking text is not JSON", 400, "text/json-ish", `{"a":1}`, false, true},
+		{"kept when asked", 404, "text/html", "<h1>Not Found</h1>", true, false},
+		{"3xx untouched", 302, "text/html", "<a href=/x>Found</a>", false, false},
+		{"empty 404 untouched", 404, "text/html", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := upstream(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header()["Content-Type"] = []string{tt.ct}
+				w.Header().Set("Allow", "GET")
+				w.Header().Set("X-Powered-By", "Express")
+				w.Header().Set("Location", "/x")
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			var events bytes.Buffer
+			p := newProxy(t, proxy.Config{Target: srv.URL, KeepClientErrorPages: tt.keep, Events: audit.NewLogger(slog.NewJSONHandler(&events, nil))})
+			w := httptest.NewRecorder()
+			r, info := rampart.WithInfo(httptest.NewRequest("GET", "/x", nil))
+			info.RequestID = "rid-2"
+			p.ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d", w.Code, tt.status)
+			}
+			if !tt.replaced {
+				if w.Body.String() != tt.body {
+					t.Fatalf("body changed: %q", w.Body)
+				}
+				if events.Len() != 0 {
+					t.Fatalf("event for an untouched body: %s", events.String())
+				}
+				return
+			}
+			var pb map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &pb); err != nil || w.Header().Get("Content-Type") != problem.ContentType {
+				t.Fatalf("not a problem: %q %q", w.Header().Get("Content-Type"), w.Body)
+			}
+			if pb["status"] != float64(tt.status) || pb["request_id"] != "rid-2" {
+				t.Fatalf("problem = %v", pb)
+			}
+			if strings.Contains(w.Body.String(), token) || strings.Contains(w.Body.String(), "Express") || w.Header().Get("Location") != "" {
+				t.Fatalf("upstream page leaked: %q %v", w.Body, w.Header())
+			}
+			if w.Header().Get("Allow") != "GET" {
+				t.Errorf("Allow dropped")
+			}
+			if !strings.Contains(events.String(), `"event":"upstream.error_scrubbed"`) || !strings.Contains(events.String(), `"owasp":"API8:2023"`) || strings.Contains(events.String(), token) {
+				t.Fatalf("event = %s", events.String())
 			}
 		})
 	}
