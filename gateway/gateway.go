@@ -36,6 +36,9 @@ type Options struct {
 	Events *audit.Logger
 	// Transport replaces the upstream transport (tests).
 	Transport http.RoundTripper
+
+	// offline compiles without contacting identity providers ([Check]).
+	offline bool
 }
 
 // Gateway is a compiled configuration. It is immutable and safe for
@@ -157,6 +160,21 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	g.front = c.Handler(http.HandlerFunc(g.dispatch))
 	return g, nil
+}
+
+// Check compiles cfg exactly as [New] does — key files and secrets, route
+// tables, middleware chains, OpenAPI documents, WAF rules, limits — and
+// returns the errors New would return, without binding a port, dialling a
+// store or fetching a JWKS or discovery document. rampart check runs it,
+// so that check and serve accept the same files. It does not take the
+// configuration's remote key sets into account: whether an identity
+// provider answers is a fact about the network, not the file.
+func Check(cfg *config.Config) error {
+	g, err := New(cfg, Options{offline: true})
+	if err != nil {
+		return err
+	}
+	return g.Close()
 }
 
 // routeChain builds the middleware chain of one route, in pipeline order,

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/auth/devtoken"
+	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/gateway"
 )
 
 func execute(args ...string) (int, string) {
@@ -161,5 +163,49 @@ func TestTokenRoundTrip(t *testing.T) {
 	}
 	if code, text = execute("token", "apikey"); code != 0 || !strings.Contains(text, "hash: sha256:") {
 		t.Fatalf("apikey: %d %s", code, text)
+	}
+}
+
+// rampart check and rampart serve must accept and refuse the same files:
+// check compiles the gateway offline, serve compiles it for real (here
+// without binding). Every config in the repository's test data is tried.
+func TestCheckAndServeAgree(t *testing.T) {
+	t.Setenv("JWT_SECRET", "a-secret-of-at-least-thirty-two-bytes-for-hs256")
+	var files []string
+	for _, pattern := range []string{"../../config/testdata/*.yaml", "../../config/testdata/*/*.yaml", "../../examples/*/rampart.yaml"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	accepted, refused := 0, 0
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			code, out := execute("check", "--config", f)
+			checkOK := code == 0
+			serveOK := false
+			cfg, diags := config.Load(f)
+			if !diags.HasErrors() {
+				g, err := gateway.New(cfg, gateway.Options{})
+				if err == nil {
+					serveOK = true
+					_ = g.Close()
+				} else {
+					t.Logf("serve: %v", err)
+				}
+			}
+			if checkOK != serveOK {
+				t.Fatalf("check ok = %v, serve ok = %v:\n%s", checkOK, serveOK, out)
+			}
+			if checkOK {
+				accepted++
+			} else {
+				refused++
+			}
+		})
+	}
+	if accepted < 3 || refused < 5 {
+		t.Fatalf("test data too thin: %d accepted, %d refused", accepted, refused)
 	}
 }
