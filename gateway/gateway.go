@@ -259,7 +259,30 @@ func (g *Gateway) precheck(r *http.Request) *problem.Error {
 	if _, ok := r.Header["Upgrade"]; ok {
 		return problem.New(http.StatusBadRequest, "protocol upgrade refused")
 	}
+	if !connectionOptionsAllowed(r.Header["Connection"]) {
+		return problem.New(http.StatusBadRequest, "Connection names an end-to-end header")
+	}
 	return nil
+}
+
+// connectionOptionsAllowed reports whether every Connection option is
+// close, keep-alive or TE. Any other option names a header that the proxy
+// must drop as hop-by-hop (RFC 9110 section 7.6.1): a client could so
+// remove a header the gateway sets (X-Request-Id, X-Forwarded-For, the
+// identity headers) or one its checks read (Content-Type, Authorization)
+// after the checks passed. Refusing is simpler to reason about than
+// deciding, header by header, which removals are harmless.
+func connectionOptionsAllowed(values []string) bool {
+	for _, v := range values {
+		for opt := range strings.SplitSeq(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(opt)) {
+			case "", "close", "keep-alive", "te":
+			default:
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // headerSize approximates the size of the request line and header block as

@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/problem"
+	"github.com/rampart-api/rampart/requestid"
 	"github.com/rampart-api/rampart/secureheaders"
 )
 
@@ -224,12 +225,30 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 			host = v
 		}
 	}
+	stripForwarding(out.Header)
 	if xff != "" {
 		out.Header["X-Forwarded-For"] = []string{xff}
 	}
 	out.Header["X-Forwarded-Proto"] = []string{proto}
 	if host != "" {
 		out.Header["X-Forwarded-Host"] = []string{host}
+	}
+	// X-Real-IP and Forwarded carry the one client address the gateway
+	// resolved, for upstreams that read those rather than walking
+	// X-Forwarded-For.
+	info := rampart.InfoFrom(in.Context())
+	client := p.cfg.Proxies.ClientIP(in)
+	if info != nil && info.ClientIP.IsValid() {
+		client = info.ClientIP
+	}
+	if client.IsValid() {
+		out.Header["X-Real-Ip"] = []string{client.String()}
+	}
+	out.Header["Forwarded"] = []string{forwardedElement(client, host, proto)}
+	// ReverseProxy has removed the headers the client's Connection header
+	// named, which may include the request id the gateway set.
+	if info != nil && info.RequestID != "" {
+		out.Header[requestid.Header] = []string{info.RequestID}
 	}
 	// Upgrades (WebSocket, h2c) would hand the connection to the
 	// upstream beyond every later check; h2c upgrades are a known way to

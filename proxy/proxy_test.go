@@ -68,16 +68,17 @@ func TestForwardedHeaders(t *testing.T) {
 		remote                       string
 		in                           map[string]string
 		wantXFF, wantProto, wantHost string
+		wantReal                     string
 	}{
 		{"untrusted peer's copies discarded", "203.0.113.9:5000",
 			map[string]string{"X-Forwarded-For": "1.2.3.4", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "Forwarded": "for=1.2.3.4"},
-			"203.0.113.9", "http", "api.example.com"},
+			"203.0.113.9", "http", "api.example.com", "203.0.113.9"},
 		{"trusted proxy chain kept", "10.0.0.5:5000",
 			map[string]string{"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example"},
-			"198.51.100.1, 10.0.0.5", "https", "public.example"},
+			"198.51.100.1, 10.0.0.5", "https", "public.example", "198.51.100.1"},
 		{"trusted proxy, junk proto", "10.0.0.5:5000",
 			map[string]string{"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "a b"},
-			"10.0.0.5", "http", "api.example.com"},
+			"10.0.0.5", "http", "api.example.com", "10.0.0.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +99,13 @@ func TestForwardedHeaders(t *testing.T) {
 			if h.Get("X-Forwarded-For") != tt.wantXFF || h.Get("X-Forwarded-Proto") != tt.wantProto || h.Get("X-Forwarded-Host") != tt.wantHost {
 				t.Fatalf("forwarded %q %q %q", h.Get("X-Forwarded-For"), h.Get("X-Forwarded-Proto"), h.Get("X-Forwarded-Host"))
 			}
-			for _, k := range []string{"Forwarded", "Upgrade", "X-Secret", "Keep-Alive"} {
+			if got, want := h.Values("Forwarded"), "for="+tt.wantReal+";host="+tt.wantHost+";proto="+tt.wantProto; len(got) != 1 || got[0] != want {
+				t.Errorf("Forwarded %q, want %q", got, want)
+			}
+			if got := h.Values("X-Real-Ip"); len(got) != 1 || got[0] != tt.wantReal {
+				t.Errorf("X-Real-IP %q, want %q", got, tt.wantReal)
+			}
+			for _, k := range []string{"Upgrade", "X-Secret", "Keep-Alive"} {
 				if h.Get(k) != "" {
 					t.Errorf("%s reached the upstream", k)
 				}
@@ -366,4 +373,86 @@ func TestParseTarget(t *testing.T) {
 	if _, err := proxy.ParseTarget("https://api.internal:8443/v1"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An upstream that believes any of these (chi's RealIP trusts
+// True-Client-IP, Symfony routes on X-Original-URL) would take the
+// client's word for its address, URL or prefix.
+func TestSpoofedForwardingHeadersRemoved(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	p := newProxy(t, proxy.Config{Target: srv.URL})
+	spoofed := map[string]string{
+		"True-Client-IP":      "10.0.0.5",
+		"X-Real-IP":           "10.0.0.5",
+		"X-Client-IP":         "10.0.0.5",
+		"CF-Connecting-IP":    "10.0.0.5",
+		"Fastly-Client-IP":    "10.0.0.5",
+		"X-Cluster-Client-IP": "10.0.0.5",
+		"X-Original-URL":      "/admin",
+		"X-Rewrite-URL":       "/admin",
+		"X-Original-Host":     "internal.example",
+		"X-Forwarded-Prefix":  "/evil",
+		"X-Forwarded-Port":    "8443",
+		"X-Forwarded-Server":  "internal",
+		"X-Forwarded-Ssl":     "on",
+		"X-Forwarded":         "for=10.0.0.5",
+		"Forwarded":           "for=10.0.0.5;proto=https",
+	}
+	r := httptest.NewRequest("GET", "http://api.example.com/x", nil)
+	r.RemoteAddr = "203.0.113.9:5000"
+	for k, v := range spoofed {
+		r.Header.Set(k, v)
+	}
+	// Names a CGI-style server maps onto the same variables.
+	r.Header["X_real_ip"] = []string{"10.0.0.5"}
+	r.Header["True_Client_IP"] = []string{"10.0.0.5"}
+	r.Header["x-original-url"] = []string{"/admin"}
+	// A Connection header naming the gateway's own request id.
+	r.Header.Set("Connection", "X-Request-Id")
+	r.Header.Set("X-Request-Id", "rid-1")
+	if w := serve(p, r); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	for k, vs := range s.header {
+		for _, v := range vs {
+			if strings.Contains(v, "10.0.0.5") || strings.Contains(v, "/admin") || strings.Contains(v, "internal") || v == "/evil" || v == "8443" || v == "on" {
+				t.Errorf("%s: %q reached the upstream", k, v)
+			}
+		}
+	}
+	if got := s.header.Get("X-Real-Ip"); got != "203.0.113.9" {
+		t.Errorf("X-Real-IP %q", got)
+	}
+	if got := s.header.Get("Forwarded"); got != "for=203.0.113.9;host=api.example.com;proto=http" {
+		t.Errorf("Forwarded %q", got)
+	}
+	if got := s.header.Values("X-Request-Id"); len(got) != 1 || got[0] != "rid-1" {
+		t.Errorf("X-Request-Id %q after Connection named it", got)
+	}
+}
+
+func TestForwardedElementIPv6(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	p := newProxy(t, proxy.Config{Target: srv.URL})
+	r := httptest.NewRequest("GET", "http://api.example.com:8080/x", nil)
+	r.RemoteAddr = "[2001:db8::1]:5000"
+	serve(p, r)
+	if got := s.header.Get("Forwarded"); got != `for="[2001:db8::1]";host="api.example.com:8080";proto=http` {
+		t.Errorf("Forwarded %q", got)
+	}
+}
+
+func FuzzIsForwardingHeader(f *testing.F) {
+	for _, s := range []string{"X-Forwarded-Prefix", "x_forwarded_for", "True-Client-IP", "X-Request-Id", "Content-Type", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got := proxy.IsForwardingHeader(name)
+		if got != proxy.IsForwardingHeader(textproto.CanonicalMIMEHeaderKey(strings.ReplaceAll(name, "-", "_"))) {
+			t.Fatalf("%q: case or separator changed the answer", name)
+		}
+		if strings.HasPrefix(strings.ToLower(name), "x-forwarded-") && !got {
+			t.Fatalf("%q kept", name)
+		}
+	})
 }

@@ -87,3 +87,31 @@ func TestMintedTokensThroughTheChain(t *testing.T) {
 		})
 	}
 }
+
+// crypto/ecdsa makes high-S signatures half the time, and the verifier
+// accepts only low-S ones: every minted ES256 token must still verify.
+func TestMintedES256AlwaysVerifies(t *testing.T) {
+	k := key(t, devtoken.ES256)
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, jwks(t, k), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := jwt.New(jwt.Config{Cache: jwt.CacheConfig{Disabled: true}, Issuers: []jwt.IssuerConfig{{
+		Issuer: "https://dev.local/", Audience: []string{"notes-api"}, Algorithms: []string{devtoken.ES256}, JWKSFile: path,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer verifier.Close()
+	for i := range 40 { // a high-S miss would survive 40 draws with p = 2^-40
+		tok, err := devtoken.Mint(devtoken.MintConfig{Key: k, Subject: "alice", Audience: []string{"notes-api"}, Issuer: "https://dev.local/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if _, err := verifier.Authenticate(r); err != nil {
+			t.Fatalf("token %d refused: %v", i, err)
+		}
+	}
+}

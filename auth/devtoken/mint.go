@@ -1,8 +1,11 @@
 package devtoken
 
 import (
+	"crypto/ecdsa"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -131,7 +134,28 @@ func Mint(cfg MintConfig) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signing token: %w", err)
 	}
+	if k, ok := cfg.Key.Private.(*ecdsa.PrivateKey); ok {
+		s = lowS(s, k.Curve.Params().N)
+	}
 	return s, nil
+}
+
+// lowS rewrites an ECDSA JWS signature (R||S) to its low-S form (S no
+// greater than N/2). Both forms verify; Rampart's verifier accepts only the
+// low one, and crypto/ecdsa produces either at random.
+func lowS(tok string, n *big.Int) string {
+	i := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil || len(sig)%2 != 0 {
+		return tok
+	}
+	half := len(sig) / 2
+	s := new(big.Int).SetBytes(sig[half:])
+	if s.Cmp(new(big.Int).Rsh(n, 1)) <= 0 {
+		return tok
+	}
+	s.Sub(n, s).FillBytes(sig[half:])
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func isAsymmetric(alg string) bool { return alg == ES256 || alg == EdDSA || alg == RS256 }

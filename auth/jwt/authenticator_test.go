@@ -2,8 +2,11 @@ package jwt
 
 import (
 	"crypto/ecdsa"
+	"encoding/asn1"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -100,6 +103,11 @@ func TestAttacks(t *testing.T) {
 		{"padded base64", parts[0] + "=." + parts[1] + "." + parts[2], ErrMalformed},
 		{"bad base64 in signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "!" + parts[2][11:], ErrMalformed},
 		{"four segments", valid + ".x", ErrMalformed},
+		{"high-S twin of a valid token", withS(t, valid, &k1.PublicKey, true), ErrBadSignature},
+		{"padded signature", valid + "==", ErrMalformed},
+		{"signature with non-zero trailing bits", parts[0] + "." + parts[1] + "." + trailingBits(parts[2]), ErrMalformed},
+		{"DER signature", parts[0] + "." + parts[1] + "." + derSig(t, parts[2]), ErrBadSignature},
+		{"signature one byte short", parts[0] + "." + parts[1] + "." + b64sig(t, parts[2], func(b []byte) []byte { return b[1:] }), ErrBadSignature},
 		{"JSON serialization", `{"payload":"` + payload + `","signatures":[]}`, ErrMalformed},
 		{"duplicate alg in header", b64(`{"alg":"ES256","kid":"k1","alg":"none"}`) + "." + payload + "." + parts[2], ErrMalformed},
 		{"duplicate sub in claims", parts[0] + "." + b64(strings.Replace(claimsJSON(t, validClaims()), `"sub":"alice"`, `"sub":"alice","sub":"admin"`, 1)) + "." + parts[2], ErrMalformed},
@@ -296,4 +304,64 @@ func FuzzParseCompact(f *testing.F) {
 			t.Fatalf("parseCompact(%q) = %+v", s, p)
 		}
 	})
+}
+
+// trailingBits sets the unused low bits of the last character of an
+// unpadded base64url segment: a lenient decoder yields the same bytes.
+func trailingBits(seg string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, seg[len(seg)-1])
+	return seg[:len(seg)-1] + string(alphabet[last|1])
+}
+
+// b64sig decodes a signature segment, changes it and encodes it again.
+func b64sig(t testing.TB, seg string, f func([]byte) []byte) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(f(b))
+}
+
+// derSig re-encodes a JWS ECDSA signature (R||S) as ASN.1 DER, the form
+// crypto/ecdsa.SignASN1 produces and JWS does not allow.
+func derSig(t testing.TB, seg string) string {
+	return b64sig(t, seg, func(b []byte) []byte {
+		var sig struct{ R, S *big.Int }
+		sig.R, sig.S = new(big.Int).SetBytes(b[:len(b)/2]), new(big.Int).SetBytes(b[len(b)/2:])
+		der, err := asn1.Marshal(sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	})
+}
+
+// The high-S twin is a real second signature: golang-jwt alone accepts it.
+// The authenticator refuses it even after the low-S original was cached.
+func TestHighSTwin(t *testing.T) {
+	k := mustECKey(t)
+	a, err := New(Config{Now: clock, Issuers: []IssuerConfig{{Issuer: testIssuer, Audience: []string{testAudience},
+		Algorithms: []string{"ES256"}, JWKSFile: writeFile(t, "jwks.json", jwksJSON(t, map[string]*ecdsa.PrivateKey{"k1": k}))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	low := mint(t, gjwt.SigningMethodES256, k, map[string]any{"kid": "k1"}, validClaims())
+	high := withS(t, low, &k.PublicKey, true)
+	if high == low {
+		t.Fatal("no twin made")
+	}
+	i := strings.LastIndexByte(high, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(high[i+1:])
+	if err := gjwt.SigningMethodES256.Verify(high[:i], sig, &k.PublicKey); err != nil {
+		t.Fatalf("the twin does not verify in golang-jwt, so the test proves nothing: %v", err)
+	}
+	if _, err := a.Authenticate(bearer(low)); err != nil {
+		t.Fatalf("low-S original refused: %v", err)
+	}
+	if _, err := a.Authenticate(bearer(high)); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("high-S twin: %v, want ErrBadSignature", err)
+	}
 }

@@ -10,10 +10,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,7 +64,29 @@ func mint(t testing.TB, m gjwt.SigningMethod, key crypto.PrivateKey, hdr map[str
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ec, ok := key.(*ecdsa.PrivateKey); ok {
+		s = withS(t, s, &ec.PublicKey, false)
+	}
 	return s
+}
+
+// withS returns tok with its ECDSA signature's S replaced by whichever of
+// S and N-S is high (high true) or low: both verify under crypto/ecdsa.
+func withS(t testing.TB, tok string, pub *ecdsa.PublicKey, high bool) string {
+	t.Helper()
+	i := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := pub.Curve.Params().N
+	size := len(sig) / 2
+	s := new(big.Int).SetBytes(sig[size:])
+	if isHigh := s.Cmp(new(big.Int).Rsh(n, 1)) > 0; isHigh != high {
+		s.Sub(n, s)
+	}
+	s.FillBytes(sig[size:])
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

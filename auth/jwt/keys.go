@@ -103,8 +103,15 @@ func (k *key) fits(alg string) bool {
 
 // verify checks sig over signingString with the golang-jwt signing method
 // for alg, which is always one the issuer allows.
+//
+// An ECDSA signature must also be in low-S form ([lowS]): the high-S twin
+// of a valid signature verifies too, and would make a second string for
+// the same token.
 func (k *key) verify(alg, signingString string, sig []byte) bool {
 	m := signingMethods[alg]
+	if pub, ok := k.pub.(*ecdsa.PublicKey); ok && !lowS(pub, sig) {
+		return false
+	}
 	return m != nil && m.Verify(signingString, sig, k.pub) == nil
 }
 

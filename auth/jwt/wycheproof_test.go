@@ -1,10 +1,13 @@
 package jwt
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -22,7 +25,8 @@ type wycheproofFile struct {
 	} `json:"testGroups"`
 }
 
-// wycheproofDeviations are the six vectors whose upstream results
+// wycheproofDeviations are the vectors where Rampart departs from the
+// upstream result: six whose upstream results
 // contradict each other.
 //
 // 346 and 350 verify RFC 7520's PS384 example with a key whose "alg" the
@@ -41,7 +45,16 @@ type wycheproofFile struct {
 // allows no such characters, and lenient decoding is how a signed token
 // gets two readings, so Rampart refuses them. The swap is plainly a
 // labelling slip upstream; TestWycheproofDeviations pins the facts.
+//
+// 18, 347 and 351 are valid ES256 and ES512 signatures (347 and 351 are
+// RFC 7520's Figure 27) whose S is in the upper half of the group order.
+// Rampart accepts only low-S ECDSA signatures, since the high-S twin of a
+// signature is a second valid string for one token; TestRFC7520 and
+// TestWycheproofDeviations check that each one's low-S twin is accepted.
 var wycheproofDeviations = map[string]bool{
+	"json_web_signature_test.json#18":  true,
+	"json_web_signature_test.json#347": true,
+	"json_web_signature_test.json#351": true,
 	"json_web_signature_test.json#346": true,
 	"json_web_signature_test.json#350": true,
 	"json_web_signature_test.json#367": true,
@@ -159,6 +172,14 @@ func TestRFC7520(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if strings.HasPrefix(v.Input.Alg, "ES") {
+				// The example's S is high: refused as it is, accepted
+				// as its low-S twin.
+				if _, err := verifyJWS(set, []string{v.Input.Alg}, v.Output.Compact); !errors.Is(err, ErrBadSignature) {
+					t.Fatalf("high-S example: err = %v, want ErrBadSignature", err)
+				}
+				v.Output.Compact = withS(t, v.Output.Compact, &ecdsa.PublicKey{Curve: elliptic.P521()}, false)
+			}
 			payload, err := verifyJWS(set, []string{v.Input.Alg}, v.Output.Compact)
 			if err != nil {
 				t.Fatalf("RFC 7520 example refused: %v", err)
@@ -201,6 +222,33 @@ func TestWycheproofDeviations(t *testing.T) {
 	}
 	if jws[367] != jws[357] || jws[370] != jws[357] {
 		t.Fatal("367/370 no longer equal 357: revisit wycheproofDeviations")
+	}
+	curves := map[int]elliptic.Curve{18: elliptic.P256(), 347: elliptic.P521(), 351: elliptic.P521()}
+	for id, curve := range curves {
+		for _, g := range f.TestGroups {
+			for _, tc := range g.Tests {
+				if tc.TcID != id {
+					continue
+				}
+				keys := g.Public
+				if keys == nil {
+					keys = g.Private
+				}
+				if !strings.Contains(string(keys), `"keys"`) {
+					keys = json.RawMessage(`{"keys":[` + string(keys) + `]}`)
+				}
+				set, err := parseJWKS(keys, false)
+				if err != nil {
+					t.Fatalf("%d: %v", id, err)
+				}
+				if withS(t, tc.JWS, &ecdsa.PublicKey{Curve: curve}, true) != tc.JWS {
+					t.Fatalf("%d is no longer high-S: revisit wycheproofDeviations", id)
+				}
+				if _, err := verifyJWS(set, Algorithms, withS(t, tc.JWS, &ecdsa.PublicKey{Curve: curve}, false)); err != nil {
+					t.Fatalf("%d: low-S twin refused: %v", id, err)
+				}
+			}
+		}
 	}
 	for _, id := range []int{372, 373} {
 		if _, err := parseCompact(jws[id]); !errors.Is(err, ErrMalformed) {
