@@ -28,6 +28,11 @@ type Limits struct {
 	// MaxProperties is the most properties one object may hold (default
 	// 1000).
 	MaxProperties int `yaml:"max_properties"`
+	// RequestEncoding is what happens to a request body sent with a
+	// Content-Encoding: refuse (default, 415) or decode (gzip and deflate
+	// are inflated within server.max_body_bytes and the upstream gets the
+	// decoded body).
+	RequestEncoding string `yaml:"request_encoding"`
 }
 
 // Validation says what an upstream's requests and responses are checked
@@ -162,7 +167,8 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 		v.errorf(path+".openapi", "%s is larger than %d bytes", u.OpenAPI, MaxDocumentBytes)
 		return
 	}
-	if _, err := validate.New(validate.Config{Document: data, Requests: cfg.Requests, Responses: cfg.Responses, Inventory: cfg.Inventory, MaxResponseBody: cfg.MaxResponseBody}); err != nil {
+	val, err := validate.New(validate.Config{Document: data, Requests: cfg.Requests, Responses: cfg.Responses, Inventory: cfg.Inventory, MaxResponseBody: cfg.MaxResponseBody})
+	if err != nil {
 		for _, e := range unjoin(err) {
 			msg := strings.TrimPrefix(e.Error(), validate.ErrDocument.Error()+": ")
 			v.errorf(path+".openapi", "%s: %s", u.OpenAPI, msg)
@@ -170,6 +176,17 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 		return
 	}
 	u.Document = data
+	if ops := val.WithoutResponseSchema(); len(ops) > 0 && cfg.Responses != validate.Off {
+		list := strings.Join(ops[:min(len(ops), 10)], ", ")
+		if len(ops) > 10 {
+			list += fmt.Sprintf(" and %d more", len(ops)-10)
+		}
+		if cfg.Responses == validate.Enforce {
+			v.warnf(p+".responses", "enforce: %d operation(s) in %s declare no response schema; their responses are refused with 502 after the upstream has run them: %s", len(ops), u.OpenAPI, list)
+		} else {
+			v.warnf(p+".responses", "%d operation(s) in %s declare no response schema; their responses pass unfiltered: %s", len(ops), u.OpenAPI, list)
+		}
+	}
 }
 
 // mode checks one mode field and returns it, or "" (the default) when it
@@ -195,8 +212,12 @@ func (v *validator) limits(l *Limits, maxBody int64) {
 	_, err := jsonlimits.New(l.JSONLimits(max(maxBody, 0)))
 	for _, e := range unjoin(err) {
 		var le *jsonlimits.InvalidLimitError
-		if errors.As(e, &le) {
+		var ee *jsonlimits.InvalidEncodingError
+		switch {
+		case errors.As(e, &le):
 			v.errorf("limits."+limitFields[le.Field], "must not be negative: a limit cannot be switched off")
+		case errors.As(e, &ee):
+			v.errorf("limits.request_encoding", "%q is not one of refuse, decode", l.RequestEncoding)
 		}
 	}
 }
@@ -206,7 +227,7 @@ var limitFields = map[string]string{"MaxDepth": "max_depth", "MaxArray": "max_ar
 // JSONLimits returns the jsonlimits configuration the limits describe, for
 // bodies of at most maxBody bytes.
 func (l *Limits) JSONLimits(maxBody int64) jsonlimits.Config {
-	return jsonlimits.Config{MaxDepth: l.MaxDepth, MaxArray: l.MaxArray, MaxString: l.MaxString, MaxProperties: l.MaxProperties, MaxBody: maxBody}
+	return jsonlimits.Config{MaxDepth: l.MaxDepth, MaxArray: l.MaxArray, MaxString: l.MaxString, MaxProperties: l.MaxProperties, MaxBody: maxBody, RequestEncoding: jsonlimits.Encoding(l.RequestEncoding)}
 }
 
 // routeWAF checks the ranges package waf accepts. Whether each excluded

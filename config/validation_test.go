@@ -37,6 +37,10 @@ func writeDocs(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	noSchema := "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n    delete:\n      responses: {'204': {description: gone}}\n"
+	if err := os.WriteFile(filepath.Join(dir, "noschema.yaml"), []byte(noSchema), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	broken := "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {$ref: '#/components/responses/Missing'}}\n"
 	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte(broken), 0o600); err != nil {
 		t.Fatal(err)
@@ -68,6 +72,16 @@ func TestValidationConfig(t *testing.T) {
 	}{
 		{name: "secure defaults", upstream: "    openapi: ./openapi.yaml"},
 		{name: "OpenAPI 3.1", upstream: "    openapi: openapi-3.1.yaml"},
+		{
+			name:     "responses without schema pass under filter",
+			upstream: "    openapi: ./noschema.yaml",
+			warnings: []string{"validation.responses: 2 operation(s) in ./noschema.yaml declare no response schema; their responses pass unfiltered: DELETE /a, GET /a"},
+		},
+		{
+			name:     "responses without schema refused under enforce",
+			upstream: "    openapi: ./noschema.yaml\n    validation: {responses: enforce}",
+			warnings: []string{"validation.responses: enforce: 2 operation(s)"},
+		},
 		{name: "every mode named", upstream: "    openapi: ./openapi.yaml\n    validation: {requests: report, responses: enforce, inventory: report, max_response_bytes: 65536}"},
 		{
 			name:     "checks switched off",
@@ -203,6 +217,8 @@ func TestLimitsConfig(t *testing.T) {
 	}{
 		{"defaults", "", nil},
 		{"set", "limits: {max_depth: 16, max_array: 100, max_string: 4096, max_properties: 50}", nil},
+		{"decode encodings", "limits: {request_encoding: decode}", nil},
+		{"unknown encoding policy", "limits: {request_encoding: inflate}", []string{`limits.request_encoding: "inflate" is not one of refuse, decode`}},
 		{"negative", "limits: {max_depth: -1, max_array: -1, max_string: -1, max_properties: -1}", []string{
 			"limits.max_depth: must not be negative", "limits.max_array: must not be negative",
 			"limits.max_string: must not be negative", "limits.max_properties: must not be negative",

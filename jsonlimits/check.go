@@ -14,16 +14,26 @@ import (
 
 // Sentinels matched with [errors.Is] on what [Limits.Check] returns.
 var (
-	ErrSyntax        = errors.New("jsonlimits: not valid JSON")
-	ErrDepth         = errors.New("jsonlimits: nesting too deep")
-	ErrArrayLength   = errors.New("jsonlimits: array too long")
-	ErrStringLength  = errors.New("jsonlimits: string too long")
-	ErrProperties    = errors.New("jsonlimits: too many properties")
-	ErrDuplicateKey  = errors.New("jsonlimits: duplicate object key")
-	ErrInvalidUTF8   = errors.New("jsonlimits: invalid UTF-8")
-	ErrContentType   = errors.New("jsonlimits: content type does not match body")
-	ErrBodyTooLarge  = errors.New("jsonlimits: body too large")
-	errTrailingValue = fmt.Errorf("%w: data after the top-level value", ErrSyntax)
+	ErrSyntax       = errors.New("jsonlimits: not valid JSON")
+	ErrDepth        = errors.New("jsonlimits: nesting too deep")
+	ErrArrayLength  = errors.New("jsonlimits: array too long")
+	ErrStringLength = errors.New("jsonlimits: string too long")
+	ErrProperties   = errors.New("jsonlimits: too many properties")
+	ErrDuplicateKey = errors.New("jsonlimits: duplicate object key")
+	ErrInvalidUTF8  = errors.New("jsonlimits: invalid UTF-8")
+	ErrContentType  = errors.New("jsonlimits: content type does not match body")
+	ErrBodyTooLarge = errors.New("jsonlimits: body too large")
+	// ErrCharset is a charset other than UTF-8 or US-ASCII.
+	ErrCharset = errors.New("jsonlimits: charset not accepted")
+	// ErrBOM is a text body that starts with a byte order mark.
+	ErrBOM = errors.New("jsonlimits: body starts with a byte order mark")
+	// ErrEncoding is a request Content-Encoding that is refused.
+	ErrEncoding = errors.New("jsonlimits: content encoding not accepted")
+	// ErrDecode is a compressed body that does not decompress.
+	ErrDecode = errors.New("jsonlimits: body cannot be decoded")
+	// ErrMethodOverride is a _method field in a form body.
+	ErrMethodOverride = errors.New("jsonlimits: method override field in body")
+	errTrailingValue  = fmt.Errorf("%w: data after the top-level value", ErrSyntax)
 )
 
 // Error is a limit violation at a place in the body.
@@ -64,6 +74,16 @@ func (e *Error) Detail() string {
 		return "content type does not match body"
 	case ErrBodyTooLarge:
 		return "body too large"
+	case ErrCharset:
+		return "charset not accepted"
+	case ErrBOM:
+		return "byte order mark not accepted"
+	case ErrEncoding:
+		return "content encoding not accepted"
+	case ErrDecode:
+		return "body cannot be decoded"
+	case ErrMethodOverride:
+		return "method override not accepted"
 	}
 	return "not valid JSON"
 }

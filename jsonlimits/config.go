@@ -33,6 +33,10 @@ type Config struct {
 	// MaxBody bounds how much of a request body [Limits.Handler] reads
 	// (default 1 MiB); a longer body is answered 413.
 	MaxBody int64
+	// RequestEncoding is what [Limits.ReadRequest] does with a request
+	// Content-Encoding: [EncodingRefuse] (the default, 415) or
+	// [EncodingDecode].
+	RequestEncoding Encoding
 
 	// ErrorHandler renders refusals; nil means [problem.Write].
 	ErrorHandler problem.ErrorHandler
@@ -50,11 +54,22 @@ func (e *InvalidLimitError) Error() string {
 	return fmt.Sprintf("jsonlimits: %s must not be negative, got %d", e.Field, e.Value)
 }
 
+// InvalidEncodingError reports a RequestEncoding that is not one of the
+// [Encoding] constants.
+type InvalidEncodingError struct {
+	Value Encoding
+}
+
+func (e *InvalidEncodingError) Error() string {
+	return fmt.Sprintf("jsonlimits: RequestEncoding %q is not refuse or decode", e.Value)
+}
+
 // Limits checks bodies against a fixed set of limits. It is immutable and
 // safe for concurrent use.
 type Limits struct {
 	maxDepth, maxArray, maxString, maxProperties int
 	maxBody                                      int64
+	encoding                                     Encoding
 	onError                                      problem.ErrorHandler
 	events                                       *audit.Logger
 }
@@ -78,6 +93,7 @@ func New(cfg Config) (*Limits, error) {
 		maxString:     pick("MaxString", cfg.MaxString, DefaultMaxString),
 		maxProperties: pick("MaxProperties", cfg.MaxProperties, DefaultMaxProperties),
 		maxBody:       cfg.MaxBody,
+		encoding:      cfg.RequestEncoding,
 		onError:       cfg.ErrorHandler,
 		events:        cfg.Events,
 	}
@@ -86,6 +102,13 @@ func New(cfg Config) (*Limits, error) {
 		errs = append(errs, &InvalidLimitError{Field: "MaxBody", Value: cfg.MaxBody})
 	case cfg.MaxBody == 0:
 		l.maxBody = DefaultMaxBody
+	}
+	switch cfg.RequestEncoding {
+	case "":
+		l.encoding = EncodingRefuse
+	case EncodingRefuse, EncodingDecode:
+	default:
+		errs = append(errs, &InvalidEncodingError{Value: cfg.RequestEncoding})
 	}
 	if l.onError == nil {
 		l.onError = problem.Write

@@ -41,20 +41,20 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 }
 
 // Handler refuses a request whose body breaks a limit or does not match its
-// Content-Type: 413 over MaxBody, 415 for a mismatched Content-Type, 400
-// otherwise, each with the JSON pointer of the offending value. It fails
+// Content-Type: 413 over MaxBody, 415 for a mismatched Content-Type, a
+// charset other than UTF-8 or a refused Content-Encoding, 400 otherwise, each with the JSON pointer of the offending value. It fails
 // closed: a body that cannot be read is refused. The body reaches next
 // intact.
 func (l *Limits) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := ReadBody(r, l.maxBody)
+		m, body, err := l.ReadRequest(r, l.maxBody)
 		if err == nil {
-			err = l.CheckContentType(r.Header.Get("Content-Type"), body)
+			err = l.CheckBody(m, body)
 		}
 		if err != nil {
 			p := Problem(err)
 			l.events.Emit(r, audit.Event{
-				Name: audit.ValidationFailed, Reason: p.Reason, OWASP: audit.OWASPResource,
+				Name: audit.ValidationFailed, Reason: p.Reason, OWASP: OWASPOf(err),
 				Status: p.Status, Attrs: []slog.Attr{slog.String("pointer", pointerOf(err))},
 			})
 			l.onError(w, r, p)
@@ -76,7 +76,7 @@ func Problem(err error) *problem.Error {
 	switch e.Err {
 	case ErrBodyTooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case ErrContentType:
+	case ErrContentType, ErrCharset, ErrEncoding:
 		status = http.StatusUnsupportedMediaType
 	}
 	return &problem.Error{
@@ -94,4 +94,19 @@ func pointerOf(err error) string {
 		return e.Pointer
 	}
 	return ""
+}
+
+// OWASPOf is the OWASP API Top 10 category of an error from this package: a
+// method override is function-level authorization (API5), a charset,
+// encoding or byte order mark that makes the upstream read other bytes
+// than the ones checked is mass assignment's way in (API3), the rest is
+// resource consumption (API4).
+func OWASPOf(err error) string {
+	switch {
+	case errors.Is(err, ErrMethodOverride):
+		return audit.OWASPFunctionAuthz
+	case errors.Is(err, ErrCharset), errors.Is(err, ErrEncoding), errors.Is(err, ErrBOM), errors.Is(err, ErrDecode):
+		return audit.OWASPPropertyAuthz
+	}
+	return audit.OWASPResource
 }

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -67,8 +68,10 @@ type Config struct {
 	MaxResponseBody int64
 	// MaxErrors bounds the field errors in one 400 (default 10).
 	MaxErrors int
-	// Limits, when set, applies structural limits (depth, sizes, duplicate
-	// keys, UTF-8, Content-Type) to the body before the schema.
+	// Limits applies structural limits (depth, sizes, duplicate keys,
+	// UTF-8, charset, byte order marks, Content-Type) and the request
+	// encoding policy to the body before the schema; nil means the
+	// defaults of package jsonlimits, which refuse encoded bodies.
 	Limits *jsonlimits.Limits
 
 	// ErrorHandler renders refusals; nil means [problem.Write].
@@ -121,6 +124,11 @@ type Validator struct {
 	events    *audit.Logger
 	options   *openapi3filter.Options
 	is31      bool
+	// unschematized holds the operations whose responses give no schema:
+	// filter passes them unchanged.
+	unschematized map[*openapi3.Operation]bool
+	// withoutSchema lists them as "METHOD path", sorted.
+	withoutSchema []string
 }
 
 // New loads and validates the document and checks every field of cfg,
@@ -164,12 +172,28 @@ func New(cfg Config) (*Validator, error) {
 	if v.onError == nil {
 		v.onError = problem.Write
 	}
+	if v.limits == nil {
+		var err error
+		if v.limits, err = jsonlimits.New(jsonlimits.Config{MaxBody: max(v.maxBody, 1)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	doc, err := load(cfg)
 	if err != nil {
 		errs = append(errs, err)
 	} else {
 		v.doc = doc
 		v.is31 = doc.IsOpenAPI31OrLater()
+		v.unschematized = map[*openapi3.Operation]bool{}
+		for _, path := range doc.Paths.InMatchingOrder() {
+			for method, op := range doc.Paths.Value(path).Operations() {
+				if withoutResponseSchema(op) {
+					v.unschematized[op] = true
+					v.withoutSchema = append(v.withoutSchema, method+" "+path)
+				}
+			}
+		}
+		slices.Sort(v.withoutSchema)
 		// Servers name the upstream's public URLs; the gateway matches the
 		// request path against the document's paths as written.
 		rdoc := *doc
@@ -194,6 +218,15 @@ func New(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// WithoutResponseSchema lists the operations, as "METHOD /path", whose
+// document gives no schema for any 2xx or default response. Under
+// [Filter] and [Report] their responses pass unchanged, since nothing says
+// what they may carry; under [Enforce] they are refused with 502, after
+// the upstream has run the request.
+func (v *Validator) WithoutResponseSchema() []string {
+	return slices.Clone(v.withoutSchema)
 }
 
 func load(cfg Config) (*openapi3.T, error) {

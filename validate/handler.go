@@ -24,7 +24,7 @@ import (
 // body reaches next intact.
 func (v *Validator) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, params, err := v.router.FindRoute(r)
+		route, params, err := v.findRoute(r)
 		if err != nil {
 			if v.inventory == Off {
 				next.ServeHTTP(w, r)
@@ -67,10 +67,23 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		}
 		// A compressed response could not be read to filter it.
 		r.Header.Del("Accept-Encoding")
-		rb := &responseBuffer{w: w, v: v, max: v.maxResp}
+		rb := &responseBuffer{w: w, v: v, r: r, route: route, max: v.maxResp}
 		next.ServeHTTP(rb, r)
 		v.finish(rb, r, route, in)
 	})
+}
+
+// findRoute finds the operation of r. HEAD is GET without a body (RFC
+// 9110): a document that does not describe HEAD has it checked, and
+// inventoried, as its GET.
+func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil && r.Method == http.MethodHead {
+		get := *r
+		get.Method = http.MethodGet
+		return v.router.FindRoute(&get)
+	}
+	return route, params, err
 }
 
 func statusIf(refused bool, status int) int {
@@ -84,19 +97,23 @@ func statusIf(refused bool, status int) int {
 const categoryUnread = "unread"
 
 // checkRequest returns the problem to answer and its OWASP category, or
-// nil. The request keeps a fresh reader over the same bytes.
+// nil. The request keeps a fresh reader over the same bytes (decoded, when
+// the structural limits decode request encodings). Every decision reads
+// the one media type parsed from the request's Content-Type.
 func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestValidationInput) (*problem.Error, string) {
-	body, err := jsonlimits.ReadBody(r, v.maxBody)
-	if err != nil {
-		if errors.Is(err, jsonlimits.ErrBodyTooLarge) {
-			return jsonlimits.Problem(err), audit.OWASPResource
-		}
-		return jsonlimits.Problem(err), categoryUnread
+	m, body, err := v.limits.ReadRequest(r, v.maxBody)
+	if err == nil {
+		err = v.limits.CheckBody(m, body)
 	}
-	if v.limits != nil {
-		if err := v.limits.CheckContentType(r.Header.Get("Content-Type"), body); err != nil {
-			return jsonlimits.Problem(err), audit.OWASPResource
+	if err != nil {
+		var je *jsonlimits.Error
+		if !errors.As(err, &je) {
+			return jsonlimits.Problem(err), categoryUnread
 		}
+		return jsonlimits.Problem(err), jsonlimits.OWASPOf(err)
+	}
+	if p := mediaTypeProblem(in.Route, m, body); p != nil {
+		return p, audit.OWASPPropertyAuthz
 	}
 	// The library reads and replaces the body; give it its own reader so
 	// the one handed on is untouched.
@@ -118,11 +135,22 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 	if body != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if (err == nil && v.strict) || f.unknown {
-		if value == nil && jsonlimits.KindOf(r.Header.Get("Content-Type")) == jsonlimits.KindJSON {
+	schema := requestSchema(in.Route, m.Type)
+	switch {
+	case schema == nil:
+	case m.Kind == jsonlimits.KindForm || m.Kind == jsonlimits.KindMultipart:
+		// The library decodes only the declared fields of a form and
+		// ignores the rest; qs, Rack, PHP and multer read them all.
+		fields, ferr := jsonlimits.FormFields(m, body, 0)
+		if ferr != nil {
+			return jsonlimits.Problem(ferr), ""
+		}
+		formFields(schema, fields, !v.strict, f)
+	case (err == nil && v.strict) || f.unknown:
+		if value == nil && m.Kind == jsonlimits.KindJSON {
 			_ = json.Unmarshal(body, &value)
 		}
-		if schema := requestSchema(in.Route, r.Header.Get("Content-Type")); schema != nil && value != nil {
+		if value != nil {
 			if f.unknown {
 				f.dropUnknown()
 			}
@@ -155,6 +183,40 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 	return p, ""
 }
 
+// mediaTypeProblem refuses, with 415, a body whose media type the
+// operation does not declare, and a body sent to an operation that takes
+// none: an upstream that decodes JSON whatever the Content-Type (Go's
+// json.Decoder on r.Body, Flask's get_json(force=True)) would read
+// properties nothing checked.
+func mediaTypeProblem(route *routers.Route, m jsonlimits.MediaType, body []byte) *problem.Error {
+	op := route.Operation
+	if op == nil {
+		return nil
+	}
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		if len(body) == 0 {
+			return nil
+		}
+		return unsupported("operation takes no request body")
+	}
+	if len(body) == 0 && m.Type == "" {
+		return nil
+	}
+	if m.Type == "" || op.RequestBody.Value.Content.Get(m.Type) == nil {
+		return unsupported("media type not declared for operation")
+	}
+	return nil
+}
+
+func unsupported(reason string) *problem.Error {
+	return &problem.Error{
+		Status: http.StatusUnsupportedMediaType,
+		Detail: "The request body's media type is not accepted by this operation.",
+		Errors: []problem.FieldError{{Pointer: "header/Content-Type", Detail: "media type not accepted"}},
+		Reason: reason,
+	}
+}
+
 // dropUnknown removes the library's object-level "property not allowed"
 // findings, which the walk replaces with the property's own pointer.
 func (f *findings) dropUnknown() {
@@ -167,24 +229,18 @@ func (f *findings) dropUnknown() {
 	f.errs = kept
 }
 
-func requestSchema(route *routers.Route, contentType string) *openapi3.Schema {
-	if route == nil || route.Operation == nil || route.Operation.RequestBody == nil || route.Operation.RequestBody.Value == nil {
+// requestSchema is the schema of the operation's body for a parsed,
+// lower-cased media type, matched as the library matches it (exact, then
+// type/*, then */*).
+func requestSchema(route *routers.Route, mediaType string) *openapi3.Schema {
+	if route == nil || route.Operation == nil || route.Operation.RequestBody == nil || route.Operation.RequestBody.Value == nil || mediaType == "" {
 		return nil
 	}
-	mt := route.Operation.RequestBody.Value.GetMediaType(mediaType(contentType))
+	mt := route.Operation.RequestBody.Value.Content.Get(mediaType)
 	if mt == nil || mt.Schema == nil {
 		return nil
 	}
 	return mt.Schema.Value
-}
-
-func mediaType(contentType string) string {
-	for i := 0; i < len(contentType); i++ {
-		if contentType[i] == ';' {
-			return contentType[:i]
-		}
-	}
-	return contentType
 }
 
 func pointers(errs []problem.FieldError) []string {

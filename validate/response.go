@@ -18,17 +18,24 @@ import (
 	"github.com/rampart-api/rampart/problem"
 )
 
-// responseBuffer holds a JSON response until it is checked; any other
-// response streams through untouched.
+// responseBuffer holds a JSON response until it is checked, and holds back
+// a response the document does not allow; any other response streams
+// through untouched.
 type responseBuffer struct {
 	w           http.ResponseWriter
 	v           *Validator
+	r           *http.Request
+	route       *routers.Route
 	max         int64
 	status      int
 	wroteHeader bool
 	passthrough bool
 	overflow    bool
-	buf         bytes.Buffer
+	// refused is why a 2xx is refused whole; its bytes are counted, not
+	// kept.
+	refused string
+	held    int
+	buf     bytes.Buffer
 }
 
 func (b *responseBuffer) Header() http.Header { return b.w.Header() }
@@ -46,11 +53,78 @@ func (b *responseBuffer) WriteHeader(status int) {
 	}
 	b.wroteHeader = true
 	b.status = status
-	if status == http.StatusNoContent || status == http.StatusNotModified ||
-		jsonlimits.KindOf(b.w.Header().Get("Content-Type")) != jsonlimits.KindJSON {
-		b.passthrough = true
-		b.w.WriteHeader(status)
+	check, reason := b.v.plan(b.route, status, b.w.Header())
+	switch {
+	case reason != "" && b.v.responses == Report:
+		b.v.events.Emit(b.r, audit.Event{Name: eventFor(reason), Reason: reason, OWASP: audit.OWASPPropertyAuthz})
+	case reason != "":
+		b.refused = reason
+		return
+	case check:
+		return
 	}
+	b.passthrough = true
+	b.w.WriteHeader(status)
+}
+
+// Reasons a whole 2xx response is refused.
+const (
+	reasonUndeclaredType   = "response media type not declared in OpenAPI document"
+	reasonNoSchema         = "response has no schema in OpenAPI document"
+	reasonUndeclaredStatus = "response status not declared in OpenAPI document"
+)
+
+func eventFor(reason string) string {
+	if reason == reasonUndeclaredType {
+		return audit.ResponseFiltered
+	}
+	return audit.ValidationFailed
+}
+
+// plan decides, from the status and headers, whether a response is
+// buffered and checked (check), refused whole (a reason), or streams
+// through. Every 2xx of a documented operation must carry a media type the
+// document declares for it, so a JSONP, HTML or CSV rendering of the same
+// data cannot carry undeclared fields past the filter. A 2xx the document
+// gives no schema passes unchanged under filter and report and is refused
+// under enforce; so does every response of an operation whose document
+// declares no response schema at all (the common case of a document
+// written for requests), since nothing says what it may carry. A 2xx
+// status the document does not list is refused. Other statuses are
+// checked when they are JSON.
+func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string) {
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		return false, ""
+	}
+	m, err := jsonlimits.ParseMediaType(h)
+	isJSON := err == nil && m.Kind == jsonlimits.KindJSON
+	if status < 200 || status >= 300 {
+		return isJSON, ""
+	}
+	if route == nil || v.unschematized[route.Operation] {
+		if v.responses == Enforce {
+			return false, reasonNoSchema
+		}
+		return false, ""
+	}
+	resp := responseRef(route, status)
+	switch {
+	case resp == nil:
+		return false, reasonUndeclaredStatus
+	case err != nil || m.Type == "" || len(resp.Content) == 0:
+		return false, reasonUndeclaredType
+	}
+	mt := resp.Content.Get(m.Type)
+	switch {
+	case mt == nil:
+		return false, reasonUndeclaredType
+	case mt.Schema == nil || mt.Schema.Value == nil:
+		if v.responses == Enforce {
+			return false, reasonNoSchema
+		}
+		return false, ""
+	}
+	return isJSON, ""
 }
 
 func (b *responseBuffer) Write(p []byte) (int, error) {
@@ -59,6 +133,10 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 	}
 	if b.passthrough {
 		return b.w.Write(p)
+	}
+	if b.refused != "" {
+		b.held += len(p)
+		return len(p), nil
 	}
 	if b.overflow {
 		return len(p), nil
@@ -93,8 +171,9 @@ func (b *responseBuffer) Flush() {
 }
 
 // finish checks and writes a buffered response. Under filter and enforce
-// it fails closed: a JSON response that is too large, compressed, not JSON,
-// or (for 2xx) without a declared schema becomes a 502.
+// it fails closed: a JSON response that is too large, compressed or not
+// JSON, and a 2xx refused by [Validator.plan] that has a body, become a
+// 502.
 func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Route, in *openapi3filter.RequestValidationInput) {
 	if b.passthrough {
 		return
@@ -105,6 +184,18 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		return
 	}
 	h := b.w.Header()
+	if b.refused != "" {
+		if b.held == 0 {
+			b.w.WriteHeader(b.status)
+			return
+		}
+		v.events.Emit(r, audit.Event{Name: eventFor(b.refused), Reason: b.refused, OWASP: audit.OWASPPropertyAuthz, Status: http.StatusBadGateway})
+		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
+			h.Del(k)
+		}
+		v.onError(b.w, r, problem.New(http.StatusBadGateway, b.refused))
+		return
+	}
 	blocking := v.responses != Report
 	fail := func(reason string) {
 		status := 0
@@ -129,12 +220,8 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(route, b.status, h.Get("Content-Type"))
+	schema := responseSchema(route, b.status, h)
 	if schema == nil {
-		if b.status >= 200 && b.status < 300 {
-			fail("response has no schema in OpenAPI document")
-			return
-		}
 		b.send(b.buf.Bytes())
 		return
 	}
@@ -211,7 +298,28 @@ func (b *responseBuffer) send(body []byte) {
 	_, _ = b.w.Write(body)
 }
 
-func responseSchema(route *routers.Route, status int, contentType string) *openapi3.Schema {
+// withoutResponseSchema reports whether none of op's 2xx, 2XX or default
+// responses gives a schema for any media type.
+func withoutResponseSchema(op *openapi3.Operation) bool {
+	if op == nil || op.Responses == nil {
+		return true
+	}
+	for code, ref := range op.Responses.Map() {
+		if ref == nil || ref.Value == nil || !(code == "default" || code == "2XX" || (len(code) == 3 && code[0] == '2')) {
+			continue
+		}
+		for _, mt := range ref.Value.Content {
+			if mt != nil && mt.Schema != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// responseRef is the document's response for status: the exact code, the
+// range (2XX), then default.
+func responseRef(route *routers.Route, status int) *openapi3.Response {
 	if route == nil || route.Operation == nil || route.Operation.Responses == nil {
 		return nil
 	}
@@ -219,10 +327,22 @@ func responseSchema(route *routers.Route, status int, contentType string) *opena
 	if ref == nil {
 		ref = route.Operation.Responses.Default()
 	}
-	if ref == nil || ref.Value == nil {
+	if ref == nil {
 		return nil
 	}
-	mt := ref.Value.Content.Get(mediaType(contentType))
+	return ref.Value
+}
+
+func responseSchema(route *routers.Route, status int, h http.Header) *openapi3.Schema {
+	resp := responseRef(route, status)
+	if resp == nil {
+		return nil
+	}
+	m, err := jsonlimits.ParseMediaType(h)
+	if err != nil || m.Type == "" {
+		return nil
+	}
+	mt := resp.Content.Get(m.Type)
 	if mt == nil || mt.Schema == nil {
 		return nil
 	}
