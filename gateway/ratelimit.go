@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -155,10 +156,13 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 		if prefix == "" {
 			prefix = config.DefaultRedisPrefix
 		}
-		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:"})
-		if ls.bf, err = bfredis.New(client, prefix+"bf:"); err != nil {
+		timeout := redisTimeout(rl.Redis)
+		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
+		bf, err := bfredis.New(client, prefix+"bf:")
+		if err != nil {
 			errs = append(errs, fmt.Errorf("rate_limits.redis: %w", err))
 		}
+		ls.bf = deadlineStore{Store: bf, timeout: timeout}
 	default:
 		errs = append(errs, fmt.Errorf("rate_limits.store: unknown store %q", rl.Store))
 	}
@@ -242,14 +246,43 @@ func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
 		// go-redis's message may quote the URL, password included.
 		return nil, errors.New("url is not a valid Redis URL")
 	}
-	timeout := r.Timeout
-	if timeout == 0 {
-		timeout = config.DefaultRedisTimeout
-	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
-	opt.MaxRetries = -1
 	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return goredis.NewClient(opt), nil
+	return rlredis.NewClient(opt, redisTimeout(r)), nil
+}
+
+// redisTimeout is the bound on one store call: redis.timeout or its
+// default.
+func redisTimeout(r *config.Redis) time.Duration {
+	if r == nil || r.Timeout == 0 {
+		return config.DefaultRedisTimeout
+	}
+	return r.Timeout
+}
+
+// deadlineStore gives every call to a shared brute-force store a
+// deadline, so that a hung store holds a login request no longer than
+// one timeout per call.
+type deadlineStore struct {
+	bruteforce.Store
+	timeout time.Duration
+}
+
+func (s deadlineStore) Locked(ctx context.Context, keys ...string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Locked(ctx, keys...)
+}
+
+func (s deadlineStore) Fail(ctx context.Context, key string, p bruteforce.Policy) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Fail(ctx, key, p)
+}
+
+func (s deadlineStore) Reset(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Reset(ctx, key)
 }
 
 // go-redis logs dial failures on its own, once per attempt; the Monitor
