@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http/httputil"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/auth"
@@ -57,12 +60,17 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			}
 			jc.Issuers = append(jc.Issuers, ic)
 		}
-		v, err := jwt.New(jc)
+		v, err := shared(g, "auth.jwt", jwtSettings(jc), func() (*jwt.Authenticator, func() error, error) {
+			v, err := jwt.New(jc)
+			if err != nil {
+				return nil, nil, err
+			}
+			return v, v.Close, nil
+		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
 		} else {
 			a.byName[config.AuthJWT] = v
-			g.closers = append(g.closers, closerFunc(v.Close))
 		}
 	}
 	if k := ac.APIKey; k != nil {
@@ -111,6 +119,27 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	}
 	a.forwarder = fwd
 	return a, errs
+}
+
+// jwtSettings is the canonical form of jc for [Shared]: every field but
+// the logger, and the contents of the key files it names, so that a
+// reload with a rotated key file builds a new verifier while an
+// unchanged one keeps its verified-token cache and fetched key sets.
+func jwtSettings(jc jwt.Config) string {
+	jc.Logger = nil
+	var b strings.Builder
+	fmt.Fprintf(&b, "%#v", jc)
+	for _, is := range jc.Issuers {
+		for _, f := range []string{is.PublicKeyFile, is.JWKSFile} {
+			if f == "" {
+				continue
+			}
+			data, err := os.ReadFile(f)
+			sum := sha256.Sum256(data)
+			fmt.Fprintf(&b, "\n%s %x %v", f, sum, err)
+		}
+	}
+	return b.String()
 }
 
 // rewrite is the proxy hook that replaces client copies of the identity
