@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,11 +42,16 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 					return nil, rampart.ErrNoCredentials
 				})
 			}
-		} else if v, err := jwt.New(jc); err != nil {
+		} else if v, err := shared(g, "auth.jwt", jwtSettings(jc), func() (*jwt.Authenticator, func() error, error) {
+			v, err := jwt.New(jc)
+			if err != nil {
+				return nil, nil, err
+			}
+			return v, v.Close, nil
+		}); err != nil {
 			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
 		} else {
 			a.byName[config.AuthJWT] = v
-			g.closers = append(g.closers, closerFunc(v.Close))
 		}
 	}
 	if k := ac.APIKey; k != nil {
@@ -93,6 +100,27 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	}
 	a.forwarder = fwd
 	return a, errs
+}
+
+// jwtSettings is the canonical form of jc for [Shared]: every field but
+// the logger, and the contents of the key files it names, so that a
+// reload with a rotated key file builds a new verifier while an
+// unchanged one keeps its verified-token cache and fetched key sets.
+func jwtSettings(jc jwt.Config) string {
+	jc.Logger = nil
+	var b strings.Builder
+	fmt.Fprintf(&b, "%#v", jc)
+	for _, is := range jc.Issuers {
+		for _, f := range []string{is.PublicKeyFile, is.JWKSFile} {
+			if f == "" {
+				continue
+			}
+			data, err := os.ReadFile(f)
+			sum := sha256.Sum256(data)
+			fmt.Fprintf(&b, "\n%s %x %v", f, sum, err)
+		}
+	}
+	return b.String()
 }
 
 // rewrite is the proxy hook that replaces client copies of the identity

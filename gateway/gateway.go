@@ -34,8 +34,14 @@ type Options struct {
 	Access *audit.AccessLog
 	// Events is the security event stream; nil discards.
 	Events *audit.Logger
-	// Transport replaces the upstream transport (tests).
+	// Transport replaces the upstream transport (tests). Nil gives each
+	// upstream scheme, host and timeout one transport, shared through
+	// Shared by every configuration that uses it.
 	Transport http.RoundTripper
+	// Shared carries state between configurations compiled with the same
+	// settings (see [Shared]). Nil gives this gateway a registry of its
+	// own: nothing is carried over. A [Server] sets it.
+	Shared *Shared
 
 	// offline compiles without contacting identity providers ([Check]).
 	offline bool
@@ -74,6 +80,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Shared == nil {
+		opts.Shared = NewShared()
+	}
 	g := &Gateway{
 		opts:      opts,
 		log:       opts.Log,
@@ -109,6 +118,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if timeout == 0 {
 			timeout = cfg.Server.Timeouts.Upstream
 		}
+		transport, err := g.upstreamTransport(u.URL, timeout)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("upstream %s: %w", name, err))
+			continue
+		}
 		rewrites := []func(*httputil.ProxyRequest){authn.rewrite}
 		if !u.ForwardsCredentials() {
 			rewrites = append(rewrites, strip.rewrite)
@@ -116,7 +130,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		p, err := proxy.New(proxy.Config{
 			Target:                     u.URL,
 			Timeout:                    timeout,
-			Transport:                  opts.Transport,
+			Transport:                  transport,
 			Proxies:                    g.ips,
 			Headers:                    g.headers,
 			KeepUpstreamCORS:           u.KeepUpstreamCORS,
@@ -175,6 +189,25 @@ func Check(cfg *config.Config) error {
 		return err
 	}
 	return g.Close()
+}
+
+// upstreamTransport returns the transport for an upstream: the one in
+// Options, or the one shared by every configuration that reaches the
+// same scheme and host with the same timeout, so that reloads reuse its
+// idle connections instead of opening new ones, and a transport no
+// configuration uses any more has its idle connections closed.
+func (g *Gateway) upstreamTransport(target string, timeout time.Duration) (http.RoundTripper, error) {
+	if g.opts.Transport != nil {
+		return g.opts.Transport, nil
+	}
+	u, err := proxy.ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	return shared(g, "transport", u.Scheme+"://"+u.Host+"|"+timeout.String(), func() (*http.Transport, func() error, error) {
+		t := proxy.NewTransport(timeout)
+		return t, func() error { t.CloseIdleConnections(); return nil }, nil
+	})
 }
 
 // routeChain builds the middleware chain of one route, in pipeline order,

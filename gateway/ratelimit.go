@@ -2,9 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -142,29 +146,41 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 	var errs []error
 	switch storeName {
 	case config.StoreMemory:
-		ls.store = newSharedStore(memory.Store{})
-		ls.bf = &bruteforce.MemoryStore{}
+		ls.store = g.carriedStore("ratelimit.memory")
+		ls.bf = g.carriedLockouts("bruteforce.memory", cfg)
 	case config.StoreRedis:
-		client, err := newRedisClient(rl.Redis)
+		var url string
+		if rl.Redis != nil {
+			url = rl.Redis.URL.Value()
+		}
+		client, err := shared(g, "redis", url+"|"+redisTimeout(rl.Redis).String(), func() (goredis.UniversalClient, func() error, error) {
+			c, err := newRedisClient(rl.Redis)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c, c.Close, nil
+		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rate_limits.redis: %w", err))
 			break
 		}
-		g.closers = append(g.closers, client)
 		prefix := rl.Redis.Prefix
 		if prefix == "" {
 			prefix = config.DefaultRedisPrefix
 		}
-		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:"})
-		if ls.bf, err = bfredis.New(client, prefix+"bf:"); err != nil {
+		timeout := redisTimeout(rl.Redis)
+		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
+		bf, err := bfredis.New(client, prefix+"bf:")
+		if err != nil {
 			errs = append(errs, fmt.Errorf("rate_limits.redis: %w", err))
 		}
+		ls.bf = deadlineStore{Store: bf, timeout: timeout}
 	default:
 		errs = append(errs, fmt.Errorf("rate_limits.store: unknown store %q", rl.Store))
 	}
 	if ls.mode == ratelimit.Local {
-		ls.fallback = newSharedStore(memory.Store{})
-		ls.bfLocal = &bruteforce.MemoryStore{}
+		ls.fallback = g.carriedStore("ratelimit.local")
+		ls.bfLocal = g.carriedLockouts("bruteforce.local", cfg)
 	}
 	if c := rl.Concurrency.PerClient; c != 0 {
 		l, err := concurrency.New(concurrency.Config{PerClient: c, Events: g.opts.Events})
@@ -196,6 +212,48 @@ func (ls *limitState) upstreamCap(cfg *config.Config, name string, opts Options)
 	}
 	ls.perUpstream[name] = l
 	return l, nil
+}
+
+// carriedStore is a memory store whose limiters are carried over to the
+// next configuration: a limiter is filed under its Limit, so a reload
+// that keeps a limit keeps its counters, and a changed limit starts
+// afresh.
+func (g *Gateway) carriedStore(kind string) *sharedStore {
+	return newSharedStore(carried{g: g, kind: kind})
+}
+
+// carried makes memory limiters through the gateway's [Shared].
+type carried struct {
+	g    *Gateway
+	kind string
+}
+
+func (c carried) NewLimiter(l ratelimit.Limit) (ratelimit.Limiter, error) {
+	return shared(c.g, c.kind, fmt.Sprintf("%d/%d/%d", l.Rate, l.Period, l.Burst), func() (ratelimit.Limiter, func() error, error) {
+		lim, err := memory.Store{}.NewLimiter(l)
+		return lim, nil, err
+	})
+}
+
+// carriedLockouts is the in-memory brute-force store, carried over to the
+// next configuration while the brute-force settings of every route,
+// taken together, are unchanged. Its keys are not per route (a user
+// locked out on one login route is locked out on all), so a change to
+// any route's settings starts every count afresh.
+func (g *Gateway) carriedLockouts(kind string, cfg *config.Config) bruteforce.Store {
+	var settings []string
+	for _, rc := range cfg.Routes {
+		if rc.BruteForce != nil {
+			b, _ := json.Marshal(rc.BruteForce)
+			settings = append(settings, string(b))
+		}
+	}
+	slices.Sort(settings)
+	settings = slices.Compact(settings)
+	st, _ := shared(g, kind, strings.Join(settings, "\n"), func() (*bruteforce.MemoryStore, func() error, error) {
+		return &bruteforce.MemoryStore{}, nil, nil
+	})
+	return st
 }
 
 // sharedStore hands out one limiter per Limit, so that routes carrying an
@@ -242,14 +300,43 @@ func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
 		// go-redis's message may quote the URL, password included.
 		return nil, errors.New("url is not a valid Redis URL")
 	}
-	timeout := r.Timeout
-	if timeout == 0 {
-		timeout = config.DefaultRedisTimeout
-	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
-	opt.MaxRetries = -1
 	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return goredis.NewClient(opt), nil
+	return rlredis.NewClient(opt, redisTimeout(r)), nil
+}
+
+// redisTimeout is the bound on one store call: redis.timeout or its
+// default.
+func redisTimeout(r *config.Redis) time.Duration {
+	if r == nil || r.Timeout == 0 {
+		return config.DefaultRedisTimeout
+	}
+	return r.Timeout
+}
+
+// deadlineStore gives every call to a shared brute-force store a
+// deadline, so that a hung store holds a login request no longer than
+// one timeout per call.
+type deadlineStore struct {
+	bruteforce.Store
+	timeout time.Duration
+}
+
+func (s deadlineStore) Locked(ctx context.Context, keys ...string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Locked(ctx, keys...)
+}
+
+func (s deadlineStore) Fail(ctx context.Context, key string, p bruteforce.Policy) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Fail(ctx, key, p)
+}
+
+func (s deadlineStore) Reset(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.Store.Reset(ctx, key)
 }
 
 // go-redis logs dial failures on its own, once per attempt; the Monitor

@@ -69,6 +69,9 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Shared == nil {
+		opts.Shared = NewShared()
+	}
 	gw, err := New(cfg, opts)
 	if err != nil {
 		return nil, err

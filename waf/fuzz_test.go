@@ -1,6 +1,7 @@
 package waf_test
 
 import (
+	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,10 +19,15 @@ func FuzzHandler(f *testing.F) {
 		f.Add(c.target, c.contentType, c.body)
 	}
 	f.Add("/api/x?%zz=%", ctJSON, `{"a":`)
+	f.Add("/%", ctJSON, `{}`)
 	f.Add("/api/x", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n")
 	w := build(f, "default", waf.Config{})
 	f.Fuzz(func(t *testing.T, target, contentType, body string) {
 		if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, " \t\r\n#") || len(body) > 4096 {
+			t.Skip()
+		}
+		if !serverAccepts(target) {
+			// net/http answers 400 before any handler runs.
 			t.Skip()
 		}
 		r := reqCase{method: http.MethodPost, target: target, contentType: contentType, body: body}.request(t)
@@ -47,4 +53,12 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("status %d", rec.Code)
 		}
 	})
+}
+
+// serverAccepts reports whether net/http's server would parse a request
+// line with target, so that the harness builds only requests a handler
+// can receive (httptest.NewRequest panics on the others, such as "/%").
+func serverAccepts(target string) bool {
+	_, err := http.ReadRequest(bufio.NewReader(strings.NewReader("POST " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n")))
+	return err == nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -27,10 +28,21 @@ type Config struct {
 	// Prefix starts every key; zero means [DefaultPrefix]. Give gateways
 	// that must not share counters different prefixes.
 	Prefix string
+	// Timeout, when positive, bounds each decision from the call to the
+	// answer, whatever deadline the caller's context carries: waiting for
+	// a pooled connection, dialling, writing and reading all fit in it.
+	// Zero leaves the bound to the context and the client's timeouts.
+	Timeout time.Duration
 }
 
-// ErrNoClient reports a Config without a Client.
-var ErrNoClient = errors.New("redis: Client is required")
+// Errors.
+var (
+	// ErrNoClient reports a Config without a Client.
+	ErrNoClient = errors.New("redis: Client is required")
+	// ErrDeadlinePassed reports a decision that Redis reached only after
+	// its deadline; the script counted nothing.
+	ErrDeadlinePassed = errors.New("redis: decision deadline passed before the script ran; nothing counted")
+)
 
 // Limiter is a GCRA limiter whose state lives in Redis, shared by every
 // gateway using the same server and prefix. Each decision is one script
@@ -42,12 +54,31 @@ var ErrNoClient = errors.New("redis: Client is required")
 //
 // Keys are Prefix + "r<rate>p<period µs>b<burst>:{" + key + "}": the hash
 // tag puts all of one client's limits in one Cluster slot.
+//
+// A decision abandoned at its deadline is not counted later. When the
+// context has a deadline (Config.Timeout gives every call one), the
+// script receives it translated to Redis's clock and refuses to count
+// once Redis's TIME has reached it. So a command that waits in a paused
+// server's socket buffer, or in a queue behind a slow command, changes
+// nothing when it finally runs. What Redis cannot guarantee: a script
+// that ran in time but whose reply is lost or late (the server paused
+// after running it, the network dropped the answer) has counted a
+// request the caller refused with an error. That window is one reply's
+// flight, not the length of the outage.
+//
+// The translation uses the offset between the gateway's and Redis's
+// clocks measured from the last reply (the first decision reads TIME
+// once). It is measured at the reply's arrival, so it errs by up to one
+// round trip on the early side: a decision may be refused up to a round
+// trip before its deadline, never counted after it.
 type Limiter struct {
 	client      goredis.UniversalClient
 	limit       ratelimit.Limit
 	prefix      string
 	interval    int64 // µs
 	burstOffset int64 // µs
+	timeout     time.Duration
+	clock       *serverClock
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -76,6 +107,8 @@ func New(cfg Config) (*Limiter, error) {
 		prefix:      cfg.Prefix + "r" + strconv.Itoa(cfg.Limit.Rate) + "p" + strconv.FormatInt(cfg.Limit.Period.Microseconds(), 10) + "b" + strconv.Itoa(cfg.Limit.Burst) + ":{",
 		interval:    iv,
 		burstOffset: iv * int64(cfg.Limit.Burst),
+		timeout:     cfg.Timeout,
+		clock:       &serverClock{},
 	}, nil
 }
 
@@ -85,12 +118,29 @@ func (l *Limiter) Allow(ctx context.Context, key string, n int) (ratelimit.Decis
 	if n < 0 {
 		return d, ratelimit.ErrNegativeN
 	}
-	res, err := gcraScript.Run(ctx, l.client, []string{l.prefix + key + "}"}, l.interval, l.burstOffset, n, l.limit.Burst).Int64Slice()
+	if l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+	}
+	var deadline int64
+	if dl, ok := ctx.Deadline(); ok {
+		off, err := l.clock.offset(ctx, l.client)
+		if err != nil {
+			return d, fmt.Errorf("%w: reading the server clock: %w", ratelimit.ErrStore, err)
+		}
+		deadline = max(dl.UnixMicro()+off, 1)
+	}
+	res, err := gcraScript.Run(ctx, l.client, []string{l.prefix + key + "}"}, l.interval, l.burstOffset, n, l.limit.Burst, deadline).Int64Slice()
 	if err != nil {
 		return d, fmt.Errorf("%w: running GCRA script: %w", ratelimit.ErrStore, err)
 	}
-	if len(res) != 4 {
+	if len(res) != 5 {
 		return d, fmt.Errorf("%w: GCRA script returned %d values", ratelimit.ErrStore, len(res))
+	}
+	l.clock.observe(res[4], time.Now())
+	if res[0] == -2 {
+		return d, fmt.Errorf("%w: %w", ratelimit.ErrStore, ErrDeadlinePassed)
 	}
 	d.Allowed = res[0] == 1
 	d.Remaining = int(res[1])
@@ -106,16 +156,66 @@ func usec(v int64) time.Duration {
 	return time.Duration(v) * time.Microsecond
 }
 
+// serverClock is the offset from the gateway's clock to Redis's, in µs.
+// It is safe for concurrent use.
+type serverClock struct {
+	known atomic.Bool
+	off   atomic.Int64
+}
+
+// offset returns the last measured offset, reading Redis's TIME once if
+// none was measured yet.
+func (c *serverClock) offset(ctx context.Context, client goredis.UniversalClient) (int64, error) {
+	if c.known.Load() {
+		return c.off.Load(), nil
+	}
+	t, err := client.Time(ctx).Result()
+	if err != nil {
+		return 0, err
+	}
+	c.observe(t.UnixMicro(), time.Now())
+	return c.off.Load(), nil
+}
+
+// observe records that Redis's clock read serverNow µs at some moment
+// before arrived. The estimate is at most the true offset, by up to the
+// round trip, which makes translated deadlines early rather than late.
+func (c *serverClock) observe(serverNow int64, arrived time.Time) {
+	c.observeOffset(serverNow - arrived.UnixMicro())
+}
+
+func (c *serverClock) observeOffset(off int64) {
+	c.off.Store(off)
+	c.known.Store(true)
+}
+
 // Store makes Redis limiters sharing one client; it implements
 // [ratelimit.Store].
 type Store struct {
 	Client goredis.UniversalClient
 	Prefix string
+	// Timeout bounds each decision; see [Config].
+	Timeout time.Duration
 }
 
 var _ ratelimit.Store = Store{}
 
 // NewLimiter implements [ratelimit.Store].
 func (s Store) NewLimiter(l ratelimit.Limit) (ratelimit.Limiter, error) {
-	return New(Config{Client: s.Client, Limit: l, Prefix: s.Prefix})
+	return New(Config{Client: s.Client, Limit: l, Prefix: s.Prefix, Timeout: s.Timeout})
+}
+
+// NewClient returns a client for a gateway's decisions: one dial attempt
+// per connection and no command retries (a retried script may already
+// have run and would count a request twice), dial, read and write each
+// bounded by timeout, and a wait for a pooled connection no longer than
+// timeout (go-redis would otherwise wait timeout + 1s). With
+// [Config.Timeout] set to the same value, no decision outlasts timeout.
+func NewClient(opt *goredis.Options, timeout time.Duration) *goredis.Client {
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
+	opt.PoolTimeout = timeout
+	opt.MaxRetries = -1
+	opt.DialerRetries = 1
+	opt.ContextTimeoutEnabled = true
+	return goredis.NewClient(opt)
 }
