@@ -202,8 +202,9 @@ func (a *appResult) recall() float64 {
 
 // matchFindings matches each finding to at most one planted flaw. A flaw
 // named by its operation is preferred over a flaw of the whole API. A
-// second finding for the same flaw (per path, for PerPath flaws) is a
-// duplicate.
+// second finding of the same check for the same flaw (and path, for a flaw
+// named by its operation or reported per path) is a duplicate: the same
+// stack trace for GET and OPTIONS, the same weak secret once per identity.
 func matchFindings(m *corpusManifest, mode string, findings []scan.Finding) *appResult {
 	res := &appResult{Mode: mode, Found: map[string][]scan.Finding{}}
 	for i := range m.Flaws {
@@ -227,7 +228,7 @@ func matchFindings(m *corpusManifest, mode string, findings []scan.Finding) *app
 	}
 	for _, f := range findings {
 		if p := find(m.Flaws, f); p != nil {
-			key := p.ID
+			key := p.ID + "\x00" + f.Check
 			if p.PerPath || p.Op != "*" {
 				key += "\x00" + normPath(f.Operation)
 			}

@@ -273,10 +273,10 @@ func startApp(t *testing.T, dir string, m *corpusManifest) *corpusApp {
 			missing(t, "%s: run npm ci there first", dir)
 		}
 	case "python3":
-		// Debian's python3, which carries python3-flask.
+		// Debian's python3, which carries python3-flask and python3-jwt.
 		args[0] = "/usr/bin/python3"
-		if err := exec.Command(args[0], "-c", "import flask").Run(); err != nil {
-			missing(t, "%s cannot import flask (apt-get install python3-flask)", args[0])
+		if err := exec.Command(args[0], "-c", "import flask, jwt").Run(); err != nil {
+			missing(t, "%s cannot import flask and jwt (apt-get install python3-flask python3-jwt)", args[0])
 		}
 	case "go-build":
 		args[0] = goBuild(t, dir)
