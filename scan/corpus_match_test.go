@@ -35,8 +35,8 @@ type corpusManifest struct {
 	// Tolerated are true findings that are not counted for recall but
 	// are no false positives either.
 	Tolerated []plantedFlaw `json:"tolerated"`
-	// Negatives look suspicious but are fine: any finding matching one is
-	// a false positive, whatever its severity.
+	// Negatives look suspicious but are fine: a finding matching one is a
+	// false positive.
 	Negatives []plantedFlaw `json:"negatives"`
 }
 
@@ -179,12 +179,14 @@ type appResult struct {
 	Mode     string
 	Expected []*plantedFlaw
 	Found    map[string][]scan.Finding // by flaw id
-	// FalsePositives are medium+ findings matching no flaw and findings
-	// matching a negative; Unplanted are the lower ones matching nothing.
-	FalsePositives []scan.Finding
-	Unplanted      []scan.Finding
-	Duplicates     []scan.Finding
-	Tolerated      int
+	// FalsePositives are medium+ findings matching a negative or no flaw
+	// at all; LowFalsePositives are low and info findings matching a
+	// negative; Unplanted are low and info findings matching nothing.
+	FalsePositives    []scan.Finding
+	LowFalsePositives []scan.Finding
+	Unplanted         []scan.Finding
+	Duplicates        []scan.Finding
+	Tolerated         int
 }
 
 func (a *appResult) recall() float64 {
@@ -240,8 +242,11 @@ func matchFindings(m *corpusManifest, mode string, findings []scan.Finding) *app
 			res.Found[p.ID] = append(res.Found[p.ID], f)
 			continue
 		}
+		negative := find(m.Negatives, f) != nil
 		switch {
-		case find(m.Negatives, f) != nil:
+		case negative && f.Severity < scan.Medium:
+			res.LowFalsePositives = append(res.LowFalsePositives, f)
+		case negative:
 			res.FalsePositives = append(res.FalsePositives, f)
 		case find(m.Tolerated, f) != nil:
 			res.Tolerated++
