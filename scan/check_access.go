@@ -3,9 +3,9 @@ package scan
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,57 +13,92 @@ import (
 
 var userPathRe = regexp.MustCompile(`(?i)/(users?|accounts?|profiles?|members?|customers?)/\{`)
 
-var ownerKeys = []string{"owner", "owner_id", "ownerId", "user_id", "userId", "author", "author_id", "authorId", "created_by", "createdBy", "username", "email", "sub"}
+// ownerKeys are member names, folded by normKey, that name an object's
+// owner: userId, UserId, user_id and owner.id all count.
+var ownerKeys = map[string]bool{"owner": true, "ownerid": true, "userid": true, "user": true, "author": true, "authorid": true,
+	"createdby": true, "username": true, "email": true, "sub": true, "customerid": true, "accountid": true, "memberid": true, "uid": true}
+
+// wrappers are members APIs wrap the object in: their id is the object's.
+var wrappers = map[string]bool{"data": true, "user": true, "result": true, "item": true, "object": true, "profile": true, "account": true}
 
 // ownerOf returns the index of the identity that owns the JSON object in
-// body, or -1 when it cannot be told.
+// body, or -1 when it cannot be told (no owner member, or two identities'
+// marks). Owner members count at any depth but inside arrays; an "id"
+// counts only on user-like paths, at the top or inside a wrapper.
 func ownerOf(o *Operation, body []byte, ids []Identity) int {
-	var obj map[string]any
-	if json.Unmarshal(body, &obj) != nil {
+	m, ok := decodeJSON(body).(map[string]any)
+	if !ok {
 		return -1
 	}
-	keys := ownerKeys
-	if userPathRe.MatchString(o.Path) {
-		keys = append([]string{"id", "_id", "uuid"}, keys...)
+	marks := make([][]string, len(ids))
+	for i := range ids {
+		marks[i] = ids[i].marks()
 	}
-	owner := -1
-	for _, k := range keys {
-		v, ok := obj[k]
-		if !ok {
-			continue
-		}
-		s := fmt.Sprint(v)
-		if f, ok := v.(float64); ok {
-			s = fmt.Sprint(f)
+	userPath := userPathRe.MatchString(o.Path)
+	owner, conflict := -1, false
+	match := func(v any) {
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case float64:
+			s = fmt.Sprint(x)
+		default:
+			return
 		}
 		for i := range ids {
-			if slices.Contains(ids[i].marks(), s) {
+			if s != "" && slices.Contains(marks[i], s) {
 				if owner >= 0 && owner != i {
-					return -1
+					conflict = true
 				}
 				owner = i
 			}
 		}
 	}
+	var visit func(m map[string]any, depth int, wrapped bool)
+	visit = func(m map[string]any, depth int, wrapped bool) {
+		for k, v := range m {
+			nk := normKey(k)
+			if sub, ok := v.(map[string]any); ok {
+				if depth < 3 {
+					if ownerKeys[nk] {
+						// owner: {id: 1}
+						match(sub["id"])
+						match(sub["_id"])
+					}
+					visit(sub, depth+1, wrappers[nk])
+				}
+				continue
+			}
+			if ownerKeys[nk] || (userPath && (depth == 0 || wrapped) && (nk == "id" || nk == "_id" || nk == "uuid")) {
+				match(v)
+			}
+		}
+	}
+	visit(m, 0, false)
+	if conflict {
+		return -1
+	}
 	return owner
 }
 
-// checkBOLA reads each object by id as every identity. An object owned by
-// one identity that another, non-admin identity can read (or, with Unsafe,
-// change) is a finding. Admins reading others' objects is what an
-// owner rule's exception for them (routes[].owner.except_roles) allows, so
-// it proves nothing.
+// checkBOLA reads each object by id as every identity, with the path (or
+// id-like query) parameter filled with samples and with every identity's
+// own ids. An object owned by one identity that another, non-admin
+// identity can read (or, with Unsafe, change) is a finding. Admins reading
+// others' objects is what an owner rule's exception for them
+// (routes[].owner.except_roles) allows, so it proves nothing.
 func (r *run) checkBOLA(ctx context.Context) {
-	ids := r.cfg.Identities
+	ids := r.acceptedIDs()
 	if len(ids) < 2 {
-		r.notef("bola: needs two identities (--identity NAME=TOKEN twice)")
+		r.skipf("bola: needs two identities the API accepts (--identity NAME=TOKEN twice)")
 		return
 	}
-	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodGet && len(o.Params) > 0 }) {
+	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodGet && (len(o.Params) > 0 || idQuery(o) != "") }) {
 		cands := o.sampleIDs()
 		for i := range ids {
 			for _, m := range ids[i].marks() {
-				if !slices.Contains(cands, m) && !strings.Contains(m, "@") {
+				if !slices.Contains(cands, m) && !strings.Contains(m, "@") && len(m) <= 64 {
 					cands = append(cands, m)
 				}
 			}
@@ -73,30 +108,52 @@ func (r *run) checkBOLA(ctx context.Context) {
 				cands = append(cands, v)
 			}
 		}
-		if len(cands) > 6 {
-			cands = cands[:6]
+		if len(cands) > 8 {
+			cands = cands[:8]
 		}
 		for _, v := range cands {
-			if r.bolaObject(ctx, o, v) {
+			if r.bolaObject(ctx, o, ids, v) {
 				break
 			}
 		}
 	}
 }
 
-func (r *run) bolaObject(ctx context.Context, o *Operation, v string) bool {
-	ids := r.cfg.Identities
-	path := o.fill(v)
+// idQuery returns the first query parameter of o whose name is id-like
+// (userId, user_id, owner…), or "".
+func idQuery(o *Operation) string {
+	if len(o.Params) > 0 {
+		return ""
+	}
+	for _, q := range o.Query {
+		if nk := normKey(q); ownerKeys[nk] || idKeys[nk] {
+			return q
+		}
+	}
+	return ""
+}
+
+// fillID is o's path with v as its id: in the path parameters, else in
+// its id-like query parameter.
+func fillID(o *Operation, v string) string {
+	if len(o.Params) > 0 {
+		return o.fill(v)
+	}
+	return o.Path + "?" + url.QueryEscape(idQuery(o)) + "=" + url.QueryEscape(v)
+}
+
+func (r *run) bolaObject(ctx context.Context, o *Operation, ids []Identity, v string) bool {
+	path := fillID(o, v)
 	res := make([]*exchange, len(ids))
 	for i := range ids {
-		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String(), Auth: ids[i].Authorization})
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String(), As: &ids[i]})
 		if err != nil {
 			return r.stop(err)
 		}
 		res[i] = ex
 	}
 	for i := range ids {
-		if ids[i].Admin || !res[i].ok() {
+		if ids[i].Admin || !res[i].ok() || r.base.matches(res[i]) {
 			continue
 		}
 		owner := ownerOf(o, res[i].Body, ids)
@@ -116,11 +173,22 @@ func (r *run) bolaObject(ctx context.Context, o *Operation, v string) bool {
 }
 
 func jsonSameID(a, b []byte) bool {
-	var x, y map[string]any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+	x, _ := decodeJSON(a).(map[string]any)
+	y, _ := decodeJSON(b).(map[string]any)
+	if x == nil || y == nil {
 		return false
 	}
-	return x["id"] != nil && fmt.Sprint(x["id"]) == fmt.Sprint(y["id"])
+	for _, w := range []string{"", "data"} {
+		xm, ym := x, y
+		if w != "" {
+			xm, _ = x[w].(map[string]any)
+			ym, _ = y[w].(map[string]any)
+		}
+		if xm != nil && ym != nil && xm["id"] != nil && fmt.Sprint(xm["id"]) == fmt.Sprint(ym["id"]) {
+			return true
+		}
+	}
+	return false
 }
 
 // bolaWrite writes the object back unchanged as the other identity, so a
@@ -130,24 +198,27 @@ func (r *run) bolaWrite(ctx context.Context, get *Operation, path string, id *Id
 		if o.Path != get.Path || (o.Method != http.MethodPut && o.Method != http.MethodPatch) {
 			continue
 		}
-		ex, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String(), Auth: id.Authorization, Body: body})
-		if err == nil && ex.ok() {
+		ex, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String(), As: id, Body: body})
+		if err == nil && ex.ok() && !r.base.matches(ex) {
 			r.add(CheckBOLAWrite, o.String(), "Identity "+id.Name+" wrote another identity's object.", r.evidence(ex))
 		}
 	}
 }
 
-// checkBFLA calls admin operations (admin paths, tags or x-rampart-roles)
-// as each identity that is not an admin.
+// checkBFLA calls admin operations as each identity that is not an admin.
+// A success is a finding only when the operation does not answer
+// anonymous callers the same way (then it is simply public), and it is
+// high only when the document says the operation is for admins (a tag or
+// x-rampart-roles); a path that merely says "admin" is low.
 func (r *run) checkBFLA(ctx context.Context) {
 	var users []Identity
-	for _, id := range r.cfg.Identities {
+	for _, id := range r.acceptedIDs() {
 		if !id.Admin {
 			users = append(users, id)
 		}
 	}
 	if len(users) == 0 {
-		r.notef("bfla: needs an identity without the admin role")
+		r.skipf("bfla: needs an identity without the admin role that the API accepts")
 		return
 	}
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Admin }) {
@@ -157,18 +228,34 @@ func (r *run) checkBFLA(ctx context.Context) {
 		if len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
 			continue
 		}
+		path := r.concrete(o)
+		anon, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String()})
+		if err != nil {
+			if r.stop(err) {
+				return
+			}
+			continue
+		}
 		for _, id := range users {
-			ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), Auth: id.Authorization})
+			ex, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String(), As: &id})
 			if err != nil {
 				if r.stop(err) {
 					return
 				}
 				continue
 			}
-			if ex.ok() && ex.contentType() != "text/html" {
-				r.add(CheckBFLA, o.String(), "Identity "+id.Name+", which is not an admin, called this admin operation.", r.evidence(ex))
+			if !ex.ok() || ex.contentType() == "text/html" || r.base.matches(ex) {
+				continue
+			}
+			if anon.ok() && fingerprintOf(anon).same(fingerprintOf(ex)) {
 				break
 			}
+			sev, why := High, "the document reserves it for admins"
+			if o.AdminByName {
+				sev, why = Low, "only its path suggests it is for admins"
+			}
+			r.record(CheckBFLA, rootKey(o.String()), o.String(), "Identity "+id.Name+", which is not an admin, called this operation, which refuses anonymous callers; "+why+".", r.evidence(ex), sev)
+			break
 		}
 	}
 }

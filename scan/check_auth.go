@@ -1,16 +1,21 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -31,48 +36,11 @@ var weakSecrets = []string{
 	"node", "express", "nodejs", "api", "apisecret", "api-secret", "gsd", "example", "sample",
 }
 
-// authTarget is an operation that refuses anonymous callers and accepts
-// the identity: what a forged token must not unlock.
-type authTarget struct {
-	op   *Operation
-	path string
-	id   *Identity
-}
-
-func (r *run) findAuthTarget(ctx context.Context, ids []Identity) *authTarget {
-	tries := 0
-	for _, id := range ids {
-		for _, o := range r.ops {
-			if o.Method != http.MethodGet || tries >= 8 {
-				continue
-			}
-			if len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
-				continue
-			}
-			tries++
-			path := r.concrete(o)
-			anon, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String()})
-			if err != nil {
-				if r.stop(err) {
-					return nil
-				}
-				continue
-			}
-			if anon.Status != http.StatusUnauthorized && anon.Status != http.StatusForbidden {
-				continue
-			}
-			authed, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: o.String(), Auth: id.Authorization})
-			if err == nil && authed.ok() {
-				return &authTarget{op: o, path: path, id: &id}
-			}
-		}
-	}
-	return nil
-}
-
 // checkAuth probes authentication: secured operations without
-// credentials, forged and altered tokens, a guessable HMAC secret, test
-// tokens with the wrong audience or issuer, and tokens in the query.
+// credentials, the lifetime of the identities' tokens, forged and altered
+// tokens in every place the API accepted the real one, key confusion with
+// every public key found, test tokens with the wrong audience or issuer,
+// and tokens in the query.
 func (r *run) checkAuth(ctx context.Context) {
 	for _, o := range r.ops {
 		if !o.Secured || (isWrite(o.Method) && !r.unsafe) || (len(o.Params) > 0 && len(o.sampleIDs()) == 0) {
@@ -86,39 +54,61 @@ func (r *run) checkAuth(ctx context.Context) {
 			continue
 		}
 		if ex.ok() {
-			r.add(CheckAuthMissing, o.String(), "The document requires credentials here, but the operation answered "+http.StatusText(ex.Status)+" without any.", r.evidence(ex))
+			r.addEx(CheckAuthMissing, o.String(), "The document requires credentials here, but the operation answered "+http.StatusText(ex.Status)+" without any.", ex)
 		}
 	}
-	ids := slices.Clone(r.cfg.Identities)
-	for i := range ids {
-		r.crackSecret(&ids[i])
+	for _, id := range r.cfg.Identities {
+		r.tokenLifetime(id.Token, id.claims, "token of identity "+id.Name, Evidence{Request: "(token payload of identity " + id.Name + ")"})
 	}
-	t := r.findAuthTarget(ctx, ids)
+	t := r.auth.target
 	if t == nil {
 		if len(r.cfg.Identities) > 0 {
-			r.notef("authentication: no GET operation refused anonymous callers and accepted an identity; token forgery probes skipped")
+			r.skipf("token forgery (alg none, signatures, key confusion, claims): no GET operation refused anonymous callers and accepted an identity")
 		}
 		return
 	}
 	tok := t.id.Token
 	parts := strings.Split(tok, ".")
+	// accepted sends forged in every place the API took the real token
+	// and reports the places that accepted it.
 	accepted := func(check, detail, forged string, query bool) bool {
-		p := &probe{Method: http.MethodGet, Path: t.path, Op: t.op.String()}
+		var ok []string
+		var first *exchange
+		places := r.auth.accepted
 		if query {
-			sep := "?"
-			if strings.Contains(p.Path, "?") {
-				sep = "&"
-			}
-			p.Path += sep + "access_token=" + url.QueryEscape(forged)
-		} else {
-			p.Auth = "Bearer " + forged
+			places = places[:1]
 		}
-		ex, err := r.send(ctx, p)
-		if err != nil || !ex.ok() {
+		for _, pl := range places {
+			p := &probe{Method: http.MethodGet, Path: t.path, Op: t.op.String(), Token: forged, Place: &pl}
+			if query {
+				sep := "?"
+				if strings.Contains(p.Path, "?") {
+					sep = "&"
+				}
+				p.Path += sep + "access_token=" + url.QueryEscape(forged)
+				p.Token = ""
+			}
+			ex, err := r.send(ctx, p)
+			if err != nil || !ex.ok() || r.base.matches(ex) {
+				continue
+			}
+			if first == nil {
+				first = ex
+			}
+			ok = append(ok, pl.render("…"))
+			if check == "" {
+				break
+			}
+		}
+		if first == nil {
 			return false
 		}
 		if check != "" {
-			r.add(check, t.op.String(), detail, ex.evidence(append(r.secrets(), forged)...))
+			d := detail
+			if !query && len(r.auth.accepted) > 1 {
+				d += " Accepted as " + strings.Join(ok, "; ") + "."
+			}
+			r.add(check, t.op.String(), d, first.evidence(append(r.secrets(), forged)...))
 		}
 		return true
 	}
@@ -134,7 +124,11 @@ func (r *run) checkAuth(ctx context.Context) {
 		accepted(CheckAuthExpired, "The identity's own token expired at "+exp.UTC().Format(time.RFC3339)+" and was still accepted.", tok, false)
 	}
 	if none, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType); err == nil {
-		accepted(CheckAuthAlgNone, "A token with alg \"none\" and no signature was accepted.", none, false)
+		if !accepted(CheckAuthAlgNone, "A token with alg \"none\" and no signature was accepted.", none, false) {
+			// Some verifiers only skip the signature for a capitalised alg.
+			h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"None","typ":"JWT"}`))
+			accepted(CheckAuthAlgNone, "A token with alg \"None\" and no signature was accepted.", h+"."+parts[1]+".", false)
+		}
 	}
 	if !accepted(CheckAuthSignature, "The token with its signature removed was accepted.", parts[0]+"."+parts[1]+".", false) {
 		accepted(CheckAuthSignature, "The token with an altered signature was accepted.", parts[0]+"."+parts[1]+"."+alterSig(parts[2]), false)
@@ -142,19 +136,55 @@ func (r *run) checkAuth(ctx context.Context) {
 	hdr := jwtHeader(tok)
 	alg, _ := hdr["alg"].(string)
 	kid, _ := hdr["kid"].(string)
-	if strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS") {
-		for _, pemKey := range r.jwksPublicPEMs(ctx) {
+	if strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS") || strings.HasPrefix(alg, "ES") {
+		for _, pemKey := range r.publicPEMs(ctx) {
 			forged := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 			if kid != "" {
 				forged.Header["kid"] = kid
 			}
 			s, err := forged.SignedString(pemKey)
-			if err == nil && accepted(CheckAuthKeyConfusion, "A token signed with HS256 using the API's published RSA public key as the HMAC secret was accepted.", s, false) {
+			if err == nil && accepted(CheckAuthKeyConfusion, "A token signed with HS256 using the API's RSA public key as the HMAC secret was accepted.", s, false) {
 				break
 			}
 		}
 	}
 	r.claimProbes(ctx, t, claims, kid, accepted)
+}
+
+// tokenLifetime reports a JWT without exp, or living longer than a day.
+// Every token without exp is one root cause, whichever identity or
+// operation carried it.
+func (r *run) tokenLifetime(tok string, claims map[string]any, where string, ev Evidence) {
+	if claims == nil || len(strings.Split(tok, ".")) != 3 {
+		return
+	}
+	c := jwt.MapClaims(claims)
+	exp, err := c.GetExpirationTime()
+	if err != nil {
+		return
+	}
+	if exp == nil {
+		ev.Response = "claims: " + strings.Join(claimNames(claims), ", ") + " (no exp)"
+		r.record(CheckAuthNoExpiry, "(tokens)", where, "The "+where+" has no exp claim: it stays valid until the signing key changes.", ev, -1)
+		return
+	}
+	start := r.cfg.Now()
+	if iat, err := c.GetIssuedAt(); err == nil && iat != nil {
+		start = iat.Time
+	}
+	if life := exp.Sub(start); life > 24*time.Hour {
+		ev.Response = fmt.Sprintf("exp − iat = %s", life.Round(time.Hour))
+		r.record(CheckAuthLongLived, "(tokens)", where, fmt.Sprintf("The %s lives %s: a stolen token stays useful for days.", where, life.Round(time.Hour)), ev, -1)
+	}
+}
+
+func claimNames(c map[string]any) []string {
+	out := make([]string, 0, len(c))
+	for k := range c {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // claimProbes signs tokens with a key the API trusts (a cracked secret or
@@ -241,6 +271,17 @@ func (r *run) signingKids(ctx context.Context, identityKid string) []string {
 	return kids
 }
 
+// crackSecrets cracks every identity's token before the checks run, so
+// the cracked keys are read-only afterwards.
+func (r *run) crackSecrets() {
+	if !r.fams["authentication"] {
+		return
+	}
+	for i := range r.cfg.Identities {
+		r.crackSecret(&r.cfg.Identities[i])
+	}
+}
+
 // crackSecret tries the built-in list of common secrets against an HMAC
 // token, offline. A hit is reported without the secret.
 func (r *run) crackSecret(id *Identity) {
@@ -255,9 +296,11 @@ func (r *run) crackSecret(id *Identity) {
 			jwt.WithValidMethods([]string{alg}), jwt.WithoutClaimsValidation())
 		if err == nil {
 			id.cracked, id.crackedAlg = key, alg
-			r.add(CheckAuthWeakSecret, "token of identity "+id.Name,
+			sum := sha256.Sum256(key)
+			// One finding per key, however many identities' tokens it signs.
+			r.record(CheckAuthWeakSecret, "key "+hex.EncodeToString(sum[:8]), "token of identity "+id.Name,
 				"The "+alg+" token of identity "+id.Name+" verifies with a secret from the scanner's built-in list of common secrets: anyone can forge tokens for any user.",
-				Evidence{Request: "(offline: " + alg + " signature checked against a list of common secrets)", Response: "secret found (masked)"})
+				Evidence{Request: "(offline: " + alg + " signature checked against a list of common secrets)", Response: "secret found (masked)"}, -1)
 			return
 		}
 	}
@@ -327,19 +370,56 @@ func (r *run) fetchJWKS(ctx context.Context) []publishedKey {
 	return nil
 }
 
-// jwksPublicPEMs returns each RSA key of the API's JWKS in the PEM
-// encodings a confused verifier might use as an HMAC secret.
-func (r *run) jwksPublicPEMs(ctx context.Context) [][]byte {
-	var out [][]byte
-	for _, k := range r.publishedKeys(ctx) {
-		pub, ok := k.pub.(*rsa.PublicKey)
-		if !ok {
-			continue
+// pemPaths are where APIs commonly serve their token verification key.
+var pemPaths = []string{"/encryptionkeys/jwt.pub", "/jwt.pub", "/public.pem", "/publickey.pem", "/public_key.pem", "/pubkey.pem",
+	"/jwt.pem", "/keys/public.pem", "/keys/jwt.pub", "/.well-known/public.pem", "/certs/public.pem", "/key.pub"}
+
+var pemPubRe = regexp.MustCompile(`-----BEGIN (RSA )?PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END (RSA )?PUBLIC KEY-----\s*`)
+
+// publicPEMs returns, once per scan, every public key a confused verifier
+// might use as an HMAC secret: PEM files given with --public-key, PEM
+// files the API serves at common paths or links to, and the RSA keys of
+// its JWKS in both PEM encodings. Served files are kept byte for byte:
+// a verifier reads the file, trailing newline and all.
+func (r *run) publicPEMs(ctx context.Context) [][]byte {
+	r.pemOnce.Do(func() {
+		add := func(b []byte) {
+			for _, v := range [][]byte{b, bytes.TrimSpace(b), append(bytes.TrimSpace(slices.Clone(b)), '\n')} {
+				if !slices.ContainsFunc(r.pems, func(x []byte) bool { return bytes.Equal(x, v) }) {
+					r.pems = append(r.pems, v)
+				}
+			}
 		}
-		if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
-			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+		for _, k := range r.cfg.PublicKeys {
+			add(k)
 		}
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
-	}
-	return out
+		r.mu.Lock()
+		paths := append(slices.Clone(r.pemLinks), pemPaths...)
+		r.mu.Unlock()
+		for _, p := range paths {
+			ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + p})
+			if err != nil {
+				if r.stop(err) {
+					break
+				}
+				continue
+			}
+			if ex.ok() {
+				if m := pemPubRe.Find(ex.Body); m != nil {
+					add(m)
+				}
+			}
+		}
+		for _, k := range r.publishedKeys(ctx) {
+			pub, ok := k.pub.(*rsa.PublicKey)
+			if !ok {
+				continue
+			}
+			if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
+				add(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+			}
+			add(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
+		}
+	})
+	return r.pems
 }

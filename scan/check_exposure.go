@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,16 @@ import (
 var (
 	sensitiveKeyRe = regexp.MustCompile(`(?i)^(password|passwd|pwd|password_?hash|hashed_?password|pass_?hash|secret|client_?secret|secret_?key|api_?key|private_?key|ssn|card_?number|cc_?number|credit_?card|cvv|cvc|otp_?secret|mfa_?secret|totp_?secret|salt)$`)
 	privKeyRe      = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
+)
+
+var (
+	listingRe = regexp.MustCompile(`(?i)<title>\s*(Index of|Directory listing|listing directory)|<h1>\s*(Index of|Directory listing for) /|<h1>[^<]*~ /|id="files"[^>]*class="view-tiles"`)
+	docsRe    = regexp.MustCompile(`"(openapi|swagger)"\s*:\s*"[23]\.`)
+	envRe     = regexp.MustCompile(`(?m)"(NODE_ENV|PATH|HOME|DATABASE_URL|DB_PASSWORD|DB_HOST|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|REDIS_URL|MONGO_URI|PORT)"\s*:|^(NODE_ENV|DATABASE_URL|DB_PASSWORD|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY)=`)
+	// notHTML accepts any answer but an HTML page: a backup file is never
+	// a page, and a catch-all answering 200 to it is.
+	notHTML   = regexp.MustCompile(`[\x00-\x08]|^[^<]`)
+	pemLinkRe = regexp.MustCompile(`href="([^"?#]+\.(?:pem|pub))"`)
 )
 
 // wellKnown are paths that should not be public, each with a signature
@@ -28,15 +39,36 @@ var wellKnown = []struct {
 	{"/debug/pprof/", CheckExposurePath, regexp.MustCompile(`(?i)profiles|goroutine`), "Go profiling endpoints"},
 	{"/debug/vars", CheckExposurePath, regexp.MustCompile(`"memstats"|"cmdline"`), "runtime variables"},
 	{"/debug", CheckExposurePath, regexp.MustCompile(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
+	{"/api/debug", CheckExposurePath, regexp.MustCompile(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
 	{"/metrics", CheckExposurePath, regexp.MustCompile(`(?m)^# (HELP|TYPE) `), "Prometheus metrics"},
 	{"/actuator", CheckExposurePath, regexp.MustCompile(`"_links"`), "Spring actuator"},
 	{"/actuator/env", CheckExposurePath, regexp.MustCompile(`"propertySources"|"activeProfiles"`), "Spring actuator environment"},
 	{"/server-status", CheckExposurePath, regexp.MustCompile(`Apache Server Status`), "Apache server status"},
-	{"/static/", CheckExposureListing, regexp.MustCompile(`(?i)<title>(Index of|Directory listing)|<h1>Index of /`), "a directory listing"},
-	{"/uploads/", CheckExposureListing, regexp.MustCompile(`(?i)<title>(Index of|Directory listing)|<h1>Index of /`), "a directory listing"},
-	{"/openapi.json", CheckExposureDocs, regexp.MustCompile(`"(openapi|swagger)"\s*:`), "the API description"},
-	{"/swagger.json", CheckExposureDocs, regexp.MustCompile(`"(openapi|swagger)"\s*:`), "the API description"},
-	{"/v3/api-docs", CheckExposureDocs, regexp.MustCompile(`"(openapi|swagger)"\s*:`), "the API description"},
+	{"/env", CheckExposurePath, envRe, "an environment dump"},
+	{"/api/env", CheckExposurePath, envRe, "an environment dump"},
+	{"/config", CheckExposurePath, envRe, "a configuration dump"},
+	{"/api/config", CheckExposurePath, envRe, "a configuration dump"},
+	{"/config.json", CheckExposurePath, envRe, "a configuration file"},
+	{"/backup.zip", CheckExposurePath, notHTML, "a backup file"},
+	{"/backup.sql", CheckExposurePath, notHTML, "a database backup"},
+	{"/dump.sql", CheckExposurePath, notHTML, "a database dump"},
+	{"/db.sqlite", CheckExposurePath, notHTML, "a database file"},
+	{"/.env.bak", CheckExposurePath, notHTML, "a backup of the environment file"},
+	{"/static/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/uploads/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/ftp/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/ftp", CheckExposureListing, listingRe, "a directory listing"},
+	{"/files/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/backup/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/public/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/encryptionkeys/", CheckExposureListing, listingRe, "a directory listing"},
+	{"/openapi.json", CheckExposureDocs, docsRe, "the API description"},
+	{"/swagger.json", CheckExposureDocs, docsRe, "the API description"},
+	{"/v3/api-docs", CheckExposureDocs, docsRe, "the API description"},
+	{"/v2/api-docs", CheckExposureDocs, docsRe, "the API description"},
+	{"/api-docs", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui|redoc|"(openapi|swagger)"\s*:`), "API documentation"},
+	{"/api-docs/swagger.json", CheckExposureDocs, docsRe, "the API description"},
+	{"/swagger/", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui`), "API documentation"},
 	{"/docs", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui|redoc|"openapi"\s*:`), "API documentation"},
 }
 
@@ -47,13 +79,16 @@ func (r *run) checkExposure(ctx context.Context) {
 	for _, id := range r.cfg.Identities {
 		r.tokenPayload(id.claims, "token of identity "+id.Name, Evidence{Request: "(token payload of identity " + id.Name + ")"})
 	}
+	if len(r.cfg.Identities) == 0 {
+		r.skipf("sensitive claims in token payloads: no identities")
+	}
 	n := 0
 	for _, o := range r.ops {
 		if o.Method != http.MethodGet || n >= 8 || (len(o.Params) > 0 && len(o.sampleIDs()) == 0 && len(r.cfg.Identities) == 0) {
 			continue
 		}
 		n++
-		if _, err := r.send(ctx, &probe{Method: http.MethodGet, Path: r.concrete(o), Op: o.String(), Auth: r.anyAuth()}); err != nil && r.stop(err) {
+		if _, err := r.send(ctx, &probe{Method: http.MethodGet, Path: r.concrete(o), Op: o.String(), As: r.anyID()}); err != nil && r.stop(err) {
 			return
 		}
 	}
@@ -65,12 +100,12 @@ func (r *run) checkExposure(ctx context.Context) {
 			}
 			continue
 		}
-		if ex.ok() && w.sig.Match(ex.Body) {
-			r.add(w.check, "GET "+w.path, fmt.Sprintf("%s answers 200 with %s.", w.path, w.what), r.evidence(ex))
+		if ex.ok() && w.sig.Match(ex.Body) && (w.sig != notHTML || ex.contentType() != "text/html") {
+			r.addEx(w.check, "GET "+w.path, fmt.Sprintf("%s answers 200 with %s.", w.path, w.what), ex)
 		}
 	}
-	if ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: "/", Op: "GET /"}); err == nil && ex.ok() && wellKnown[9].sig.Match(ex.Body) {
-		r.add(CheckExposureListing, "GET /", "/ answers with a directory listing.", r.evidence(ex))
+	if ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: "/", Op: "GET /"}); err == nil && ex.ok() && listingRe.Match(ex.Body) {
+		r.addEx(CheckExposureListing, "GET /", "/ answers with a directory listing.", ex)
 	}
 }
 
@@ -84,14 +119,22 @@ func (r *run) tokenPayload(claims map[string]any, where string, ev Evidence) {
 		}
 	})
 	if len(keys) > 0 {
+		slices.Sort(keys)
 		ev.Response = "claims: " + strings.Join(keys, ", ") + " (values masked)"
-		r.add(CheckExposureToken, where, "The "+where+" carries "+strings.Join(keys, ", ")+" in its readable payload.", ev)
+		// Every token the API issues has the same payload shape: one root
+		// cause, whichever identity or operation showed it.
+		r.record(CheckExposureToken, "(tokens)", where, "The "+where+" carries "+strings.Join(keys, ", ")+" in its readable payload.", ev, -1)
 	}
 }
 
 func (r *run) observeExposure(ex *exchange) {
 	if !ex.ok() {
 		return
+	}
+	if ex.contentType() == "text/html" {
+		for _, m := range pemLinkRe.FindAllSubmatch(ex.Body, 8) {
+			r.addPEMLink(ex.probe.Path, string(m[1]))
+		}
 	}
 	if privKeyRe.Match(ex.Body) {
 		r.add(CheckExposureField, ex.probe.Op, "The response contains a private key.", r.evidence(ex))
@@ -112,7 +155,9 @@ func (r *run) observeExposure(ex *exchange) {
 				keys = append(keys, k)
 			}
 			if claims := jwtPayload(x); claims != nil {
-				r.tokenPayload(claims, "token issued by "+ex.probe.Op, Evidence{Request: maskPath(ex.probe.Method + " " + ex.probe.Path)})
+				ev := Evidence{Request: maskPath(ex.probe.Method + " " + ex.probe.Path)}
+				r.tokenPayload(claims, "token issued by "+ex.probe.Op, ev)
+				r.tokenLifetime(x, claims, "token issued by "+ex.probe.Op, ev)
 			}
 			if len(x) >= 13 && len(x) <= 23 && cardRe.MatchString(x) && luhn(x) && !slices.Contains(keys, k) {
 				keys = append(keys, k)
@@ -123,8 +168,31 @@ func (r *run) observeExposure(ex *exchange) {
 			}
 		}
 	})
-	if len(keys) > 0 {
+	if len(keys) > 0 && !r.base.matches(ex) {
 		r.add(CheckExposureField, ex.probe.Op, "The response carries "+strings.Join(keys, ", ")+".", r.evidence(ex))
+	}
+}
+
+// addPEMLink remembers a link to a .pem or .pub file on the API's own
+// origin, for key confusion.
+func (r *run) addPEMLink(base, link string) {
+	u, err := url.Parse(link)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return
+	}
+	dir := base
+	if i := strings.LastIndexByte(base, '/'); i >= 0 {
+		dir = base[:i+1]
+	}
+	p := link
+	if !strings.HasPrefix(link, "/") {
+		p = dir + link
+	}
+	p = strings.TrimPrefix(p, r.prefix)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.pemLinks, p) && len(r.pemLinks) < 8 {
+		r.pemLinks = append(r.pemLinks, p)
 	}
 }
 
@@ -140,10 +208,18 @@ func (r *run) shadowOps(ctx context.Context, documented []*Operation) []*Operati
 		for i := range parts {
 			parts[i] = regexp.QuoteMeta(parts[i])
 		}
-		known = append(known, regexp.MustCompile("^"+regexp.QuoteMeta(o.Method)+" "+strings.Join(parts, "[^/]+")+"$"))
+		flags := ""
+		if r.base.caseInsensitive {
+			flags = "(?i)"
+		}
+		known = append(known, regexp.MustCompile(flags+"^"+regexp.QuoteMeta(o.Method)+" "+strings.Join(parts, "[^/]+")+"$"))
 	}
+	ci := r.base.caseInsensitive
 	isKnown := func(o *Operation) bool {
 		for _, s := range []string{o.String(), o.Method + " " + r.concrete(o)} {
+			if ci {
+				s = strings.ToLower(s)
+			}
 			for _, re := range known {
 				if re.MatchString(s) {
 					return true
@@ -153,23 +229,25 @@ func (r *run) shadowOps(ctx context.Context, documented []*Operation) []*Operati
 		return false
 	}
 	ops := documented
-	auths := []string{""}
-	for _, id := range r.cfg.Identities {
-		auths = append(auths, id.Authorization)
+	auths := []*Identity{nil}
+	for i := range r.cfg.Identities {
+		if !r.auth.refused[r.cfg.Identities[i].Name] {
+			auths = append(auths, &r.cfg.Identities[i])
+		}
 	}
 	for _, o := range r.crawl(ctx) {
 		if o.Path == "/" || o.Method != http.MethodGet || isKnown(o) {
 			continue
 		}
 		for _, auth := range auths {
-			ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), Auth: auth})
+			ex, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), As: auth})
 			if err != nil {
 				if r.stop(err) {
 					return ops
 				}
 				break
 			}
-			if ex.ok() {
+			if ex.ok() && !r.base.matches(ex) {
 				o.Undocumented = true
 				ops = append(ops, o)
 				r.add(CheckExposureUndocumented, o.String(), fmt.Sprintf("The operation is not in the OpenAPI document but answers %d.", ex.Status), r.evidence(ex))

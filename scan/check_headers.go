@@ -59,6 +59,11 @@ func (r *run) checkHeaders(ctx context.Context) {
 	if v := h.Get("X-XSS-Protection"); v != "" && strings.TrimSpace(v) != "0" {
 		weak = append(weak, "X-XSS-Protection: "+v+" (the filter is itself an attack surface; send 0)")
 	}
+	if v := strings.TrimSpace(h.Get("X-Frame-Options")); v != "" && !strings.EqualFold(v, "DENY") && !strings.EqualFold(v, "SAMEORIGIN") {
+		// ALLOWALL, ALLOW-FROM and typos are ignored by browsers: the page
+		// can be framed as if the header were missing.
+		weak = append(weak, "X-Frame-Options: "+v+" (not DENY or SAMEORIGIN, so browsers ignore it)")
+	}
 	if v := h.Get("Strict-Transport-Security"); v != "" && hstsMaxAge(v) < 15552000 {
 		weak = append(weak, "Strict-Transport-Security max-age under 180 days")
 	}

@@ -208,26 +208,39 @@ func (r *run) checkRateLimits(ctx context.Context) {
 
 const xssPayload = `rampart<script>alert(7)</script>`
 
-// checkInjection sends SQL boolean pairs and quotes to path parameters,
-// NoSQL operators and SQL bypasses to logins (a login probe is harmless),
-// and a script to parameters and queries, looking for it in HTML.
+// checkInjection sends SQL probes to path and query parameters (and login
+// bodies: a login probe is harmless), NoSQL operators to logins, and a
+// script to parameters and queries, looking for it in HTML. A database
+// error alone is a leak (errors.sql); SQL injection is reported only when
+// a boolean differential confirms it.
 func (r *run) checkInjection(ctx context.Context) {
 	n := 0
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodGet }) {
-		if n >= 8 {
+		if n >= 10 {
 			break
 		}
 		n++
 		if len(o.Params) > 0 {
-			r.sqlBoolean(ctx, o)
+			v := "1"
+			if s := o.sampleIDs(); len(s) > 0 {
+				v = s[0]
+			}
+			r.sqlBoolean(ctx, o, o.fill, v)
+		}
+		for _, q := range queryParams(o) {
+			base := "rampart"
+			if nk := normKey(q); idKeys[nk] || ownerKeys[nk] {
+				base = "1"
+			}
+			r.sqlBoolean(ctx, o, func(v string) string { return o.Path + "?" + url.QueryEscape(q) + "=" + url.QueryEscape(v) }, base)
 		}
 		p := o.Path
 		if len(o.Params) > 0 {
 			p = o.fill(xssPayload)
 		} else {
 			q := "q"
-			if len(o.Query) > 0 {
-				q = o.Query[0]
+			if qs := queryParams(o); len(qs) > 0 {
+				q = qs[0]
 			}
 			p += "?" + q + "=" + url.QueryEscape(xssPayload)
 		}
@@ -239,7 +252,7 @@ func (r *run) checkInjection(ctx context.Context) {
 			continue
 		}
 		if ex.contentType() == "text/html" && bytes.Contains(ex.Body, []byte("<script>alert(7)</script>")) {
-			r.add(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", r.evidence(ex))
+			r.addEx(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", ex)
 		}
 	}
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
@@ -251,58 +264,94 @@ func (r *run) checkInjection(ctx context.Context) {
 			check, detail, body string
 		}{
 			{CheckInjectionNoSQL, "A login with {\"$ne\": null} as user name and password succeeded.", `{"username":{"$ne":null},"email":{"$ne":null},"password":{"$ne":null}}`},
-			{CheckInjectionSQL, "A login with a SQL tautology as user name succeeded.", `{"username":"' OR '1'='1' --","email":"' OR '1'='1' --","password":"' OR '1'='1' --"}`},
+			{CheckInjectionSQL, "A login with a SQL tautology as user name succeeded, where a wrong password failed.", `{"username":"' OR '1'='1' --","email":"' OR '1'='1' --","password":"' OR '1'='1' --"}`},
+			{CheckInjectionSQL, "A login with a SQL comment after the user name succeeded, where a wrong password failed.", `{"username":"' OR 1=1--","email":"' OR 1=1--","password":"x"}`},
 		}
 		for _, b := range bodies {
 			ex, err := r.send(ctx, &probe{Method: o.Method, Path: o.Path, Op: o.String(), Body: []byte(b.body), Harmless: true})
-			if err == nil && ex.ok() {
+			if err == nil && ex.ok() && !r.base.matches(ex) {
 				r.add(b.check, o.String(), b.detail, r.evidence(ex))
-			} else if err == nil && sqlRe.Match(ex.Body) {
-				r.add(CheckInjectionSQL, o.String(), "A quote in the login body produced a database error.", r.evidence(ex))
+				if b.check == CheckInjectionSQL {
+					break
+				}
 			}
 		}
 	}
 }
 
-// sqlBoolean compares a true and a false SQL condition appended to a
-// known id: same answer as the plain id for true, another for false.
-func (r *run) sqlBoolean(ctx context.Context, o *Operation) {
-	v := "1"
-	if s := o.sampleIDs(); len(s) > 0 {
-		v = s[0]
+// queryParams are the query parameters worth injecting into: those the
+// document declares, or q on a search operation.
+func queryParams(o *Operation) []string {
+	if len(o.Query) > 0 {
+		return o.Query[:min(len(o.Query), 2)]
 	}
+	if strings.Contains(strings.ToLower(o.Path), "search") {
+		return []string{"q"}
+	}
+	return nil
+}
+
+// sqlBoolean compares true and false SQL conditions appended to a value
+// that works: for AND, the true one answers as the plain value and the
+// false one does not; for OR, the true one answers more than the plain
+// value and the false one the same. A quote that breaks the query is
+// reported by observe as a database error leak, not as injection, since a
+// parameterised query's type error looks the same.
+func (r *run) sqlBoolean(ctx context.Context, o *Operation, fill func(string) string, v string) {
 	get := func(val string) *exchange {
-		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: o.fill(val), Op: o.String(), Auth: r.anyAuth()})
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: fill(val), Op: o.String(), As: r.anyID()})
 		if err != nil {
 			return nil
 		}
 		return ex
 	}
 	base := get(v)
-	if base == nil || !base.ok() {
+	if base == nil || !base.ok() || r.base.matches(base) {
 		return
 	}
-	if q := get(v + "'"); q != nil && sqlRe.Match(q.Body) {
-		r.add(CheckInjectionSQL, o.String(), "A quote in the path parameter produced a database error.", r.evidence(q))
-		return
+	broken := false
+	if q := get(v + "'"); q != nil && (q.Status >= 500 || sqlRe.Match(q.Body)) {
+		broken = true
 	}
-	for _, pair := range [][2]string{{v + "' AND '1'='1", v + "' AND '1'='2"}, {v + " AND 1=1", v + " AND 1=2"}} {
+	same := func(a, b *exchange) bool {
+		return a.Status == b.Status && (bytes.Equal(a.Body, b.Body) || fingerprintOf(a).same(fingerprintOf(b)) && len(a.Body) == len(b.Body))
+	}
+	pairs := [][2]string{{v + "' AND '1'='1", v + "' AND '1'='2"}, {v + " AND 1=1", v + " AND 1=2"}}
+	ors := [][2]string{{v + "' OR '1'='1", v + "' OR '1'='2"}}
+	if broken {
+		pairs = append(pairs, [2]string{v + "')) AND 1=1--", v + "')) AND 1=2--"}, [2]string{v + "') AND 1=1--", v + "') AND 1=2--"})
+		ors = append(ors, [2]string{v + "')) OR 1=1--", v + "')) OR 1=2--"}, [2]string{v + "' OR 1=1--", v + "' OR 1=2--"})
+	}
+	for _, pair := range pairs {
 		t, f := get(pair[0]), get(pair[1])
 		if t == nil || f == nil {
 			return
 		}
-		if t.Status == base.Status && bytes.Equal(t.Body, base.Body) && (f.Status != base.Status || !bytes.Equal(f.Body, base.Body)) {
-			r.add(CheckInjectionSQL, o.String(), "Appending a true SQL condition to the id returned the object; a false one did not.", r.evidence(t))
+		if same(t, base) && !same(f, base) && !r.base.matches(t) {
+			r.add(CheckInjectionSQL, o.String(), "Appending a true SQL condition to the value answered as the plain value did; a false one did not.", r.evidence(t))
+			return
+		}
+	}
+	for _, pair := range ors {
+		t, f := get(pair[0]), get(pair[1])
+		if t == nil || f == nil {
+			return
+		}
+		if t.ok() && len(t.Body) > len(base.Body) && !same(t, base) && same(f, base) && !r.base.matches(t) {
+			r.add(CheckInjectionSQL, o.String(), "Appending an always-true SQL condition to the value answered more than the plain value; an always-false one did not.", r.evidence(t))
 			return
 		}
 	}
 }
 
-func (r *run) anyAuth() string {
-	if len(r.cfg.Identities) > 0 {
-		return r.cfg.Identities[0].Authorization
+// anyID is the first identity the API accepts, or nil.
+func (r *run) anyID() *Identity {
+	for i := range r.cfg.Identities {
+		if !r.auth.refused[r.cfg.Identities[i].Name] {
+			return &r.cfg.Identities[i]
+		}
 	}
-	return ""
+	return nil
 }
 
 // checkLimits sends a 2 MiB body that is not JSON (harmless: it must be

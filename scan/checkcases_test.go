@@ -79,6 +79,7 @@ var checkCases = map[string]struct{ found, notFound scenario }{
 	CheckCORSNull:             {site(flawCORSNull), site()},
 	CheckCORSWildcardCreds:    {site(flawCORSWildcard), site()},
 	CheckCORSAnyMethod:        {site(flawCORSAnyMethod), site()},
+	CheckCORSWildcard:         {site(flawCORSAny), site()},
 	CheckErrorsStack:          {site(flawStackTrace), site()},
 	CheckErrorsSQL:            {site(flawSQLQuote), site()},
 	CheckErrorsBanner:         {site(flawBanner), site()},
@@ -98,18 +99,27 @@ var checkCases = map[string]struct{ found, notFound scenario }{
 	CheckAuthIssuer:           {trustedKey("iss"), trustedKey()},
 	CheckAuthWeakSecret:       {site(flawWeakSecret), site()},
 	CheckAuthQueryToken:       {site(flawQueryToken), site()},
+	CheckAuthNoExpiry:         {site(flawNoExpiry), site(flawLongToken)},
+	CheckAuthLongLived:        {site(flawLongToken), site(flawNoExpiry)},
 	CheckBOLARead:             {site(flawBOLARead), site()},
 	// The write probe follows a read finding, so both servers leak reads.
-	CheckBOLAWrite:      {unsafe(siteDoc(flawBOLARead, flawBOLAWrite)), unsafe(siteDoc(flawBOLARead))},
-	CheckBFLA:           {site(flawBFLA), site()},
+	CheckBOLAWrite: {unsafe(siteDoc(flawBOLARead, flawBOLAWrite)), unsafe(siteDoc(flawBOLARead))},
+	// Only the document makes an admin operation high; see TestBFLAByName.
+	CheckBFLA:           {siteDoc(flawBFLA), siteDoc()},
 	CheckMassAssignment: {unsafe(site(flawMassAssign)), unsafe(site())},
 	CheckRateLimitLogin: {site(flawNoLoginLimit), site()},
-	CheckInjectionSQL:   {site(flawSQLQuote), site()},
+	// A quote that breaks the query is a leak, not proof of injection.
+	CheckInjectionSQL:   {site(flawSQLBoolean), site(flawSQLQuote)},
 	CheckInjectionNoSQL: {site(flawNoSQL), site()},
 	CheckInjectionXSS:   {site(flawXSS), site()},
 	CheckLimitsBody:     {site(flawBigBody), site()},
 	CheckLimitsDepth:    {unsafe(site(flawDeepJSON)), unsafe(site())},
 }
+
+// evidenceSeverity are the checks whose severity follows the evidence:
+// BFLA is high only when the document reserves the operation for admins,
+// CORS * is medium only on answers carrying the caller's data.
+var evidenceSeverity = map[string]bool{CheckBFLA: true, CheckCORSWildcard: true}
 
 // Every rule the scanner reports has its own found and not-found case; a
 // rule added without them fails here.
@@ -177,7 +187,7 @@ func TestCheckFoundAndNotFound(t *testing.T) {
 				t.Fatalf("not found against %s; found %v; notes %q", c.found.name, checkIDs(rep), rep.Notes)
 			}
 			for _, f := range got {
-				if f.Evidence.Request == "" || f.Evidence.Response == "" || f.Detail == "" || f.Remedy != rule.Remedy || f.Severity != rule.Severity {
+				if f.Evidence.Request == "" || f.Evidence.Response == "" || f.Detail == "" || f.Remedy != rule.Remedy || f.Fix != rule.Fix || f.CWE == 0 || (f.Severity != rule.Severity && !evidenceSeverity[rule.ID]) {
 					t.Errorf("incomplete finding %+v", f)
 				}
 				if all := f.Evidence.Request + f.Evidence.Response + f.Detail; jwtRe.MatchString(all) {

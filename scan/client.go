@@ -28,8 +28,13 @@ type probe struct {
 	// body every server must refuse, a login with a made-up user), so it
 	// may be sent without Unsafe.
 	Harmless bool
-	// Auth is the Authorization header value, if any.
-	Auth string
+	// As is the identity acting, if any: its token goes where its own
+	// placement or the scan's says.
+	As *Identity
+	// Token, when set, replaces As's token: a forged or test token.
+	Token string
+	// Place, when set, replaces the placement.
+	Place *Placement
 	// Op names the operation, "GET /api/users/{id}", for findings.
 	Op string
 	// malformed marks a probe whose input is deliberately invalid: a 5xx
@@ -43,6 +48,9 @@ type exchange struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// token and place are the credential sent, for masked evidence.
+	token string
+	place Placement
 }
 
 func isWrite(method string) bool {
@@ -64,10 +72,53 @@ type client struct {
 	unsafe  bool
 	observe func(*exchange)
 
-	mu     sync.Mutex
-	budget int
-	sent   int
-	onSent func(sent, budget int)
+	mu       sync.Mutex
+	budget   int
+	sent     int
+	onSent   func(sent, budget int)
+	place    Placement
+	fails    int
+	lastFail string
+}
+
+// setPlace sets the placement of tokens for probes that do not name one.
+func (c *client) setPlace(p Placement) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.place = p
+}
+
+// credential returns the token p carries and where it goes, or "" when p
+// is anonymous.
+func (c *client) credential(p *probe) (string, Placement) {
+	tok := p.Token
+	if tok == "" && p.As != nil {
+		tok = p.As.Token
+	}
+	if tok == "" {
+		return "", Placement{}
+	}
+	if p.Place != nil {
+		return tok, *p.Place
+	}
+	if p.As != nil && p.As.Place != nil {
+		return tok, *p.As.Place
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return tok, c.place
+}
+
+func (c *client) failures() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fails
+}
+
+func (c *client) lastFailure() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastFail
 }
 
 func newClient(origin *url.URL, cfg *Config) *client {
@@ -92,6 +143,7 @@ func newClient(origin *url.URL, cfg *Config) *client {
 		unsafe: cfg.Unsafe,
 		budget: cfg.MaxRequests,
 		onSent: cfg.Progress,
+		place:  bearer,
 	}
 	return c
 }
@@ -163,8 +215,9 @@ func (c *client) do(ctx context.Context, p *probe) (*exchange, error) {
 	for k, v := range p.Header {
 		req.Header[k] = v
 	}
-	if p.Auth != "" {
-		req.Header.Set("Authorization", p.Auth)
+	tok, place := c.credential(p)
+	if tok != "" {
+		place.apply(req.Header, tok)
 	}
 	if p.Body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -172,11 +225,17 @@ func (c *client) do(ctx context.Context, p *probe) (*exchange, error) {
 	req.Header.Set("User-Agent", "rampart-scan")
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if ctx.Err() == nil {
+			c.mu.Lock()
+			c.fails++
+			c.lastFail = p.Method + " " + u.Path
+			c.mu.Unlock()
+		}
 		return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, p.Method, u.Path, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyRead))
-	ex := &exchange{probe: p, Status: resp.StatusCode, Header: resp.Header, Body: b}
+	ex := &exchange{probe: p, Status: resp.StatusCode, Header: resp.Header, Body: b, token: tok, place: place}
 	if c.observe != nil {
 		c.observe(ex)
 	}

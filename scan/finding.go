@@ -64,33 +64,76 @@ type Evidence struct {
 	Response string `json:"response,omitempty"`
 }
 
-// Finding is one weakness found in one operation.
+// Finding is one weakness: one check on one root cause. The same check on
+// the same normalised operation (any method, any capitalisation of the
+// path, any identity) is one finding listing its occurrences.
 type Finding struct {
 	// Check is the check id, e.g. "auth.alg-none"; see [Checks].
-	Check     string   `json:"check"`
+	Check string `json:"check"`
+	// Family is the check's family, e.g. "authentication"; see [Families].
+	Family    string   `json:"family"`
 	Title     string   `json:"title"`
 	OWASP     string   `json:"owasp"`
+	CWE       int      `json:"cwe,omitempty"`
 	Severity  Severity `json:"severity"`
 	Operation string   `json:"operation"`
+	// Occurrences are the other operations (methods, case variants,
+	// identities) where the same root cause showed, sorted.
+	Occurrences []string `json:"occurrences,omitempty"`
 	// Detail says what was observed, in a sentence.
 	Detail   string   `json:"detail"`
 	Evidence Evidence `json:"evidence"`
-	Remedy   string   `json:"remedy"`
+	// Remedy is the Rampart setting that fixes the finding at the gateway.
+	Remedy string `json:"remedy"`
+	// Fix is what to change in the application itself.
+	Fix string `json:"fix,omitempty"`
 }
+
+// Status says whether a scan ran every check it meant to.
+type Status string
+
+// Statuses.
+const (
+	// Complete means every selected check ran within the budget.
+	Complete Status = "complete"
+	// Incomplete means some checks could not run: the budget ran out,
+	// every identity was refused or the target stopped answering. A clean
+	// incomplete report proves nothing.
+	Incomplete Status = "incomplete"
+)
 
 // Report is the result of one scan.
 type Report struct {
-	Target   string        `json:"target"`
+	Target string `json:"target"`
+	// Status is [Complete] or [Incomplete]; Errors say why a scan is
+	// incomplete.
+	Status   Status        `json:"status"`
+	Errors   []string      `json:"errors,omitempty"`
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
 	// Requests is the number of requests sent, never above the budget.
 	Requests int `json:"requests"`
+	// Source says where the operations came from: an OpenAPI 3 document,
+	// a converted Swagger 2.0 document, or crawling.
+	Source string `json:"source,omitempty"`
+	// Auth says how identities' tokens were sent, e.g. "Authorization:
+	// Bearer TOKEN", and whether that was given or learnt.
+	Auth string `json:"auth,omitempty"`
+	// Baseline says what the answers to absent paths and case variants
+	// showed (a catch-all, a case-insensitive router); findings that
+	// matched it were dropped.
+	Baseline []string `json:"baseline,omitempty"`
+	// Skipped lists checks that did not run, each with its reason.
+	Skipped []string `json:"skipped,omitempty"`
 	// Operations are the operations probed, "METHOD /path/{param}".
 	Operations []string  `json:"operations"`
 	Findings   []Finding `json:"findings"`
-	// Notes say what was skipped and why (no identities, budget spent…).
+	// Notes say anything else worth knowing about the run.
 	Notes []string `json:"notes,omitempty"`
 }
+
+// Complete reports whether every selected check ran.
+func (r *Report) Complete() bool { return r.Status != Incomplete }
 
 // Worst returns the highest severity among the findings, or -1 when there
 // are none.

@@ -60,6 +60,11 @@ const (
 	flawXSS            flaw = "search reflected in HTML"
 	flawBigBody        flaw = "no body size limit"
 	flawDeepJSON       flaw = "no JSON depth limit"
+	flawSQLBoolean     flaw = "id concatenated into the query"
+	flawCORSAny        flaw = "CORS * on every answer"
+	flawNoExpiry       flaw = "tokens without exp"
+	flawLongToken      flaw = "tokens living 30 days"
+	flawFrameAllowAll  flaw = "X-Frame-Options: ALLOWALL"
 )
 
 const (
@@ -75,6 +80,10 @@ type flawAPI struct {
 	flaws  map[flaw]bool
 	secret []byte
 	mux    *http.ServeMux
+	// tokenIn is where the API reads tokens: "" for Authorization:
+	// Bearer, "raw" for a bare Authorization value, "cookie:NAME" or
+	// "header:NAME".
+	tokenIn string
 
 	mu    sync.Mutex
 	fails int
@@ -114,6 +123,13 @@ func (a *flawAPI) start(t *testing.T) string {
 
 func (a *flawAPI) token(sub, name, role string) string {
 	c := jwt.MapClaims{"sub": sub, "username": name, "role": role, "aud": flawAudience, "iss": flawIssuer, "exp": time.Now().Add(time.Hour).Unix()}
+	switch {
+	case a.flaws[flawNoExpiry]:
+		delete(c, "exp")
+	case a.flaws[flawLongToken]:
+		c["iat"] = time.Now().Unix()
+		c["exp"] = time.Now().Add(30 * 24 * time.Hour).Unix()
+	}
 	if a.flaws[flawTokenClaim] {
 		c["password"] = "hunter2"
 	}
@@ -138,7 +154,22 @@ func (a *flawAPI) identities() []Identity {
 
 // claims verifies the request's token, or returns nil.
 func (a *flawAPI) claims(r *http.Request) jwt.MapClaims {
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	var tok string
+	switch kind, name, _ := strings.Cut(a.tokenIn, ":"); kind {
+	case "":
+		tok, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	case "raw":
+		tok = r.Header.Get("Authorization")
+		if strings.Contains(tok, " ") {
+			tok = ""
+		}
+	case "cookie":
+		if c, err := r.Cookie(name); err == nil {
+			tok = c.Value
+		}
+	case "header":
+		tok = r.Header.Get(name)
+	}
 	if tok == "" && a.flaws[flawQueryToken] {
 		tok = r.URL.Query().Get("access_token")
 	}
@@ -156,12 +187,16 @@ func (a *flawAPI) claims(r *http.Request) jwt.MapClaims {
 	if a.flaws[flawAlgNone] {
 		methods = append(methods, "none")
 	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods(methods), jwt.WithAudience(flawAudience), jwt.WithIssuer(flawIssuer)}
+	if !a.flaws[flawNoExpiry] {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
 	_, err := jwt.ParseWithClaims(tok, c, func(t *jwt.Token) (any, error) {
 		if t.Method == jwt.SigningMethodNone {
 			return jwt.UnsafeAllowNoneSignatureType, nil
 		}
 		return a.secret, nil
-	}, jwt.WithValidMethods(methods), jwt.WithAudience(flawAudience), jwt.WithIssuer(flawIssuer), jwt.WithExpirationRequired())
+	}, opts...)
 	if err != nil {
 		return nil
 	}
@@ -175,6 +210,12 @@ func (a *flawAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	}
+	if a.flaws[flawCORSAny] {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	if a.flaws[flawFrameAllowAll] {
+		h.Set("X-Frame-Options", "ALLOWALL")
 	}
 	if a.flaws[flawXSSFilter] {
 		h.Set("X-XSS-Protection", "1; mode=block")
@@ -272,6 +313,17 @@ func (a *flawAPI) note(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(id, "'") && a.flaws[flawSQLQuote] {
 		a.writeJSON(w, http.StatusInternalServerError, map[string]any{"error": `SQLITE_ERROR: unrecognized token: "'` + id + `"`})
 		return
+	}
+	if a.flaws[flawSQLBoolean] {
+		// SELECT … WHERE id = '<id>', concatenated: a condition after a
+		// quote is evaluated.
+		if base, cond, ok := strings.Cut(id, "' AND "); ok {
+			if cond != "'1'='1" {
+				a.refuse(w, http.StatusNotFound, r)
+				return
+			}
+			id = base
+		}
 	}
 	if id != "1" && id != "2" {
 		a.refuse(w, http.StatusNotFound, r)

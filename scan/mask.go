@@ -120,13 +120,8 @@ func (ex *exchange) evidence(extra ...string) Evidence {
 	b.WriteByte(' ')
 	b.WriteString(maskPath(p.Path))
 	var hs []string
-	if p.Auth != "" {
-		scheme, cred, ok := strings.Cut(p.Auth, " ")
-		if ok {
-			hs = append(hs, "Authorization: "+scheme+" "+maskToken(cred))
-		} else {
-			hs = append(hs, "Authorization: "+maskToken(p.Auth))
-		}
+	if ex.token != "" {
+		hs = append(hs, ex.place.render(maskToken(ex.token)))
 	}
 	for _, k := range []string{"Origin", "Access-Control-Request-Method", "Content-Type"} {
 		if v := p.Header.Get(k); v != "" {

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -28,8 +31,12 @@ type Operation struct {
 	// Roles come from the document's x-rampart-roles.
 	Roles []string
 	Tags  []string
-	Admin bool
-	Login bool
+	// Admin marks an operation for admins by the document (a tag or
+	// x-rampart-roles) or by its path; AdminByName says the path alone
+	// said so, which is weak evidence.
+	Admin       bool
+	AdminByName bool
+	Login       bool
 	// Signup marks an operation that creates an account or user.
 	Signup bool
 	// BodyFields are the top-level properties the document declares for a
@@ -89,19 +96,63 @@ func classify(o *Operation) {
 		o.Login = o.Login || loginRe.MatchString(o.Path)
 		o.Signup = o.Signup || signupRe.MatchString(o.Path)
 	}
-	o.Admin = o.Admin || adminRe.MatchString(o.Path) || slices.ContainsFunc(o.Tags, func(t string) bool { return strings.EqualFold(t, "admin") }) ||
+	byDoc := slices.ContainsFunc(o.Tags, func(t string) bool { return strings.EqualFold(t, "admin") }) ||
 		slices.ContainsFunc(o.Roles, func(t string) bool { return strings.EqualFold(t, "admin") })
+	byName := adminRe.MatchString(o.Path)
+	o.Admin = o.Admin || byDoc || byName
+	o.AdminByName = o.AdminByName || (byName && !byDoc)
 }
 
-// operationsFromOpenAPI reads the operations of an OpenAPI 3 document. It
-// does not follow external references.
-func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, error) {
+var meRe = regexp.MustCompile(`(?i)/(me|whoami|profile|self|current[-_]?user|account)$`)
+
+// decodeJSON decodes a JSON body, or returns nil.
+func decodeJSON(b []byte) any {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return nil
+	}
+	return v
+}
+
+// ErrNotOpenAPI is returned for a document that is neither OpenAPI 3.x
+// nor Swagger 2.0.
+var ErrNotOpenAPI = errors.New("scan: not an OpenAPI 3.x or Swagger 2.0 document")
+
+// loadDocument reads an OpenAPI 3.x document, or a Swagger 2.0 one
+// converted with openapi2conv, and says which it was. Anything else is
+// refused: falling back to crawling would hide that the document was not
+// used. External references are not followed.
+func loadDocument(ctx context.Context, data []byte) (*openapi3.T, string, error) {
+	var v2 openapi2.T
+	if openapi2.UnmarshalFromData(data, &v2) == nil && v2.Swagger != "" {
+		if !strings.HasPrefix(v2.Swagger, "2.") {
+			return nil, "", fmt.Errorf("%w: swagger version %q", ErrNotOpenAPI, v2.Swagger)
+		}
+		doc, err := openapi2conv.ToV3(&v2)
+		if err != nil {
+			return nil, "", fmt.Errorf("scan: converting Swagger 2.0 document: %w", err)
+		}
+		return doc, "Swagger 2.0 document, converted to OpenAPI 3", nil
+	}
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = false
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("scan: reading OpenAPI document: %w", err)
+		return nil, "", fmt.Errorf("%w: %w", ErrNotOpenAPI, err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		return nil, "", fmt.Errorf("%w: no \"openapi: 3.x\" or \"swagger: 2.0\" member", ErrNotOpenAPI)
+	}
+	return doc, "OpenAPI " + doc.OpenAPI + " document", nil
+}
+
+// operationsFromOpenAPI reads the operations of an OpenAPI 3.x or Swagger
+// 2.0 document and says which it was.
+func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, string, error) {
+	doc, source, err := loadDocument(ctx, data)
+	if err != nil {
+		return nil, "", err
 	}
 	prefix := ""
 	if len(doc.Servers) > 0 {
@@ -110,8 +161,8 @@ func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, erro
 		}
 	}
 	var ops []*Operation
-	if doc.Paths == nil {
-		return nil, nil
+	if doc.Paths == nil || doc.Paths.Len() == 0 {
+		return nil, "", fmt.Errorf("%w: it describes no paths", ErrNotOpenAPI)
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -143,7 +194,7 @@ func operationsFromOpenAPI(ctx context.Context, data []byte) ([]*Operation, erro
 		}
 	}
 	slices.SortFunc(ops, func(a, b *Operation) int { return strings.Compare(a.String(), b.String()) })
-	return ops, nil
+	return ops, source, nil
 }
 
 // bodyFields returns the properties of a JSON request body's schema.
@@ -201,7 +252,8 @@ var (
 func (r *run) crawl(ctx context.Context) []*Operation {
 	found := map[string]*Operation{}
 	add := func(method, path string) *Operation {
-		k := method + " " + path
+		// Case twins (/api/Users, /api/users) are one operation.
+		k := method + " " + strings.ToLower(path)
 		if o, ok := found[k]; ok {
 			return o
 		}
@@ -226,7 +278,7 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 			}
 			continue
 		}
-		if ex.Status == http.StatusNotFound || ex.Status == http.StatusMethodNotAllowed || ex.Status >= 500 && p != "/" {
+		if ex.Status == http.StatusNotFound || ex.Status == http.StatusMethodNotAllowed || ex.Status >= 500 && p != "/" || p != "/" && r.base.matches(ex) {
 			continue
 		}
 		if p != "/" || ex.isJSON() {
@@ -249,7 +301,7 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 		}
 	}
 	for _, tmpl := range crawlItems {
-		if _, ok := found["GET "+tmpl]; ok {
+		if _, ok := found["GET "+strings.ToLower(tmpl)]; ok {
 			continue
 		}
 		p := strings.ReplaceAll(tmpl, "{id}", "1")
@@ -260,7 +312,7 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 			}
 			continue
 		}
-		if ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed {
+		if ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && !r.base.matches(ex) {
 			o := add(http.MethodGet, tmpl)
 			o.addSample("1")
 		}
@@ -273,7 +325,16 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 			}
 			continue
 		}
-		if ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed {
+		if r.base.matches(ex) && loginRe.MatchString(p) {
+			// A body parser in front of every route answers malformed JSON
+			// the same everywhere; an empty login cannot succeed or change
+			// anything, and tells a real route from the catch-all.
+			ex, err = r.send(ctx, &probe{Method: http.MethodPost, Path: p, Op: "POST " + p, Body: []byte("{}"), Harmless: true})
+			if err != nil {
+				continue
+			}
+		}
+		if ex.Status != http.StatusNotFound && ex.Status != http.StatusMethodNotAllowed && !r.base.matches(ex) {
 			add(http.MethodPost, p)
 		}
 	}

@@ -15,8 +15,8 @@ import (
 
 // Defaults for the zero values of [Config].
 const (
-	DefaultMaxRequests = 400
-	DefaultRPS         = 30
+	DefaultMaxRequests = 1000
+	DefaultRPS         = 50
 	DefaultConcurrency = 4
 	DefaultTimeout     = 10 * time.Second
 )
@@ -26,12 +26,19 @@ type Config struct {
 	// Target is the API's base URL, http or https. Only its origin is ever
 	// contacted.
 	Target string
-	// OpenAPI is an OpenAPI 3 document (JSON or YAML). Without one the
-	// scanner crawls the target and common paths.
+	// OpenAPI is an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML;
+	// Swagger 2.0 is converted). Anything else is a [*ConfigError].
+	// Without one the scanner crawls the target and common paths.
 	OpenAPI []byte
 	// Identities are callers to act as. Two are needed for BOLA, a
 	// non-admin one for BFLA.
 	Identities []Identity
+	// Auth, when set, is where every identity's token goes; nil learns it
+	// from the first operation that refuses anonymous callers.
+	Auth *Placement
+	// PublicKeys are PEM public keys the API verifies tokens with, tried
+	// as HMAC secrets for key confusion alongside those it publishes.
+	PublicKeys [][]byte
 	// SigningKey, when set, signs test tokens for the wrong audience,
 	// issuer and an expired one (RSA, ECDSA or Ed25519; see
 	// [ParseSigningKey]).
@@ -66,6 +73,7 @@ type Scanner struct {
 	origin *url.URL
 	ops    []*Operation
 	fams   map[string]bool
+	source string
 }
 
 // New validates cfg and returns a Scanner. Every invalid field is reported,
@@ -133,9 +141,13 @@ func New(cfg Config) (*Scanner, error) {
 			fams[f] = true
 		}
 	}
+	if p := cfg.Auth; p != nil && p.Cookie != "" && (p.Header != "" || p.Scheme != "") {
+		bad("Auth", "a cookie takes neither a header name nor a scheme")
+	}
 	var ops []*Operation
+	source := "crawling"
 	if len(cfg.OpenAPI) > 0 {
-		ops, err = operationsFromOpenAPI(context.Background(), cfg.OpenAPI)
+		ops, source, err = operationsFromOpenAPI(context.Background(), cfg.OpenAPI)
 		if err != nil {
 			bad("OpenAPI", err.Error())
 		}
@@ -148,9 +160,10 @@ func New(cfg Config) (*Scanner, error) {
 	for i := range cfg.Identities {
 		if cfg.Identities[i].claims == nil {
 			cfg.Identities[i].claims = jwtPayload(cfg.Identities[i].Token)
+			cfg.Identities[i].Admin = cfg.Identities[i].Admin || claimsAdmin(cfg.Identities[i].claims)
 		}
 	}
-	return &Scanner{cfg: cfg, origin: origin, ops: ops, fams: fams}, nil
+	return &Scanner{cfg: cfg, origin: origin, ops: ops, fams: fams, source: source}, nil
 }
 
 // run is the state of one scan.
@@ -159,13 +172,28 @@ type run struct {
 	c      *client
 	ops    []*Operation
 	fams   map[string]bool
-	base   string
+	prefix string
 	unsafe bool
 
 	mu        sync.Mutex
-	findings  map[string]Finding
+	findings  map[string]*Finding
+	occ       map[string]map[string]bool
 	notes     []string
+	skipped   []string
+	errs      []string
 	budgetHit bool
+	failures  int
+
+	// base is the fingerprint of answers to absent paths, taken before
+	// any check runs.
+	base baseline
+	// auth is what learnAuth found: the target operation, every placement
+	// the API accepted a token in, and identities refused everywhere.
+	auth authState
+	// pems are PEM public keys found on the API or given, fetched once.
+	pemOnce  sync.Once
+	pems     [][]byte
+	pemLinks []string
 
 	// jwks caches the API's published keys, fetched once by publishedKeys.
 	jwksOnce sync.Once
@@ -173,36 +201,48 @@ type run struct {
 }
 
 // Run scans the target. It returns an error wrapping [ErrUnreachable] when
-// the target does not answer at all; a spent budget is a note in the
-// report, not an error.
+// the target does not answer at all; a spent budget, refused identities or
+// a target that stops answering midway make the report [Incomplete].
 func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 	start := s.cfg.Now()
-	r := &run{cfg: &s.cfg, fams: s.fams, findings: map[string]Finding{}, unsafe: s.cfg.Unsafe}
-	r.base = strings.TrimRight(s.origin.Path, "/")
-	r.c = newClient(s.origin, &s.cfg)
-	r.c.observe = r.observe
+	cfg := s.cfg
+	cfg.Identities = slices.Clone(s.cfg.Identities)
+	r := &run{cfg: &cfg, fams: s.fams, findings: map[string]*Finding{}, occ: map[string]map[string]bool{}, unsafe: s.cfg.Unsafe}
+	r.prefix = strings.TrimRight(s.origin.Path, "/")
+	r.c = newClient(s.origin, &cfg)
+	if s.cfg.Auth != nil {
+		r.c.setPlace(*s.cfg.Auth)
+	}
 	if _, err := r.c.do(ctx, &probe{Method: http.MethodGet, Path: r.path("/"), Op: "GET /"}); err != nil {
 		return nil, err
 	}
+	r.takeBaseline(ctx)
+	r.c.observe = r.observe
 	if len(s.ops) > 0 {
 		r.ops = make([]*Operation, len(s.ops))
 		for i, o := range s.ops {
 			c := &Operation{Method: o.Method, Path: o.Path, Params: o.Params, Query: o.Query, Secured: o.Secured,
-				Roles: o.Roles, Tags: o.Tags, Admin: o.Admin, Login: o.Login, Signup: o.Signup, BodyFields: o.BodyFields, samples: o.sampleIDs()}
+				Roles: o.Roles, Tags: o.Tags, Admin: o.Admin, AdminByName: o.AdminByName, Login: o.Login, Signup: o.Signup,
+				BodyFields: o.BodyFields, samples: o.sampleIDs()}
 			r.ops[i] = c
 		}
+		r.caseVariants(ctx)
+		r.learnAuth(ctx)
 		if r.fams["exposure"] {
 			r.ops = r.shadowOps(ctx, r.ops)
 		}
 	} else {
 		r.ops = r.crawl(ctx)
-		r.notef("no OpenAPI document: %d operations found by crawling", len(r.ops))
+		r.caseVariants(ctx)
+		r.learnAuth(ctx)
 	}
+	r.learnOwnIDs(ctx)
+	r.crackSecrets()
 	if len(s.cfg.Identities) == 0 {
-		r.notef("no identities: authentication, bola and bfla checks that need a token were skipped")
+		r.skipf("authentication, bola and bfla checks that need a token: no identities (--identity NAME=TOKEN)")
 	}
 	if !s.cfg.Unsafe {
-		r.notef("safe mode: writes with side effects (mass assignment, bola writes, deep JSON, body injection) were skipped; use --unsafe against a disposable environment")
+		r.skipf("writes with side effects (mass assignment, bola writes, deep JSON, body injection): safe mode; use --unsafe against a disposable environment")
 	}
 	families := []struct {
 		name string
@@ -238,27 +278,67 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Target: s.cfg.Target, Started: start, Duration: s.cfg.Now().Sub(start), Requests: r.c.requests()}
+	rep := &Report{Target: s.cfg.Target, Started: start, Duration: s.cfg.Now().Sub(start), Requests: r.c.requests(), Status: Complete}
+	switch s.source {
+	case "crawling":
+		rep.Source = fmt.Sprintf("crawling (no OpenAPI document): %d operations found", len(r.ops))
+	default:
+		rep.Source = s.source
+	}
 	for _, o := range r.ops {
 		rep.Operations = append(rep.Operations, o.String())
 	}
-	for _, f := range r.findings {
-		rep.Findings = append(rep.Findings, f)
+	for k, f := range r.findings {
+		for op := range r.occ[k] {
+			if op != f.Operation {
+				f.Occurrences = append(f.Occurrences, op)
+			}
+		}
+		slices.Sort(f.Occurrences)
+		rep.Findings = append(rep.Findings, *f)
 	}
 	if r.budgetHit {
-		r.notef("request budget of %d spent: some probes were not sent", s.cfg.MaxRequests)
+		r.fail(fmt.Sprintf("request budget of %d spent before every probe was sent (raise --max-requests)", s.cfg.MaxRequests))
 	}
+	if n := r.c.failures(); n > 0 {
+		r.fail(fmt.Sprintf("the target failed to answer %d requests midway (%s)", n, r.c.lastFailure()))
+	}
+	rep.Auth = r.auth.describe
+	rep.Baseline = r.base.describe()
+	rep.Errors = r.errs
+	if len(r.errs) > 0 {
+		rep.Status = Incomplete
+	}
+	rep.Skipped = r.skipped
 	rep.Notes = r.notes
 	rep.Sort()
 	return rep, nil
 }
 
-func (r *run) path(p string) string { return r.base + p }
+func (r *run) path(p string) string { return r.prefix + p }
 
 func (r *run) notef(format string, a ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.notes = append(r.notes, fmt.Sprintf(format, a...))
+}
+
+// skipf records checks that did not run and why.
+func (r *run) skipf(format string, a ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := fmt.Sprintf(format, a...); !slices.Contains(r.skipped, m) {
+		r.skipped = append(r.skipped, m)
+	}
+}
+
+// fail records why the scan is incomplete.
+func (r *run) fail(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.errs, msg) {
+		r.errs = append(r.errs, msg)
+	}
 }
 
 // stop reports whether err means no more probes can be sent.
@@ -285,25 +365,61 @@ func (r *run) send(ctx context.Context, p *probe) (*exchange, error) {
 	return ex, err
 }
 
-// add records a finding once per check and operation.
-func (r *run) add(check, op, detail string, ev Evidence) { r.record(check, op, op, detail, ev) }
+// add records a finding for op; the same check on the same normalised
+// operation (any method, any capitalisation) is one finding.
+func (r *run) add(check, op, detail string, ev Evidence) {
+	r.record(check, rootKey(op), op, detail, ev, -1)
+}
+
+// addEx records a finding from an exchange, unless the answer is the one
+// every absent path gets: then it says nothing about op.
+func (r *run) addEx(check, op, detail string, ex *exchange) {
+	if r.base.matches(ex) {
+		return
+	}
+	r.record(check, rootKey(op), op, detail, r.evidence(ex), -1)
+}
 
 // addOnce records a finding once per check, whatever the operation.
-func (r *run) addOnce(check, op, detail string, ev Evidence) { r.record(check, "", op, detail, ev) }
+func (r *run) addOnce(check, op, detail string, ev Evidence) { r.record(check, "", op, detail, ev, -1) }
 
-func (r *run) record(check, keyOp, op, detail string, ev Evidence) {
+// rootKey normalises an operation for de-duplication: the method is
+// dropped and the path folded to lower case, so GET, OPTIONS and an
+// unknown method on /api/Users are one root cause.
+func rootKey(op string) string {
+	m, p, ok := strings.Cut(op, " ")
+	if !ok || !strings.HasPrefix(p, "/") || strings.ContainsAny(m, "/ ") {
+		return strings.ToLower(op)
+	}
+	return strings.ToLower(p)
+}
+
+// record keeps one finding per check and key. A later occurrence joins
+// its Occurrences; the lowest operation name becomes the primary one, so
+// reports are stable whatever order probes finish in. sev < 0 takes the
+// rule's severity; the highest severity seen wins.
+func (r *run) record(check, key, op, detail string, ev Evidence, sev Severity) {
 	rule, ok := RuleFor(check)
 	if !ok {
 		panic("scan: unknown check " + check) // a programming error, not input
 	}
-	key := check + "\x00" + keyOp
+	if sev < 0 {
+		sev = rule.Severity
+	}
+	k := check + "\x00" + key
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.findings[key]; dup {
+	if r.occ[k] == nil {
+		r.occ[k] = map[string]bool{}
+	}
+	r.occ[k][op] = true
+	f := &Finding{Check: check, Family: rule.Family, Title: rule.Title, OWASP: rule.OWASP, CWE: rule.CWE, Severity: sev,
+		Operation: op, Detail: detail, Evidence: ev, Remedy: rule.Remedy, Fix: rule.Fix}
+	old, dup := r.findings[k]
+	if dup && (old.Severity > sev || old.Severity == sev && old.Operation <= op) {
 		return
 	}
-	r.findings[key] = Finding{Check: check, Title: rule.Title, OWASP: rule.OWASP, Severity: rule.Severity,
-		Operation: op, Detail: detail, Evidence: ev, Remedy: rule.Remedy}
+	r.findings[k] = f
 }
 
 // secrets are the strings masked in every piece of evidence.
@@ -311,6 +427,9 @@ func (r *run) secrets() []string {
 	out := make([]string, 0, len(r.cfg.Identities))
 	for _, id := range r.cfg.Identities {
 		out = append(out, id.Token)
+		if id.cracked != nil {
+			out = append(out, string(id.cracked))
+		}
 	}
 	return out
 }

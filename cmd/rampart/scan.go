@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,8 @@ import (
 func newScanCmd() *cobra.Command {
 	var (
 		openapiFile, signingKeyFile, format, out, failOn string
-		identities, checks                               []string
+		authScheme, authHeader, authCookie               string
+		identities, checks, publicKeys                   []string
 		maxRequests, concurrency                         int
 		rps                                              float64
 		unsafe                                           bool
@@ -30,8 +32,15 @@ CORS, errors, exposure, authentication, BOLA, BFLA, mass assignment, rate
 limits, injection and limits. Only the target's origin is contacted, within
 --max-requests at --rps. Writes with side effects need --unsafe.
 
-Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or
-connection error.`,
+Tokens given with --identity are sent the way the API takes them: learnt
+from the first operation that refuses anonymous callers (Authorization:
+Bearer, a raw Authorization value, common custom headers or cookies), or
+as --auth-header, --auth-cookie and --auth-scheme say.
+
+Exit status: 0 nothing at or above --fail-on, 1 findings or an incomplete
+scan (budget spent, every identity refused, target stopped answering), 2
+usage or connection error, or an --openapi file that is neither OpenAPI 3.x
+nor Swagger 2.0.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			usage := func(err error) error { return &exitError{Code: 2, Err: err} }
@@ -57,6 +66,22 @@ connection error.`,
 				if cfg.OpenAPI, err = os.ReadFile(openapiFile); err != nil {
 					errs = append(errs, fmt.Errorf("reading --openapi: %w", err))
 				}
+			}
+			if place, err := placement(authScheme, authHeader, authCookie); err != nil {
+				errs = append(errs, err)
+			} else {
+				cfg.Auth = place
+			}
+			for _, f := range publicKeys {
+				b, err := os.ReadFile(f)
+				if err == nil && !bytes.Contains(b, []byte("PUBLIC KEY-----")) {
+					err = errors.New("no PEM public key in it")
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("reading --public-key %s: %w", f, err))
+					continue
+				}
+				cfg.PublicKeys = append(cfg.PublicKeys, b)
 			}
 			if signingKeyFile != "" {
 				b, err := os.ReadFile(signingKeyFile)
@@ -102,12 +127,19 @@ connection error.`,
 			if n := rep.CountAtLeast(threshold); n > 0 {
 				return &exitError{Code: 1, Err: fmt.Errorf("%d findings at or above %s", n, threshold)}
 			}
+			if !rep.Complete() {
+				return &exitError{Code: 1, Err: fmt.Errorf("scan incomplete: %s", strings.Join(rep.Errors, "; "))}
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&openapiFile, "openapi", "", "OpenAPI 3 document describing the API (without it the scanner crawls)")
 	f.StringArrayVar(&identities, "identity", nil, "NAME=TOKEN to act as (raw token sent as Bearer, or \"Scheme value\"); repeat for BOLA")
+	f.StringVar(&authScheme, "auth-scheme", "", "send tokens as \"Authorization: SCHEME TOKEN\" (Bearer, or any word), or \"none\" for the raw token; default: learnt")
+	f.StringVar(&authHeader, "auth-header", "", "send tokens in this header instead of Authorization (raw unless --auth-scheme is set)")
+	f.StringVar(&authCookie, "auth-cookie", "", "send tokens as this cookie")
+	f.StringArrayVar(&publicKeys, "public-key", nil, "PEM public key the API verifies tokens with, for key confusion probes; repeatable")
 	f.StringVar(&signingKeyFile, "signing-key", "", "PEM private key the API trusts, for wrong-audience, wrong-issuer and expired test tokens")
 	f.StringVar(&format, "format", "text", "report format: text, json, sarif, junit or html")
 	f.StringVar(&out, "out", "", "write the report to FILE instead of stdout")
@@ -118,6 +150,36 @@ connection error.`,
 	f.StringSliceVar(&checks, "checks", nil, "only these check families (comma-separated)")
 	f.BoolVar(&unsafe, "unsafe", false, "allow writes with side effects (creates accounts, writes objects): disposable environments only")
 	return cmd
+}
+
+// placement turns the --auth-* flags into where tokens go, or nil to
+// learn it from the API.
+func placement(scheme, header, cookie string) (*scan.Placement, error) {
+	if scheme == "" && header == "" && cookie == "" {
+		return nil, nil
+	}
+	if cookie != "" && (header != "" || scheme != "") {
+		return nil, errors.New("--auth-cookie takes neither --auth-header nor --auth-scheme")
+	}
+	for flag, v := range map[string]string{"--auth-scheme": scheme, "--auth-header": header, "--auth-cookie": cookie} {
+		if strings.ContainsAny(v, " \t\r\n;=:,") {
+			return nil, fmt.Errorf("%s %q: must be a single word", flag, v)
+		}
+	}
+	if cookie != "" {
+		return &scan.Placement{Cookie: cookie}, nil
+	}
+	p := &scan.Placement{Header: header}
+	if p.Header == "" {
+		p.Header = "Authorization"
+		if scheme == "" {
+			scheme = "Bearer"
+		}
+	}
+	if !strings.EqualFold(scheme, "none") {
+		p.Scheme = scheme
+	}
+	return p, nil
 }
 
 // isTerminal reports whether w is a character device, so colour and

@@ -21,7 +21,12 @@ func TestScanCommandExitCodes(t *testing.T) {
 	defer flawed.Close()
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	out := filepath.Join(t.TempDir(), "r.sarif")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.sarif")
+	notOpenAPI := filepath.Join(dir, "package.json")
+	if err := os.WriteFile(notOpenAPI, []byte(`{"name":"shop","version":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -34,6 +39,10 @@ func TestScanCommandExitCodes(t *testing.T) {
 		{"bad format", []string{"scan", flawed.URL, "--format", "pdf"}, 2},
 		{"bad identity", []string{"scan", flawed.URL, "--identity", "nobody"}, 2},
 		{"no target", []string{"scan"}, 2},
+		{"not an OpenAPI document", []string{"scan", flawed.URL, "--openapi", notOpenAPI}, 2},
+		{"budget spent is incomplete", []string{"scan", flawed.URL, "--rps", "500", "--checks", "headers", "--fail-on", "critical", "--max-requests", "3"}, 1},
+		{"cookie with a scheme", []string{"scan", flawed.URL, "--auth-cookie", "token", "--auth-scheme", "Bearer"}, 2},
+		{"header name with a colon", []string{"scan", flawed.URL, "--auth-header", "X-Token:"}, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,5 +65,33 @@ func TestScanCommandExitCodes(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), `"version": "2.1.0"`) {
 		t.Errorf("SARIF file: %v", err)
+	}
+}
+
+func TestPlacementFlags(t *testing.T) {
+	cases := []struct {
+		scheme, header, cookie string
+		want                   string
+	}{
+		{"", "", "", ""},
+		{"Bearer", "", "", "Authorization: Bearer TOKEN"},
+		{"none", "", "", "Authorization: TOKEN"},
+		{"", "X-Access-Token", "", "X-Access-Token: TOKEN"},
+		{"Token", "X-Auth", "", "X-Auth: Token TOKEN"},
+		{"", "", "jwt", "Cookie: jwt=TOKEN"},
+	}
+	for _, tc := range cases {
+		p, err := placement(tc.scheme, tc.header, tc.cookie)
+		if err != nil {
+			t.Errorf("%+v: %v", tc, err)
+			continue
+		}
+		got := ""
+		if p != nil {
+			got = p.String()
+		}
+		if got != tc.want {
+			t.Errorf("%+v: got %q, want %q", tc, got, tc.want)
+		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // The page is one file with inline CSS and no script or external asset,
 // so it can be attached to a CI run and opened anywhere.
-var page = template.Must(template.New("report").Funcs(template.FuncMap{"upper": strings.ToUpper}).Parse(`<!doctype html>
+var page = template.Must(template.New("report").Funcs(template.FuncMap{"upper": strings.ToUpper, "code": codeSpans, "cwe": cwe}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rampart scan: {{.Rep.Target}}</title>
@@ -33,24 +33,50 @@ pre{background:#f1f3f6;padding:8px;border-radius:6px;white-space:pre-wrap;word-b
 .f.critical,.f.high,.f.medium,.f.low,.f.info{background:#fff}
 .fix{background:#e8f5e9;padding:6px 10px;border-radius:6px}
 .notes{color:#5b6475}
+.banner{background:#fdecea;border-left:5px solid #c62828;padding:10px 16px;border-radius:8px;margin-bottom:16px}
+.run{background:#fff;border-radius:8px;padding:10px 16px;margin-bottom:16px;box-shadow:0 1px 2px #0001}
+.run p{margin:2px 0}.also{color:#5b6475;font-size:13px}
 </style></head><body><main>
 <h1>Rampart scan of {{.Rep.Target}}</h1>
 <p class="sub">{{len .Rep.Findings}} findings · {{.Rep.Requests}} requests · {{len .Rep.Operations}} operations · started {{.Rep.Started.UTC.Format "2006-01-02 15:04 UTC"}}{{if .Version}} · rampart {{.Version}}{{end}}</p>
+{{if eq .Rep.Status "incomplete"}}<div class="banner"><b>Scan incomplete:</b> a clean result proves nothing.<ul>{{range .Rep.Errors}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
+<div class="run">{{if .Rep.Source}}<p><b>Operations:</b> {{.Rep.Source}}</p>{{end}}{{if .Rep.Auth}}<p><b>Tokens sent as:</b> <code>{{.Rep.Auth}}</code></p>{{end}}{{range .Rep.Baseline}}<p><b>Baseline:</b> {{.}}</p>{{end}}
+{{if .Rep.Skipped}}<p><b>Skipped checks:</b></p><ul>{{range .Rep.Skipped}}<li>{{.}}</li>{{end}}</ul>{{end}}</div>
 <div class="cards">{{range .Sev}}<div class="card"><b>{{.N}}</b><span class="sev {{.Name}}">{{upper .Name}}</span></div>{{end}}</div>
 {{if .OWASP}}<table><tr><th>OWASP API Top 10 (2023)</th><th>Findings</th></tr>{{range .OWASP}}<tr><td>{{.Name}}</td><td>{{.N}}</td></tr>{{end}}</table>{{end}}
 {{range .Rep.Findings}}<section class="f {{.Severity}}">
 <h3><span class="sev {{.Severity}}">{{upper .Severity.String}}</span>{{.Title}}</h3>
-<p><code>{{.Check}}</code> · {{.OWASP}} · <code>{{.Operation}}</code></p>
-<p>{{.Detail}}</p>
+<p><code>{{.Check}}</code> · {{.OWASP}}{{cwe .CWE " · "}} · <code>{{.Operation}}</code></p>
+{{if .Occurrences}}<p class="also">Same root cause, also at: {{range $i, $o := .Occurrences}}{{if $i}}, {{end}}<code>{{$o}}</code>{{end}}</p>{{end}}
+<p>{{code .Detail}}</p>
 <pre>{{.Evidence.Request}}{{if .Evidence.Status}}
 → {{.Evidence.Status}} {{.Evidence.Response}}{{else if .Evidence.Response}}
 → {{.Evidence.Response}}{{end}}</pre>
-<p class="fix"><b>Fix:</b> {{.Remedy}}</p>
+<p class="fix"><b>Fix with Rampart:</b> {{code .Remedy}}</p>
+{{if .Fix}}<p class="fix"><b>Fix in the application:</b> {{code .Fix}}</p>{{end}}
 </section>
 {{else}}<p>No findings.</p>{{end}}
 {{if .Rep.Notes}}<h2>Notes</h2><ul class="notes">{{range .Rep.Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </main></body></html>
 `))
+
+// codeSpans escapes s and renders `quoted` parts as code.
+func codeSpans(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	var b strings.Builder
+	for i, p := range parts {
+		e := template.HTMLEscapeString(p)
+		if i%2 == 1 && i < len(parts)-1 {
+			b.WriteString("<code>" + e + "</code>")
+		} else {
+			if i%2 == 1 {
+				b.WriteString("`")
+			}
+			b.WriteString(e)
+		}
+	}
+	return template.HTML(b.String())
+}
 
 func writeHTML(w io.Writer, rep *scan.Report, opts Options) error {
 	return page.Execute(w, struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/rampart-api/rampart/scan"
 )
@@ -13,6 +14,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -20,13 +22,21 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -35,11 +45,27 @@ type junitFailure struct {
 	Body    string `xml:",chardata"`
 }
 
-// writeJUnit writes a suite per family and a test case per check and
-// operation: a failing case per finding, a passing case per check that
-// found nothing.
+// writeJUnit writes a first suite "scan" whose case errors when the scan
+// is incomplete and which lists skipped checks, then a suite per family
+// and a test case per check and operation: a failing case per finding, a
+// passing case per check that found nothing.
 func writeJUnit(w io.Writer, rep *scan.Report) error {
 	out := junitSuites{Name: "rampart scan " + rep.Target}
+	st := junitSuite{Name: "scan"}
+	status := junitCase{Name: "scan " + string(rep.Status), Classname: "rampart.scan"}
+	if !rep.Complete() {
+		status.Error = &junitFailure{Message: "scan incomplete: a clean result proves nothing", Type: "incomplete", Body: strings.Join(rep.Errors, "\n")}
+		st.Errors++
+	}
+	st.Cases = append(st.Cases, status)
+	for _, s := range rep.Skipped {
+		st.Cases = append(st.Cases, junitCase{Name: "skipped: " + s, Classname: "rampart.scan", Skipped: &junitSkipped{Message: s}})
+		st.Skipped++
+	}
+	st.Tests = len(st.Cases)
+	out.Tests += st.Tests
+	out.Errors += st.Errors
+	out.Suites = append(out.Suites, st)
 	for _, fam := range scan.Families {
 		s := junitSuite{Name: fam}
 		for _, r := range scan.Checks {
@@ -52,7 +78,10 @@ func writeJUnit(w io.Writer, rep *scan.Report) error {
 					continue
 				}
 				found = true
-				body := fmt.Sprintf("%s\nrequest: %s\nresponse: %d %s\nfix: %s", f.Detail, f.Evidence.Request, f.Evidence.Status, f.Evidence.Response, f.Remedy)
+				body := fmt.Sprintf("%s\nrequest: %s\nresponse: %d %s\nrampart: %s\nin code: %s", f.Detail, f.Evidence.Request, f.Evidence.Status, f.Evidence.Response, f.Remedy, f.Fix)
+				if len(f.Occurrences) > 0 {
+					body += "\nalso: " + strings.Join(f.Occurrences, ", ")
+				}
 				s.Cases = append(s.Cases, junitCase{Name: r.ID + " " + f.Operation, Classname: "rampart.scan." + fam,
 					Failure: &junitFailure{Message: f.Severity.String() + ": " + f.Title, Type: f.OWASP, Body: body}})
 				s.Failures++

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/rampart-api/rampart/scan"
@@ -14,8 +15,23 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
+// sarifInvocation says whether the scan ran every check: an incomplete
+// scan is executionSuccessful false, with one error notification per
+// reason.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 type sarifTool struct {
@@ -83,11 +99,15 @@ func writeSARIF(w io.Writer, rep *scan.Report, opts Options) error {
 	index := map[string]int{}
 	for i, r := range scan.Checks {
 		index[r.ID] = i
+		tags := []string{"security", r.OWASP, r.Family}
+		if r.CWE != 0 {
+			tags = append(tags, fmt.Sprintf("external/cwe/cwe-%d", r.CWE))
+		}
 		d.Rules = append(d.Rules, sarifRule{
-			ID: r.ID, Name: r.Title, ShortDescription: sarifText{r.Title}, FullDescription: sarifText{r.Title + " (OWASP " + r.OWASP + ")"},
-			HelpURI: r.HelpURI(), Help: sarifText{r.Remedy},
+			ID: r.ID, Name: r.Title, ShortDescription: sarifText{r.Title}, FullDescription: sarifText{r.Title + " (OWASP " + r.OWASP + cwe(r.CWE, ", ") + ")"},
+			HelpURI: r.HelpURI(), Help: sarifText{"Rampart: " + r.Remedy + " In the application: " + r.Fix},
 			DefaultConfiguration: map[string]any{"level": level(r.Severity)},
-			Properties:           map[string]any{"security-severity": securitySeverity[r.Severity], "tags": []string{"security", r.OWASP, r.Family}},
+			Properties:           map[string]any{"security-severity": securitySeverity[r.Severity], "tags": tags},
 		})
 	}
 	results := []sarifResult{}
@@ -96,13 +116,37 @@ func writeSARIF(w io.Writer, rep *scan.Report, opts Options) error {
 			Message:    sarifText{f.Operation + ": " + f.Detail + " Fix: " + f.Remedy},
 			Finger:     map[string]string{"rampartFinding/v1": f.Check + " " + f.Operation},
 			Properties: map[string]any{"operation": f.Operation, "owasp": f.OWASP, "severity": f.Severity.String(), "request": f.Evidence.Request, "status": f.Evidence.Status, "response": f.Evidence.Response}}
+		if len(f.Occurrences) > 0 {
+			res.Properties["occurrences"] = f.Occurrences
+		}
+		if f.Fix != "" {
+			res.Properties["fix"] = f.Fix
+		}
 		var loc sarifLocation
 		loc.Physical.Artifact.URI = url(rep, f)
 		loc.Physical.Region.StartLine = 1
 		res.Locations = []sarifLocation{loc}
 		results = append(results, res)
 	}
-	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{d}, Results: results}}}
+	inv := sarifInvocation{ExecutionSuccessful: rep.Complete()}
+	for _, e := range rep.Errors {
+		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "error", Message: sarifText{"scan incomplete: " + e}})
+	}
+	for _, s := range rep.Skipped {
+		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "note", Message: sarifText{"skipped: " + s}})
+	}
+	props := map[string]any{"status": string(rep.Status)}
+	if rep.Auth != "" {
+		props["auth"] = rep.Auth
+	}
+	if rep.Source != "" {
+		props["source"] = rep.Source
+	}
+	if len(rep.Baseline) > 0 {
+		props["baseline"] = rep.Baseline
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0",
+		Runs: []sarifRun{{Tool: sarifTool{d}, Invocations: []sarifInvocation{inv}, Results: results, Properties: props}}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
