@@ -237,7 +237,7 @@ func TestWycheproofDeviations(t *testing.T) {
 				if !strings.Contains(string(keys), `"keys"`) {
 					keys = json.RawMessage(`{"keys":[` + string(keys) + `]}`)
 				}
-				set, err := parseJWKS(keys, false)
+				set, err := parseJWKS(keys, keyPolicy{})
 				if err != nil {
 					t.Fatalf("%d: %v", id, err)
 				}
