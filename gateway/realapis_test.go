@@ -221,6 +221,9 @@ routes:
 			if w.Code != tt.want {
 				t.Fatalf("%d, want %d: %s", w.Code, tt.want, w.Body)
 			}
+			if c := w.Header().Get("WWW-Authenticate"); c != "" {
+				t.Fatalf("API-key route challenges %q", c)
+			}
 			if tt.upstream != "" {
 				var got map[string]string
 				if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got["path"] != tt.upstream {
