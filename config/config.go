@@ -152,7 +152,7 @@ func (r Route) Pattern() string {
 	return r.Path
 }
 
-// Methods returns the methods the route table matches: any for a denied
+// MatchMethods returns the methods the route table matches: any for a denied
 // route.
 func (r Route) MatchMethods() []string {
 	if r.Deny {

@@ -166,6 +166,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("server: {case_insensitive_routes: true}\nroutes: [{path: /Admin/users, upstream: app}, {path: /admin/USERS, methods: [GET, DELETE], upstream: app}]"))
 	f.Add([]byte("routes: [{path: /café/{id}, upstream: app}, {path: /CAFÉ/{x}, methods: [POST], upstream: app}]"))
 	f.Add([]byte("server: {timeouts: {write: 10s}}\nupstreams: {app: {url: http://127.0.0.1:1, timeout: 1m}}"))
+	f.Add([]byte("server: {trailing_slash: ignore}\nauth: {jwt: {scheme: none, header: X-Access-Token, issuers: [{secret: x, algorithms: [HS256], dangerously_accept_any_audience: true, max_age: 1h, subject_claim: [data, id], roles_claim: data.role}]}}\nroutes: [{path: /ftp, deny: true}, {path: \"/*\", upstream: app, auth: jwt, owner: {param: x, claim: [a.b]}}]"))
 	f.Add([]byte("cors: {allowed_origins: [\"https://*.co.uk\", \"https://*.github.io\", \"https://*.example.co.uk\", \"https://*.kawasaki.jp\"]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, diags := config.Parse(data, "fuzz.yaml", config.Options{

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -117,11 +118,28 @@ func (v *validator) server(s *Server) {
 		v.warnf("server.timeouts.upstream", "longer than the write timeout (%s): slow upstream answers would be cut off without a 504", t.Write)
 	}
 	if s.TLS != nil {
+		// Relative to the config file, like every other path in it.
+		if s.TLS.CertFile != "" {
+			s.TLS.CertFile = v.res.abs(s.TLS.CertFile)
+		}
+		if s.TLS.KeyFile != "" {
+			s.TLS.KeyFile = v.res.abs(s.TLS.KeyFile)
+		}
+		ok := true
 		for field, f := range map[string]string{"cert_file": s.TLS.CertFile, "key_file": s.TLS.KeyFile} {
 			if f == "" {
 				v.errorf("server.tls."+field, "required")
+				ok = false
 			} else if _, err := os.Stat(f); err != nil {
 				v.errorf("server.tls."+field, "%v", unwrapPathError(err))
+				ok = false
+			}
+		}
+		// serve loads the pair only when it starts listening; loading it
+		// here makes check refuse what serve would.
+		if ok {
+			if _, err := tls.LoadX509KeyPair(s.TLS.CertFile, s.TLS.KeyFile); err != nil {
+				v.errorf("server.tls", "loading the certificate and key: %v", unwrapPathError(err))
 			}
 		}
 	}

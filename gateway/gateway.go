@@ -377,13 +377,6 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 	rt.handler.ServeHTTP(w, r)
 }
 
-// denied answers a deny route: the same 404 as a path no route matches,
-// with a security event, since such paths are usually probed on purpose.
-func (g *Gateway) denied(w http.ResponseWriter, r *http.Request) {
-	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: "denied route", Status: http.StatusNotFound, OWASP: audit.OWASPInventory})
-	g.writeProblem(w, r, problem.Wrap(http.StatusNotFound, route.ErrNotFound))
-}
-
 // bufferChunked reads a body of unknown length (chunked) up to
 // max_body_bytes, so that the upstream never sees part of a body that is
 // then refused. It runs after authentication and authorization: a caller
@@ -450,4 +443,11 @@ func (g *Gateway) String() string {
 		b.WriteByte(' ')
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// denied answers a deny route: the same 404 as a path no route matches,
+// with a security event, since such paths are usually probed on purpose.
+func (g *Gateway) denied(w http.ResponseWriter, r *http.Request) {
+	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: "denied route", Status: http.StatusNotFound, OWASP: audit.OWASPInventory})
+	g.writeProblem(w, r, problem.Wrap(http.StatusNotFound, route.ErrNotFound))
 }

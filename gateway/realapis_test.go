@@ -2,12 +2,19 @@ package gateway_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -221,6 +228,9 @@ routes:
 			if w.Code != tt.want {
 				t.Fatalf("%d, want %d: %s", w.Code, tt.want, w.Body)
 			}
+			if c := w.Header().Get("WWW-Authenticate"); c != "" {
+				t.Fatalf("API-key route challenges %q", c)
+			}
 			if tt.upstream != "" {
 				var got map[string]string
 				if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got["path"] != tt.upstream {
@@ -342,3 +352,99 @@ routes:
 		t.Fatalf("kept page changed: %d %s", w.Code, w.Body)
 	}
 }
+
+// The shop's tokens: RS256 with a 1024-bit key, no exp, claims under data,
+// sent bare in Authorization.
+func TestShopTokensThroughGateway(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Skipf("this Go refuses to generate a 1024-bit key: %v", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	pubFile := filepath.Join(t.TempDir(), "jwt.pub")
+	if err := os.WriteFile(pubFile, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newShop(t, `
+upstreams:
+  app: {url: UPSTREAM}
+auth:
+  jwt:
+    scheme: none
+    issuers:
+      - public_key_file: `+pubFile+`
+        algorithms: [RS256]
+        dangerously_accept_any_audience: true
+        dangerously_allow_weak_rsa: true
+        max_age: 6h
+        subject_claim: [data, id]
+        roles_claim: data.role
+routes:
+  - {path: "/*", methods: ["*"], upstream: app, auth: none}
+  - {path: "/ftp/*", deny: true}
+  - {path: "/rest/basket/{id}", upstream: app, auth: jwt, owner: {param: id, claim: data.bid}}
+  - {path: "/rest/admin/*", upstream: app, auth: jwt, roles: [admin]}
+`)
+	now := time.Now()
+	rs := func(data map[string]any, iat any) string {
+		cl := gjwt.MapClaims{"status": "success", "data": data}
+		if iat != nil {
+			cl["iat"] = iat
+		}
+		tok, err := gjwt.NewWithClaims(gjwt.SigningMethodRS256, cl).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	jim := map[string]any{"id": 2, "email": "jim@juice-sh.op", "role": "customer", "bid": 2}
+	admin := map[string]any{"id": 1, "email": "admin@juice-sh.op", "role": "admin", "bid": 1}
+	confused, err := gjwt.NewWithClaims(gjwt.SigningMethodHS256, gjwt.MapClaims{"data": admin, "iat": now.Unix()}).SignedString(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := func(s string) string { return strings.TrimRight(base64URL(s), "=") }
+	tests := []struct {
+		name, path, token string
+		want              int
+		subject           string
+	}{
+		{"own basket, no exp", "/rest/basket/2", rs(jim, now.Unix()), 200, "2"},
+		{"another basket", "/rest/basket/1", rs(jim, now.Unix()), 403, ""},
+		{"customer on admin", "/rest/admin/application-configuration", rs(jim, now.Unix()), 403, ""},
+		{"admin on admin", "/rest/admin/application-configuration", rs(admin, now.Unix()), 200, "1"},
+		{"older than max_age", "/rest/basket/2", rs(jim, now.Add(-7*time.Hour).Unix()), 401, ""},
+		{"neither exp nor iat", "/rest/basket/2", rs(jim, nil), 401, ""},
+		{"public key as HS256 secret", "/rest/admin/x", confused, 401, ""},
+		{"alg none", "/rest/admin/x", b64(`{"alg":"none","typ":"JWT"}`) + "." + b64(fmt.Sprintf(`{"data":{"id":1,"role":"admin"},"iat":%d}`, now.Unix())) + ".", 401, ""},
+		{"Bearer prefix on a bare-token API", "/rest/basket/2", "Bearer " + rs(jim, now.Unix()), 401, ""},
+		{"denied subtree even with a token", "/ftp/coupons_2013.md.bak", rs(admin, now.Unix()), 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := s.do("GET", tt.path, map[string]string{"Authorization": tt.token})
+			if w.Code != tt.want {
+				t.Fatalf("%d, want %d: %s", w.Code, tt.want, w.Body)
+			}
+			if c := w.Header().Get("WWW-Authenticate"); c != "" {
+				t.Fatalf("bare-token API challenges %q", c)
+			}
+			if tt.want != 200 {
+				return
+			}
+			var got map[string]string
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got["subject"] != tt.subject || got["authorization"] != tt.token {
+				t.Fatalf("upstream saw subject %q, authorization %q", got["subject"], got["authorization"])
+			}
+		})
+	}
+}
+
+func base64URL(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }

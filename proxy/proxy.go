@@ -382,8 +382,11 @@ func isJSON(ct string) bool {
 	}
 	ct = strings.TrimSpace(ct)
 	const suffix = "+json"
-	return strings.EqualFold(ct, "application/json") ||
-		len(ct) > len(suffix) && strings.EqualFold(ct[len(ct)-len(suffix):], suffix) && strings.IndexByte(ct, '/') > 0
+	if strings.EqualFold(ct, "application/json") {
+		return true
+	}
+	slash := strings.IndexByte(ct, '/')
+	return slash > 0 && len(ct)-len(suffix) > slash+1 && strings.EqualFold(ct[len(ct)-len(suffix):], suffix)
 }
 
 // headerRecorder captures what problem.Write produces.

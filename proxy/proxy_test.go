@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -453,6 +454,26 @@ func FuzzIsForwardingHeader(f *testing.F) {
 		}
 		if strings.HasPrefix(strings.ToLower(name), "x-forwarded-") && !got {
 			t.Fatalf("%q kept", name)
+		}
+	})
+}
+
+func FuzzIsJSON(f *testing.F) {
+	for _, s := range []string{"application/json", "application/json; charset=utf-8", "APPLICATION/PROBLEM+JSON", "text/html", "+json", "/+json", "text/json-ish", "", ";", "application/json ;x=y", "a/b+json;", "a/+json", "a/b/+json"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		got := proxy.IsJSON(ct)
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return
+		}
+		// On every Content-Type the standard library can parse, the
+		// allocation-free check agrees with it.
+		typ, sub, _ := strings.Cut(mt, "/")
+		want := mt == "application/json" || typ != "" && len(sub) > len("+json") && strings.HasSuffix(sub, "+json")
+		if got != want {
+			t.Fatalf("isJSON(%q) = %v, media type %q", ct, got, mt)
 		}
 	})
 }

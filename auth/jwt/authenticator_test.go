@@ -365,3 +365,23 @@ func TestHighSTwin(t *testing.T) {
 		t.Fatalf("high-S twin: %v, want ErrBadSignature", err)
 	}
 }
+func FuzzExtractRaw(f *testing.F) {
+	for _, s := range []string{"a.b.c", " a.b.c ", "Bearer a.b.c", "", " ", "\t", strings.Repeat("a", 65)} {
+		f.Add(s)
+	}
+	a := &Authenticator{header: "X-Access-Token", rawToken: true, maxBytes: 64}
+	f.Fuzz(func(t *testing.T, h string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header["X-Access-Token"] = []string{h}
+		tok, err := a.extract(r)
+		if err != nil {
+			if tok != "" || !errors.Is(err, rampart.ErrNoCredentials) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("extract(%q) = %q, %v", h, tok, err)
+			}
+			return
+		}
+		if tok == "" || len(tok) > 64 || !strings.Contains(h, tok) || strings.Trim(tok, " \t") != tok {
+			t.Fatalf("extract(%q) = %q", h, tok)
+		}
+	})
+}

@@ -37,9 +37,33 @@
 // never the token's alg — picks the verification method and the issuer's
 // own key set — never a key the token names — supplies the key.
 //
+// # Tokens apps already issue
+//
+// An app that signs its own tokens, as jsonwebtoken does by default, writes
+// no iss or aud and often a numeric user id. One issuer may then leave
+// Issuer empty when its key is static (a secret, a PEM or a JWK Set file):
+// the key identifies the issuer and iss is not checked. MaxAge accepts
+// tokens without exp by their iat (jsonwebtoken's maxAge). Claim paths
+// reach nested claims ("data.id") and exact keys with dots (see
+// [claims.Segments]), and integral numbers become their decimal digits.
+// Scheme "none" reads a bare token from Header. What stays refused: alg
+// none, algorithms outside the allowlist, a public key used as an HMAC
+// secret, a token with neither exp nor iat.
+//
+//	a, err := jwt.New(jwt.Config{
+//		Issuers: []jwt.IssuerConfig{{
+//			Secret:                       []byte(os.Getenv("JWT_SECRET")),
+//			Algorithms:                   []string{"HS256"},
+//			DangerouslyAcceptAnyAudience: true,
+//			SubjectClaim:                 "userId",
+//			RolesClaim:                   "role",
+//		}},
+//	})
+//
 // # Keys
 //
-// A key must fit the algorithm: RSA of at least 2048 bits without the ROCA
+// A key must fit the algorithm: RSA of at least 2048 bits (1024 with
+// DangerouslyAllowWeakRSA) without the ROCA
 // fingerprint for RS*/PS*, the algorithm's own curve for ES*, Ed25519 for
 // EdDSA, and an HMAC secret at least as long as the hash for HS*. HMAC
 // algorithms are allowed only with a configured secret, so a public key can
@@ -49,7 +73,8 @@
 //
 // # Cache
 //
-// Verified tokens are cached by SHA-256, bounded, until their exp, and
+// Verified tokens are cached by SHA-256, bounded, until their exp (or
+// iat + MaxAge when that comes first), and
 // dropped as soon as the key that verified them leaves its issuer's set, so
 // a signature is checked once per token rather than once per request.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	gjwt "github.com/golang-jwt/jwt/v5"
 )
@@ -84,6 +85,23 @@ func BenchmarkRefusedMalformed(b *testing.B) {
 	for b.Loop() {
 		if _, err := a.Authenticate(r); err == nil {
 			b.Fatal("accepted")
+		}
+	}
+}
+
+// BenchmarkSeedHS256Uncached verifies jsonwebtoken-shaped tokens (HS256,
+// numeric userId, no iss or aud) through the issuer-less block.
+func BenchmarkSeedHS256Uncached(b *testing.B) {
+	a, err := New(Config{Now: clock, Cache: CacheConfig{Disabled: true}, Issuers: []IssuerConfig{seedConfig()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	r := bearer(seedToken(b, seedSecret, gjwt.MapClaims{"userId": 42, "role": "user", "iat": testNow.Unix(), "exp": testNow.Add(time.Hour).Unix()}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, err := a.Authenticate(r); err != nil || p.Subject != "42" {
+			b.Fatal(p, err)
 		}
 	}
 }

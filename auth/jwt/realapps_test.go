@@ -269,11 +269,10 @@ func TestCheckDescribesKeys(t *testing.T) {
 	_, pub := rsa1024(t)
 	_, pub2048 := rsaPublicPEM(t)
 	named := IssuerConfig{Issuer: testIssuer, Audience: []string{testAudience}, Algorithms: []string{"RS256"}, PublicKeyPEM: pub2048}
-	desc, err := Check(Config{Issuers: []IssuerConfig{seedConfig(), shopConfig(pub), named}})
-	if err == nil {
+	if desc, err := Check(Config{Issuers: []IssuerConfig{seedConfig(), shopConfig(pub), named}}); err == nil || desc != nil {
 		t.Fatal("two issuer-less blocks accepted")
 	}
-	desc, err = Check(Config{Issuers: []IssuerConfig{shopConfig(pub), named}})
+	desc, err := Check(Config{Issuers: []IssuerConfig{shopConfig(pub), named}})
 	if err != nil {
 		t.Fatal(err)
 	}

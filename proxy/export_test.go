@@ -1,0 +1,4 @@
+package proxy
+
+// IsJSON exposes isJSON to the external tests.
+var IsJSON = isJSON
