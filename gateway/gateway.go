@@ -177,11 +177,11 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 		return nil, err
 	}
 	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+1+len(after)+len(checks))
-	mws = append(mws, before...)       // IP limits: floods of bad tokens cost little
-	mws = append(mws, authMWs...)      // authentication, then authorization
-	mws = append(mws, g.bufferBody)    // only callers allowed in upload bodies
-	mws = append(mws, after...)        // subject limits, brute force, concurrency
-	mws = append(mws, checks...)       // OpenAPI validation, structural limits, WAF
+	mws = append(mws, before...)    // IP limits: floods of bad tokens cost little
+	mws = append(mws, authMWs...)   // authentication, then authorization
+	mws = append(mws, g.bufferBody) // only callers allowed in upload bodies
+	mws = append(mws, after...)     // subject limits, brute force, concurrency
+	mws = append(mws, checks...)    // OpenAPI validation, structural limits, WAF
 	return rampart.Chain(upstream, mws...), nil
 }
 
