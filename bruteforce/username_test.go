@@ -95,7 +95,7 @@ func TestUsername(t *testing.T) {
 func TestNormalizeUsername(t *testing.T) {
 	for _, in := range []string{
 		"alice", "Alice", " ALICE\t", "\uff41\uff4c\uff49\uff43\uff45", "\ufeffalice", "\x00alice", "\x1balice",
-		"al\u00adice", "ali\u2060ce", "\u3000alice\u3000", "alice\u180e", "ALİCE" /* dotted I folds apart */,
+		"al\u00adice", "ali\u2060ce", "\u3000alice\u3000", "alice\u180e", "ALİCE", /* dotted I folds apart */
 	} {
 		got := NormalizeUsername(in)
 		want := "alice"
