@@ -33,8 +33,10 @@ const (
 // Config configures a [Guard]. Durations and counts left zero take the
 // defaults above.
 type Config struct {
-	// UsernameField names the JSON member or form field holding the
-	// username. Empty counts failures per client IP only.
+	// UsernameField names the username: a top-level JSON member, a form
+	// or multipart field, or a query parameter, all of which are read
+	// (names compared with Unicode case folding, as Go's encoding/json
+	// matches them). Empty counts failures per client IP only.
 	UsernameField string
 	// MaxFailures per username within Window start a lockout.
 	MaxFailures int

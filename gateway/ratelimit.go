@@ -87,6 +87,7 @@ func (g *Gateway) routeLimits(cfg *config.Config, rc config.Route) (before, afte
 	if b := rc.BruteForce; b != nil {
 		guard, err := bruteforce.New(bruteforce.Config{
 			UsernameField:    b.UsernameField,
+			MaxBodyBytes:     b.MaxBodyBytes,
 			MaxFailures:      b.MaxFailures,
 			MaxFailuresPerIP: b.MaxFailuresPerIP,
 			Window:           b.Window,
