@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
@@ -32,8 +33,10 @@ const (
 // Config configures a [Guard]. Durations and counts left zero take the
 // defaults above.
 type Config struct {
-	// UsernameField names the JSON member or form field holding the
-	// username. Empty counts failures per client IP only.
+	// UsernameField names the username: a top-level JSON member, a form
+	// or multipart field, or a query parameter, all of which are read
+	// (names compared with Unicode case folding, as Go's encoding/json
+	// matches them). Empty counts failures per client IP only.
 	UsernameField string
 	// MaxFailures per username within Window start a lockout.
 	MaxFailures int
@@ -51,7 +54,8 @@ type Config struct {
 	// login; nil means 401 and 403.
 	FailureStatuses []int
 	// MaxBodyBytes bounds the body read to find the username; a longer
-	// body is passed on intact but counts per IP only.
+	// body is refused with 413 (counting it per IP only would let a
+	// padded body escape the username's lockout).
 	MaxBodyBytes int64
 	// KeySecret, when set, keys usernames by HMAC instead of SHA-256.
 	// Gateways sharing a store must share it.
@@ -187,39 +191,44 @@ func New(cfg Config) (*Guard, error) {
 	return g, nil
 }
 
-// Handler guards next, a login endpoint. Before forwarding, it refuses a
-// locked-out username or client IP with the same 429 as any rate limit
-// ([ratelimit.Exceeded]), whether or not the username exists. After next
-// answers, a failure status counts against both, a 2xx clears the
-// username's counter. It trusts the client IP in rampart.Info (else the TCP
-// peer) and the upstream's status; the body is read up to MaxBodyBytes and
-// passed on byte for byte. It fails closed on store errors unless
-// configured otherwise.
+// Handler guards next, a login endpoint.
+//
+// Before forwarding, it reads the username from the query string and the
+// body (JSON, URL-encoded or multipart; all of them, since frameworks merge
+// them) and counts the attempt against the username and the client IP in
+// one atomic store step. A locked-out username or IP gets the same 429 as
+// any rate limit ([ratelimit.Exceeded]), whether or not the username
+// exists; counting first means concurrent attempts can never pass the
+// limits, however many arrive at once. After next answers, a failure
+// status stays counted; a 2xx clears the username's counter and refunds
+// the IP's attempt; any other status refunds both.
+//
+// A request whose username cannot be read unambiguously is refused, never
+// counted per IP only: a body over MaxBodyBytes (413), a charset other
+// than UTF-8 or an encoded body (415), a body that is not JSON or a form
+// (415), a username that is not one string or that differs between query,
+// body and duplicate fields (400). It trusts the client IP in rampart.Info
+// (else the TCP peer) and the upstream's status; the body is passed on
+// byte for byte. It fails closed on store errors unless configured
+// otherwise.
 func (g *Guard) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		keys := make([]string, 0, 2)
-		userKey := ""
-		if g.field != "" && r.Body != nil && r.Body != http.NoBody {
-			buf, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
+		counters := make([]Counter, 0, 2)
+		if g.field != "" {
+			u, err := g.readUsername(r)
 			if err != nil {
-				g.errHandler(w, r, problem.Wrap(http.StatusBadRequest, fmt.Errorf("bruteforce: reading body: %w", err)))
+				g.refuse(w, r, err)
 				return
 			}
-			r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), r.Body), r.Body}
-			if int64(len(buf)) <= g.maxBody {
-				if u := NormalizeUsername(usernameFrom(r.Header.Get("Content-Type"), buf, g.field)); u != "" {
-					userKey = "bf:u:" + hashKey(g.secret, u)
-					keys = append(keys, userKey)
-				}
+			if u != "" {
+				counters = append(counters, Counter{Key: "bf:u:" + hashKey(g.secret, u), Policy: g.user})
 			}
 		}
-		ipKey := ""
 		if g.ipOn {
-			ipKey = "bf:ip:" + ratelimit.ClientAddr(r).String()
-			keys = append(keys, ipKey)
+			counters = append(counters, Counter{Key: "bf:ip:" + ratelimit.ClientAddr(r).String(), Policy: g.ip})
 		}
-		if len(keys) == 0 {
+		if len(counters) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -228,8 +237,10 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
+		var att Attempt
 		if store != nil {
-			locked, err := store.Locked(ctx, keys...)
+			var err error
+			att, err = store.Attempt(ctx, counters...)
 			if err == nil && store == g.store {
 				g.monitor.Success(r)
 			}
@@ -238,11 +249,15 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 					return
 				}
 				if store != nil {
-					locked, _ = store.Locked(ctx, keys...)
+					if att, err = store.Attempt(ctx, counters...); err != nil {
+						store = nil
+					}
 				}
 			}
-			if locked > 0 {
-				g.errHandler(w, r, ratelimit.Exceeded(locked, "login locked out"))
+			if att.Locked > 0 {
+				g.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: "login locked out", OWASP: audit.OWASPAuth,
+					Status: http.StatusTooManyRequests, Attrs: []slog.Attr{slog.String("limit", "bruteforce")}})
+				g.errHandler(w, r, ratelimit.Exceeded(att.Locked, "login locked out"))
 				return
 			}
 		}
@@ -257,21 +272,74 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 		}
 		// The answer is sent; accounting must not depend on the client
 		// staying connected.
-		actx := context.WithoutCancel(ctx)
-		switch {
-		case g.failure[sw.status]:
-			if userKey != "" {
-				g.fail(actx, r, store, userKey, g.user, "username")
-			}
-			if ipKey != "" {
-				g.fail(actx, r, store, ipKey, g.ip, "client_ip")
-			}
-		case sw.status >= 200 && sw.status < 300 && userKey != "":
-			if err := store.Reset(actx, userKey); err != nil {
-				g.monitor.Failure(r, err)
-			}
-		}
+		g.settle(context.WithoutCancel(ctx), r, store, counters, att.Started, sw.status)
 	})
+}
+
+// readUsername reads the body (up to MaxBodyBytes, put back intact) and
+// returns the normalised username the request gives, or "".
+func (g *Guard) readUsername(r *http.Request) (string, error) {
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > g.maxBody {
+			return "", ErrBodyTooLarge
+		}
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
+		if err != nil {
+			return "", fmt.Errorf("bruteforce: reading body: %w", err)
+		}
+		if int64(len(body)) > g.maxBody {
+			return "", ErrBodyTooLarge
+		}
+		_ = r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return username(r, body, g.field)
+}
+
+// refuse answers a login request whose username cannot be read.
+func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		status = http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrCharset), errors.Is(err, ErrEncoding), errors.Is(err, ErrMediaType):
+		status = http.StatusUnsupportedMediaType
+	}
+	p := problem.Wrap(status, err)
+	g.events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: p.Reason, OWASP: audit.OWASPAuth, Status: status})
+	g.errHandler(w, r, p)
+}
+
+// settle keeps or refunds the attempt counted under each counter once the
+// upstream has answered with status.
+func (g *Guard) settle(ctx context.Context, r *http.Request, store Store, counters []Counter, started []time.Duration, status int) {
+	for i, c := range counters {
+		began := i < len(started) && started[i] > 0
+		var err error
+		switch {
+		case g.failure[status]:
+			if began {
+				kind := "username"
+				if strings.HasPrefix(c.Key, "bf:ip:") {
+					kind = "client_ip"
+				}
+				g.events.Emit(r, audit.Event{
+					Name: audit.BruteForceLocked, Reason: "too many failed logins per " + kind, OWASP: audit.OWASPAuth,
+					Attrs: []slog.Attr{slog.String("locked_by", kind), slog.String("lockout", strconv.FormatInt(int64(started[i]/time.Second), 10)+"s")},
+				})
+			}
+			continue
+		case status >= 200 && status < 300 && strings.HasPrefix(c.Key, "bf:u:"):
+			err = store.Reset(ctx, c.Key)
+		default:
+			err = store.Refund(ctx, c.Key, began)
+		}
+		if err != nil {
+			g.monitor.Failure(r, err)
+		}
+	}
 }
 
 // pick returns the store to use for this request, nil to let it through
@@ -302,28 +370,6 @@ func (g *Guard) degraded(w http.ResponseWriter, r *http.Request) (Store, bool) {
 	g.errHandler(w, r, problem.New(http.StatusServiceUnavailable, "brute-force store unavailable").
 		WithHeader(ratelimit.HeaderRetryAfter, "1"))
 	return nil, false
-}
-
-func (g *Guard) fail(ctx context.Context, r *http.Request, store Store, key string, p Policy, kind string) {
-	d, err := store.Fail(ctx, key, p)
-	if err != nil {
-		g.monitor.Failure(r, err)
-		return
-	}
-	if store == g.store {
-		g.monitor.Success(r)
-	}
-	if d > 0 {
-		g.events.Emit(r, audit.Event{
-			Name: audit.BruteForceLocked, Reason: "too many failed logins per " + kind, OWASP: audit.OWASPAuth,
-			Attrs: []slog.Attr{slog.String("locked_by", kind), slog.String("lockout", strconv.FormatInt(int64(d/time.Second), 10)+"s")},
-		})
-	}
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
 
 // statusWriter records the status the upstream answered with.

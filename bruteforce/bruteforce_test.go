@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/bruteforce"
+	"github.com/rampart-api/rampart/bruteforce/bruteforcetest"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
 )
@@ -166,30 +167,45 @@ func TestCredentialStuffingLocksTheIP(t *testing.T) {
 	}
 }
 
-func TestBodyPassedIntact(t *testing.T) {
+func TestBodyPassedIntactOrRefused(t *testing.T) {
 	tests := []struct {
 		name, contentType, body string
+		status                  int // 0: passed to the upstream intact
 	}{
-		{"json", "application/json", `{"username":"bob","password":"p\u00e4ss"}`},
-		{"form", "application/x-www-form-urlencoded", "username=bob&password=p%C3%A4ss"},
-		{"over the read limit", "application/json", `{"username":"bob","pad":"` + strings.Repeat("x", 200) + `"}`},
-		{"not json", "application/json", `{"username":`},
-		{"duplicate fields", "application/json", `{"username":"a","username":"b"}`},
-		{"unknown type", "text/plain", "username=bob"},
+		{"json", "application/json", `{"username":"bob","password":"p\u00e4ss"}`, 0},
+		{"form", "application/x-www-form-urlencoded", "username=bob&password=p%C3%A4ss", 0},
+		{"no username", "application/json", `{"password":"x"}`, 0},
+		{"over the read limit", "application/json", `{"username":"bob","pad":"` + strings.Repeat("x", 200) + `"}`, 413},
+		{"not json", "application/json", `{"username":`, 400},
+		{"duplicate fields", "application/json", `{"username":"a","username":"b"}`, 400},
+		{"unknown type", "text/plain", "username=bob", 415},
+		{"utf-7", "application/json; charset=utf-7", `{"username":"+AGEAbABpAGMAZQ-"}`, 415},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []byte
-			g, err := bruteforce.New(bruteforce.Config{UsernameField: "username", MaxBodyBytes: 100, Store: &bruteforce.MemoryStore{}})
+			reached := false
+			var events bytes.Buffer
+			g, err := bruteforce.New(bruteforce.Config{UsernameField: "username", MaxBodyBytes: 100, Store: &bruteforce.MemoryStore{},
+				Events: audit.NewLogger(slog.NewJSONHandler(&events, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = io.ReadAll(r.Body) }))
+			h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true; got, _ = io.ReadAll(r.Body) }))
 			r := httptest.NewRequest("POST", "/login", strings.NewReader(tt.body))
 			r.Header.Set("Content-Type", tt.contentType)
-			send(h, r)
-			if string(got) != tt.body {
-				t.Fatalf("upstream got %q, want %q", got, tt.body)
+			w := send(h, r)
+			if tt.status == 0 {
+				if string(got) != tt.body {
+					t.Fatalf("upstream got %q, want %q", got, tt.body)
+				}
+				return
+			}
+			if w.Code != tt.status || reached {
+				t.Fatalf("status %d (upstream reached %v), want %d", w.Code, reached, tt.status)
+			}
+			if !strings.Contains(events.String(), `"event":"request.rejected"`) || !strings.Contains(events.String(), `"owasp":"API2:2023"`) {
+				t.Fatalf("events: %s", events.String())
 			}
 		})
 	}
@@ -207,4 +223,8 @@ func TestNewReportsEveryProblem(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("no *FieldError in %v", err)
 	}
+}
+
+func TestMemoryStoreConformance(t *testing.T) {
+	bruteforcetest.Run(t, func(*testing.T) bruteforce.Store { return &bruteforce.MemoryStore{} })
 }

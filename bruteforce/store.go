@@ -29,16 +29,38 @@ func (p Policy) lockFor(level int) time.Duration {
 	return min(d, p.MaxLockout)
 }
 
-// Store counts login failures and holds lockouts. Implementations are
-// safe for concurrent use, and each method is one atomic step (one
-// script run or one round trip in Redis).
+// Counter is one key an attempt counts under, with its policy.
+type Counter struct {
+	Key    string
+	Policy Policy
+}
+
+// Attempt is what [Store.Attempt] reports.
+type Attempt struct {
+	// Locked is the longest lockout already running among the keys;
+	// when it is not zero, nothing was counted.
+	Locked time.Duration
+	// Started holds, for each counter, the lockout this attempt started
+	// by reaching its MaxFailures, or 0. Nil when Locked is set.
+	Started []time.Duration
+}
+
+// Store counts login attempts and holds lockouts. An attempt is counted
+// before the upstream answers and refunded when it turns out not to be a
+// failure, so that concurrent attempts can never exceed a limit: the
+// check and the count are one step. Implementations are safe for
+// concurrent use, and each method is one atomic step (one script run and
+// one round trip in Redis).
 type Store interface {
-	// Locked returns the longest lockout still running among keys, or 0.
-	Locked(ctx context.Context, keys ...string) (time.Duration, error)
-	// Fail records one failure under key and returns the lockout it
-	// started, or 0.
-	Fail(ctx context.Context, key string, p Policy) (time.Duration, error)
-	// Reset forgets key's failures and lockout level.
+	// Attempt refuses when any key is locked, returning the longest
+	// lockout; otherwise it counts one attempt under every key and
+	// starts a lockout for each key whose count reaches its MaxFailures.
+	Attempt(ctx context.Context, counters ...Counter) (Attempt, error)
+	// Refund takes back one counted attempt under key that was not a
+	// failure. When started, the attempt had started key's lockout,
+	// which is lifted and its level lowered again.
+	Refund(ctx context.Context, key string, started bool) error
+	// Reset forgets key's attempts and lockout level.
 	Reset(ctx context.Context, key string) error
 }
 
@@ -76,28 +98,33 @@ func (s *MemoryStore) now() int64 {
 	return time.Now().UnixNano()
 }
 
-// Locked implements [Store].
-func (s *MemoryStore) Locked(_ context.Context, keys ...string) (time.Duration, error) {
+// Attempt implements [Store].
+func (s *MemoryStore) Attempt(_ context.Context, counters ...Counter) (Attempt, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var longest int64
-	for _, k := range keys {
-		if e := s.m[k]; e != nil && e.lockedUntil-now > longest {
+	for _, c := range counters {
+		if e := s.m[c.Key]; e != nil && e.lockedUntil-now > longest {
 			longest = e.lockedUntil - now
 		}
 	}
-	return time.Duration(longest), nil
-}
-
-// Fail implements [Store].
-func (s *MemoryStore) Fail(_ context.Context, key string, p Policy) (time.Duration, error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if longest > 0 {
+		return Attempt{Locked: time.Duration(longest)}, nil
+	}
 	if s.m == nil {
 		s.m = make(map[string]*entry)
 	}
+	started := make([]time.Duration, len(counters))
+	for i, c := range counters {
+		started[i] = s.count(now, c.Key, c.Policy)
+	}
+	return Attempt{Started: started}, nil
+}
+
+// count records one attempt under key and returns the lockout it started,
+// or 0. s.mu is held.
+func (s *MemoryStore) count(now int64, key string, p Policy) time.Duration {
 	e := s.m[key]
 	if e == nil {
 		s.makeRoom(now)
@@ -112,14 +139,38 @@ func (s *MemoryStore) Fail(_ context.Context, key string, p Policy) (time.Durati
 	}
 	e.failures++
 	if e.failures < p.MaxFailures {
-		return 0, nil
+		return 0
 	}
 	e.failures, e.windowEnd = 0, 0
 	e.level++
 	d := p.lockFor(e.level)
 	e.lockedUntil = now + int64(d)
 	e.levelEnd = e.lockedUntil + int64(p.Forget)
-	return d, nil
+	return d
+}
+
+// Refund implements [Store].
+func (s *MemoryStore) Refund(_ context.Context, key string, started bool) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.m[key]
+	if e == nil {
+		return nil
+	}
+	switch {
+	case started:
+		e.lockedUntil = 0
+		if e.level > 0 {
+			e.level--
+		}
+		if e.level == 0 {
+			e.levelEnd = 0
+		}
+	case e.failures > 0 && now < e.windowEnd:
+		e.failures--
+	}
+	return nil
 }
 
 // Reset implements [Store].

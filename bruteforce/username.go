@@ -6,45 +6,274 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
+// Errors for login requests whose username cannot be read unambiguously.
+// Each is refused rather than counted per client IP only, which would let
+// an attacker escape the username lockout by choosing the form.
+var (
+	// ErrBodyTooLarge: the body is longer than MaxBodyBytes (413).
+	ErrBodyTooLarge = errors.New("bruteforce: login body over the read limit")
+	// ErrCharset: the body or a part declares a charset other than UTF-8
+	// (415); an upstream that decodes UTF-7 would read "+AGEAbABpAGMAZQ-"
+	// as "alice".
+	ErrCharset = errors.New("bruteforce: login body charset is not UTF-8")
+	// ErrEncoding: a Content-Encoding or Content-Transfer-Encoding the
+	// guard does not decode (415).
+	ErrEncoding = errors.New("bruteforce: login body is encoded")
+	// ErrMediaType: a body that is not JSON, a URL-encoded form or
+	// multipart/form-data (415).
+	ErrMediaType = errors.New("bruteforce: login body media type not understood")
+	// ErrMalformed: a body or query string that does not parse (400).
+	ErrMalformed = errors.New("bruteforce: login request malformed")
+	// ErrUsernameShape: the username is an array, object, number or file,
+	// or a bracketed key such as username[0] or username[$ne] (400).
+	ErrUsernameShape = errors.New("bruteforce: username is not a single string")
+	// ErrUsernameConflict: the query string, the body or duplicate fields
+	// give different usernames (400). Frameworks that merge query and
+	// body (Express's req.query and req.body, Flask's request.values)
+	// disagree on which wins.
+	ErrUsernameConflict = errors.New("bruteforce: the request gives different usernames")
+)
+
 // NormalizeUsername folds the spellings of one username together, so that
-// "Alice", "ALICE" and "Ａｌｉｃｅ" (fullwidth) share one failure counter:
-// surrounding space is trimmed, then NFKC, lower case, and NFKC again
-// (lower-casing can denormalise).
+// "Alice", "ALICE", "Ａｌｉｃｅ" (fullwidth), "\u00a0alice" and
+// "\ufeffalice" share one failure counter: Unicode white space, control and
+// format characters (and other default-ignorable code points) are removed
+// wherever they are, then NFKC, case folding and NFKC again (folding can
+// denormalise). Upstreams trim, ignore case or compare compatibility forms
+// in ways the gateway cannot know, so it folds more than any of them.
 func NormalizeUsername(s string) string {
-	return norm.NFKC.String(strings.ToLower(norm.NFKC.String(strings.TrimSpace(s))))
+	s = norm.NFKC.String(strip(s))
+	s = norm.NFKC.String(cases.Fold().String(s))
+	return strip(s)
 }
 
-// usernameFrom extracts the username field from a complete body: a
-// top-level JSON string member, or a form field. It trusts nothing in the
-// body; anything else yields "".
-func usernameFrom(contentType string, body []byte, field string) string {
-	mt, _, _ := mime.ParseMediaType(contentType)
+func strip(s string) string {
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func invisible(r rune) bool {
+	return unicode.Is(unicode.White_Space, r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r)
+}
+
+// foldKey is how field names are compared: case-insensitively with full
+// Unicode folding, as Go's encoding/json matches struct fields ("USERNAME"
+// and "uſername" both fill a Username field).
+func foldKey(s string) string { return cases.Fold().String(s) }
+
+// username returns the one username a login request gives in field: from
+// the query string and from a JSON, URL-encoded or multipart body, all of
+// them, since frameworks merge them. It returns "" when none gives one,
+// and an error wrapping one of the errors above when the request is
+// ambiguous or unreadable. body is the complete body.
+func username(r *http.Request, body []byte, field string) (string, error) {
+	var found []string
+	want := foldKey(field)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "", ErrMalformed
+	}
+	if found, err = fromValues(found, q, want); err != nil {
+		return "", err
+	}
+	if len(body) > 0 {
+		if found, err = fromBody(found, r.Header, body, want); err != nil {
+			return "", err
+		}
+	}
+	u := ""
+	for i, v := range found {
+		if !utf8.ValidString(v) {
+			return "", ErrMalformed
+		}
+		n := NormalizeUsername(v)
+		if i > 0 && n != u {
+			return "", ErrUsernameConflict
+		}
+		u = n
+	}
+	return u, nil
+}
+
+func fromBody(found []string, h http.Header, body []byte, want string) ([]string, error) {
+	for _, ce := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(ce, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return nil, ErrEncoding
+			}
+		}
+	}
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return nil, ErrMediaType
+	}
+	if cs, ok := params["charset"]; ok && !utf8Charset(cs) {
+		return nil, ErrCharset
+	}
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		var m map[string]json.RawMessage
-		if json.Unmarshal(body, &m) != nil {
-			return ""
+		return fromJSON(found, body, want)
+	case mt == "application/x-www-form-urlencoded":
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, ErrMalformed
+		}
+		if cs := v["_charset_"]; len(cs) > 0 && !utf8Charset(cs[0]) {
+			return nil, ErrCharset
+		}
+		return fromValues(found, v, want)
+	case mt == "multipart/form-data":
+		return fromMultipart(found, body, params["boundary"], want)
+	}
+	return nil, ErrMediaType
+}
+
+func utf8Charset(cs string) bool {
+	return strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") || strings.EqualFold(cs, "us-ascii")
+}
+
+// fromValues collects the values of want, refusing bracketed forms that
+// qs (Express) and PHP turn into arrays or objects.
+func fromValues(found []string, v url.Values, want string) ([]string, error) {
+	for k, vs := range v {
+		switch fk := foldKey(k); {
+		case fk == want:
+			found = append(found, vs...)
+		case strings.HasPrefix(fk, want+"[") || strings.HasPrefix(fk, want+"."):
+			return nil, ErrUsernameShape
+		}
+	}
+	return found, nil
+}
+
+// fromJSON collects every top-level member named want; each must be a
+// string. A body that is not JSON is malformed; one that is not an object
+// gives no username.
+func fromJSON(found []string, body []byte, want string) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	t, err := dec.Token()
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	if t != json.Delim('{') {
+		if !json.Valid(body) {
+			return nil, ErrMalformed
+		}
+		return found, nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, ErrMalformed
+		}
+		name, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, ErrMalformed
+		}
+		fk := foldKey(name)
+		if fk != want {
+			if strings.HasPrefix(fk, want+"[") {
+				return nil, ErrUsernameShape
+			}
+			continue
 		}
 		var s string
-		if raw, ok := m[field]; !ok || json.Unmarshal(raw, &s) != nil {
-			return ""
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, ErrUsernameShape
 		}
-		return s
-	case mt == "application/x-www-form-urlencoded":
-		v, err := url.ParseQuery(string(bytes.TrimSpace(body)))
-		if err != nil && len(v) == 0 {
-			return ""
-		}
-		return v.Get(field)
+		found = append(found, s)
 	}
-	return ""
+	if _, err := dec.Token(); err != nil {
+		return nil, ErrMalformed
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, ErrMalformed
+	}
+	return found, nil
+}
+
+// fromMultipart collects the form fields named want. Parts are read raw:
+// a Content-Transfer-Encoding other than the identity ones is refused
+// rather than decoded, since upstream parsers differ on it.
+func fromMultipart(found []string, body []byte, boundary, want string) ([]string, error) {
+	if boundary == "" {
+		return nil, ErrMalformed
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			return found, nil
+		}
+		if err != nil {
+			return nil, ErrMalformed
+		}
+		if err := checkPart(p.Header); err != nil {
+			return nil, err
+		}
+		name := p.FormName()
+		fk := foldKey(name)
+		switch {
+		case fk == "_charset_":
+			v, err := io.ReadAll(p)
+			if err != nil {
+				return nil, ErrMalformed
+			}
+			if !utf8Charset(strings.TrimSpace(string(v))) {
+				return nil, ErrCharset
+			}
+		case fk == want:
+			if p.FileName() != "" {
+				return nil, ErrUsernameShape
+			}
+			v, err := io.ReadAll(p)
+			if err != nil {
+				return nil, ErrMalformed
+			}
+			found = append(found, string(v))
+		case strings.HasPrefix(fk, want+"[") || strings.HasPrefix(fk, want+"."):
+			return nil, ErrUsernameShape
+		}
+	}
+}
+
+func checkPart(h textproto.MIMEHeader) error {
+	switch cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); cte {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return ErrEncoding
+	}
+	if ct := h.Get("Content-Type"); ct != "" {
+		_, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return ErrMalformed
+		}
+		if cs, ok := params["charset"]; ok && !utf8Charset(cs) {
+			return ErrCharset
+		}
+	}
+	return nil
 }
 
 // hashKey returns a compact digest of v: HMAC-SHA-256 under secret when

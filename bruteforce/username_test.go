@@ -1,48 +1,131 @@
 package bruteforce
 
-import "testing"
+import (
+	"errors"
+	"mime/multipart"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
 
-func TestUsernameFrom(t *testing.T) {
-	tests := []struct{ name, ct, body, want string }{
-		{"json", "application/json", `{"username":"alice"}`, "alice"},
-		{"json with charset", "application/json; charset=utf-8", `{"username":"alice"}`, "alice"},
-		{"vendor json", "application/vnd.api+json", `{"username":"alice"}`, "alice"},
-		{"last duplicate wins, as in JSON.parse", "application/json", `{"username":"a","username":"b"}`, "b"},
-		{"nested field is not the field", "application/json", `{"user":{"username":"alice"}}`, ""},
-		{"number is not a username", "application/json", `{"username":42}`, ""},
-		{"array body", "application/json", `["username","alice"]`, ""},
-		{"case differs", "application/json", `{"Username":"alice"}`, ""},
-		{"form", "application/x-www-form-urlencoded", "username=alice&password=x", "alice"},
-		{"form with bad escape", "application/x-www-form-urlencoded", "username=al%zzice", ""},
-		{"no content type", "", `{"username":"alice"}`, ""},
+func multipartBody(t testing.TB, fields ...string) (string, string) {
+	t.Helper()
+	var b strings.Builder
+	mw := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := mw.WriteField(fields[i], fields[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType(), b.String()
+}
+
+func TestUsername(t *testing.T) {
+	mpCT, mpBody := multipartBody(t, "username", "Alice", "password", "x")
+	mpDupCT, mpDupBody := multipartBody(t, "username", "alice", "username", "bob")
+	tests := []struct {
+		name, target, ct, ce, body, want string
+		err                              error
+	}{
+		{"json", "/login", "application/json", "", `{"username":"alice"}`, "alice", nil},
+		{"json with charset", "/login", "application/json; charset=utf-8", "", `{"username":"alice"}`, "alice", nil},
+		{"vendor json", "/login", "application/vnd.api+json", "", `{"username":"alice"}`, "alice", nil},
+		{"json, key case as Go's decoder matches it", "/login", "application/json", "", `{"USERNAME":"alice"}`, "alice", nil},
+		{"json, long s folds to s", "/login", "application/json", "", `{"u\u017fername":"alice"}`, "alice", nil},
+		{"json escaped key", "/login", "application/json", "", `{"user\u006eame":"alice"}`, "alice", nil},
+		{"duplicate json members disagree", "/login", "application/json", "", `{"username":"a","username":"b"}`, "", ErrUsernameConflict},
+		{"duplicate json members agree", "/login", "application/json", "", `{"username":"alice","username":"ALICE"}`, "alice", nil},
+		{"nested field is not the field", "/login", "application/json", "", `{"user":{"username":"alice"}}`, "", nil},
+		{"number", "/login", "application/json", "", `{"username":42}`, "", ErrUsernameShape},
+		{"array", "/login", "application/json", "", `{"username":["alice"]}`, "", ErrUsernameShape},
+		{"operator object", "/login", "application/json", "", `{"username":{"$ne":""}}`, "", ErrUsernameShape},
+		{"array body", "/login", "application/json", "", `["username","alice"]`, "", nil},
+		{"broken json", "/login", "application/json", "", `{"username":`, "", ErrMalformed},
+		{"trailing data", "/login", "application/json", "", `{"username":"a"} {"username":"b"}`, "", ErrMalformed},
+		{"form", "/login", "application/x-www-form-urlencoded", "", "username=alice&password=x", "alice", nil},
+		{"form with bad escape", "/login", "application/x-www-form-urlencoded", "", "username=al%zzice", "", ErrMalformed},
+		{"form qs array", "/login", "application/x-www-form-urlencoded", "", "username[]=alice", "", ErrUsernameShape},
+		{"form qs operator", "/login", "application/x-www-form-urlencoded", "", "username[$ne]=x", "", ErrUsernameShape},
+		{"form _charset_", "/login", "application/x-www-form-urlencoded", "", "_charset_=utf-7&username=%2BAGE-", "", ErrCharset},
+		{"multipart", "/login", mpCT, "", mpBody, "alice", nil},
+		{"multipart duplicates disagree", "/login", mpDupCT, "", mpDupBody, "", ErrUsernameConflict},
+		{"multipart without boundary", "/login", "multipart/form-data", "", mpBody, "", ErrMalformed},
+		{"utf-7 charset", "/login", "application/json; charset=utf-7", "", `{"username":"+AGEAbABpAGMAZQ-"}`, "", ErrCharset},
+		{"latin-1 charset", "/login", "application/x-www-form-urlencoded; charset=iso-8859-1", "", "username=alice", "", ErrCharset},
+		{"gzip body", "/login", "application/json", "gzip", "\x1f\x8b", "", ErrEncoding},
+		{"identity encoding", "/login", "application/json", "identity", `{"username":"alice"}`, "alice", nil},
+		{"text/plain body", "/login", "text/plain", "", "username=alice", "", ErrMediaType},
+		{"no content type", "/login", "", "", `{"username":"alice"}`, "", ErrMediaType},
+		{"query only", "/login?username=alice", "", "", "", "alice", nil},
+		{"query and body agree", "/login?username=Alice", "application/json", "", `{"username":"alice"}`, "alice", nil},
+		{"query credentials, decoy body", "/login?username=alice", "application/json", "", `{"username":"decoy"}`, "", ErrUsernameConflict},
+		{"query duplicates disagree", "/login?username=alice&username=bob", "", "", "", "", ErrUsernameConflict},
+		{"query array", "/login?username[0]=alice", "", "", "", "", ErrUsernameShape},
+		{"query bad escape", "/login?username=%zz", "", "", "", "", ErrMalformed},
+		{"invalid UTF-8", "/login?username=%ff%fe", "", "", "", "", ErrMalformed},
+		{"leading BOM", "/login", "application/json", "", `{"username":"\ufeffalice"}`, "alice", nil},
+		{"leading control trimmed upstream", "/login", "application/json", "", `{"username":"\u0001alice"}`, "alice", nil},
+		{"nbsp and zero-width space", "/login", "application/json", "", `{"username":"\u00a0al\u200bice"}`, "alice", nil},
+		{"only invisible characters", "/login", "application/json", "", `{"username":"\u200b"}`, "", nil},
+		{"no username anywhere", "/login", "application/json", "", `{"password":"x"}`, "", nil},
 	}
 	for _, tt := range tests {
-		if got := usernameFrom(tt.ct, []byte(tt.body), "username"); got != tt.want {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			if tt.ct != "" {
+				r.Header.Set("Content-Type", tt.ct)
+			}
+			if tt.ce != "" {
+				r.Header.Set("Content-Encoding", tt.ce)
+			}
+			got, err := username(r, []byte(tt.body), "username")
+			if !errors.Is(err, tt.err) || tt.err == nil && err != nil {
+				t.Fatalf("err %v, want %v", err, tt.err)
+			}
+			if got != tt.want {
+				t.Fatalf("username %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
 func TestNormalizeUsername(t *testing.T) {
-	for _, in := range []string{"alice", "Alice", " ALICE\t", "\uff41\uff4c\uff49\uff43\uff45"} {
-		if got := NormalizeUsername(in); got != "alice" {
-			t.Errorf("NormalizeUsername(%q) = %q", in, got)
+	for _, in := range []string{
+		"alice", "Alice", " ALICE\t", "\uff41\uff4c\uff49\uff43\uff45", "\ufeffalice", "\x00alice", "\x1balice",
+		"al\u00adice", "ali\u2060ce", "\u3000alice\u3000", "alice\u180e", "ALİCE", /* dotted I folds apart */
+	} {
+		got := NormalizeUsername(in)
+		want := "alice"
+		if in == "ALİCE" {
+			want = "ali\u0307ce"
+		}
+		if got != want {
+			t.Errorf("NormalizeUsername(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
-func FuzzUsernameFrom(f *testing.F) {
-	f.Add("application/json", `{"username":"alice"}`)
-	f.Add("application/x-www-form-urlencoded", "username=alice&password=x")
-	f.Add("application/json", `{"username":"a","username":"b"}`)
-	f.Add("application/json", `{"username":`)
-	f.Fuzz(func(t *testing.T, ct, body string) {
-		u := usernameFrom(ct, []byte(body), "username")
-		n := NormalizeUsername(u)
-		if NormalizeUsername(n) != n {
+func FuzzUsername(f *testing.F) {
+	f.Add("username=a", "application/json", `{"username":"alice"}`)
+	f.Add("", "application/x-www-form-urlencoded", "username=alice&password=x")
+	f.Add("", "application/json", `{"username":"a","username":"b"}`)
+	f.Add("username[$ne]=1", "application/json", `{"username":`)
+	f.Add("", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--x--\r\n")
+	f.Fuzz(func(t *testing.T, query, ct, body string) {
+		r := httptest.NewRequest("POST", "/login", strings.NewReader(body))
+		r.URL.RawQuery = query
+		r.Header.Set("Content-Type", ct)
+		u, err := username(r, []byte(body), "username")
+		if err != nil && u != "" {
+			t.Fatalf("username %q with error %v", u, err)
+		}
+		if NormalizeUsername(u) != u {
 			t.Fatalf("normalisation not idempotent for %q", u)
 		}
-		if k := hashKey(nil, n); len(k) != 22 {
+		if k := hashKey(nil, u); len(k) != 22 {
 			t.Fatalf("key %q", k)
 		}
 	})

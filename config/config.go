@@ -32,7 +32,13 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
 	MaxHeaderBytes int      `yaml:"max_header_bytes"`
-	Timeouts       Timeouts `yaml:"timeouts"`
+	// MaxBufferedBytes bounds the request bodies held in memory at once,
+	// across all requests; past it a request needing a buffer gets 503.
+	MaxBufferedBytes int64 `yaml:"max_buffered_bytes"`
+	// MaxUploadsPerClient caps the bodies one client IP (IPv6 by /64)
+	// may be sending at once; -1 removes the cap.
+	MaxUploadsPerClient int      `yaml:"max_uploads_per_client"`
+	Timeouts            Timeouts `yaml:"timeouts"`
 	// CaseInsensitiveRoutes matches literal path segments ignoring case.
 	// With case-sensitive routes (the default) a path that would match a
 	// different route when case is ignored is refused.
@@ -183,6 +189,11 @@ const (
 	DefaultListen         = "127.0.0.1:8080"
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxHeaderBytes = 16 << 10
+	// DefaultMaxBufferedBytes is server.max_buffered_bytes when unset.
+	DefaultMaxBufferedBytes = 64 << 20
+	// DefaultMaxUploadsPerClient is server.max_uploads_per_client when
+	// unset.
+	DefaultMaxUploadsPerClient = 16
 )
 
 // DefaultTimeouts are used for timeouts left at zero.
@@ -205,6 +216,12 @@ func (c *Config) applyDefaults() {
 	}
 	if s.MaxHeaderBytes == 0 {
 		s.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if s.MaxBufferedBytes == 0 {
+		s.MaxBufferedBytes = max(DefaultMaxBufferedBytes, s.MaxBodyBytes)
+	}
+	if s.MaxUploadsPerClient == 0 {
+		s.MaxUploadsPerClient = DefaultMaxUploadsPerClient
 	}
 	t, d := &s.Timeouts, DefaultTimeouts
 	for _, p := range []struct {

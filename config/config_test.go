@@ -101,6 +101,8 @@ func TestStrictDecoding(t *testing.T) {
 		{"bad duration", "server:\n  timeouts: {read: 5 minutes}\n", `x.yaml:2: error: server.timeouts.read: cannot unmarshal !!str`},
 		{"bad int", "server:\n  max_body_bytes: lots\n", `x.yaml:2: error: server.max_body_bytes: cannot unmarshal !!str`},
 		{"duplicate key", "server:\n  listen: a:1\n  listen: b:2\n", `mapping key "listen" already defined`},
+		{"buffer budget under one body", "server:\n  max_body_bytes: 2048\n  max_buffered_bytes: 1024\n", `server.max_buffered_bytes: 1024 is less than max_body_bytes`},
+		{"uploads per client below -1", "server:\n  max_uploads_per_client: -2\n", `server.max_uploads_per_client: -2`},
 		{"syntax", "server: [\n", `x.yaml:`},
 		{"empty", "", "empty configuration"},
 	}

@@ -70,12 +70,17 @@ type Concurrency struct {
 	PerClient int `yaml:"per_client"`
 }
 
-// BruteForce marks a login route: upstream failures (401/403) are counted
-// per username and per client IP, and too many lock them out.
+// BruteForce marks a login route: attempts are counted per username and
+// per client IP before they are forwarded, refunded unless the upstream
+// answers with a failure (401/403), and too many lock them out.
 type BruteForce struct {
-	// UsernameField is the JSON member or form field holding the
-	// username; empty counts per client IP only.
+	// UsernameField names the username in the JSON body, the form or
+	// multipart body, or the query string (all are read); empty counts
+	// per client IP only.
 	UsernameField string `yaml:"username_field"`
+	// MaxBodyBytes bounds the login body read to find the username
+	// (default 64 KiB); a longer body is refused with 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// MaxFailures per username within Window start a lockout (default 5).
 	MaxFailures int `yaml:"max_failures"`
 	// MaxFailuresPerIP per client IP within Window start a lockout of the
@@ -265,6 +270,9 @@ func isPublic(c *Config, r Route) bool {
 func (v *validator) bruteForce(p string, b *BruteForce) {
 	if b.MaxFailures < 0 {
 		v.errorf(p+".max_failures", "must not be negative")
+	}
+	if b.MaxBodyBytes < 0 {
+		v.errorf(p+".max_body_bytes", "must not be negative")
 	}
 	if b.MaxFailuresPerIP < -1 {
 		v.errorf(p+".max_failures_per_ip", "want -1 (off), 0 (4 × max_failures) or a count")

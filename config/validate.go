@@ -105,6 +105,15 @@ func (v *validator) server(s *Server) {
 	if s.MaxBodyBytes < 0 {
 		v.errorf("server.max_body_bytes", "must be positive")
 	}
+	if s.MaxBufferedBytes < s.MaxBodyBytes {
+		v.errorf("server.max_buffered_bytes", "%d is less than max_body_bytes (%d): a body at the limit could never be buffered", s.MaxBufferedBytes, s.MaxBodyBytes)
+	}
+	switch {
+	case s.MaxUploadsPerClient < -1:
+		v.errorf("server.max_uploads_per_client", "%d; want -1 (no cap) or a count", s.MaxUploadsPerClient)
+	case s.MaxUploadsPerClient == -1:
+		v.warnf("server.max_uploads_per_client", "no per-client cap on bodies being received: one client can hold the whole max_buffered_bytes with slow uploads")
+	}
 	if s.MaxHeaderBytes < 1024 || s.MaxHeaderBytes > 1<<20 {
 		v.errorf("server.max_header_bytes", "%d is outside 1024..1048576", s.MaxHeaderBytes)
 	}

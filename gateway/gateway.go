@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/clientip"
+	"github.com/rampart-api/rampart/concurrency"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/internal/respwriter"
@@ -62,6 +62,8 @@ type Gateway struct {
 	// trimSlash matches /a/ as /a (server.trailing_slash: ignore);
 	// otherwise /a/ is refused when /a would match a different route.
 	trimSlash bool
+	buffered  budget               // request bodies held in memory; see body.go
+	uploads   *concurrency.Limiter // bodies being received per client
 	closers   []io.Closer
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
@@ -90,8 +92,22 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxHeader: cfg.Server.MaxHeaderBytes,
 		trimSlash: cfg.Server.TrailingSlash == config.TrailingSlashIgnore,
 	}
+	g.buffered.max = cfg.Server.MaxBufferedBytes
+	if g.buffered.max == 0 {
+		g.buffered.max = max(config.DefaultMaxBufferedBytes, g.maxBody)
+	}
 	var errs []error
 	var err error
+	perClient := cfg.Server.MaxUploadsPerClient
+	switch perClient {
+	case 0:
+		perClient = config.DefaultMaxUploadsPerClient
+	case -1:
+		perClient = 0
+	}
+	if g.uploads, err = concurrency.New(concurrency.Config{PerClient: perClient, Events: opts.Events}); err != nil {
+		errs = append(errs, fmt.Errorf("server.max_uploads_per_client: %w", err))
+	}
 	if g.ips, err = clientip.New(cfg.Server.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}
@@ -226,11 +242,11 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 		return nil, err
 	}
 	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+1+len(after)+len(checks))
-	mws = append(mws, before...)       // IP limits: floods of bad tokens cost little
-	mws = append(mws, authMWs...)      // authentication, then authorization
-	mws = append(mws, g.bufferChunked) // only callers allowed in upload bodies
-	mws = append(mws, after...)        // subject limits, brute force, concurrency
-	mws = append(mws, checks...)       // OpenAPI validation, structural limits, WAF
+	mws = append(mws, before...)    // IP limits: floods of bad tokens cost little
+	mws = append(mws, authMWs...)   // authentication, then authorization
+	mws = append(mws, g.bufferBody) // only callers allowed in upload bodies
+	mws = append(mws, after...)     // subject limits, brute force, concurrency
+	mws = append(mws, checks...)    // OpenAPI validation, structural limits, WAF
 	return rampart.Chain(upstream, mws...), nil
 }
 
@@ -377,44 +393,6 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 	rt.handler.ServeHTTP(w, r)
 }
 
-// bufferChunked reads a body of unknown length (chunked) up to
-// max_body_bytes, so that the upstream never sees part of a body that is
-// then refused. It runs after authentication and authorization: a caller
-// who may not use the route cannot make the gateway read a body for it,
-// and no concurrency slot is held while a slow client uploads.
-func (g *Gateway) bufferChunked(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
-			if perr := g.readChunked(r); perr != nil {
-				g.reject(w, r, perr)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (g *Gateway) readChunked(r *http.Request) *problem.Error {
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bodyBuffers.Put(buf)
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, g.maxBody+1))
-	_ = r.Body.Close()
-	switch {
-	case err != nil:
-		return problem.Wrap(http.StatusBadRequest, fmt.Errorf("reading request body: %w", err))
-	case n > g.maxBody:
-		return problem.New(http.StatusRequestEntityTooLarge, "chunked body over max_body_bytes")
-	}
-	body := bytes.Clone(buf.Bytes())
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	r.TransferEncoding = nil
-	return nil
-}
-
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // reject writes a refusal and records it as a security event.
 func (g *Gateway) reject(w http.ResponseWriter, r *http.Request, p *problem.Error) {
 	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: p.Reason, Status: p.Status, OWASP: owaspFor(p.Status)})
@@ -427,7 +405,7 @@ func (g *Gateway) writeProblem(w http.ResponseWriter, r *http.Request, p *proble
 
 func owaspFor(status int) string {
 	switch status {
-	case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
+	case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge, http.StatusServiceUnavailable:
 		return audit.OWASPResource
 	case http.StatusBadRequest:
 		return audit.OWASPMisconfig

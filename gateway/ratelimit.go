@@ -91,6 +91,7 @@ func (g *Gateway) routeLimits(cfg *config.Config, rc config.Route) (before, afte
 	if b := rc.BruteForce; b != nil {
 		guard, err := bruteforce.New(bruteforce.Config{
 			UsernameField:    b.UsernameField,
+			MaxBodyBytes:     b.MaxBodyBytes,
 			MaxFailures:      b.MaxFailures,
 			MaxFailuresPerIP: b.MaxFailuresPerIP,
 			Window:           b.Window,
@@ -321,16 +322,16 @@ type deadlineStore struct {
 	timeout time.Duration
 }
 
-func (s deadlineStore) Locked(ctx context.Context, keys ...string) (time.Duration, error) {
+func (s deadlineStore) Attempt(ctx context.Context, counters ...bruteforce.Counter) (bruteforce.Attempt, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.Locked(ctx, keys...)
+	return s.Store.Attempt(ctx, counters...)
 }
 
-func (s deadlineStore) Fail(ctx context.Context, key string, p bruteforce.Policy) (time.Duration, error) {
+func (s deadlineStore) Refund(ctx context.Context, key string, started bool) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.Fail(ctx, key, p)
+	return s.Store.Refund(ctx, key, started)
 }
 
 func (s deadlineStore) Reset(ctx context.Context, key string) error {

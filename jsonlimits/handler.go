@@ -23,9 +23,6 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, &Error{Err: ErrBodyTooLarge}
 	}
 	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
 	_ = r.Body.Close()
 	if err != nil {

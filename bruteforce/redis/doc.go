@@ -6,6 +6,6 @@
 //	}
 //	g, err := bruteforce.New(bruteforce.Config{UsernameField: "username", Store: store})
 //
-// Counting a failure is one script run; checking lockouts is one
-// pipelined round trip.
+// Checking the lockouts of an attempt's keys and counting it under each is
+// one script run, as is a refund.
 package redis

@@ -21,9 +21,11 @@ var ErrNoClient = errors.New("redis: Client is required")
 // Store is a [bruteforce.Store] in Redis, shared by every gateway using
 // the same server and prefix, so that a user locked out through one
 // gateway is locked out through all. Each key has three Redis keys
-// (failures, level, lock) under one Cluster hash tag; expiry is Redis's,
-// so gateway clocks do not matter. It is safe for concurrent use; errors
-// wrap [ratelimit.ErrStore].
+// (attempts, level, lock); expiry is Redis's, so gateway clocks do not
+// matter. An attempt checks and counts the username and the client IP in
+// one script, so every key of a store shares one Cluster hash tag ({bf}):
+// login traffic is small enough for one slot. It is safe for concurrent
+// use; errors wrap [ratelimit.ErrStore].
 type Store struct {
 	client goredis.UniversalClient
 	prefix string
@@ -43,63 +45,103 @@ func New(client goredis.UniversalClient, prefix string) (*Store, error) {
 	return &Store{client: client, prefix: prefix}, nil
 }
 
+// HashTag is in every key the store writes, after the prefix.
+const HashTag = "{bf}"
+
 func (s *Store) keys(key string) []string {
-	base := s.prefix + "{" + key + "}:"
+	base := s.prefix + HashTag + key + ":"
 	return []string{base + "f", base + "l", base + "x"}
 }
 
-// Locked implements [bruteforce.Store] with one pipelined round trip of
-// PTTL reads.
-func (s *Store) Locked(ctx context.Context, keys ...string) (time.Duration, error) {
-	cmds := make([]*goredis.DurationCmd, len(keys))
-	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.PTTL(ctx, s.keys(k)[2])
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("%w: reading lockouts: %w", ratelimit.ErrStore, err)
-	}
-	var longest time.Duration
-	for _, c := range cmds {
-		if d := c.Val(); d > longest {
-			longest = d
-		}
-	}
-	return longest, nil
-}
-
-// failScript counts one failure and starts a lockout at the threshold.
-// KEYS: failures, level, lock. ARGV: max failures, window ms, first
-// lockout ms, max lockout ms, forget ms. Returns the lockout in ms or 0.
-var failScript = goredis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if n < tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-local level = redis.call('INCR', KEYS[2])
-local lock = tonumber(ARGV[3])
-local max = tonumber(ARGV[4])
-for i = 2, level do
-  if lock >= max then break end
-  lock = lock * 2
+// attemptScript refuses when any lock key exists, else counts one attempt
+// under every key and starts the lockouts reached. KEYS: attempts, level,
+// lock for each counter. ARGV: max attempts, window ms, first lockout ms,
+// max lockout ms, forget ms for each counter. Returns {longest lock ms}
+// when locked, else {0, started lockout ms for each counter}.
+var attemptScript = goredis.NewScript(`
+local n = #KEYS / 3
+local longest = 0
+for i = 0, n - 1 do
+  local t = redis.call('PTTL', KEYS[i * 3 + 3])
+  if t > longest then longest = t end
 end
-if lock > max then lock = max end
-redis.call('SET', KEYS[3], '1', 'PX', lock)
-redis.call('PEXPIRE', KEYS[2], lock + tonumber(ARGV[5]))
-return lock
+if longest > 0 then return {longest} end
+local out = {0}
+for i = 0, n - 1 do
+  local f, l, x, a = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], i * 5
+  local c = redis.call('INCR', f)
+  if c == 1 then redis.call('PEXPIRE', f, ARGV[a + 2]) end
+  local started = 0
+  if c >= tonumber(ARGV[a + 1]) then
+    redis.call('DEL', f)
+    local level = redis.call('INCR', l)
+    local lock = tonumber(ARGV[a + 3])
+    local max = tonumber(ARGV[a + 4])
+    for j = 2, level do
+      if lock >= max then break end
+      lock = lock * 2
+    end
+    if lock > max then lock = max end
+    redis.call('SET', x, '1', 'PX', lock)
+    redis.call('PEXPIRE', l, lock + tonumber(ARGV[a + 5]))
+    started = lock
+  end
+  out[i + 2] = started
+end
+return out
 `)
 
-// Fail implements [bruteforce.Store] with one script run.
-func (s *Store) Fail(ctx context.Context, key string, p bruteforce.Policy) (time.Duration, error) {
-	ms, err := failScript.Run(ctx, s.client, s.keys(key),
-		p.MaxFailures, max(p.Window.Milliseconds(), 1), max(p.Lockout.Milliseconds(), 1),
-		max(p.MaxLockout.Milliseconds(), 1), p.Forget.Milliseconds()).Int64()
-	if err != nil {
-		return 0, fmt.Errorf("%w: counting failure: %w", ratelimit.ErrStore, err)
+// Attempt implements [bruteforce.Store] with one script run.
+func (s *Store) Attempt(ctx context.Context, counters ...bruteforce.Counter) (bruteforce.Attempt, error) {
+	keys := make([]string, 0, 3*len(counters))
+	args := make([]any, 0, 5*len(counters))
+	for _, c := range counters {
+		p := c.Policy
+		keys = append(keys, s.keys(c.Key)...)
+		args = append(args, p.MaxFailures, max(p.Window.Milliseconds(), 1), max(p.Lockout.Milliseconds(), 1),
+			max(p.MaxLockout.Milliseconds(), 1), p.Forget.Milliseconds())
 	}
-	return time.Duration(ms) * time.Millisecond, nil
+	res, err := attemptScript.Run(ctx, s.client, keys, args...).Int64Slice()
+	if err != nil {
+		return bruteforce.Attempt{}, fmt.Errorf("%w: counting attempt: %w", ratelimit.ErrStore, err)
+	}
+	if len(res) == 1 && res[0] > 0 {
+		return bruteforce.Attempt{Locked: time.Duration(res[0]) * time.Millisecond}, nil
+	}
+	if len(res) != len(counters)+1 {
+		return bruteforce.Attempt{}, fmt.Errorf("%w: counting attempt: %d results for %d keys", ratelimit.ErrStore, len(res), len(counters))
+	}
+	started := make([]time.Duration, len(counters))
+	for i := range started {
+		started[i] = time.Duration(res[i+1]) * time.Millisecond
+	}
+	return bruteforce.Attempt{Started: started}, nil
+}
+
+// refundScript takes back one attempt. KEYS: attempts, level, lock.
+// ARGV: 1 when the attempt started the lock, else 0.
+var refundScript = goredis.NewScript(`
+if ARGV[1] == '1' then
+  redis.call('DEL', KEYS[3])
+  local level = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if level <= 1 then redis.call('DEL', KEYS[2]) else redis.call('DECR', KEYS[2]) end
+  return 0
+end
+local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+if c > 1 then redis.call('DECR', KEYS[1]) elseif c == 1 then redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// Refund implements [bruteforce.Store] with one script run.
+func (s *Store) Refund(ctx context.Context, key string, started bool) error {
+	flag := "0"
+	if started {
+		flag = "1"
+	}
+	if err := refundScript.Run(ctx, s.client, s.keys(key), flag).Err(); err != nil {
+		return fmt.Errorf("%w: refunding attempt: %w", ratelimit.ErrStore, err)
+	}
+	return nil
 }
 
 // Reset implements [bruteforce.Store].

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/bruteforce"
+	"github.com/rampart-api/rampart/bruteforce/bruteforcetest"
 	bfredis "github.com/rampart-api/rampart/bruteforce/redis"
 )
 
@@ -110,7 +111,6 @@ func TestLockoutGrowsAndResets(t *testing.T) {
 	_, prefix := testClient(t)
 	h := gateway(t, prefix, bruteforce.Config{MaxFailures: 2, MaxFailuresPerIP: -1, Lockout: 100 * time.Millisecond, MaxLockout: 400 * time.Millisecond})
 	c, _ := testClient(t)
-	store, _ := bfredis.New(c, prefix)
 	ctx := context.Background()
 	var key string
 	for _, want := range []time.Duration{100, 200, 400, 400} {
@@ -123,10 +123,10 @@ func TestLockoutGrowsAndResets(t *testing.T) {
 		if key == "" { // find carol's lock to read its remaining time
 			it := c.Scan(ctx, 0, prefix+"*:x", 10).Iterator()
 			for it.Next(ctx) {
-				key = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(it.Val(), prefix), "{"), "}:x")
+				key = strings.TrimSuffix(strings.TrimPrefix(it.Val(), prefix+bfredis.HashTag), ":x")
 			}
 		}
-		left, err := store.Locked(ctx, key)
+		left, err := c.PTTL(ctx, prefix+bfredis.HashTag+key+":x").Result()
 		if err != nil || left <= want*time.Millisecond/2 || left > want*time.Millisecond {
 			t.Fatalf("lockout %v (err %v), want ≈ %v", left, err, want*time.Millisecond)
 		}
@@ -136,7 +136,18 @@ func TestLockoutGrowsAndResets(t *testing.T) {
 	if w := login(h, "203.0.113.7", "carol", "right"); w.Code != 200 {
 		t.Fatalf("right password after the lockout: %d", w.Code)
 	}
-	if n, _ := c.Exists(ctx, prefix+"{"+key+"}:l", prefix+"{"+key+"}:f").Result(); n != 0 {
+	if n, _ := c.Exists(ctx, prefix+bfredis.HashTag+key+":l", prefix+bfredis.HashTag+key+":f").Result(); n != 0 {
 		t.Fatalf("success left %d keys behind", n)
 	}
+}
+
+func TestStoreConformance(t *testing.T) {
+	bruteforcetest.Run(t, func(t *testing.T) bruteforce.Store {
+		c, prefix := testClient(t)
+		s, err := bfredis.New(c, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
