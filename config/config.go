@@ -119,7 +119,17 @@ type Route struct {
 	BruteForce *BruteForce `yaml:"brute_force"`
 	// WAF inspects the route's requests with the OWASP Core Rule Set.
 	WAF *WAF `yaml:"waf"`
+	// MethodOverride is refuse (default) or allow. With allow, a POST
+	// carrying X-HTTP-Method-Override (or X-HTTP-Method,
+	// X-Method-Override) or ?_method= is authorized, validated and
+	// forwarded as the method it names when that method and path match
+	// this route.
+	MethodOverride string `yaml:"method_override"`
 }
+
+// AllowsMethodOverride reports whether the route honours method
+// overrides.
+func (r Route) AllowsMethodOverride() bool { return r.MethodOverride == "allow" }
 
 // Log chooses where the two log streams go.
 type Log struct {
