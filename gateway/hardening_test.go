@@ -252,6 +252,14 @@ func newHardeningFixture(t *testing.T, encoding string) *hardeningFixture {
 	up := newLenientAPI()
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
+	gw, events := newHardeningGateway(t, srv.URL, encoding)
+	return &hardeningFixture{gw: gw, up: up, direct: srv.URL, events: events}
+}
+
+// newHardeningGateway builds the gateway of the hardening tests in front
+// of upstream, from a file as rampart serve loads it.
+func newHardeningGateway(t *testing.T, upstream, encoding string) (*Gateway, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	doc, err := os.ReadFile("testdata/hardening-openapi.yaml")
 	if err != nil {
@@ -261,19 +269,20 @@ func newHardeningFixture(t *testing.T, encoding string) *hardeningFixture {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "rampart.yaml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(hardeningConfig, srv.URL, encoding)), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(hardeningConfig, upstream, encoding)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, diags := config.Load(file)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	f := &hardeningFixture{up: up, direct: srv.URL, events: &bytes.Buffer{}}
-	if f.gw, err = New(cfg, Options{Events: audit.NewLogger(slog.NewJSONHandler(f.events, nil))}); err != nil {
+	events := &bytes.Buffer{}
+	gw, err := New(cfg, Options{Events: audit.NewLogger(slog.NewJSONHandler(events, nil))})
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = f.gw.Close() })
-	return f
+	t.Cleanup(func() { _ = gw.Close() })
+	return gw, events
 }
 
 // attack is one request of the penetration test.
