@@ -25,6 +25,10 @@ const (
 	PanicRecovered        = "panic.recovered"
 	ConfigReloaded        = "config.reloaded"
 	ConfigRejected        = "config.rejected"
+	// MethodOverrideIgnored is a method override header removed from a
+	// request on a route that does not allow overrides; the request goes
+	// on with its own method.
+	MethodOverrideIgnored = "method_override.ignored"
 )
 
 // OWASP API Security Top 10 (2023) categories, for the "owasp" field.

@@ -147,6 +147,12 @@ type Route struct {
 	BruteForce *BruteForce `yaml:"brute_force"`
 	// WAF inspects the route's requests with the OWASP Core Rule Set.
 	WAF *WAF `yaml:"waf"`
+	// MethodOverride is refuse (default) or allow. With allow, a POST
+	// carrying X-HTTP-Method-Override (or X-HTTP-Method,
+	// X-Method-Override) or ?_method= is authorized, validated and
+	// forwarded as the method it names when that method and path match
+	// this route.
+	MethodOverride string `yaml:"method_override"`
 }
 
 // Pattern is the pattern the route table matches: Path, or, for a denied
@@ -171,6 +177,10 @@ func (r Route) MatchMethods() []string {
 func (u Upstream) ForwardsCredentials() bool {
 	return u.ForwardCredentials == nil || *u.ForwardCredentials
 }
+
+// AllowsMethodOverride reports whether the route honours method
+// overrides.
+func (r Route) AllowsMethodOverride() bool { return r.MethodOverride == "allow" }
 
 // Log chooses where the two log streams go.
 type Log struct {

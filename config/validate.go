@@ -292,6 +292,13 @@ func (v *validator) routes(c *Config) {
 		} else if _, ok := c.Upstreams[r.Upstream]; !ok {
 			v.errorf(path+".upstream", "unknown upstream %q (have %s)", r.Upstream, strings.Join(sortedKeys(c.Upstreams), ", "))
 		}
+		switch r.MethodOverride {
+		case "", "refuse":
+		case "allow":
+			v.warnf(path+".method_override", "allow: a POST with X-HTTP-Method-Override or ?_method= is authorized, validated and forwarded as the method it names")
+		default:
+			v.errorf(path+".method_override", "%q is not one of refuse, allow", r.MethodOverride)
+		}
 		v.routeAuth(c, path, &c.Routes[i])
 	}
 }

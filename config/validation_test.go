@@ -256,3 +256,33 @@ func TestWAFKey(t *testing.T) {
 		t.Fatal("On")
 	}
 }
+
+func TestMethodOverrideConfig(t *testing.T) {
+	for _, tt := range []struct {
+		value            string
+		errors, warnings []string
+	}{
+		{"", nil, nil},
+		{"refuse", nil, nil},
+		{"allow", nil, []string{"routes[0].method_override: allow"}},
+		{"yes", []string{`routes[0].method_override: "yes" is not one of refuse, allow`}, nil},
+	} {
+		t.Run(tt.value, func(t *testing.T) {
+			cfg, diags := config.Parse([]byte(`
+upstreams:
+  app: {url: "http://127.0.0.1:1"}
+routes:
+  - {path: /a, methods: [DELETE], upstream: app, auth: none, method_override: "`+tt.value+`"}
+`), "x.yaml")
+			checkDiags(t, diags.Errors(), tt.errors)
+			for _, w := range tt.warnings {
+				if !strings.Contains(diags.String(), w) {
+					t.Errorf("missing warning %q in %s", w, diags)
+				}
+			}
+			if len(tt.errors) == 0 && cfg.Routes[0].AllowsMethodOverride() != (tt.value == "allow") {
+				t.Errorf("AllowsMethodOverride = %v", cfg.Routes[0].AllowsMethodOverride())
+			}
+		})
+	}
+}

@@ -72,8 +72,9 @@ type Gateway struct {
 }
 
 type compiledRoute struct {
-	pattern string
-	handler http.Handler
+	pattern        string
+	handler        http.Handler
+	methodOverride bool // method_override: allow
 }
 
 // New compiles cfg. cfg must have loaded without errors; New still checks
@@ -179,7 +180,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
 		}
-		g.routes = append(g.routes, &compiledRoute{pattern: rc.Path, handler: h})
+		g.routes = append(g.routes, &compiledRoute{pattern: rc.Path, handler: h, methodOverride: rc.AllowsMethodOverride()})
 	}
 	if g.table, err = route.NewTable(specs, route.Options{CaseInsensitive: cfg.Server.CaseInsensitiveRoutes}); err != nil {
 		errs = append(errs, err)
@@ -356,6 +357,9 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 	if g.trimSlash && len(decoded) > 1 && decoded[len(decoded)-1] == '/' {
 		decoded, canonical = decoded[:len(decoded)-1], canonical[:len(canonical)-1]
 	}
+	if !g.resolveOverride(w, r, decoded) {
+		return
+	}
 	idx, params, err := g.table.Match(r.Method, decoded, info.Params[:0])
 	if err == nil && !g.trimSlash && len(decoded) > 1 && decoded[len(decoded)-1] == '/' {
 		// Express and most frameworks serve /a/ as /a: when /a is
@@ -395,7 +399,12 @@ func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request) {
 
 // reject writes a refusal and records it as a security event.
 func (g *Gateway) reject(w http.ResponseWriter, r *http.Request, p *problem.Error) {
-	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: p.Reason, Status: p.Status, OWASP: owaspFor(p.Status)})
+	g.rejectAs(w, r, p, owaspFor(p.Status))
+}
+
+// rejectAs is reject with the event's OWASP category named.
+func (g *Gateway) rejectAs(w http.ResponseWriter, r *http.Request, p *problem.Error, owasp string) {
+	g.opts.Events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: p.Reason, Status: p.Status, OWASP: owasp})
 	g.writeProblem(w, r, p)
 }
 

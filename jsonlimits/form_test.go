@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -278,6 +279,25 @@ func FuzzFormFields(f *testing.F) {
 			if ok && len(segs) == 0 && base != fd.Name {
 				t.Fatalf("%q: base %q", fd.Name, base)
 			}
+		}
+	})
+}
+
+// FuzzSimpleMediaType checks the allocation-free path against
+// mime.ParseMediaType.
+func FuzzSimpleMediaType(f *testing.F) {
+	for _, tt := range mediaTypeCases {
+		f.Add(tt.header)
+	}
+	f.Add("a/b/c")
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := jsonlimits.ParseMediaTypeValue(s)
+		typ, params, merr := mime.ParseMediaType(s)
+		if err != nil {
+			return
+		}
+		if merr != nil || typ != m.Type || len(params) == 0 && m.Canonical != typ {
+			t.Fatalf("%q: %+v, mime says %q %v %v", s, m, typ, params, merr)
 		}
 	})
 }

@@ -41,6 +41,11 @@ func ParseMediaType(h http.Header) (MediaType, error) {
 
 // ParseMediaTypeValue parses one Content-Type value; see [ParseMediaType].
 func ParseMediaTypeValue(v string) (MediaType, error) {
+	if simpleType(v) {
+		// Already canonical (application/json): what mime.ParseMediaType
+		// would return, without its allocations.
+		return MediaType{Type: v, Kind: kindOfType(v), Canonical: v}, nil
+	}
 	if strings.TrimSpace(v) == "" {
 		return MediaType{}, &Error{Err: ErrContentType}
 	}
@@ -75,6 +80,26 @@ func (m MediaType) CheckCharset(body []byte) error {
 		return nil
 	}
 	return &Error{Err: ErrCharset}
+}
+
+// simpleType reports whether v is a lower-case type/subtype of token
+// characters without parameters.
+func simpleType(v string) bool {
+	slash := strings.IndexByte(v, '/')
+	if slash <= 0 || slash == len(v)-1 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case i == slash:
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$&-^_.+", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func kindOfType(mt string) Kind {

@@ -13,10 +13,20 @@
 //   - mass assignment: with RejectUnknownProperties, refuses any body
 //     property the schema does not declare, and always refuses readOnly
 //     properties in requests (OWASP API3);
+//   - media types: the Content-Type is parsed once (lower-cased); a media
+//     type, charset or Content-Encoding the operation or the limits do not
+//     accept is 415, a body with a byte order mark 400, and form and
+//     multipart fields are held to the schema as JSON properties are
+//     (declared names only; bracket names and repeats only where the schema
+//     declares the object or array they build);
 //   - responses: filter removes every property the response schema does not
 //     declare (a leaked password_hash never reaches the client), enforce
 //     also replaces a non-conforming response with a 502 problem, report
-//     only emits events.
+//     only emits events. A 2xx whose media type the document does not
+//     declare (JSONP, HTML, CSV) is a 502 under filter and enforce; an
+//     operation without any response schema passes unchanged under filter
+//     ([Validator.WithoutResponseSchema] lists them);
+//   - HEAD: a document that does not describe HEAD has it checked as GET.
 //
 // Usage:
 //

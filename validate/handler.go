@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -162,6 +163,9 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 			})
 		}
 	}
+	if v.strict && in.Route.Operation != nil && in.Route.Operation.RequestBody != nil {
+		undeclaredQuery(in.Route, r.URL.RawQuery, f)
+	}
 	if len(f.errs) == 0 && err == nil {
 		return nil, ""
 	}
@@ -181,6 +185,36 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 		return p, audit.OWASPPropertyAuthz
 	}
 	return p, ""
+}
+
+// undeclaredQuery finds query parameters an operation that takes a body
+// does not declare: Flask's request.values, PHP's $_REQUEST and Rails'
+// params merge them with the body, so ?role=admin would assign what the
+// body schema refuses.
+func undeclaredQuery(route *routers.Route, raw string, f *findings) {
+	if raw == "" {
+		return
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		f.add("query", "cannot be parsed")
+		return
+	}
+	for name := range q {
+		if !declaredQuery(route.Operation.Parameters, name) && (route.PathItem == nil || !declaredQuery(route.PathItem.Parameters, name)) {
+			f.props = true
+			f.add("query/"+name, "is not a declared parameter")
+		}
+	}
+}
+
+func declaredQuery(params openapi3.Parameters, name string) bool {
+	for _, p := range params {
+		if p != nil && p.Value != nil && p.Value.In == openapi3.ParameterInQuery && p.Value.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // mediaTypeProblem refuses, with 415, a body whose media type the

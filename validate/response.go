@@ -35,7 +35,9 @@ type responseBuffer struct {
 	// kept.
 	refused string
 	held    int
-	buf     bytes.Buffer
+	// mediaType is the response's lower-cased media type, parsed once.
+	mediaType string
+	buf       bytes.Buffer
 }
 
 func (b *responseBuffer) Header() http.Header { return b.w.Header() }
@@ -53,7 +55,8 @@ func (b *responseBuffer) WriteHeader(status int) {
 	}
 	b.wroteHeader = true
 	b.status = status
-	check, reason := b.v.plan(b.route, status, b.w.Header())
+	check, reason, mediaType := b.v.plan(b.route, status, b.w.Header())
+	b.mediaType = mediaType
 	switch {
 	case reason != "" && b.v.responses == Report:
 		b.v.events.Emit(b.r, audit.Event{Name: eventFor(reason), Reason: reason, OWASP: audit.OWASPPropertyAuthz})
@@ -92,39 +95,39 @@ func eventFor(reason string) string {
 // written for requests), since nothing says what it may carry. A 2xx
 // status the document does not list is refused. Other statuses are
 // checked when they are JSON.
-func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string) {
+func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason, mediaType string) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
-		return false, ""
+		return false, "", ""
 	}
 	m, err := jsonlimits.ParseMediaType(h)
 	isJSON := err == nil && m.Kind == jsonlimits.KindJSON
 	if status < 200 || status >= 300 {
-		return isJSON, ""
+		return isJSON, "", m.Type
 	}
 	if route == nil || v.unschematized[route.Operation] {
 		if v.responses == Enforce {
-			return false, reasonNoSchema
+			return false, reasonNoSchema, ""
 		}
-		return false, ""
+		return false, "", ""
 	}
 	resp := responseRef(route, status)
 	switch {
 	case resp == nil:
-		return false, reasonUndeclaredStatus
+		return false, reasonUndeclaredStatus, ""
 	case err != nil || m.Type == "" || len(resp.Content) == 0:
-		return false, reasonUndeclaredType
+		return false, reasonUndeclaredType, ""
 	}
 	mt := resp.Content.Get(m.Type)
 	switch {
 	case mt == nil:
-		return false, reasonUndeclaredType
+		return false, reasonUndeclaredType, ""
 	case mt.Schema == nil || mt.Schema.Value == nil:
 		if v.responses == Enforce {
-			return false, reasonNoSchema
+			return false, reasonNoSchema, ""
 		}
-		return false, ""
+		return false, "", ""
 	}
-	return isJSON, ""
+	return isJSON, "", m.Type
 }
 
 func (b *responseBuffer) Write(p []byte) (int, error) {
@@ -220,7 +223,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(route, b.status, h)
+	schema := responseSchema(route, b.status, b.mediaType)
 	if schema == nil {
 		b.send(b.buf.Bytes())
 		return
@@ -333,16 +336,12 @@ func responseRef(route *routers.Route, status int) *openapi3.Response {
 	return ref.Value
 }
 
-func responseSchema(route *routers.Route, status int, h http.Header) *openapi3.Schema {
+func responseSchema(route *routers.Route, status int, mediaType string) *openapi3.Schema {
 	resp := responseRef(route, status)
-	if resp == nil {
+	if resp == nil || mediaType == "" {
 		return nil
 	}
-	m, err := jsonlimits.ParseMediaType(h)
-	if err != nil || m.Type == "" {
-		return nil
-	}
-	mt := resp.Content.Get(m.Type)
+	mt := resp.Content.Get(mediaType)
 	if mt == nil || mt.Schema == nil {
 		return nil
 	}
