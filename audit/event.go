@@ -56,7 +56,8 @@ type Event struct {
 	// Status is the HTTP status the client got, when there was one.
 	Status int
 	// Attrs carry event-specific fields. Callers must never put a token,
-	// secret, password or body value here.
+	// secret, password or body value here; as a second line of defence,
+	// string values pass through [Redact].
 	Attrs []slog.Attr
 }
 
@@ -114,6 +115,8 @@ func (l *Logger) Emit(r *http.Request, e Event) {
 			}
 		}
 	}
-	rec.AddAttrs(e.Attrs...)
+	for _, a := range e.Attrs {
+		rec.AddAttrs(RedactAttr(nil, a))
+	}
 	_ = l.h.Handle(ctx, rec)
 }

@@ -70,6 +70,10 @@ type Timeouts struct {
 	Idle       time.Duration `yaml:"idle"`
 	Upstream   time.Duration `yaml:"upstream"`
 	Shutdown   time.Duration `yaml:"shutdown"`
+	// DrainDelay is how long a stopping gateway keeps serving before it
+	// stops accepting connections, so that load balancers notice the
+	// stop first. Zero (the default) stops accepting at once.
+	DrainDelay time.Duration `yaml:"drain_delay"`
 }
 
 // Upstream is one API behind the gateway.

@@ -118,10 +118,13 @@ func (v *validator) server(s *Server) {
 		v.errorf("server.max_header_bytes", "%d is outside 1024..1048576", s.MaxHeaderBytes)
 	}
 	t := s.Timeouts
-	for name, d := range map[string]int64{"read_header": int64(t.ReadHeader), "read": int64(t.Read), "write": int64(t.Write), "idle": int64(t.Idle), "upstream": int64(t.Upstream), "shutdown": int64(t.Shutdown)} {
+	for name, d := range map[string]int64{"read_header": int64(t.ReadHeader), "read": int64(t.Read), "write": int64(t.Write), "idle": int64(t.Idle), "upstream": int64(t.Upstream), "shutdown": int64(t.Shutdown), "drain_delay": int64(t.DrainDelay)} {
 		if d < 0 {
 			v.errorf("server.timeouts."+name, "must not be negative")
 		}
+	}
+	if t.DrainDelay > 5*time.Minute {
+		v.errorf("server.timeouts.drain_delay", "%s is over 5m: a stop would wait that long before draining", t.DrainDelay)
 	}
 	if t.Write > 0 && t.Upstream > t.Write {
 		v.warnf("server.timeouts.upstream", "longer than the write timeout (%s): slow upstream answers would be cut off without a 504", t.Write)

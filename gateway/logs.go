@@ -66,7 +66,9 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 		return nil, err
 	}
 	if server != nil {
-		l.Server = slog.New(slog.NewJSONHandler(server, &slog.HandlerOptions{Level: level}))
+		// Upstream error excerpts and client errors may carry credentials;
+		// the server log passes them through the events' redactor.
+		l.Server = slog.New(slog.NewJSONHandler(server, &slog.HandlerOptions{Level: level, ReplaceAttr: audit.RedactAttr}))
 	} else {
 		l.Server = slog.New(slog.DiscardHandler)
 	}

@@ -23,7 +23,7 @@ func TestReloadsLeakNothing(t *testing.T) {
 	if _, err := os.ReadDir("/proc/self/fd"); err != nil {
 		t.Skip("no /proc/self/fd to count open files")
 	}
-	var ups [2]*httptest.Server
+	var ups [3]*httptest.Server // the third takes no traffic
 	for i := range ups {
 		ups[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"ok":true}`)
@@ -100,10 +100,14 @@ func TestReloadsLeakNothing(t *testing.T) {
 	for err := range errc {
 		t.Fatal(err)
 	}
-
-	// Connections the load left idle are the client's to close; the
-	// gateway's own (to retired upstream transports) must go by
-	// themselves.
+	// One more reload retires the last loaded configuration too, so that
+	// every upstream connection the load opened belongs to a retired
+	// configuration and must close by itself.
+	if err := srv.Reload(serverConfig(t, ups[2].URL, "{write: 1m, shutdown: 1m}", false)); err != nil {
+		t.Fatal(err)
+	}
+	// Connections the load left idle to the gateway are the client's to
+	// close.
 	client.CloseIdleConnections()
 	var fds, gr int
 	deadline := time.Now().Add(5 * time.Second)

@@ -35,9 +35,12 @@ type Server struct {
 	current atomic.Pointer[Gateway]
 	opts    Options
 	// Listener settings are fixed at start; a reload does not change them.
-	tls      *config.TLS
-	shutdown time.Duration
-	drain    time.Duration // longest wait for a retired gateway's requests
+	tls        *config.TLS
+	shutdown   time.Duration
+	drain      time.Duration // longest wait for a retired gateway's requests
+	drainDelay time.Duration // serving on after a stop, for load balancers
+	now        chan struct{} // closed by StopNow
+	nowOnce    sync.Once
 
 	mu      sync.Mutex // serialises reloads and shutdown
 	stopped bool       // Serve is closing configurations; reloads are refused
@@ -78,11 +81,13 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	t := cfg.Server.Timeouts
 	s := &Server{
-		opts:     opts,
-		tls:      cfg.Server.TLS,
-		shutdown: t.Shutdown,
-		drain:    max(t.Write, t.Shutdown),
-		retired:  map[*Gateway]*time.Timer{},
+		opts:       opts,
+		tls:        cfg.Server.TLS,
+		shutdown:   t.Shutdown,
+		drain:      max(t.Write, t.Shutdown),
+		drainDelay: t.DrainDelay,
+		now:        make(chan struct{}),
+		retired:    map[*Gateway]*time.Timer{},
 	}
 	if s.drain <= 0 {
 		s.drain = config.DefaultTimeouts.Shutdown
@@ -150,17 +155,26 @@ func (s *Server) Reload(cfg *config.Config) error {
 	}
 	gw, err := New(cfg, s.opts)
 	if err != nil {
-		s.opts.Events.Emit(nil, audit.Event{
-			Name:   audit.ConfigRejected,
-			Reason: "configuration rejected",
-			Attrs:  []slog.Attr{slog.Int("problems", problemCount(err))},
-		})
+		s.Rejected(problemCount(err))
 		return err
 	}
 	old := s.current.Swap(gw)
 	s.opts.Events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
 	s.retire(old)
 	return nil
+}
+
+// Rejected records a reload refused before it reached [Server.Reload],
+// such as a file that does not load, as a config.rejected security event.
+// The event carries only the number of problems: their text can quote
+// configuration values, secrets included.
+func (s *Server) Rejected(problems int) {
+	s.opts.Events.Emit(nil, audit.Event{
+		Name:   audit.ConfigRejected,
+		Reason: "configuration rejected",
+		OWASP:  audit.OWASPMisconfig,
+		Attrs:  []slog.Attr{slog.Int("problems", problems)},
+	})
 }
 
 // retire marks g, no longer current, as retired. It is registered before
@@ -237,10 +251,20 @@ func problemCount(err error) int {
 	return 1
 }
 
-// Serve accepts connections on ln until ctx is done, then stops accepting
-// and waits up to the shutdown timeout for in-flight requests to finish.
-// It then closes the current configuration and every retired one not yet
-// closed, and returns their errors joined with the shutdown's.
+// StopNow ends a stop under way at once: the drain delay and the wait for
+// in-flight requests are cut short and every connection is closed. It is
+// what a second stop signal does. Called before the stop, it makes the
+// stop immediate.
+func (s *Server) StopNow() { s.nowOnce.Do(func() { close(s.now) }) }
+
+// Serve accepts connections on ln until ctx is done. It then keeps
+// serving for the drain delay (server.timeouts.drain_delay) with
+// keep-alives off, so that load balancers notice the stop and clients
+// reconnect elsewhere, stops accepting and waits up to the shutdown
+// timeout for in-flight requests to finish; [Server.StopNow] cuts either
+// wait short and closes every connection. It then closes the current
+// configuration and every retired one not yet closed, and returns their
+// errors joined with the shutdown's.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() {
@@ -255,9 +279,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	if s.drainDelay > 0 {
+		s.http.SetKeepAlivesEnabled(false)
+		s.opts.Log.Info("stopping after the drain delay", slog.Duration("drain_delay", s.drainDelay))
+		t := time.NewTimer(s.drainDelay)
+		select {
+		case <-t.C:
+		case <-s.now:
+			t.Stop()
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
 	defer cancel()
+	go func() {
+		select {
+		case <-s.now:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
 	err := s.http.Shutdown(sctx)
+	select {
+	case <-s.now:
+		// Shutdown gave up waiting; close what is still open.
+		err = s.http.Close()
+	default:
+	}
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

@@ -318,7 +318,7 @@ func (p *Proxy) scrub(res *http.Response, upstream int) {
 		slog.String("request_id", id),
 		slog.Int("status", upstream),
 		slog.String("upstream", p.target.Host),
-		slog.String("excerpt", strings.ToValidUTF8(string(excerpt[:n]), "?")),
+		slog.String("excerpt", audit.Redact(strings.ToValidUTF8(string(excerpt[:n]), "?"))),
 	)
 	p.cfg.Events.Emit(r, audit.Event{Name: audit.UpstreamErrorScrubbed, Reason: "upstream " + strconv.Itoa(upstream) + " body replaced", OWASP: audit.OWASPMisconfig, Status: res.StatusCode})
 

@@ -22,14 +22,14 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the gateway in front of the upstreams in the config",
-		Long: `Run the gateway. SIGINT and SIGTERM drain in-flight requests and stop;
-SIGHUP reloads the config file, keeping the running configuration when the
-new one has errors.`,
+		Long: `Run the gateway. SIGINT and SIGTERM stop it: it keeps serving for
+server.timeouts.drain_delay, then drains in-flight requests for up to
+server.timeouts.shutdown; a second SIGINT or SIGTERM stops at once. SIGHUP
+reloads the config file, keeping the running configuration when the new
+one has errors.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return serve(ctx, path, cmd.ErrOrStderr(), nil)
+			return serve(cmd.Context(), path, cmd.ErrOrStderr(), nil)
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "rampart.yaml", "config file")
@@ -46,8 +46,10 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, config.Diagnosti
 	return cfg, diags, nil
 }
 
-// serve runs the gateway until ctx is done. ready, when set, receives the
-// bound address once the listener is open.
+// serve runs the gateway until ctx is done or SIGINT or SIGTERM arrives,
+// then drains; a second signal stops at once. ready, when set, receives
+// the bound address once the listener is open and the signals are
+// handled.
 func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Addr)) error {
 	cfg, diags, err := loadConfig(path, stderr)
 	if err != nil {
@@ -69,6 +71,24 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return &exitError{Code: 2, Err: fmt.Errorf("listening: %w", err)}
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopSigs := make(chan os.Signal, 2)
+	signal.Notify(stopSigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stopSigs)
+	go func() {
+		select {
+		case <-ctx.Done():
+			return
+		case sig := <-stopSigs:
+			logs.Server.Info("stopping: draining in-flight requests; the same signal again stops at once", slog.String("signal", sig.String()))
+			cancel()
+		}
+		sig := <-stopSigs
+		logs.Server.Warn("stopping at once", slog.String("signal", sig.String()))
+		srv.StopNow()
+	}()
+
 	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path), slog.String("version", version))
 	if ready != nil {
 		ready(ln.Addr())
@@ -85,6 +105,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 			case <-hup:
 				next, diags := config.Load(path)
 				if diags.HasErrors() {
+					srv.Rejected(len(diags.Errors()))
 					logs.Server.Error("reload refused: config has errors; keeping the running configuration", slog.String("problems", diags.Errors().String()))
 					continue
 				}
