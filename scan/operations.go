@@ -450,14 +450,26 @@ func (r *run) scriptCalls(ctx context.Context) []scriptCall {
 	}
 	var out []scriptCall
 	for _, b := range bodies {
-		for _, m := range scriptCallRe.FindAllSubmatch(b, 64) {
-			c := scriptCall{method: strings.ToUpper(string(m[1])), path: string(m[2])}
-			if len(m[3]) > 0 {
-				c.path = strings.TrimRight(c.path, "/") + "/{id}"
-			}
-			if c.path != "/" && !slices.Contains(out, c) {
+		for _, c := range scriptCallsIn(b) {
+			if !slices.Contains(out, c) {
 				out = append(out, c)
 			}
+		}
+	}
+	return out
+}
+
+// scriptCallsIn finds API calls in a script: http.get('/api/x'), and
+// http.get(host + '/api/x/' + id) as the item path /api/x/{id}.
+func scriptCallsIn(b []byte) []scriptCall {
+	var out []scriptCall
+	for _, m := range scriptCallRe.FindAllSubmatch(b, 64) {
+		c := scriptCall{method: strings.ToUpper(string(m[1])), path: string(m[2])}
+		if len(m[3]) > 0 {
+			c.path = strings.TrimRight(c.path, "/") + "/{id}"
+		}
+		if c.path != "/" && !strings.Contains(c.path, "//") && !slices.Contains(out, c) {
+			out = append(out, c)
 		}
 	}
 	return out

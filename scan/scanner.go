@@ -149,7 +149,7 @@ func New(cfg Config) (*Scanner, error) {
 	if len(cfg.OpenAPI) > 0 {
 		ops, source, err = operationsFromOpenAPI(context.Background(), cfg.OpenAPI)
 		if err != nil {
-			bad("OpenAPI", err.Error())
+			errs = append(errs, &ConfigError{Field: "OpenAPI", Reason: err.Error(), Err: err})
 		}
 	}
 	if len(errs) > 0 {
@@ -294,15 +294,7 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 	for _, o := range r.ops {
 		rep.Operations = append(rep.Operations, o.String())
 	}
-	for k, f := range r.findings {
-		for op := range r.occ[k] {
-			if op != f.Operation {
-				f.Occurrences = append(f.Occurrences, op)
-			}
-		}
-		slices.Sort(f.Occurrences)
-		rep.Findings = append(rep.Findings, *f)
-	}
+	rep.Findings = r.collect()
 	if r.budgetHit {
 		r.fail(fmt.Sprintf("request budget of %d spent before every probe was sent (raise --max-requests)", s.cfg.MaxRequests))
 	}
@@ -431,6 +423,26 @@ func (r *run) record(check, key, op, detail string, ev Evidence, sev Severity) {
 		return
 	}
 	r.findings[k] = f
+}
+
+// collect returns one finding per root cause, each listing the other
+// operations it showed on.
+func (r *run) collect() []Finding {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Finding, 0, len(r.findings))
+	for k, f := range r.findings {
+		g := *f
+		g.Occurrences = nil
+		for op := range r.occ[k] {
+			if op != g.Operation {
+				g.Occurrences = append(g.Occurrences, op)
+			}
+		}
+		slices.Sort(g.Occurrences)
+		out = append(out, g)
+	}
+	return out
 }
 
 // secrets are the strings masked in every piece of evidence.
