@@ -126,6 +126,21 @@ func (b *baseline) match(ex *exchange) *fingerprint {
 	return nil
 }
 
+// plain reports whether the malformed probe's answer m is also what a
+// well-formed request to an absent path gets: then it is the catch-all,
+// not a reaction to malformed input.
+func (b *baseline) plain(m *fingerprint) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	method := strings.TrimSuffix(m.method, "~")
+	for _, a := range b.absent {
+		if a.method == method && a.same(*m) {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *baseline) has(method string) bool {
 	for _, a := range b.absent {
 		if a.method == method {

@@ -26,17 +26,49 @@ var wrappers = map[string]bool{"data": true, "user": true, "result": true, "item
 // marks). Owner members count at any depth but inside arrays; an "id"
 // counts only on user-like paths, at the top or inside a wrapper.
 func ownerOf(o *Operation, body []byte, ids []Identity) int {
-	m, ok := decodeJSON(body).(map[string]any)
-	if !ok {
-		return -1
+	switch v := decodeJSON(body).(type) {
+	case map[string]any:
+		// A list wrapped in an object ({"data": [...]}) is a list.
+		for _, w := range []string{"data", "items", "results"} {
+			if l, ok := v[w].([]any); ok && len(v) <= 3 {
+				return listOwner(o, l, ids)
+			}
+		}
+		return objectOwner(o, v, ids)
+	case []any:
+		return listOwner(o, v, ids)
 	}
+	return -1
+}
+
+// listOwner is the identity owning every object of a list, or -1.
+func listOwner(o *Operation, l []any, ids []Identity) int {
+	owner := -1
+	for _, e := range l {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return -1
+		}
+		i := objectOwner(o, m, ids)
+		if i < 0 || owner >= 0 && i != owner {
+			return -1
+		}
+		owner = i
+	}
+	return owner
+}
+
+func objectOwner(o *Operation, m map[string]any, ids []Identity) int {
+	q := normKey(idQuery(o))
 	marks := make([][]string, len(ids))
 	for i := range ids {
 		marks[i] = ids[i].marks()
 	}
 	userPath := userPathRe.MatchString(o.Path)
-	owner, conflict := -1, false
-	match := func(v any) {
+	// Owner members decide first; an object's own id says whose it is
+	// only when no owner member does (a user's own record).
+	var byOwner, byID []int
+	match := func(v any, into *[]int) {
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -47,11 +79,8 @@ func ownerOf(o *Operation, body []byte, ids []Identity) int {
 			return
 		}
 		for i := range ids {
-			if s != "" && slices.Contains(marks[i], s) {
-				if owner >= 0 && owner != i {
-					conflict = true
-				}
-				owner = i
+			if s != "" && slices.Contains(marks[i], s) && !slices.Contains(*into, i) {
+				*into = append(*into, i)
 			}
 		}
 	}
@@ -63,23 +92,32 @@ func ownerOf(o *Operation, body []byte, ids []Identity) int {
 				if depth < 3 {
 					if ownerKeys[nk] {
 						// owner: {id: 1}
-						match(sub["id"])
-						match(sub["_id"])
+						match(sub["id"], &byOwner)
+						match(sub["_id"], &byOwner)
 					}
 					visit(sub, depth+1, wrappers[nk])
 				}
 				continue
 			}
-			if ownerKeys[nk] || (userPath && (depth == 0 || wrapped) && (nk == "id" || nk == "_id" || nk == "uuid")) {
-				match(v)
+			switch {
+			case ownerKeys[nk] || q != "" && nk == q:
+				match(v, &byOwner)
+			case userPath && (depth == 0 || wrapped) && (nk == "id" || nk == "_id" || nk == "uuid"):
+				match(v, &byID)
 			}
 		}
 	}
 	visit(m, 0, false)
-	if conflict {
+	for _, got := range [][]int{byOwner, byID} {
+		switch len(got) {
+		case 0:
+			continue
+		case 1:
+			return got[0]
+		}
 		return -1
 	}
-	return owner
+	return -1
 }
 
 // checkBOLA reads each object by id as every identity, with the path (or
@@ -126,7 +164,7 @@ func idQuery(o *Operation) string {
 		return ""
 	}
 	for _, q := range o.Query {
-		if nk := normKey(q); ownerKeys[nk] || idKeys[nk] {
+		if nk := normKey(q); ownerKeys[nk] || idLike(nk) {
 			return q
 		}
 	}
@@ -194,10 +232,15 @@ func jsonSameID(a, b []byte) bool {
 // bolaWrite writes the object back unchanged as the other identity, so a
 // successful write changes nothing but proves the hole. Only with Unsafe.
 func (r *run) bolaWrite(ctx context.Context, get *Operation, path string, id *Identity, body []byte) {
-	for _, o := range r.ops {
-		if o.Path != get.Path || (o.Method != http.MethodPut && o.Method != http.MethodPatch) {
-			continue
-		}
+	writes := r.opsWhere(func(o *Operation) bool {
+		return strings.EqualFold(o.Path, get.Path) && (o.Method == http.MethodPut || o.Method == http.MethodPatch)
+	})
+	if len(writes) == 0 && len(r.cfg.OpenAPI) == 0 {
+		// Crawling cannot see writes: try them on the object just read. A
+		// route that does not exist answers 404 or 405.
+		writes = []*Operation{{Method: http.MethodPut, Path: get.Path}, {Method: http.MethodPatch, Path: get.Path}}
+	}
+	for _, o := range writes {
 		ex, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String(), As: id, Body: body})
 		if err == nil && ex.ok() && !r.base.matches(ex) {
 			r.add(CheckBOLAWrite, o.String(), "Identity "+id.Name+" wrote another identity's object.", r.evidence(ex))

@@ -20,7 +20,7 @@ var (
 		`|\.cs:line \d+|^\s*at [\w.]+\([^)]*\) in .+:line \d+` +
 		`|\.php on line \d+|#\d+ [^\n]*\.php\(\d+\)|Stack trace:\s*(<br />)?\s*#0 ` +
 		"|\\.rb:\\d+:in [`'])")
-	sqlRe = regexp.MustCompile(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near "[^"]*": syntax error|near \\"[^"\\]*\\": syntax error|unrecognized token:|invalid input syntax for (type )?\w+|psycopg2\.\w+|org\.postgresql\.util\.PSQLException|java\.sql\.SQLException|Unclosed quotation mark after the character string)`)
+	sqlRe = regexp.MustCompile(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|SqliteError|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near (?:"|\\"|&quot;|&#34;).{0,40}?(?:"|\\"|&quot;|&#34;): syntax error|unrecognized token:|invalid input syntax for (type )?\w+|psycopg2\.\w+|org\.postgresql\.util\.PSQLException|java\.sql\.SQLException|Unclosed quotation mark after the character string)`)
 	// bannerRe matches framework default error pages and versions named
 	// in error pages.
 	bannerRe = regexp.MustCompile(`(?i)(<pre>Cannot (GET|POST|PUT|PATCH|DELETE|OPTIONS|RAMPARTSCAN) /|Whitelabel Error Page|Werkzeug Debugger|Django Version:|Apache Tomcat/\d|<address>Apache/\d|<hr><center>nginx/\d` +
@@ -62,7 +62,7 @@ func (r *run) observeErrors(ex *exchange) {
 		switch m := r.base.match(ex); {
 		case m == nil:
 			r.add(CheckErrors5xx, op, "Malformed input got a "+strconv.Itoa(ex.Status)+" instead of a 4xx refusal.", ev())
-		case strings.HasSuffix(m.method, "~"):
+		case strings.HasSuffix(m.method, "~") && !r.base.plain(m):
 			r.record(CheckErrors5xx, "(malformed input on any path)", op, "Malformed input got a "+strconv.Itoa(ex.Status)+" instead of a 4xx refusal, on every path.", ev(), -1)
 		}
 	}

@@ -17,13 +17,16 @@ var (
 )
 
 var (
-	listingRe = regexp.MustCompile(`(?i)<title>\s*(Index of|Directory listing|listing directory)|<h1>\s*(Index of|Directory listing for) /|<h1>[^<]*~ /|id="files"[^>]*class="view-tiles"`)
+	listingRe = regexp.MustCompile(`(?i)<title>\s*(Index of|Directory listing|listing directory)|<h1>\s*(Index of|Directory listing for) /|<h1>[^<]*~ /|id="files"[^>]*class="view-tiles"|^(<!doctype html>\s*<meta[^>]*>\s*)?<pre>\s*<a href="`)
 	docsRe    = regexp.MustCompile(`"(openapi|swagger)"\s*:\s*"[23]\.`)
 	envRe     = regexp.MustCompile(`(?m)"(NODE_ENV|PATH|HOME|DATABASE_URL|DB_PASSWORD|DB_HOST|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|REDIS_URL|MONGO_URI|PORT)"\s*:|^(NODE_ENV|DATABASE_URL|DB_PASSWORD|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY)=`)
 	// notHTML accepts any answer but an HTML page: a backup file is never
 	// a page, and a catch-all answering 200 to it is.
-	notHTML   = regexp.MustCompile(`[\x00-\x08]|^[^<]`)
-	pemLinkRe = regexp.MustCompile(`href="([^"?#]+\.(?:pem|pub))"`)
+	notHTML = regexp.MustCompile(`[\x00-\x08]|^[^<]`)
+	// docsPathRe matches where APIs serve their own documentation: that
+	// is exposure.api-docs, never an undocumented operation.
+	docsPathRe = regexp.MustCompile(`(?i)/(api-?docs|apispec[\w.-]*|swagger[\w.-]*|openapi[\w.-]*|redoc|docs)(/|$)`)
+	pemLinkRe  = regexp.MustCompile(`href="([^"?#]+\.(?:pem|pub))"`)
 )
 
 // wellKnown are paths that should not be public, each with a signature
@@ -104,6 +107,21 @@ func (r *run) checkExposure(ctx context.Context) {
 			r.addEx(w.check, "GET "+w.path, fmt.Sprintf("%s answers 200 with %s.", w.path, w.what), ex)
 		}
 	}
+	r.mu.Lock()
+	dirs := slices.Clone(r.dirLinks)
+	r.mu.Unlock()
+	for _, d := range dirs {
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: d, Op: "GET " + strings.TrimRight(d, "/")})
+		if err != nil {
+			if r.stop(err) {
+				return
+			}
+			continue
+		}
+		if ex.ok() && listingRe.Match(ex.Body) {
+			r.addEx(CheckExposureListing, "GET "+strings.TrimRight(d, "/"), d+" answers with a directory listing; the API links to files in it.", ex)
+		}
+	}
 	if ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: "/", Op: "GET /"}); err == nil && ex.ok() && listingRe.Match(ex.Body) {
 		r.addEx(CheckExposureListing, "GET /", "/ answers with a directory listing.", ex)
 	}
@@ -154,6 +172,9 @@ func (r *run) observeExposure(ex *exchange) {
 			if sensitiveKeyRe.MatchString(k) && x != "" && !slices.Contains(keys, k) {
 				keys = append(keys, k)
 			}
+			if m := fileLinkRe.FindStringSubmatch(x); m != nil {
+				r.addDirLink(m[1])
+			}
 			if claims := jwtPayload(x); claims != nil {
 				ev := Evidence{Request: maskPath(ex.probe.Method + " " + ex.probe.Path)}
 				r.tokenPayload(claims, "token issued by "+ex.probe.Op, ev)
@@ -170,6 +191,22 @@ func (r *run) observeExposure(ex *exchange) {
 	})
 	if len(keys) > 0 && !r.base.matches(ex) {
 		r.add(CheckExposureField, ex.probe.Op, "The response carries "+strings.Join(keys, ", ")+".", r.evidence(ex))
+	}
+}
+
+// fileLinkRe matches a same-origin link to a file: its directory may
+// list everything beside it.
+var fileLinkRe = regexp.MustCompile(`^(/[A-Za-z0-9_.\-/]*/)[A-Za-z0-9_.\-]+\.[A-Za-z0-9]{2,5}$`)
+
+// addDirLink remembers a directory the API links files in.
+func (r *run) addDirLink(dir string) {
+	if strings.Count(dir, "/") > 4 || strings.HasPrefix(dir, "//") {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.dirLinks, dir) && len(r.dirLinks) < 4 {
+		r.dirLinks = append(r.dirLinks, dir)
 	}
 }
 
@@ -236,7 +273,7 @@ func (r *run) shadowOps(ctx context.Context, documented []*Operation) []*Operati
 		}
 	}
 	for _, o := range r.crawl(ctx) {
-		if o.Path == "/" || o.Method != http.MethodGet || isKnown(o) {
+		if o.Path == "/" || o.Method != http.MethodGet || isKnown(o) || docsPathRe.MatchString(o.Path) {
 			continue
 		}
 		for _, auth := range auths {

@@ -96,6 +96,92 @@ func (r *run) checkMassAssignment(ctx context.Context) {
 			r.add(CheckMassAssignment, o.String(), "A new account sent with "+strings.Join(hit, ", ")+" was created with those privileges.", ex.evidence(append(r.secrets(), pass)...))
 		}
 	}
+	r.massAssignUpdate(ctx)
+}
+
+// massAssignUpdate has a non-admin identity update its own user with
+// privileged fields added and looks for them in the answer or in the user
+// read back. It runs after every other family, since it may change the
+// identity's privileges.
+func (r *run) massAssignUpdate(ctx context.Context) {
+	var id *Identity
+	for i := range r.cfg.Identities {
+		c := &r.cfg.Identities[i]
+		if !c.Admin && !r.auth.refused[c.Name] && (r.auth.target == nil || c != r.auth.target.id || id == nil) {
+			id = c
+		}
+	}
+	if id == nil {
+		return
+	}
+	ops := r.opsWhere(func(o *Operation) bool {
+		return (o.Method == http.MethodPut || o.Method == http.MethodPatch) && len(o.Params) <= 1 && (meRe.MatchString(o.Path) || userPathRe.MatchString(o.Path))
+	})
+	if len(r.cfg.OpenAPI) == 0 {
+		// Crawling cannot see writes: try them on the me-style reads. A
+		// route that does not exist answers 404 or 405.
+		for _, g := range r.opsWhere(func(o *Operation) bool {
+			return o.Method == http.MethodGet && len(o.Params) == 0 && meRe.MatchString(o.Path)
+		}) {
+			ops = append(ops, &Operation{Method: http.MethodPatch, Path: g.Path}, &Operation{Method: http.MethodPut, Path: g.Path})
+		}
+	}
+	for _, o := range ops {
+		path, current := r.ownObject(ctx, o, id)
+		if path == "" {
+			continue
+		}
+		body := map[string]any{}
+		if o.Method == http.MethodPut {
+			maps.Copy(body, current)
+		}
+		for k, v := range privileged {
+			body[k] = v
+		}
+		b, _ := json.Marshal(body)
+		ex, err := r.send(ctx, &probe{Method: o.Method, Path: path, Op: o.String(), As: id, Body: b})
+		if err != nil || !ex.ok() || r.base.matches(ex) {
+			continue
+		}
+		hit := reflectsPrivilege(ex.Body)
+		if len(hit) == 0 {
+			if back, err := r.send(ctx, &probe{Method: http.MethodGet, Path: path, Op: "GET " + o.Path, As: id}); err == nil && back.ok() {
+				hit = reflectsPrivilege(back.Body)
+			}
+		}
+		if len(hit) > 0 {
+			r.add(CheckMassAssignment, o.String(), "Identity "+id.Name+" updated its own user with "+strings.Join(hit, ", ")+" and the API kept them.", r.evidence(ex))
+		}
+	}
+}
+
+// ownObject returns the path of id's own object for o (its own id in the
+// path parameter, or a me path) and the object as read, or "".
+func (r *run) ownObject(ctx context.Context, o *Operation, id *Identity) (string, map[string]any) {
+	cands := []string{o.Path}
+	if len(o.Params) == 1 {
+		cands = nil
+		for _, m := range id.marks() {
+			if !strings.Contains(m, "@") && len(cands) < 4 {
+				cands = append(cands, o.fill(m))
+			}
+		}
+	}
+	for _, p := range cands {
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + o.Path, As: id})
+		if err != nil || !ex.ok() || r.base.matches(ex) {
+			continue
+		}
+		m, _ := decodeJSON(ex.Body).(map[string]any)
+		if m == nil || !carriesMarks(ex.Body, id) {
+			continue
+		}
+		if d, ok := m["data"].(map[string]any); ok && len(m) <= 3 {
+			m = d
+		}
+		return p, m
+	}
+	return "", nil
 }
 
 // loginShapes are the credential bodies tried, in order, to learn the one
@@ -287,6 +373,11 @@ func queryParams(o *Operation) []string {
 	}
 	if strings.Contains(strings.ToLower(o.Path), "search") {
 		return []string{"q"}
+	}
+	if o.crawled && len(o.Params) == 0 && !meRe.MatchString(o.Path) && !o.Admin {
+		// Without a document, a collection may still filter on the common
+		// search parameters.
+		return []string{"q", "search"}
 	}
 	return nil
 }

@@ -22,6 +22,11 @@ var (
 type ConfigError struct {
 	Field  string
 	Reason string
+	// Err is the underlying error, if any, e.g. [ErrNotOpenAPI].
+	Err error
 }
 
 func (e *ConfigError) Error() string { return "scan: config " + e.Field + ": " + e.Reason }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }

@@ -65,6 +65,12 @@ const (
 	flawNoExpiry       flaw = "tokens without exp"
 	flawLongToken      flaw = "tokens living 30 days"
 	flawFrameAllowAll  flaw = "X-Frame-Options: ALLOWALL"
+
+	// Modes that are no flaw but trip naive scanners.
+	modeSPA             flaw = "single-page app shell for every unknown path"
+	modeUnexpected500   flaw = "500 Unexpected path for every unknown path"
+	modeCaseInsensitive flaw = "case-insensitive routes"
+	modePublicStats     flaw = "admin stats public by design"
 )
 
 const (
@@ -110,7 +116,17 @@ func newFlawAPI(flaws ...flaw) *flawAPI {
 	a.mux.HandleFunc("GET /metrics", a.public(flawMetrics, "text/plain", "# HELP notes_total Notes.\n# TYPE notes_total counter\nnotes_total 2\n"))
 	a.mux.HandleFunc("GET /static/", a.public(flawListing, "text/html", "<html><title>Index of /static/</title><h1>Index of /static/</h1><a href=\"app.js\">app.js</a></html>"))
 	a.mux.HandleFunc("GET /openapi.json", a.public(flawDocs, "application/json", `{"openapi":"3.0.3","info":{"title":"notes","version":"1"},"paths":{}}`))
-	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.refuse(w, http.StatusNotFound, r) })
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case a.flaws[modeSPA]:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<!doctype html><html><head><title>Notes</title></head><body><app-root></app-root><script src="main.js"></script></body></html>`)
+		case a.flaws[modeUnexpected500]:
+			a.writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "Unexpected path: " + r.URL.Path})
+		default:
+			a.refuse(w, http.StatusNotFound, r)
+		}
+	})
 	return a
 }
 
@@ -247,6 +263,9 @@ func (a *flawAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if a.flaws[modeCaseInsensitive] {
+		r.URL.Path = strings.ToLower(r.URL.Path)
+	}
 	a.mux.ServeHTTP(w, r)
 }
 
@@ -343,8 +362,10 @@ func (a *flawAPI) note(w http.ResponseWriter, r *http.Request) {
 func (a *flawAPI) stats(w http.ResponseWriter, r *http.Request) {
 	c := a.claims(r)
 	switch {
-	case c == nil:
+	case c == nil && !a.flaws[modePublicStats]:
 		a.refuse(w, http.StatusUnauthorized, r)
+	case a.flaws[modePublicStats]:
+		a.writeJSON(w, http.StatusOK, map[string]any{"users": 2})
 	case c["role"] != "admin" && !a.flaws[flawBFLA]:
 		a.refuse(w, http.StatusForbidden, r)
 	default:
@@ -490,6 +511,8 @@ const (
 type rsaAPI struct {
 	verifier rsaVerifier
 	hideJWKS bool
+	// pemAt, when set, serves the verifier's public key PEM at this path.
+	pemAt string
 }
 
 func (a rsaAPI) start(t *testing.T) (url string, id Identity) {
@@ -537,6 +560,9 @@ func (a rsaAPI) start(t *testing.T) (url string, id Identity) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
 		w.Write(jwks)
 	})
+	if a.pemAt != "" {
+		mux.HandleFunc("GET "+a.pemAt, func(w http.ResponseWriter, r *http.Request) { w.Write(pemKey) })
+	}
 	mux.HandleFunc("GET /api/users/me", func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if tok == "" || parse(tok) != nil {

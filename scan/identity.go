@@ -209,6 +209,20 @@ var idKeys = map[string]bool{"sub": true, "id": true, "_id": true, "uid": true, 
 	"customerid": true, "accountid": true, "memberid": true, "ownerid": true, "bid": true, "basketid": true, "cartid": true,
 	"username": true, "login": true, "email": true, "mail": true, "umail": true, "preferredusername": true}
 
+// idLike reports whether a folded member name carries an id: one of
+// idKeys, or any name ending in "id" (patient_id, accountId) but the
+// token header's and session ids.
+func idLike(nk string) bool {
+	if idKeys[nk] {
+		return true
+	}
+	switch nk {
+	case "kid", "sid", "jti", "sessionid", "requestid", "traceid", "correlationid":
+		return false
+	}
+	return len(nk) > 3 && strings.HasSuffix(nk, "id")
+}
+
 // normKey folds a member name for comparison: UserId, user_id and userId
 // are one key.
 func normKey(k string) string {
@@ -231,11 +245,11 @@ func idValues(v any, depth int, out *[]string) {
 		case map[string]any:
 			idValues(x, depth+1, out)
 		case string:
-			if idKeys[normKey(k)] && x != "" && len(x) <= 128 {
+			if idLike(normKey(k)) && x != "" && len(x) <= 128 {
 				*out = append(*out, x)
 			}
 		case float64:
-			if idKeys[normKey(k)] {
+			if idLike(normKey(k)) {
 				*out = append(*out, fmt.Sprint(x))
 			}
 		}

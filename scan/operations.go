@@ -45,6 +45,9 @@ type Operation struct {
 	// Undocumented marks an operation found by crawling that the document
 	// does not describe.
 	Undocumented bool
+	// crawled marks an operation found by guessing, whose parameters are
+	// unknown.
+	crawled bool
 
 	// shapeMu guards loginKeys, learnt once per scan by loginShape.
 	shapeMu   sync.Mutex
@@ -94,7 +97,7 @@ func classify(o *Operation) {
 	}
 	if o.Method == http.MethodPost {
 		o.Login = o.Login || loginRe.MatchString(o.Path)
-		o.Signup = o.Signup || signupRe.MatchString(o.Path)
+		o.Signup = o.Signup || signupRe.MatchString(o.Path) || usersRe.MatchString(o.Path)
 	}
 	byDoc := slices.ContainsFunc(o.Tags, func(t string) bool { return strings.EqualFold(t, "admin") }) ||
 		slices.ContainsFunc(o.Roles, func(t string) bool { return strings.EqualFold(t, "admin") })
@@ -102,6 +105,9 @@ func classify(o *Operation) {
 	o.Admin = o.Admin || byDoc || byName
 	o.AdminByName = o.AdminByName || (byName && !byDoc)
 }
+
+// usersRe matches a users collection: a POST there creates an account.
+var usersRe = regexp.MustCompile(`(?i)/(users|accounts|customers|members)$`)
 
 var meRe = regexp.MustCompile(`(?i)/(me|whoami|profile|self|current[-_]?user|account)$`)
 
@@ -239,30 +245,60 @@ func stringList(v any) []string {
 // must refuse, so discovering them has no side effect.
 var (
 	crawlGET = []string{
-		"/", "/api", "/api/v1", "/api/me", "/api/users/me", "/me",
-		"/api/users", "/api/notes", "/api/orders", "/api/accounts", "/api/products", "/users",
-		"/api/admin", "/api/admin/stats", "/api/admin/users", "/admin", "/admin/stats",
+		"/", "/api", "/api/v1", "/api/v2", "/rest", "/api/me", "/api/users/me", "/me",
+		"/api/users", "/api/notes", "/api/orders", "/api/accounts", "/api/products", "/api/items", "/users",
+		"/api/admin", "/api/admin/stats", "/api/admin/users", "/admin", "/admin/stats", "/api/search", "/search",
 	}
 	crawlItems = []string{"/api/users/{id}", "/api/notes/{id}", "/api/orders/{id}", "/api/accounts/{id}", "/users/{id}"}
-	crawlPOST  = []string{"/api/login", "/api/auth/login", "/login", "/api/signup", "/api/register", "/signup", "/api/users", "/api/notes"}
+	crawlPOST  = []string{"/api/login", "/api/auth/login", "/login", "/auth/login", "/api/v1/login", "/api/signup", "/api/register", "/api/auth/register", "/signup", "/register", "/api/users", "/api/notes"}
+	// docPaths are where APIs publish their own OpenAPI or Swagger
+	// document; one found there drives a crawl like --openapi would.
+	docPaths = []string{"/openapi.json", "/swagger.json", "/api-docs/swagger.json", "/v3/api-docs", "/v2/api-docs", "/apispec_1.json",
+		"/api/openapi.json", "/api/swagger.json", "/openapi.yaml", "/swagger/v1/swagger.json", "/api-docs"}
+	// scriptCallRe finds API calls in a single-page app's scripts:
+	// http.get(host + '/api/Users/' + id).
+	scriptCallRe = regexp.MustCompile(`\.(get|post|put|patch|delete)\(\s*(?:[\w.]+\s*\+\s*)?['"` + "`" + `](/[A-Za-z0-9_\-/.]*)['"` + "`" + `](\s*\+)?`)
+	scriptSrcRe  = regexp.MustCompile(`<script[^>]+src="([^"]+)"`)
+	docURLRe     = regexp.MustCompile(`url:\s*["']([^"']+\.(?:json|yaml|yml))["']|"url"\s*:\s*"([^"]+\.(?:json|yaml|yml))"`)
 )
 
-// crawl finds operations by trying common paths and following API paths
-// found in JSON responses.
+// crawl finds operations by reading a document the API publishes, the
+// API calls in its page's scripts, common paths and API paths found in
+// JSON responses. An answer that matches the baseline (a catch-all) finds
+// nothing.
 func (r *run) crawl(ctx context.Context) []*Operation {
 	found := map[string]*Operation{}
 	add := func(method, path string) *Operation {
-		// Case twins (/api/Users, /api/users) are one operation.
-		k := method + " " + strings.ToLower(path)
+		// Case twins (/api/Users, /api/users) and parameter names are
+		// one operation.
+		k := method + " " + pathKey(path)
 		if o, ok := found[k]; ok {
 			return o
 		}
-		o := &Operation{Method: method, Path: path}
+		o := &Operation{Method: method, Path: path, crawled: true}
 		classify(o)
 		found[k] = o
 		return o
 	}
+	for _, o := range r.publishedDocument(ctx) {
+		found[o.Method+" "+pathKey(o.Path)] = o
+	}
 	queue := slices.Clone(crawlGET)
+	posts := slices.Clone(crawlPOST)
+	items := slices.Clone(crawlItems)
+	for _, c := range r.scriptCalls(ctx) {
+		switch {
+		case c.method == http.MethodGet && strings.Contains(c.path, "{id}"):
+			// Probed below with a sample id, like crawlItems.
+			items = append(items, c.path)
+		case c.method == http.MethodGet:
+			queue = append(queue, c.path)
+		default:
+			// The page's own scripts call it: that is evidence enough,
+			// and a write is not probed before the checks decide.
+			add(c.method, c.path)
+		}
+	}
 	seen := map[string]bool{}
 	for len(queue) > 0 {
 		p := queue[0]
@@ -288,20 +324,24 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 			continue
 		}
 		for _, link := range apiLinks(ex.Body) {
-			if !seen[link] && len(seen) < 40 {
+			if (loginRe.MatchString(link) || signupRe.MatchString(link)) && !slices.Contains(posts, link) {
+				posts = append(posts, link)
+				continue
+			}
+			if !seen[link] && len(seen) < 60 {
 				queue = append(queue, link)
 			}
 		}
 		// A collection's ids make its item operation worth probing.
-		if ids := jsonIDs(ex.Body); len(ids) > 0 && !strings.HasSuffix(p, "/me") {
+		if ids := jsonIDs(ex.Body); len(ids) > 0 && !meRe.MatchString(p) {
 			o := add(http.MethodGet, strings.TrimRight(p, "/")+"/{id}")
 			for _, id := range ids {
 				o.addSample(id)
 			}
 		}
 	}
-	for _, tmpl := range crawlItems {
-		if _, ok := found["GET "+strings.ToLower(tmpl)]; ok {
+	for _, tmpl := range items {
+		if _, ok := found["GET "+pathKey(tmpl)]; ok {
 			continue
 		}
 		p := strings.ReplaceAll(tmpl, "{id}", "1")
@@ -317,7 +357,10 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 			o.addSample("1")
 		}
 	}
-	for _, p := range crawlPOST {
+	for _, p := range posts {
+		if _, ok := found["POST "+pathKey(p)]; ok {
+			continue
+		}
 		ex, err := r.send(ctx, malformedJSON(http.MethodPost, p, "POST "+p))
 		if err != nil {
 			if r.stop(err) {
@@ -346,6 +389,92 @@ func (r *run) crawl(ctx context.Context) []*Operation {
 	return ops
 }
 
+// publishedDocument looks for an OpenAPI or Swagger document the API
+// serves about itself (directly, or named by a Swagger UI page) and
+// returns its operations, or nil.
+func (r *run) publishedDocument(ctx context.Context) []*Operation {
+	paths := slices.Clone(docPaths)
+	for i := 0; i < len(paths) && i < 16; i++ {
+		p := paths[i]
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + p})
+		if err != nil {
+			if r.stop(err) {
+				return nil
+			}
+			continue
+		}
+		if !ex.ok() || r.base.matches(ex) {
+			continue
+		}
+		if ex.contentType() == "text/html" {
+			for _, m := range docURLRe.FindAllSubmatch(ex.Body, 4) {
+				u := string(m[1]) + string(m[2])
+				if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !slices.Contains(paths, u) {
+					paths = append(paths, u)
+				}
+			}
+			continue
+		}
+		ops, source, err := operationsFromOpenAPI(ctx, ex.Body)
+		if err != nil || len(ops) == 0 {
+			continue
+		}
+		r.notef("crawling found the API's own %s at %s: %d operations", source, p, len(ops))
+		return ops
+	}
+	return nil
+}
+
+type scriptCall struct{ method, path string }
+
+// scriptCalls reads the page at / and up to three of its same-origin
+// scripts for API calls, as a single-page app makes them.
+func (r *run) scriptCalls(ctx context.Context) []scriptCall {
+	home, err := r.send(ctx, &probe{Method: http.MethodGet, Path: "/", Op: "GET /"})
+	if err != nil || !home.ok() || home.contentType() != "text/html" {
+		return nil
+	}
+	bodies := [][]byte{home.Body}
+	for i, m := range scriptSrcRe.FindAllSubmatch(home.Body, 3) {
+		src := string(m[1])
+		if strings.Contains(src, "//") || i >= 3 {
+			continue
+		}
+		if !strings.HasPrefix(src, "/") {
+			src = "/" + src
+		}
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: src, Op: "GET " + src})
+		if err == nil && ex.ok() {
+			bodies = append(bodies, ex.Body)
+		}
+	}
+	var out []scriptCall
+	for _, b := range bodies {
+		for _, c := range scriptCallsIn(b) {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// scriptCallsIn finds API calls in a script: http.get('/api/x'), and
+// http.get(host + '/api/x/' + id) as the item path /api/x/{id}.
+func scriptCallsIn(b []byte) []scriptCall {
+	var out []scriptCall
+	for _, m := range scriptCallRe.FindAllSubmatch(b, 64) {
+		c := scriptCall{method: strings.ToUpper(string(m[1])), path: string(m[2])}
+		if len(m[3]) > 0 {
+			c.path = strings.TrimRight(c.path, "/") + "/{id}"
+		}
+		if c.path != "/" && !strings.Contains(c.path, "//") && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // malformedJSON is a write every server must refuse: it cannot be parsed.
 func malformedJSON(method, path, op string) *probe {
 	return &probe{Method: method, Path: path, Op: op, Harmless: true, Body: []byte(`{"rampart-scan": `), malformed: true}
@@ -360,22 +489,23 @@ func apiLinks(body []byte) []string {
 	var out []string
 	walkJSON(v, 0, func(key string, val any) {
 		s, ok := val.(string)
-		if ok && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && len(s) < 128 && !strings.ContainsAny(s, " \\?#{") {
+		if ok && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && len(s) < 128 && !strings.ContainsAny(s, " \\?#{") && len(s) > 1 {
 			out = append(out, s)
 		}
 	})
 	return out
 }
 
-// jsonIDs returns the "id" values of the objects in a JSON body.
-func jsonIDs(body []byte) []string {
+// jsonIDs returns the "id" values (and those of the extra keys, folded
+// by normKey) of the objects in a JSON body.
+func jsonIDs(body []byte, extra ...string) []string {
 	var v any
 	if json.Unmarshal(body, &v) != nil {
 		return nil
 	}
 	var out []string
 	walkJSON(v, 0, func(key string, val any) {
-		if key != "id" && key != "_id" && key != "uuid" {
+		if key != "id" && key != "_id" && key != "uuid" && !slices.Contains(extra, normKey(key)) {
 			return
 		}
 		switch x := val.(type) {
@@ -410,6 +540,63 @@ func walkJSON(v any, depth int, fn func(key string, val any)) {
 	case []any:
 		for _, e := range x {
 			walkJSON(e, depth+1, fn)
+		}
+	}
+}
+
+// sampleCollections asks each collection as each identity the API
+// accepts and keeps the ids it lists as samples for the item operation
+// below it (creating that operation when crawling found only the
+// collection), so BOLA and the other checks have real ids to try.
+func (r *run) sampleCollections(ctx context.Context) {
+	ids := r.acceptedIDs()
+	if len(ids) == 0 {
+		return
+	}
+	items := map[string]*Operation{}
+	for _, o := range r.ops {
+		if o.Method == http.MethodGet && len(o.Params) > 0 && strings.HasSuffix(o.Path, "}") {
+			items[strings.ToLower(o.Path[:strings.LastIndexByte(o.Path, '/')])] = o
+		}
+	}
+	n := 0
+	for _, o := range slices.Clone(r.ops) {
+		if o.Method != http.MethodGet || len(o.Params) > 0 || n >= 12 || meRe.MatchString(o.Path) {
+			continue
+		}
+		item := items[strings.ToLower(o.Path)]
+		if item == nil && len(r.cfg.OpenAPI) > 0 {
+			continue
+		}
+		var extra []string
+		if item != nil {
+			extra = []string{normKey(item.Params[len(item.Params)-1])}
+		}
+		n++
+		for i := range ids[:min(len(ids), 3)] {
+			ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: o.Path, Op: o.String(), As: &ids[i]})
+			if err != nil {
+				if r.stop(err) {
+					return
+				}
+				continue
+			}
+			if !ex.ok() || !ex.isJSON() || r.base.matches(ex) {
+				continue
+			}
+			found := jsonIDs(ex.Body, extra...)
+			if len(found) == 0 {
+				continue
+			}
+			if item == nil {
+				item = &Operation{Method: http.MethodGet, Path: strings.TrimRight(o.Path, "/") + "/{id}"}
+				classify(item)
+				items[strings.ToLower(o.Path)] = item
+				r.ops = append(r.ops, item)
+			}
+			for _, v := range found[:min(len(found), 3)] {
+				item.addSample(v)
+			}
 		}
 	}
 }

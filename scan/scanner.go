@@ -149,7 +149,7 @@ func New(cfg Config) (*Scanner, error) {
 	if len(cfg.OpenAPI) > 0 {
 		ops, source, err = operationsFromOpenAPI(context.Background(), cfg.OpenAPI)
 		if err != nil {
-			bad("OpenAPI", err.Error())
+			errs = append(errs, &ConfigError{Field: "OpenAPI", Reason: err.Error(), Err: err})
 		}
 	}
 	if len(errs) > 0 {
@@ -194,6 +194,7 @@ type run struct {
 	pemOnce  sync.Once
 	pems     [][]byte
 	pemLinks []string
+	dirLinks []string
 
 	// jwks caches the API's published keys, fetched once by publishedKeys.
 	jwksOnce sync.Once
@@ -237,6 +238,7 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		r.learnAuth(ctx)
 	}
 	r.learnOwnIDs(ctx)
+	r.sampleCollections(ctx)
 	r.crackSecrets()
 	if len(s.cfg.Identities) == 0 {
 		r.skipf("authentication, bola and bfla checks that need a token: no identities (--identity NAME=TOKEN)")
@@ -255,7 +257,6 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		{"authentication", r.checkAuth},
 		{"bola", r.checkBOLA},
 		{"bfla", r.checkBFLA},
-		{"mass-assignment", r.checkMassAssignment},
 		{"rate-limits", r.checkRateLimits},
 		{"injection", r.checkInjection},
 		{"limits", r.checkLimits},
@@ -275,6 +276,11 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	// Mass assignment may raise an identity's privileges: it runs last,
+	// so no other check acts as a changed identity.
+	if r.fams["mass-assignment"] {
+		r.checkMassAssignment(ctx)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -288,15 +294,7 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 	for _, o := range r.ops {
 		rep.Operations = append(rep.Operations, o.String())
 	}
-	for k, f := range r.findings {
-		for op := range r.occ[k] {
-			if op != f.Operation {
-				f.Occurrences = append(f.Occurrences, op)
-			}
-		}
-		slices.Sort(f.Occurrences)
-		rep.Findings = append(rep.Findings, *f)
-	}
+	rep.Findings = r.collect()
 	if r.budgetHit {
 		r.fail(fmt.Sprintf("request budget of %d spent before every probe was sent (raise --max-requests)", s.cfg.MaxRequests))
 	}
@@ -384,15 +382,20 @@ func (r *run) addEx(check, op, detail string, ex *exchange) {
 func (r *run) addOnce(check, op, detail string, ev Evidence) { r.record(check, "", op, detail, ev, -1) }
 
 // rootKey normalises an operation for de-duplication: the method is
-// dropped and the path folded to lower case, so GET, OPTIONS and an
-// unknown method on /api/Users are one root cause.
+// dropped, the path folded to lower case and parameter names dropped, so
+// GET, OPTIONS and an unknown method on /api/Users, and /api/users/{id}
+// beside /api/users/{user_id}, are one root cause.
 func rootKey(op string) string {
 	m, p, ok := strings.Cut(op, " ")
 	if !ok || !strings.HasPrefix(p, "/") || strings.ContainsAny(m, "/ ") {
 		return strings.ToLower(op)
 	}
-	return strings.ToLower(p)
+	return pathKey(p)
 }
+
+// pathKey folds a path template: lower case, every parameter {}, so
+// /api/Users/{id} and /api/users/{user_id} are one.
+func pathKey(p string) string { return strings.ToLower(paramRe.ReplaceAllString(p, "{}")) }
 
 // record keeps one finding per check and key. A later occurrence joins
 // its Occurrences; the lowest operation name becomes the primary one, so
@@ -420,6 +423,26 @@ func (r *run) record(check, key, op, detail string, ev Evidence, sev Severity) {
 		return
 	}
 	r.findings[k] = f
+}
+
+// collect returns one finding per root cause, each listing the other
+// operations it showed on.
+func (r *run) collect() []Finding {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Finding, 0, len(r.findings))
+	for k, f := range r.findings {
+		g := *f
+		g.Occurrences = nil
+		for op := range r.occ[k] {
+			if op != g.Operation {
+				g.Occurrences = append(g.Occurrences, op)
+			}
+		}
+		slices.Sort(g.Occurrences)
+		out = append(out, g)
+	}
+	return out
 }
 
 // secrets are the strings masked in every piece of evidence.

@@ -59,7 +59,9 @@ func TestChecksFoundAndNotFound(t *testing.T) {
 		{"cors", false, []string{CheckCORSAnyMethod, CheckCORSReflect}},
 		{"errors", false, []string{CheckErrors5xx, CheckErrorsSQL, CheckErrorsStack}},
 		{"exposure", false, []string{CheckExposurePath, CheckExposureField}},
-		{"authentication", false, []string{CheckAuthAlgNone, CheckAuthAudience, CheckAuthExpired, CheckAuthIssuer, CheckAuthQueryToken, CheckAuthWeakSecret}},
+		// The tokens carry no aud or iss: nothing to enforce, so no wrong-audience
+		// or wrong-issuer finding (checkCases covers those with tokens that do).
+		{"authentication", false, []string{CheckAuthAlgNone, CheckAuthExpired, CheckAuthQueryToken, CheckAuthWeakSecret}},
 		{"bola", false, []string{CheckBOLARead}},
 		{"bfla", false, []string{CheckBFLA}},
 		{"mass-assignment", true, []string{CheckMassAssignment}},
