@@ -63,7 +63,8 @@ async function main () {
   })
 
   app.get('/me', { onRequest: [app.authenticate] }, async (request) => {
-    return userView(all('SELECT * FROM users WHERE id = ?', [request.user.sub])[0])
+    const u = all('SELECT * FROM users WHERE id = ?', [request.user.sub])[0]
+    return { ...userView(u), _links: { self: '/me', tickets: `/tenants/${u.tenant}/tickets` } }
   })
 
   app.patch('/me', { onRequest: [app.authenticate] }, async (request) => {
