@@ -161,37 +161,39 @@ func TestMatchOp(t *testing.T) {
 }
 
 func TestMatchFindings(t *testing.T) {
+	// Check ids are literals: the matching rule must not depend on which
+	// checks the scanner has today.
 	m := &corpusManifest{
 		Flaws: []plantedFlaw{
-			{ID: "bola", Check: scan.CheckBOLARead, Op: "GET /api/Users/{id}"},
-			{ID: "secret", Check: scan.CheckAuthWeakSecret, Op: "*"},
-			{ID: "stack", Check: scan.CheckErrorsStack, Op: "*", PerPath: true},
-			{ID: "spa-only", Check: scan.CheckExposureListing, Op: "GET /ftp", Crawl: new(bool)},
-			{ID: "future", Check: "cors.wildcard-origin", Op: "*"},
+			{ID: "bola", Check: "bola.read", Op: "GET /api/Users/{id}"},
+			{ID: "secret", Check: "auth.weak-secret", Op: "*"},
+			{ID: "stack", Check: "errors.stack-trace", Op: "*", PerPath: true},
+			{ID: "spa-only", Check: "exposure.directory-listing", Op: "GET /ftp", Crawl: new(bool)},
+			{ID: "future", Check: "cors.not-a-check-yet", Op: "*"},
 		},
-		Tolerated: []plantedFlaw{{Check: scan.CheckExposureUndocumented, Op: "GET /ftp"}},
+		Tolerated: []plantedFlaw{{Check: "exposure.undocumented-operation", Op: "GET /ftp"}},
 		Negatives: []plantedFlaw{
-			{Check: scan.CheckBFLA, Op: "GET /rest/admin/application-version"},
-			{Check: scan.CheckErrors5xx, Op: "*"},
+			{Check: "bfla.admin-operation", Op: "GET /rest/admin/application-version"},
+			{Check: "errors.server-error", Op: "*"},
 		},
 	}
 	f := func(check, op string, sev scan.Severity) scan.Finding {
 		return scan.Finding{Check: check, Operation: op, Severity: sev}
 	}
 	res := matchFindings(m, "openapi", []scan.Finding{
-		f(scan.CheckBOLARead, "GET /api/Users/{id}", scan.High),
-		f(scan.CheckBOLARead, "GET /api/users/{id}", scan.High), // case twin: duplicate
-		f(scan.CheckAuthWeakSecret, "token of identity alice", scan.Critical),
-		f(scan.CheckAuthWeakSecret, "token of identity bob", scan.Critical), // once per identity: duplicate
-		f(scan.CheckErrorsStack, "GET /api/Users/{id}", scan.Medium),
-		f(scan.CheckErrorsStack, "POST /rest/user/login", scan.Medium),      // another path: fine
-		f(scan.CheckErrorsStack, "OPTIONS /rest/user/login", scan.Medium),   // same path: duplicate
-		f("cors.any-origin", "GET /api/Products", scan.Low),                 // unknown id, same family
-		f(scan.CheckExposureUndocumented, "GET /ftp", scan.Medium),          // tolerated
-		f(scan.CheckBFLA, "GET /rest/admin/application-version", scan.High), // negative
-		f(scan.CheckErrors5xx, "RAMPARTSCAN /", scan.Low),                   // negative, low
-		f(scan.CheckExposurePath, "GET /.env", scan.High),                   // planted nowhere
-		f(scan.CheckHeadersMissing, "GET /", scan.Low),                      // planted nowhere, low
+		f("bola.read", "GET /api/Users/{id}", scan.High),
+		f("bola.read", "GET /api/users/{id}", scan.High), // case twin: duplicate
+		f("auth.weak-secret", "token of identity alice", scan.Critical),
+		f("auth.weak-secret", "token of identity bob", scan.Critical), // once per identity: duplicate
+		f("errors.stack-trace", "GET /api/Users/{id}", scan.Medium),
+		f("errors.stack-trace", "POST /rest/user/login", scan.Medium),               // another path: fine
+		f("errors.stack-trace", "OPTIONS /rest/user/login", scan.Medium),            // same path: duplicate
+		f("cors.any-origin", "GET /api/Products", scan.Low),                         // unknown id, same family
+		f("exposure.undocumented-operation", "GET /ftp", scan.Medium),               // tolerated
+		f("bfla.admin-operation", "GET /rest/admin/application-version", scan.High), // negative
+		f("errors.server-error", "RAMPARTSCAN /", scan.Low),                         // negative, low
+		f("exposure.path", "GET /.env", scan.High),                                  // planted nowhere
+		f("headers.missing", "GET /", scan.Low),                                     // planted nowhere, low
 	})
 	if got := len(res.Expected); got != 5 {
 		t.Errorf("expected %d flaws with the document, want 5", got)
@@ -210,7 +212,7 @@ func TestMatchFindings(t *testing.T) {
 	if len(res.Duplicates) != 3 {
 		t.Errorf("duplicates %v, want the case twin, bob's secret and the OPTIONS stack", res.Duplicates)
 	}
-	if len(res.FalsePositives) != 2 || res.FalsePositives[0].Check != scan.CheckBFLA || res.FalsePositives[1].Check != scan.CheckExposurePath {
+	if len(res.FalsePositives) != 2 || res.FalsePositives[0].Check != "bfla.admin-operation" || res.FalsePositives[1].Check != "exposure.path" {
 		t.Errorf("false positives %v, want the public version endpoint and /.env", res.FalsePositives)
 	}
 	if len(res.LowFalsePositives) != 1 || len(res.Unplanted) != 1 || res.Tolerated != 1 {
