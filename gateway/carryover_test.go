@@ -1,11 +1,14 @@
 package gateway_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 )
@@ -97,5 +100,78 @@ func TestStateSurvivesReload(t *testing.T) {
 	}
 	if quotaSpent() {
 		t.Fatal("a changed quota kept the old count")
+	}
+}
+
+// TestKeysSurviveReload reloads a configuration whose issuer publishes its
+// keys at a URL: an unchanged file keeps the fetched key set (no new
+// fetch) and the verifier; a changed issuer setting fetches afresh.
+func TestKeysSurviveReload(t *testing.T) {
+	k, err := devtoken.Keygen("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwks bytes.Buffer
+	if err := k.WriteJWKS(&jwks); err != nil {
+		t.Fatal(err)
+	}
+	var fetches atomic.Int64
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(jwks.Bytes())
+	}))
+	t.Cleanup(idp.Close)
+	const yaml = `
+upstreams:
+  app: {url: "http://upstream.test"}
+auth:
+  jwt:
+    issuers:
+      - {issuer: "https://id.example/", audience: [AUD], algorithms: [ES256], jwks_url: "%[1]s/jwks.json"}
+routes:
+  - {path: /api, upstream: app, auth: jwt}
+`
+	load := func(aud string) *config.Config {
+		return loadLimits(t, strings.Replace(yaml, "AUD", aud, 1), idp.URL, "")
+	}
+	srv, err := gateway.NewServer(load("api"), gateway.Options{Transport: cannedTransport{body: []byte(`{}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Gateway().Close() })
+	tok, err := devtoken.Mint(devtoken.MintConfig{Key: k, Subject: "alice", Audience: []string{"api"}, Issuer: "https://id.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func() int {
+		r := httptest.NewRequest("GET", "/api", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, r)
+		return w.Code
+	}
+	if status() != 200 || fetches.Load() != 1 {
+		t.Fatalf("start: status %d after %d fetches", status(), fetches.Load())
+	}
+	for range 3 {
+		if err := srv.Reload(load("api")); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(); got != 200 {
+			t.Fatalf("after an unchanged reload: %d", got)
+		}
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Fatalf("unchanged reloads fetched the key set again: %d fetches", n)
+	}
+	if err := srv.Reload(load("api2")); err != nil {
+		t.Fatal(err)
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Fatalf("a changed issuer kept the old verifier: %d fetches", n)
+	}
+	if got := status(); got != 401 {
+		t.Fatalf("token for the old audience after the change: %d", got)
 	}
 }

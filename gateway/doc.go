@@ -11,4 +11,9 @@
 //	if err != nil { … }
 //	defer gw.Close()
 //	http.ListenAndServe(cfg.Server.Listen, gw)
+//
+// A [Server] adds reloads that carry unchanged state over (counters,
+// lockouts, token and key caches, Redis clients, upstream transports: see
+// [Shared]), a drain delay, graceful shutdown, and [Server.StopNow] for a
+// second stop signal.
 package gateway

@@ -17,6 +17,7 @@ import (
 	bfredis "github.com/rampart-api/rampart/bruteforce/redis"
 	"github.com/rampart-api/rampart/concurrency"
 	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/internal/deadline"
 	"github.com/rampart-api/rampart/ratelimit"
 	"github.com/rampart-api/rampart/ratelimit/memory"
 	rlredis "github.com/rampart-api/rampart/ratelimit/redis"
@@ -315,8 +316,8 @@ func redisTimeout(r *config.Redis) time.Duration {
 }
 
 // deadlineStore gives every call to a shared brute-force store a
-// deadline, so that a hung store holds a login request no longer than
-// one timeout per call.
+// deadline and returns by it, so that a hung store holds a login request
+// no longer than one timeout per call.
 type deadlineStore struct {
 	bruteforce.Store
 	timeout time.Duration
@@ -325,19 +326,21 @@ type deadlineStore struct {
 func (s deadlineStore) Attempt(ctx context.Context, counters ...bruteforce.Counter) (bruteforce.Attempt, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.Attempt(ctx, counters...)
+	return deadline.Call(ctx, func(ctx context.Context) (bruteforce.Attempt, error) { return s.Store.Attempt(ctx, counters...) })
 }
 
 func (s deadlineStore) Refund(ctx context.Context, key string, started bool) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.Refund(ctx, key, started)
+	_, err := deadline.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Store.Refund(ctx, key, started) })
+	return err
 }
 
 func (s deadlineStore) Reset(ctx context.Context, key string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.Reset(ctx, key)
+	_, err := deadline.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Store.Reset(ctx, key) })
+	return err
 }
 
 // go-redis logs dial failures on its own, once per attempt; the Monitor

@@ -40,8 +40,9 @@ func (s *Shared) Len() int {
 }
 
 // acquire returns the value filed under key, making it with mk when there
-// is none, and counts one more holder. mk runs under the registry's lock,
-// so it must not block on the network.
+// is none, and counts one more holder. mk runs under the registry's lock:
+// a slow one (a first JWKS fetch) delays other builds and closes, never a
+// request, which does not use the registry.
 func (s *Shared) acquire(key string, mk func() (any, func() error, error)) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/rampart-api/rampart/internal/deadline"
 	"github.com/rampart-api/rampart/ratelimit"
 )
 
@@ -55,7 +56,10 @@ var (
 // Keys are Prefix + "r<rate>p<period µs>b<burst>:{" + key + "}": the hash
 // tag puts all of one client's limits in one Cluster slot.
 //
-// A decision abandoned at its deadline is not counted later. When the
+// A decision returns by its deadline whatever the client is doing (a
+// client bounds dialling, handshaking and reading one by one, and those
+// can add up); the call it abandons finishes in the background. A
+// decision abandoned at its deadline is not counted later. When the
 // context has a deadline (Config.Timeout gives every call one), the
 // script receives it translated to Redis's clock and refuses to count
 // once Redis's TIME has reached it. So a command that waits in a paused
@@ -123,15 +127,17 @@ func (l *Limiter) Allow(ctx context.Context, key string, n int) (ratelimit.Decis
 		ctx, cancel = context.WithTimeout(ctx, l.timeout)
 		defer cancel()
 	}
-	var deadline int64
-	if dl, ok := ctx.Deadline(); ok {
-		off, err := l.clock.offset(ctx, l.client)
-		if err != nil {
-			return d, fmt.Errorf("%w: reading the server clock: %w", ratelimit.ErrStore, err)
+	res, err := deadline.Call(ctx, func(ctx context.Context) ([]int64, error) {
+		var dl int64
+		if t, ok := ctx.Deadline(); ok {
+			off, err := l.clock.offset(ctx, l.client)
+			if err != nil {
+				return nil, fmt.Errorf("reading the server clock: %w", err)
+			}
+			dl = max(t.UnixMicro()+off, 1)
 		}
-		deadline = max(dl.UnixMicro()+off, 1)
-	}
-	res, err := gcraScript.Run(ctx, l.client, []string{l.prefix + key + "}"}, l.interval, l.burstOffset, n, l.limit.Burst, deadline).Int64Slice()
+		return gcraScript.Run(ctx, l.client, []string{l.prefix + key + "}"}, l.interval, l.burstOffset, n, l.limit.Burst, dl).Int64Slice()
+	})
 	if err != nil {
 		return d, fmt.Errorf("%w: running GCRA script: %w", ratelimit.ErrStore, err)
 	}

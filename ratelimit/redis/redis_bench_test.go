@@ -12,15 +12,23 @@ import (
 )
 
 // BenchmarkAllow reports Redis decisions per second with 1 and 64
-// concurrent callers per CPU (one client, default pool).
+// concurrent callers per CPU (one client, default pool), without a
+// decision timeout and with the gateway's (a deadline carried into the
+// script, and a return at the deadline).
 func BenchmarkAllow(b *testing.B) {
 	c, prefix := testClient(b)
-	l, err := rlredis.New(rlredis.Config{Client: c, Limit: ratelimit.Limit{Rate: 1 << 20, Period: time.Hour, Burst: 1 << 20}, Prefix: prefix})
-	if err != nil {
-		b.Fatal(err)
+	for _, timeout := range []time.Duration{0, 300 * time.Millisecond} {
+		l, err := rlredis.New(rlredis.Config{Client: c, Limit: ratelimit.Limit{Rate: 1 << 20, Period: time.Hour, Burst: 1 << 20}, Prefix: prefix, Timeout: timeout})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchAllow(b, "timeout="+timeout.String()+"/", l)
 	}
+}
+
+func benchAllow(b *testing.B, name string, l *rlredis.Limiter) {
 	for _, par := range []int{1, 64} {
-		b.Run("callers="+strconv.Itoa(par), func(b *testing.B) {
+		b.Run(name+"callers="+strconv.Itoa(par), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(par)
 			var n atomic.Int64
