@@ -301,3 +301,29 @@ func FuzzSimpleMediaType(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseFieldName(f *testing.F) {
+	for _, tt := range fieldNameCases {
+		f.Add(tt.name)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		base, segs, ok := jsonlimits.ParseFieldName(name)
+		if !ok {
+			return
+		}
+		// An accepted name is exactly its parts: nothing is dropped that
+		// another parser could read.
+		rebuilt := base
+		for _, s := range segs {
+			rebuilt += "[" + s + "]"
+		}
+		if rebuilt != name || base == "" || strings.ContainsAny(base, "[]") {
+			t.Fatalf("%q parsed as %q %q", name, base, segs)
+		}
+		for _, s := range segs {
+			if strings.ContainsAny(s, "[]") {
+				t.Fatalf("%q: segment %q", name, s)
+			}
+		}
+	})
+}
