@@ -194,6 +194,7 @@ func TestReadRequest(t *testing.T) {
 		{"plain", refuse, "Application/JSON", "", `{"a":1}`, `{"a":1}`, nil},
 		{"identity", refuse, "application/json", "identity", `{"a":1}`, `{"a":1}`, nil},
 		{"gzip refused", refuse, "application/json", "gzip", gz(t, `{"a":1}`), "", jsonlimits.ErrEncoding},
+		{"gzip header without a body", refuse, "application/json", "gzip", "", "", nil},
 		{"nil limits refuse", nil, "application/json", "gzip", gz(t, `{"a":1}`), "", jsonlimits.ErrEncoding},
 		{"gzip decoded", decode, "application/json", "GZIP", gz(t, `{"a":1}`), `{"a":1}`, nil},
 		{"bomb", decode, "application/json", "gzip", bomb, "", jsonlimits.ErrBodyTooLarge},
