@@ -523,3 +523,37 @@ func TestDecodeUTF7(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsOffKeepsBodyChecks checks that validation.requests: off
+// does not switch off the checks every route has.
+func TestRequestsOffKeepsBodyChecks(t *testing.T) {
+	up := newLenientAPI()
+	srv := httptest.NewServer(up)
+	defer srv.Close()
+	cfg, diags := config.Parse([]byte(`
+upstreams:
+  app:
+    url: `+srv.URL+`
+    openapi: testdata/hardening-openapi.yaml
+    validation: {requests: off}
+routes:
+  - {path: "/api/users/{id}", methods: [POST], upstream: app, auth: none}
+`), "rampart.yaml")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	gw, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	for _, body := range []string{"_method=DELETE", "role=admin;x=1"} {
+		r := httptest.NewRequest("POST", "/api/users/alice", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		if w.Code < 400 || up.user("alice") == nil || len(up.requests()) != 0 {
+			t.Fatalf("%q: status %d, upstream saw %v", body, w.Code, up.requests())
+		}
+	}
+}
