@@ -557,3 +557,21 @@ routes:
 		}
 	}
 }
+
+// TestDecodedBodyForwarded checks that with request_encoding: decode the
+// upstream receives the decoded bytes that were validated, without the
+// Content-Encoding header.
+func TestDecodedBodyForwarded(t *testing.T) {
+	f := newHardeningFixture(t, "decode")
+	w := f.send(attack{"deflate", "PATCH", "/api/users/alice", []string{"Content-Type", "application/json", "Content-Encoding", "deflate"}, zlibString(`{"name":"Al"}`)}, userKey)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	seen := f.up.requests()
+	if len(seen) != 1 || seen[0].header.Get("Content-Encoding") != "" || seen[0].header.Get("Content-Length") != "13" {
+		t.Fatalf("upstream saw %+v", seen)
+	}
+	if name := f.up.user("alice")["name"]; name != "Al" {
+		t.Fatalf("name %v", name)
+	}
+}
