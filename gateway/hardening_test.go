@@ -523,3 +523,55 @@ func TestDecodeUTF7(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsOffKeepsBodyChecks checks that validation.requests: off
+// does not switch off the checks every route has.
+func TestRequestsOffKeepsBodyChecks(t *testing.T) {
+	up := newLenientAPI()
+	srv := httptest.NewServer(up)
+	defer srv.Close()
+	cfg, diags := config.Parse([]byte(`
+upstreams:
+  app:
+    url: `+srv.URL+`
+    openapi: testdata/hardening-openapi.yaml
+    validation: {requests: off}
+routes:
+  - {path: "/api/users/{id}", methods: [POST], upstream: app, auth: none}
+`), "rampart.yaml")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	gw, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	for _, body := range []string{"_method=DELETE", "role=admin;x=1"} {
+		r := httptest.NewRequest("POST", "/api/users/alice", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		if w.Code < 400 || up.user("alice") == nil || len(up.requests()) != 0 {
+			t.Fatalf("%q: status %d, upstream saw %v", body, w.Code, up.requests())
+		}
+	}
+}
+
+// TestDecodedBodyForwarded checks that with request_encoding: decode the
+// upstream receives the decoded bytes that were validated, without the
+// Content-Encoding header.
+func TestDecodedBodyForwarded(t *testing.T) {
+	f := newHardeningFixture(t, "decode")
+	w := f.send(attack{"deflate", "PATCH", "/api/users/alice", []string{"Content-Type", "application/json", "Content-Encoding", "deflate"}, zlibString(`{"name":"Al"}`)}, userKey)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	seen := f.up.requests()
+	if len(seen) != 1 || seen[0].header.Get("Content-Encoding") != "" || seen[0].header.Get("Content-Length") != "13" {
+		t.Fatalf("upstream saw %+v", seen)
+	}
+	if name := f.up.user("alice")["name"]; name != "Al" {
+		t.Fatalf("name %v", name)
+	}
+}

@@ -44,6 +44,12 @@ func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampar
 		if err != nil {
 			return nil, err
 		}
+		if validate.Mode(u.Validation.Requests) == validate.Off {
+			// The structural limits, charsets, encodings and the
+			// _method refusal hold on every route, whatever the
+			// document's request mode.
+			mws = append(mws, lim.Handler)
+		}
 		mws = append(mws, v.Handler)
 	} else {
 		mws = append(mws, lim.Handler)

@@ -96,7 +96,7 @@ func FormFields(m MediaType, body []byte, maxFields int) ([]Field, error) {
 func ParseFieldName(name string) (base string, segments []string, ok bool) {
 	i := strings.IndexAny(name, "[]")
 	if i < 0 {
-		return name, nil, true
+		return name, nil, name != ""
 	}
 	if i == 0 || name[i] == ']' {
 		return "", nil, false

@@ -194,6 +194,7 @@ func TestReadRequest(t *testing.T) {
 		{"plain", refuse, "Application/JSON", "", `{"a":1}`, `{"a":1}`, nil},
 		{"identity", refuse, "application/json", "identity", `{"a":1}`, `{"a":1}`, nil},
 		{"gzip refused", refuse, "application/json", "gzip", gz(t, `{"a":1}`), "", jsonlimits.ErrEncoding},
+		{"gzip header without a body", refuse, "application/json", "gzip", "", "", nil},
 		{"nil limits refuse", nil, "application/json", "gzip", gz(t, `{"a":1}`), "", jsonlimits.ErrEncoding},
 		{"gzip decoded", decode, "application/json", "GZIP", gz(t, `{"a":1}`), `{"a":1}`, nil},
 		{"bomb", decode, "application/json", "gzip", bomb, "", jsonlimits.ErrBodyTooLarge},
@@ -298,6 +299,32 @@ func FuzzSimpleMediaType(f *testing.F) {
 		}
 		if merr != nil || typ != m.Type || len(params) == 0 && m.Canonical != typ {
 			t.Fatalf("%q: %+v, mime says %q %v %v", s, m, typ, params, merr)
+		}
+	})
+}
+
+func FuzzParseFieldName(f *testing.F) {
+	for _, tt := range fieldNameCases {
+		f.Add(tt.name)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		base, segs, ok := jsonlimits.ParseFieldName(name)
+		if !ok {
+			return
+		}
+		// An accepted name is exactly its parts: nothing is dropped that
+		// another parser could read.
+		rebuilt := base
+		for _, s := range segs {
+			rebuilt += "[" + s + "]"
+		}
+		if rebuilt != name || base == "" || strings.ContainsAny(base, "[]") {
+			t.Fatalf("%q parsed as %q %q", name, base, segs)
+		}
+		for _, s := range segs {
+			if strings.ContainsAny(s, "[]") {
+				t.Fatalf("%q: segment %q", name, s)
+			}
 		}
 	})
 }

@@ -45,15 +45,17 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	if err != nil {
 		return m, nil, err
 	}
-	if coding != "" && (l == nil || l.encoding != EncodingDecode) {
-		return m, nil, &Error{Err: ErrEncoding}
-	}
-	if coding == "" {
-		r.Header.Del("Content-Encoding")
-	}
 	body, err := ReadBody(r, max)
-	if err != nil || coding == "" {
-		return m, body, err
+	if err != nil {
+		return m, nil, err
+	}
+	if coding == "" || len(body) == 0 {
+		// Nothing encoded: no upstream can read it another way.
+		r.Header.Del("Content-Encoding")
+		return m, body, nil
+	}
+	if l == nil || l.encoding != EncodingDecode {
+		return m, nil, &Error{Err: ErrEncoding}
 	}
 	decoded, err := decode(coding, body, max)
 	if err != nil {

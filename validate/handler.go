@@ -47,8 +47,10 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		if v.requests != Off {
 			if p, category := v.checkRequest(r, in); p != nil {
 				// A body over the bound or unreadable is refused in every
-				// mode: it has been consumed and cannot be handed on.
-				refuse := v.requests == Enforce || p.Status == http.StatusRequestEntityTooLarge || category == categoryUnread
+				// mode: it has been consumed and cannot be handed on. So
+				// is a method override: it is an authorization bypass,
+				// not a shape to report.
+				refuse := v.requests == Enforce || p.Status == http.StatusRequestEntityTooLarge || category == categoryUnread || category == audit.OWASPFunctionAuthz
 				if category == categoryUnread {
 					category = ""
 				}

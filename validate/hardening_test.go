@@ -233,3 +233,24 @@ func TestResponseMediaTypes(t *testing.T) {
 		t.Fatalf("WithoutResponseSchema = %s", got)
 	}
 }
+
+// TestMethodOverrideRefusedInReport checks that report mode, which lets
+// invalid requests through, still refuses a _method form field.
+func TestMethodOverrideRefusedInReport(t *testing.T) {
+	v := newValidator(t, "testdata/hardening.yaml", validate.Config{Requests: validate.Report})
+	up := &recordingUpstream{}
+	r := httptest.NewRequest("PATCH", "/users/alice", strings.NewReader("name=x&_method=DELETE"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	v.Handler(up).ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || up.calls != 0 {
+		t.Fatalf("status %d, upstream calls %d", w.Code, up.calls)
+	}
+	r = httptest.NewRequest("PATCH", "/users/alice", strings.NewReader("name=x&role=admin"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	v.Handler(up).ServeHTTP(w, r)
+	if w.Code != http.StatusNoContent || up.calls != 1 {
+		t.Fatalf("report mode refused an undeclared field: %d", w.Code)
+	}
+}

@@ -32,15 +32,36 @@ func expressApp(t *testing.T) string {
 		}
 		t.Skipf("node or node_modules missing (run npm ci in %s): %v", dir, err)
 	}
+	return startApp(t, dir, node, "server.js")
+}
+
+// flaskApp runs testdata/flask-hardening/app.py with Debian's python3 and
+// Flask. It skips when they are missing, unless CI is set.
+func flaskApp(t *testing.T) string {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import flask").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s with Flask is required in CI: %v", python, err)
+		}
+		t.Skipf("%s with Flask missing (apt-get install python3-flask): %v", python, err)
+	}
+	return startApp(t, filepath.Join("testdata", "flask-hardening"), python, "app.py")
+}
+
+// startApp starts an app that listens on 127.0.0.1:$PORT and prints a line
+// starting with "listening" when it does; it is killed when the test ends.
+func startApp(t *testing.T, dir, prog string, args ...string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	cmd := exec.Command(node, "server.js")
+	cmd := exec.Command(prog, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "NODE_ENV=production")
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "NODE_ENV=production", "PYTHONDONTWRITEBYTECODE=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -65,34 +86,34 @@ func expressApp(t *testing.T) string {
 	select {
 	case err := <-ready:
 		if err != nil {
-			t.Fatalf("express app: %v", err)
+			t.Fatalf("%s: %v", dir, err)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("express app not listening after 15s")
+		t.Fatalf("%s not listening after 15s", dir)
 	}
 	return "http://127.0.0.1:" + strconv.Itoa(port)
 }
 
-type expressState struct {
+type appState struct {
 	Users   map[string]map[string]any `json:"users"`
 	Deleted []string                  `json:"deleted"`
 }
 
-func getExpressState(t *testing.T, base string) expressState {
+func getAppState(t *testing.T, base string) appState {
 	t.Helper()
 	resp, err := http.Get(base + "/__state")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var s expressState
+	var s appState
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func resetExpress(t *testing.T, base string) {
+func resetApp(t *testing.T, base string) {
 	t.Helper()
 	resp, err := http.Post(base+"/__reset", "", nil)
 	if err != nil {
@@ -103,7 +124,7 @@ func resetExpress(t *testing.T, base string) {
 
 // changed reports how the app's state differs from its initial one, ""
 // when it does not.
-func (s expressState) changed() string {
+func (s appState) changed() string {
 	alice := s.Users["alice"]
 	switch {
 	case alice == nil:
@@ -142,19 +163,19 @@ func TestExpressIntegration(t *testing.T) {
 	gw, events := newHardeningGateway(t, base, "refuse")
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
-			resetExpress(t, base)
+			resetApp(t, base)
 			resp, err := http.DefaultClient.Do(a.request(base))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_ = resp.Body.Close()
-			if getExpressState(t, base).changed() == "" {
+			if getAppState(t, base).changed() == "" {
 				t.Fatalf("the attack does nothing to the app itself (status %d): the test proves nothing", resp.StatusCode)
 			}
-			resetExpress(t, base)
+			resetApp(t, base)
 			events.Reset()
 			w := via(gw).send(a, userKey)
-			if change := getExpressState(t, base).changed(); change != "" {
+			if change := getAppState(t, base).changed(); change != "" {
 				t.Fatalf("through the gateway (status %d): %s", w.Code, change)
 			}
 			if !strings.Contains(events.String(), `"owasp":"API`) {
@@ -163,7 +184,7 @@ func TestExpressIntegration(t *testing.T) {
 		})
 	}
 	t.Run("JSONP", func(t *testing.T) {
-		resetExpress(t, base)
+		resetApp(t, base)
 		w := via(gw).send(attack{"JSONP", "GET", "/api/users/alice?callback=cb", nil, ""}, userKey)
 		if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "argon2") {
 			t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -178,9 +199,9 @@ func TestExpressIntegration(t *testing.T) {
 		}
 	})
 	t.Run("allowed override for an admin", func(t *testing.T) {
-		resetExpress(t, base)
+		resetApp(t, base)
 		w := via(gw).send(attack{"admin", "POST", "/api/items/i1?_method=DELETE", nil, ""}, adminKey)
-		if s := getExpressState(t, base); w.Code != http.StatusNoContent || len(s.Deleted) != 1 || s.Deleted[0] != "item i1" {
+		if s := getAppState(t, base); w.Code != http.StatusNoContent || len(s.Deleted) != 1 || s.Deleted[0] != "item i1" {
 			t.Fatalf("status %d, deleted %v", w.Code, s.Deleted)
 		}
 	})
@@ -188,3 +209,44 @@ func TestExpressIntegration(t *testing.T) {
 
 // via wraps a gateway in a fixture for its send method.
 func via(gw *Gateway) *hardeningFixture { return &hardeningFixture{gw: gw} }
+
+// TestFlaskIntegration replays the attacks that Flask's get_json(force=True)
+// and request.values make possible against a real Flask app: first
+// directly, where each must make alice an admin, then through the gateway,
+// where none may.
+func TestFlaskIntegration(t *testing.T) {
+	base := flaskApp(t)
+	const form = "application/x-www-form-urlencoded"
+	attacks := []attack{
+		{"JSON sent as text/plain", "PATCH", "/api/users/alice", []string{"Content-Type", "text/plain"}, `{"role":"admin"}`},
+		{"JSON with a BOM sent as a form", "PATCH", "/api/users/alice", []string{"Content-Type", form}, "\xef\xbb\xbf{\"role\":\"admin\"}"},
+		{"JSON under a media type the operation does not take", "POST", "/api/users/alice", []string{"Content-Type", form}, `{"role":"admin"}`},
+		{"query merged into the form", "PATCH", "/api/users/alice?role=admin", []string{"Content-Type", form}, "name=x"},
+		{"query merged into JSON", "POST", "/api/users/alice?role=admin", []string{"Content-Type", "application/json"}, `{"name":"x"}`},
+		{"capitalised media type", "PATCH", "/api/users/alice", []string{"Content-Type", "Application/Json"}, `{"role":"admin"}`},
+	}
+	gw, events := newHardeningGateway(t, base, "refuse")
+	role := func() any { return getAppState(t, base).Users["alice"]["role"] }
+	for _, a := range attacks {
+		t.Run(a.name, func(t *testing.T) {
+			resetApp(t, base)
+			resp, err := http.DefaultClient.Do(a.request(base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if r := role(); r != "admin" {
+				t.Fatalf("the attack does nothing to the app itself (status %d, role %v): the test proves nothing", resp.StatusCode, r)
+			}
+			resetApp(t, base)
+			events.Reset()
+			w := via(gw).send(a, userKey)
+			if r := role(); r != "user" {
+				t.Fatalf("through the gateway (status %d): role %v", w.Code, r)
+			}
+			if w.Code < 400 || !strings.Contains(events.String(), `"owasp":"API`) {
+				t.Fatalf("status %d, events %s", w.Code, events.String())
+			}
+		})
+	}
+}
