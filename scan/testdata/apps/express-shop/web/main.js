@@ -18,6 +18,9 @@ export class BasketService {
   constructor (http) { this.http = http }
   find (bid) { return this.http.get(host + '/rest/basket/' + bid) }
 }
+export class AboutComponent {
+  legalUrl () { return host + '/ftp/legal.md' }
+}
 export class AdministrationService {
   constructor (http) { this.http = http }
   getApplicationVersion () { return this.http.get(host + '/rest/admin/application-version') }
