@@ -5,9 +5,14 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // runScan scans cfg with a high rate, failing the test on an error.
@@ -372,5 +377,75 @@ func TestBudgetSpentIsIncomplete(t *testing.T) {
 	rep = runScan(t, site().start(t), "headers")
 	if !rep.Complete() {
 		t.Errorf("a scan within budget is incomplete: %q", rep.Errors)
+	}
+}
+
+// Each exposure pattern is found on a server that serves it, and not on
+// one whose catch-all answers 200 to every path.
+func TestExposurePatterns(t *testing.T) {
+	cases := []struct {
+		path, ctype, body, check string
+	}{
+		{"/ftp", "text/html", `<html><head><title>listing directory /ftp</title></head><body><ul id="files" class="view-tiles"></ul></body></html>`, CheckExposureListing},
+		{"/backup/", "text/html", `<!doctype html>
+<meta name="viewport" content="width=device-width">
+<pre>
+<a href="db.sql">db.sql</a>
+</pre>`, CheckExposureListing},
+		{"/dump.sql", "application/octet-stream", "-- dump\nCREATE TABLE users (id int);\n", CheckExposurePath},
+		{"/api/env", "application/json", `{"NODE_ENV":"production","DATABASE_URL":"postgres://u:p@db/x"}`, CheckExposurePath},
+		{"/api-docs/swagger.json", "application/json", `{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{}}`, CheckExposureDocs},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != tc.path {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", tc.ctype)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			rep := runScan(t, Config{Target: srv.URL}, "exposure")
+			if got := findingsOf(rep, tc.check); len(got) == 0 {
+				t.Errorf("%s not found; found %v", tc.check, checkIDs(rep))
+			}
+		})
+	}
+	// A catch-all answering every path with the same page exposes nothing.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		io.WriteString(w, "SPA bundle v1\n")
+	}))
+	defer srv.Close()
+	rep := runScan(t, Config{Target: srv.URL}, "exposure")
+	for _, f := range rep.Findings {
+		t.Errorf("catch-all: false positive %s on %s", f.Check, f.Operation)
+	}
+}
+
+// A target that stops answering midway leaves an incomplete report.
+func TestTargetGoneMidwayIsIncomplete(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		gone := n > 20
+		mu.Unlock()
+		if gone {
+			// Drop the connection without an answer.
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	rep := runScan(t, Config{Target: srv.URL, Timeout: 2 * time.Second})
+	if rep.Complete() || !slices.ContainsFunc(rep.Errors, func(e string) bool { return strings.Contains(e, "failed to answer") }) {
+		t.Errorf("status %s, errors %q", rep.Status, rep.Errors)
 	}
 }
