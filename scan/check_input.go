@@ -341,6 +341,7 @@ func (r *run) checkInjection(ctx context.Context) {
 			r.addEx(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", ex)
 		}
 	}
+	r.bodyQuotes(ctx)
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
 		bad, err := r.send(ctx, r.badLogin(ctx, o))
 		if err != nil || bad.ok() {
@@ -361,6 +362,30 @@ func (r *run) checkInjection(ctx context.Context) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// bodyQuotes sends a quote in every declared string member of JSON
+// bodies, so observe sees a database error a body parameter causes. Only
+// with Unsafe: the write may succeed.
+func (r *run) bodyQuotes(ctx context.Context) {
+	if !r.unsafe {
+		return
+	}
+	n := 0
+	for _, o := range r.opsWhere(func(o *Operation) bool { return isWrite(o.Method) && o.Method != http.MethodDelete && len(o.BodyFields) > 0 && !o.Login }) {
+		if n >= 6 || len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
+			continue
+		}
+		n++
+		body := map[string]string{}
+		for _, f := range o.BodyFields {
+			body[f] = "rampart'\""
+		}
+		b, _ := json.Marshal(body)
+		if _, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), As: r.anyID(), Body: b}); err != nil && r.stop(err) {
+			return
 		}
 	}
 }

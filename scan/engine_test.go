@@ -449,3 +449,48 @@ func TestTargetGoneMidwayIsIncomplete(t *testing.T) {
 		t.Errorf("status %s, errors %q", rep.Status, rep.Errors)
 	}
 }
+
+// A quote in a JSON body member that breaks the query is a database
+// error leak, found only with Unsafe (the write may succeed).
+func TestBodyParameterDatabaseError(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: notes, version: "1"}
+paths:
+  /api/notes:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {text: {type: string}}}
+      responses: {"201": {description: created}}
+`
+	for _, tc := range []struct {
+		name          string
+		leaks, unsafe bool
+		want          int
+	}{
+		{"concatenated, unsafe", true, true, 1},
+		{"concatenated, safe mode", true, false, 0},
+		{"parameterised, unsafe", false, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if r.Method == http.MethodPost && r.URL.Path == "/api/notes" && tc.leaks && strings.Contains(string(b), "'") {
+					w.WriteHeader(http.StatusInternalServerError)
+					io.WriteString(w, `{"error":"SQLITE_ERROR: near \"\\\"\": syntax error"}`)
+					return
+				}
+				http.NotFound(w, r)
+			}))
+			defer srv.Close()
+			rep := runScan(t, Config{Target: srv.URL, OpenAPI: []byte(doc), Unsafe: tc.unsafe}, "injection", "errors")
+			if got := findingsOf(rep, CheckErrorsSQL); len(got) != tc.want {
+				t.Errorf("%d database error findings, want %d: %+v", len(got), tc.want, got)
+			}
+			if got := findingsOf(rep, CheckInjectionSQL); len(got) != 0 {
+				t.Errorf("a database error alone reported as SQL injection: %+v", got)
+			}
+		})
+	}
+}
