@@ -374,7 +374,9 @@ func (r *run) bodyQuotes(ctx context.Context) {
 		return
 	}
 	n := 0
-	for _, o := range r.opsWhere(func(o *Operation) bool { return isWrite(o.Method) && o.Method != http.MethodDelete && len(o.BodyFields) > 0 && !o.Login }) {
+	for _, o := range r.opsWhere(func(o *Operation) bool {
+		return isWrite(o.Method) && o.Method != http.MethodDelete && len(o.BodyFields) > 0 && !o.Login
+	}) {
 		if n >= 6 || len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
 			continue
 		}
