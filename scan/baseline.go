@@ -167,7 +167,11 @@ func (b *baseline) describe() []string {
 		case a.status >= 500:
 			kind = "catch-all error"
 		}
-		s := fmt.Sprintf("%s: paths that cannot exist answer %s %d %s; findings matching this answer were dropped", a.method, kind, a.status, a.ctype)
+		s := fmt.Sprintf("%s: paths that cannot exist answer %s %d", a.method, kind, a.status)
+		if a.ctype != "" {
+			s += " " + a.ctype
+		}
+		s += "; findings matching this answer were dropped"
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
