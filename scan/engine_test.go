@@ -5,10 +5,13 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -490,6 +493,92 @@ paths:
 			}
 			if got := findingsOf(rep, CheckInjectionSQL); len(got) != 0 {
 				t.Errorf("a database error alone reported as SQL injection: %+v", got)
+			}
+		})
+	}
+}
+
+// fakeClock is a clock a handler advances, so time-based probes are
+// tested without waiting.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// handlerTransport answers requests with a handler, in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+var pgSleepRe = regexp.MustCompile(`pg_sleep\((\d+)\)`)
+
+// A blind injection, whose answers never change, is confirmed by time
+// when the database error names PostgreSQL; a parameterised query that
+// answers a quote with a type error is not.
+func TestTimeBasedSQLInjection(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		vulnerable bool
+	}{{"concatenated, blind", true}, {"parameterised", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				id, ok := strings.CutPrefix(r.URL.Path, "/api/orders/")
+				if !ok {
+					http.NotFound(w, r)
+					return
+				}
+				if !tc.vulnerable {
+					if _, err := strconv.Atoi(id); err != nil {
+						w.WriteHeader(http.StatusInternalServerError)
+						fmt.Fprintf(w, `{"error":"pq: invalid input syntax for type integer: %q"}`, id)
+						return
+					}
+				} else {
+					if strings.Count(id, "'")%2 == 1 {
+						w.WriteHeader(http.StatusInternalServerError)
+						io.WriteString(w, `{"error":"pq: unterminated quoted string at or near \"'\""}`)
+						return
+					}
+					if m := pgSleepRe.FindStringSubmatch(id); m != nil {
+						n, _ := strconv.Atoi(m[1])
+						clock.advance(time.Duration(n) * time.Second)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"id":1,"status":"open"}`)
+			})
+			doc := `openapi: 3.0.3
+info: {title: orders, version: "1"}
+paths:
+  /api/orders/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, example: "1", schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+			rep := runScan(t, Config{Target: "http://orders.test", OpenAPI: []byte(doc), Transport: handlerTransport{h}, Now: clock.Now}, "injection")
+			got := findingsOf(rep, CheckInjectionSQL)
+			if tc.vulnerable && (len(got) != 1 || !strings.Contains(got[0].Detail, "sleep 3s")) {
+				t.Errorf("not confirmed by time: %+v", got)
+			}
+			if !tc.vulnerable && len(got) != 0 {
+				t.Errorf("false positive: %+v", got)
 			}
 		})
 	}
