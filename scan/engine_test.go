@@ -583,3 +583,29 @@ paths:
 		})
 	}
 }
+
+var digitRe = regexp.MustCompile(`[0-9]`)
+
+// A page is always the same as itself, and as itself with other digits.
+func FuzzFingerprint(f *testing.F) {
+	f.Add("/rampart-absent-1", `<html><p>Cannot GET /rampart-absent-1</p></html>`, 404)
+	f.Add("/api/x", `{"error":"Unexpected path: /api/x"}`, 500)
+	f.Fuzz(func(t *testing.T, path, body string, status int) {
+		// Probe paths are absolute, and those compared carry no digits.
+		path = "/" + strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return -1
+			}
+			return r
+		}, path)
+		a := &exchange{probe: &probe{Method: http.MethodGet, Path: path}, Status: status, Header: http.Header{}, Body: []byte(body)}
+		if !fingerprintOf(a).same(fingerprintOf(a)) {
+			t.Fatal("a page differs from itself")
+		}
+		// Numbers in the page (ids, times) never tell two pages apart.
+		c := &exchange{probe: a.probe, Status: status, Header: http.Header{}, Body: []byte(digitRe.ReplaceAllString(body, "7"))}
+		if len(c.Body) == len(a.Body) && !fingerprintOf(a).same(fingerprintOf(c)) {
+			t.Fatal("pages differing only in digits differ")
+		}
+	})
+}
