@@ -80,7 +80,7 @@ func (p *plantedFlaw) crawlable() bool { return p.Crawl == nil || *p.Crawl }
 
 func (p *plantedFlaw) checks() []string { return append([]string{p.Check}, p.Also...) }
 
-// family is the check family: the scanner's own for a known check, else
+// checkFamily is the check family: the scanner's own for a known check, else
 // the id's prefix ("auth" being "authentication").
 func checkFamily(id string) string {
 	if r, ok := scan.RuleFor(id); ok {

@@ -72,6 +72,7 @@ func TestCorpusRecall(t *testing.T) {
 		t.Fatalf("no apps under testdata/apps: %v", err)
 	}
 	enforce := corpusEnforced(t)
+	bins := t.TempDir()
 	var (
 		mu   sync.Mutex
 		rows []corpusRow
@@ -85,7 +86,7 @@ func TestCorpusRecall(t *testing.T) {
 			}
 			t.Run(m.Name, func(t *testing.T) {
 				t.Parallel()
-				app := startApp(t, dir, m)
+				app := startApp(t, dir, bins, m)
 				ids := app.identities(t)
 				for _, mode := range []string{"openapi", "crawl"} {
 					cfg := scan.Config{Target: app.url, Identities: ids, Unsafe: true, RPS: corpusRPS}
@@ -240,18 +241,14 @@ var (
 	goBuilds  = map[string]string{}
 )
 
-// goBuild builds the app's own module once per test binary.
-func goBuild(t *testing.T, dir string) string {
+// goBuild builds the app's own module into bins, once per test binary.
+func goBuild(t *testing.T, dir, bins string) string {
 	goBuildMu.Lock()
 	defer goBuildMu.Unlock()
 	if bin, ok := goBuilds[dir]; ok {
 		return bin
 	}
-	out, err := os.MkdirTemp("", "rampart-corpus-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(out, "app")
+	bin := filepath.Join(bins, filepath.Base(dir))
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
@@ -262,7 +259,7 @@ func goBuild(t *testing.T, dir string) string {
 	return bin
 }
 
-func startApp(t *testing.T, dir string, m *corpusManifest) *corpusApp {
+func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 	args := slices.Clone(m.Command)
 	switch args[0] {
 	case "node":
@@ -279,7 +276,7 @@ func startApp(t *testing.T, dir string, m *corpusManifest) *corpusApp {
 			missing(t, "%s cannot import flask and jwt (apt-get install python3-flask python3-jwt)", args[0])
 		}
 	case "go-build":
-		args[0] = goBuild(t, dir)
+		args[0] = goBuild(t, dir, bins)
 	}
 	env := os.Environ()
 	for _, need := range m.Needs {
