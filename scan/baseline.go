@@ -32,7 +32,10 @@ type baseline struct {
 	caseInsensitive bool
 }
 
-var wordRe = regexp.MustCompile(`[A-Za-z0-9_]+`)
+var (
+	wordRe = regexp.MustCompile(`[A-Za-z0-9_]+`)
+	digits = strings.NewReplacer("1", "0", "2", "0", "3", "0", "4", "0", "5", "0", "6", "0", "7", "0", "8", "0", "9", "0")
+)
 
 // fingerprintOf builds a fingerprint, leaving out the request's own path
 // and its segments, which error pages quote.
@@ -51,7 +54,9 @@ func fingerprintOf(ex *exchange) fingerprint {
 	for _, w := range wordRe.FindAll(body, 4096) {
 		lw := strings.ToLower(string(w))
 		if !drop[lw] && !isNumber(lw) {
-			words[lw] = true
+			// Ids and times inside words (a1b2, order_17) never tell two
+			// pages apart.
+			words[digits.Replace(lw)] = true
 		}
 	}
 	method := ex.probe.Method
@@ -167,7 +172,11 @@ func (b *baseline) describe() []string {
 		case a.status >= 500:
 			kind = "catch-all error"
 		}
-		s := fmt.Sprintf("%s: paths that cannot exist answer %s %d %s; findings matching this answer were dropped", a.method, kind, a.status, a.ctype)
+		s := fmt.Sprintf("%s: paths that cannot exist answer %s %d", a.method, kind, a.status)
+		if a.ctype != "" {
+			s += " " + a.ctype
+		}
+		s += "; findings matching this answer were dropped"
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)

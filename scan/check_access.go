@@ -297,7 +297,11 @@ func (r *run) checkBFLA(ctx context.Context) {
 			if o.AdminByName {
 				sev, why = Low, "only its path suggests it is for admins"
 			}
-			r.record(CheckBFLA, rootKey(o.String()), o.String(), "Identity "+id.Name+", which is not an admin, called this operation, which refuses anonymous callers; "+why+".", r.evidence(ex), sev)
+			anonSaw := "which answers anonymous callers differently"
+			if refusal(anon) {
+				anonSaw = "which refuses anonymous callers"
+			}
+			r.record(CheckBFLA, rootKey(o.String()), o.String(), "Identity "+id.Name+", which is not an admin, called this operation, "+anonSaw+"; "+why+".", r.evidence(ex), sev)
 			break
 		}
 	}

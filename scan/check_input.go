@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 func randomSuffix() string {
@@ -341,6 +342,7 @@ func (r *run) checkInjection(ctx context.Context) {
 			r.addEx(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", ex)
 		}
 	}
+	r.bodyQuotes(ctx)
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
 		bad, err := r.send(ctx, r.badLogin(ctx, o))
 		if err != nil || bad.ok() {
@@ -361,6 +363,32 @@ func (r *run) checkInjection(ctx context.Context) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// bodyQuotes sends a quote in every declared string member of JSON
+// bodies, so observe sees a database error a body parameter causes. Only
+// with Unsafe: the write may succeed.
+func (r *run) bodyQuotes(ctx context.Context) {
+	if !r.unsafe {
+		return
+	}
+	n := 0
+	for _, o := range r.opsWhere(func(o *Operation) bool {
+		return isWrite(o.Method) && o.Method != http.MethodDelete && len(o.BodyFields) > 0 && !o.Login
+	}) {
+		if n >= 6 || len(o.Params) > 0 && len(o.sampleIDs()) == 0 {
+			continue
+		}
+		n++
+		body := map[string]string{}
+		for _, f := range o.BodyFields {
+			body[f] = "rampart'\""
+		}
+		b, _ := json.Marshal(body)
+		if _, err := r.send(ctx, &probe{Method: o.Method, Path: r.concrete(o), Op: o.String(), As: r.anyID(), Body: b}); err != nil && r.stop(err) {
+			return
 		}
 	}
 }
@@ -400,9 +428,9 @@ func (r *run) sqlBoolean(ctx context.Context, o *Operation, fill func(string) st
 	if base == nil || !base.ok() || r.base.matches(base) {
 		return
 	}
-	broken := false
+	broken, dialect := false, ""
 	if q := get(v + "'"); q != nil && (q.Status >= 500 || sqlRe.Match(q.Body)) {
-		broken = true
+		broken, dialect = true, sqlDialect(q.Body)
 	}
 	same := func(a, b *exchange) bool {
 		return a.Status == b.Status && (bytes.Equal(a.Body, b.Body) || fingerprintOf(a).same(fingerprintOf(b)) && len(a.Body) == len(b.Body))
@@ -433,6 +461,54 @@ func (r *run) sqlBoolean(ctx context.Context, o *Operation, fill func(string) st
 			return
 		}
 	}
+	if broken {
+		r.sqlTime(ctx, o, get, v, dialect)
+	}
+}
+
+// sleepDelay is how long a time-based probe asks the database to sleep;
+// the control asks for none. Only the dialect the database error named is
+// tried, so the probe costs two requests and a few seconds at most.
+const sleepDelay = 3 * time.Second
+
+var sleepPayloads = map[string][2]string{
+	"postgres": {"'||pg_sleep(%d)||'", "'||pg_sleep(0)||'"},
+	"mysql":    {"' AND SLEEP(%d)-- -", "' AND SLEEP(0)-- -"},
+	"mssql":    {"'; WAITFOR DELAY '0:0:%d'--", "'; WAITFOR DELAY '0:0:0'--"},
+}
+
+// sqlDialect names the database an error message comes from, or "".
+func sqlDialect(body []byte) string {
+	switch s := string(body); {
+	case strings.Contains(s, "pq: ") || strings.Contains(s, "PG::") || strings.Contains(s, "PSQLException") || strings.Contains(s, "psycopg2") ||
+		strings.Contains(s, "unterminated quoted string") || strings.Contains(s, "syntax error at or near"):
+		return "postgres"
+	case strings.Contains(strings.ToLower(s), "you have an error in your sql syntax") || strings.Contains(s, "ER_PARSE_ERROR"):
+		return "mysql"
+	case strings.Contains(s, "Unclosed quotation mark") || strings.Contains(s, "ODBC SQL Server Driver"):
+		return "mssql"
+	}
+	return ""
+}
+
+// sqlTime confirms injection by time: the sleep must take at least two
+// thirds of sleepDelay longer than the control, which must itself be as
+// quick as the plain value.
+func (r *run) sqlTime(ctx context.Context, o *Operation, get func(string) *exchange, v, dialect string) {
+	p, ok := sleepPayloads[dialect]
+	if !ok {
+		return
+	}
+	slow := get(v + fmt.Sprintf(p[0], int(sleepDelay/time.Second)))
+	if slow == nil || slow.elapsed < sleepDelay*2/3 {
+		return
+	}
+	fast := get(v + p[1])
+	if fast == nil || fast.elapsed > sleepDelay/3 {
+		return
+	}
+	r.add(CheckInjectionSQL, o.String(), fmt.Sprintf("Asking the database to sleep %s in the value delayed the answer by %s; the same payload sleeping 0s answered in %s.",
+		sleepDelay, slow.elapsed.Round(100*time.Millisecond), fast.elapsed.Round(100*time.Millisecond)), r.evidence(slow))
 }
 
 // anyID is the first identity the API accepts, or nil.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -51,6 +52,8 @@ type exchange struct {
 	// token and place are the credential sent, for masked evidence.
 	token string
 	place Placement
+	// elapsed is how long the answer took, by the scan's clock.
+	elapsed time.Duration
 }
 
 func isWrite(method string) bool {
@@ -79,6 +82,8 @@ type client struct {
 	place    Placement
 	fails    int
 	lastFail string
+	// now is the scan's clock, for how long an answer took.
+	now func() time.Time
 }
 
 // setPlace sets the placement of tokens for probes that do not name one.
@@ -143,6 +148,7 @@ func newClient(origin *url.URL, cfg *Config) *client {
 		unsafe: cfg.Unsafe,
 		budget: cfg.MaxRequests,
 		onSent: cfg.Progress,
+		now:    cfg.Now,
 		place:  bearer,
 	}
 	return c
@@ -223,6 +229,7 @@ func (c *client) do(ctx context.Context, p *probe) (*exchange, error) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", "rampart-scan")
+	start := c.now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -235,7 +242,7 @@ func (c *client) do(ctx context.Context, p *probe) (*exchange, error) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyRead))
-	ex := &exchange{probe: p, Status: resp.StatusCode, Header: resp.Header, Body: b, token: tok, place: place}
+	ex := &exchange{probe: p, Status: resp.StatusCode, Header: resp.Header, Body: b, token: tok, place: place, elapsed: c.now().Sub(start)}
 	if c.observe != nil {
 		c.observe(ex)
 	}

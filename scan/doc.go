@@ -18,9 +18,17 @@
 //	if err != nil {
 //		return err
 //	}
-//	if rep.Worst() >= scan.High {
+//	if !rep.Complete() || rep.Worst() >= scan.High {
 //		os.Exit(1)
 //	}
+//
+// Before any check, a scan fingerprints what paths that cannot exist get
+// (a catch-all is never a finding), learns where the API takes tokens
+// (unless [Config.Auth] says) and which identities it refuses, and reads
+// each identity's own ids. A report is [Incomplete] when the budget ran
+// out, every identity was refused or the target stopped answering; the
+// same check on the same operation is one [Finding] listing its
+// occurrences.
 //
 // Package [github.com/rampart-api/rampart/scan/report] renders a [Report] as
 // text, JSON, SARIF 2.1.0, JUnit XML or a self-contained HTML page.

@@ -5,9 +5,17 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // runScan scans cfg with a high rate, failing the test on an error.
@@ -373,4 +381,231 @@ func TestBudgetSpentIsIncomplete(t *testing.T) {
 	if !rep.Complete() {
 		t.Errorf("a scan within budget is incomplete: %q", rep.Errors)
 	}
+}
+
+// Each exposure pattern is found on a server that serves it, and not on
+// one whose catch-all answers 200 to every path.
+func TestExposurePatterns(t *testing.T) {
+	cases := []struct {
+		path, ctype, body, check string
+	}{
+		{"/ftp", "text/html", `<html><head><title>listing directory /ftp</title></head><body><ul id="files" class="view-tiles"></ul></body></html>`, CheckExposureListing},
+		{"/backup/", "text/html", `<!doctype html>
+<meta name="viewport" content="width=device-width">
+<pre>
+<a href="db.sql">db.sql</a>
+</pre>`, CheckExposureListing},
+		{"/dump.sql", "application/octet-stream", "-- dump\nCREATE TABLE users (id int);\n", CheckExposurePath},
+		{"/api/env", "application/json", `{"NODE_ENV":"production","DATABASE_URL":"postgres://u:p@db/x"}`, CheckExposurePath},
+		{"/api-docs/swagger.json", "application/json", `{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{}}`, CheckExposureDocs},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != tc.path {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", tc.ctype)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			rep := runScan(t, Config{Target: srv.URL}, "exposure")
+			if got := findingsOf(rep, tc.check); len(got) == 0 {
+				t.Errorf("%s not found; found %v", tc.check, checkIDs(rep))
+			}
+		})
+	}
+	// A catch-all answering every path with the same page exposes nothing.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		io.WriteString(w, "SPA bundle v1\n")
+	}))
+	defer srv.Close()
+	rep := runScan(t, Config{Target: srv.URL}, "exposure")
+	for _, f := range rep.Findings {
+		t.Errorf("catch-all: false positive %s on %s", f.Check, f.Operation)
+	}
+}
+
+// A target that stops answering midway leaves an incomplete report.
+func TestTargetGoneMidwayIsIncomplete(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		gone := n > 20
+		mu.Unlock()
+		if gone {
+			// Drop the connection without an answer.
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	rep := runScan(t, Config{Target: srv.URL, Timeout: 2 * time.Second})
+	if rep.Complete() || !slices.ContainsFunc(rep.Errors, func(e string) bool { return strings.Contains(e, "failed to answer") }) {
+		t.Errorf("status %s, errors %q", rep.Status, rep.Errors)
+	}
+}
+
+// A quote in a JSON body member that breaks the query is a database
+// error leak, found only with Unsafe (the write may succeed).
+func TestBodyParameterDatabaseError(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: notes, version: "1"}
+paths:
+  /api/notes:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {text: {type: string}}}
+      responses: {"201": {description: created}}
+`
+	for _, tc := range []struct {
+		name          string
+		leaks, unsafe bool
+		want          int
+	}{
+		{"concatenated, unsafe", true, true, 1},
+		{"concatenated, safe mode", true, false, 0},
+		{"parameterised, unsafe", false, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if r.Method == http.MethodPost && r.URL.Path == "/api/notes" && tc.leaks && strings.Contains(string(b), "'") {
+					w.WriteHeader(http.StatusInternalServerError)
+					io.WriteString(w, `{"error":"SQLITE_ERROR: near \"\\\"\": syntax error"}`)
+					return
+				}
+				http.NotFound(w, r)
+			}))
+			defer srv.Close()
+			rep := runScan(t, Config{Target: srv.URL, OpenAPI: []byte(doc), Unsafe: tc.unsafe}, "injection", "errors")
+			if got := findingsOf(rep, CheckErrorsSQL); len(got) != tc.want {
+				t.Errorf("%d database error findings, want %d: %+v", len(got), tc.want, got)
+			}
+			if got := findingsOf(rep, CheckInjectionSQL); len(got) != 0 {
+				t.Errorf("a database error alone reported as SQL injection: %+v", got)
+			}
+		})
+	}
+}
+
+// fakeClock is a clock a handler advances, so time-based probes are
+// tested without waiting.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// handlerTransport answers requests with a handler, in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+var pgSleepRe = regexp.MustCompile(`pg_sleep\((\d+)\)`)
+
+// A blind injection, whose answers never change, is confirmed by time
+// when the database error names PostgreSQL; a parameterised query that
+// answers a quote with a type error is not.
+func TestTimeBasedSQLInjection(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		vulnerable bool
+	}{{"concatenated, blind", true}, {"parameterised", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				id, ok := strings.CutPrefix(r.URL.Path, "/api/orders/")
+				if !ok {
+					http.NotFound(w, r)
+					return
+				}
+				if !tc.vulnerable {
+					if _, err := strconv.Atoi(id); err != nil {
+						w.WriteHeader(http.StatusInternalServerError)
+						fmt.Fprintf(w, `{"error":"pq: invalid input syntax for type integer: %q"}`, id)
+						return
+					}
+				} else {
+					if strings.Count(id, "'")%2 == 1 {
+						w.WriteHeader(http.StatusInternalServerError)
+						io.WriteString(w, `{"error":"pq: unterminated quoted string at or near \"'\""}`)
+						return
+					}
+					if m := pgSleepRe.FindStringSubmatch(id); m != nil {
+						n, _ := strconv.Atoi(m[1])
+						clock.advance(time.Duration(n) * time.Second)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"id":1,"status":"open"}`)
+			})
+			doc := `openapi: 3.0.3
+info: {title: orders, version: "1"}
+paths:
+  /api/orders/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, example: "1", schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+			rep := runScan(t, Config{Target: "http://orders.test", OpenAPI: []byte(doc), Transport: handlerTransport{h}, Now: clock.Now}, "injection")
+			got := findingsOf(rep, CheckInjectionSQL)
+			if tc.vulnerable && (len(got) != 1 || !strings.Contains(got[0].Detail, "sleep 3s")) {
+				t.Errorf("not confirmed by time: %+v", got)
+			}
+			if !tc.vulnerable && len(got) != 0 {
+				t.Errorf("false positive: %+v", got)
+			}
+		})
+	}
+}
+
+var digitRe = regexp.MustCompile(`[0-9]`)
+
+// A page is always the same as itself, and as itself with other digits.
+func FuzzFingerprint(f *testing.F) {
+	f.Add("/rampart-absent-1", `<html><p>Cannot GET /rampart-absent-1</p></html>`, 404)
+	f.Add("/api/x", `{"error":"Unexpected path: /api/x"}`, 500)
+	f.Fuzz(func(t *testing.T, path, body string, status int) {
+		// Probe paths are absolute, and those compared carry no digits.
+		path = "/" + strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return -1
+			}
+			return r
+		}, path)
+		a := &exchange{probe: &probe{Method: http.MethodGet, Path: path}, Status: status, Header: http.Header{}, Body: []byte(body)}
+		if !fingerprintOf(a).same(fingerprintOf(a)) {
+			t.Fatal("a page differs from itself")
+		}
+		// Numbers in the page (ids, times) never tell two pages apart.
+		c := &exchange{probe: a.probe, Status: status, Header: http.Header{}, Body: []byte(digitRe.ReplaceAllString(body, "7"))}
+		if len(c.Body) == len(a.Body) && !fingerprintOf(a).same(fingerprintOf(c)) {
+			t.Fatal("pages differing only in digits differ")
+		}
+	})
 }

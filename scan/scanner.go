@@ -182,7 +182,6 @@ type run struct {
 	skipped   []string
 	errs      []string
 	budgetHit bool
-	failures  int
 
 	// base is the fingerprint of answers to absent paths, taken before
 	// any check runs.
