@@ -319,3 +319,18 @@ func TestHighSTwin(t *testing.T) {
 		t.Fatalf("high-S twin: %v, want ErrBadSignature", err)
 	}
 }
+
+// lowS never panics and accepts only signatures of the curve's length
+// whose S is at most N/2.
+func FuzzLowS(f *testing.F) {
+	k := mustECKey(f)
+	f.Add(make([]byte, 64))
+	f.Add([]byte{1})
+	f.Add(append(make([]byte, 32), k.Params().N.Bytes()...))
+	f.Fuzz(func(t *testing.T, sig []byte) {
+		ok := lowS(&k.PublicKey, sig)
+		if ok && (len(sig) != 64 || new(big.Int).SetBytes(sig[32:]).Cmp(new(big.Int).Rsh(k.Params().N, 1)) > 0) {
+			t.Fatalf("accepted %x", sig)
+		}
+	})
+}
