@@ -82,6 +82,16 @@ type IssuerConfig struct {
 	Algorithms []string
 	// Leeway tolerates clock skew on exp, nbf and iat; at most 5m.
 	Leeway time.Duration
+	// DangerouslyAcceptHighS accepts ECDSA signatures whose S is above
+	// half the group order, as Go's crypto/ecdsa, Java and many JOSE
+	// libraries emit about half the time. By default they are refused
+	// ([ErrHighS]): every valid (R, S) has a twin (R, N-S) that verifies
+	// too, so one token has two strings. With this set, the verified-token
+	// cache is keyed by the low-S form, so the twins are one token. It
+	// MUST NOT be set when anything outside Rampart keys tokens by their
+	// string (a replay or revocation list, a log of seen tokens) unless it
+	// normalises S the same way.
+	DangerouslyAcceptHighS bool
 	// Type, when set, is the required "typ" header, e.g. "at+jwt" (RFC
 	// 9068); compared case-insensitively, the "application/" prefix
 	// optional.
@@ -135,6 +145,8 @@ type issuer struct {
 
 	subject, roles, tenant claims.Path
 	scopes                 []claims.Path
+
+	acceptHighS bool
 }
 
 func (i *issuer) hasKey(fp string) bool {
@@ -209,6 +221,7 @@ func New(cfg Config) (*Authenticator, error) {
 			continue
 		}
 		a.byName[name] = iss
+		a.highS = a.highS || iss.acceptHighS
 		if r != nil {
 			pending = append(pending, r)
 		}
@@ -229,7 +242,7 @@ func compileIssuer(ic IssuerConfig, cfg Config, ctx context.Context, logger *slo
 	bad := func(field, reason string) {
 		errs = append(errs, &ConfigError{Issuer: ic.Issuer, Field: field, Reason: reason})
 	}
-	iss := &issuer{name: ic.Issuer}
+	iss := &issuer{name: ic.Issuer, acceptHighS: ic.DangerouslyAcceptHighS}
 
 	sources := 0
 	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery} {
