@@ -42,6 +42,7 @@ type JWTIssuer struct {
 	Issuer                       string        `yaml:"issuer"`
 	Audience                     []string      `yaml:"audience"`
 	DangerouslyAcceptAnyAudience bool          `yaml:"dangerously_accept_any_audience"`
+	DangerouslyAcceptHighS       bool          `yaml:"dangerously_accept_high_s"`
 	Algorithms                   []string      `yaml:"algorithms"`
 	Leeway                       time.Duration `yaml:"leeway"`
 	Type                         string        `yaml:"type"`
@@ -207,6 +208,9 @@ func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
 	}
 	if is.DangerouslyAcceptAnyAudience {
 		v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", is.Issuer)
+	}
+	if is.DangerouslyAcceptHighS {
+		v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
 	}
 	if len(is.Algorithms) == 0 {
 		v.errorf(p+".algorithms", "required: the allowlist is the only source of truth (e.g. [ES256])")

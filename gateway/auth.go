@@ -37,6 +37,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 				Issuer:                       is.Issuer,
 				Audience:                     is.Audience,
 				DangerouslyAcceptAnyAudience: is.DangerouslyAcceptAnyAudience,
+				DangerouslyAcceptHighS:       is.DangerouslyAcceptHighS,
 				Algorithms:                   is.Algorithms,
 				Leeway:                       is.Leeway,
 				Type:                         is.Type,
