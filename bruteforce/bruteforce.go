@@ -36,7 +36,8 @@ type Config struct {
 	// UsernameField names the username: a top-level JSON member, a form
 	// or multipart field, or a query parameter, all of which are read
 	// (names compared with Unicode case folding, as Go's encoding/json
-	// matches them). Empty counts failures per client IP only.
+	// matches them), as is the user-id of Authorization: Basic
+	// credentials. Empty counts failures per client IP only.
 	UsernameField string
 	// MaxFailures per username within Window start a lockout.
 	MaxFailures int
@@ -206,8 +207,9 @@ func New(cfg Config) (*Guard, error) {
 // A request whose username cannot be read unambiguously is refused, never
 // counted per IP only: a body over MaxBodyBytes (413), a charset other
 // than UTF-8 or an encoded body (415), a body that is not JSON or a form
-// (415), a username that is not one string or that differs between query,
-// body and duplicate fields (400). It trusts the client IP in rampart.Info
+// (415), unreadable Basic credentials, a username that is not one string
+// or that differs between query, body, Basic credentials and duplicate
+// fields (400). It trusts the client IP in rampart.Info
 // (else the TCP peer) and the upstream's status; the body is passed on
 // byte for byte. It fails closed on store errors unless configured
 // otherwise.

@@ -2,7 +2,9 @@ package bruteforce_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -208,6 +210,44 @@ func TestBodyPassedIntactOrRefused(t *testing.T) {
 				t.Fatalf("events: %s", events.String())
 			}
 		})
+	}
+}
+
+// A Basic-auth login counts against the same username as a JSON one, in
+// any spelling, and a request whose Basic user-id and body disagree is
+// refused before it reaches the upstream.
+func TestBasicAuthUsername(t *testing.T) {
+	h, a, _, events := newGuard(t, bruteforce.Config{MaxFailures: 3, MaxFailuresPerIP: -1, Window: 15 * time.Minute, Lockout: 15 * time.Minute})
+	basicLogin := func(ip, userPass string) *http.Request {
+		r := httptest.NewRequest("POST", "/api/login", nil)
+		r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(userPass)))
+		r, info := rampart.WithInfo(r)
+		info.ClientIP = netip.MustParseAddr(ip)
+		return r
+	}
+	for i, up := range []string{"alice:wrong", "ALICE:wrong", "\uff41lice:wrong"} {
+		if w := send(h, basicLogin(fmt.Sprintf("203.0.113.%d", i+1), up)); w.Code != 401 {
+			t.Fatalf("failure %d: %d", i+1, w.Code)
+		}
+	}
+	calls := a.calls
+	if w := send(h, login("198.51.100.1", "alice", "right")); w.Code != 429 {
+		t.Fatalf("JSON login after 3 Basic failures: %d, want 429", w.Code)
+	}
+	if w := send(h, basicLogin("198.51.100.2", "bob:x")); w.Code != 401 {
+		t.Fatalf("another user: %d", w.Code)
+	}
+	events.Reset()
+	r := login("198.51.100.3", "decoy", "x")
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("alice:guess")))
+	if w := send(h, r); w.Code != 400 {
+		t.Fatalf("Basic alice with a decoy body: %d, want 400", w.Code)
+	}
+	if a.calls != calls+1 {
+		t.Fatalf("upstream reached %d times, want once (bob)", a.calls-calls)
+	}
+	if !strings.Contains(events.String(), `"event":"request.rejected"`) || strings.Contains(events.String(), "guess") {
+		t.Fatalf("events: %s", events)
 	}
 }
 

@@ -37,13 +37,14 @@ var (
 	// ErrMediaType: a body that is not JSON, a URL-encoded form or
 	// multipart/form-data (415).
 	ErrMediaType = errors.New("bruteforce: login body media type not understood")
-	// ErrMalformed: a body or query string that does not parse (400).
+	// ErrMalformed: a body, query string or Basic credentials that do not
+	// parse (400).
 	ErrMalformed = errors.New("bruteforce: login request malformed")
 	// ErrUsernameShape: the username is an array, object, number or file,
 	// or a bracketed key such as username[0] or username[$ne] (400).
 	ErrUsernameShape = errors.New("bruteforce: username is not a single string")
-	// ErrUsernameConflict: the query string, the body or duplicate fields
-	// give different usernames (400). Frameworks that merge query and
+	// ErrUsernameConflict: the query string, the body, Basic credentials
+	// or duplicate fields give different usernames (400). Frameworks that merge query and
 	// body (Express's req.query and req.body, Flask's request.values)
 	// disagree on which wins.
 	ErrUsernameConflict = errors.New("bruteforce: the request gives different usernames")
@@ -82,12 +83,17 @@ func invisible(r rune) bool {
 func foldKey(s string) string { return cases.Fold().String(s) }
 
 // username returns the one username a login request gives in field: from
-// the query string and from a JSON, URL-encoded or multipart body, all of
-// them, since frameworks merge them. It returns "" when none gives one,
-// and an error wrapping one of the errors above when the request is
-// ambiguous or unreadable. body is the complete body.
+// the query string, from a JSON, URL-encoded or multipart body, and from
+// Authorization: Basic credentials, all of them, since frameworks merge
+// query and body and an upstream may read either the form or the header.
+// It returns "" when none gives one, and an error wrapping one of the
+// errors above when the request is ambiguous or unreadable. body is the
+// complete body.
 func username(r *http.Request, body []byte, field string) (string, error) {
-	var found []string
+	found, err := fromBasic(nil, r.Header)
+	if err != nil {
+		return "", err
+	}
 	want := foldKey(field)
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -113,6 +119,38 @@ func username(r *http.Request, body []byte, field string) (string, error) {
 		u = n
 	}
 	return u, nil
+}
+
+// fromBasic collects the user-id of every Authorization header with the
+// Basic scheme (RFC 7617; the scheme name is case-insensitive), every
+// header and not only the first, since servers disagree on which of
+// several they read. Credentials the guard cannot read exactly — not
+// padded standard base64, or without the colon that ends the user-id —
+// are malformed rather than skipped: lenient decoders (Node's Buffer
+// accepts the URL alphabet and missing padding) would still find a
+// username in them upstream. Other schemes are ignored.
+func fromBasic(found []string, h http.Header) ([]string, error) {
+	for _, v := range h.Values("Authorization") {
+		v = strings.TrimLeft(v, " \t")
+		scheme, cred := v, ""
+		if i := strings.IndexAny(v, " \t"); i >= 0 {
+			scheme, cred = v[:i], v[i+1:]
+		}
+		if !strings.EqualFold(scheme, "Basic") {
+			continue
+		}
+		// DecodeString skips CR and LF; a header has neither.
+		b, err := base64.StdEncoding.Strict().DecodeString(strings.Trim(cred, " \t"))
+		if err != nil || strings.ContainsAny(cred, "\r\n") {
+			return nil, ErrMalformed
+		}
+		user, _, ok := strings.Cut(string(b), ":")
+		if !ok {
+			return nil, ErrMalformed
+		}
+		found = append(found, user)
+	}
+	return found, nil
 }
 
 func fromBody(found []string, h http.Header, body []byte, want string) ([]string, error) {

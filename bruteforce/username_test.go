@@ -1,6 +1,7 @@
 package bruteforce
 
 import (
+	"encoding/base64"
 	"errors"
 	"mime/multipart"
 	"net/http/httptest"
@@ -127,6 +128,97 @@ func FuzzUsername(f *testing.F) {
 		}
 		if k := hashKey(nil, u); len(k) != 22 {
 			t.Fatalf("key %q", k)
+		}
+	})
+}
+
+func basic(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
+
+func TestBasicUsername(t *testing.T) {
+	// A password whose standard encoding has '+' or '/', so that the URL
+	// alphabet spells it differently.
+	std := base64.StdEncoding.EncodeToString([]byte("alice:\xfb\xff\xbe"))
+	urlAlphabet := "Basic " + strings.NewReplacer("+", "-", "/", "_").Replace(std)
+	if "Basic "+std == urlAlphabet {
+		t.Fatal("the URL-alphabet case spells the credentials the same")
+	}
+	tests := []struct {
+		name   string
+		auth   []string
+		target string
+		body   string // JSON
+		want   string
+		err    error
+	}{
+		{"basic", []string{basic("alice:pw")}, "/login", "", "alice", nil},
+		{"scheme in any case", []string{"bAsIc " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))}, "/login", "", "alice", nil},
+		{"tab after the scheme", []string{"Basic\t" + base64.StdEncoding.EncodeToString([]byte("alice:pw"))}, "/login", "", "alice", nil},
+		{"extra white space", []string{"  Basic   " + base64.StdEncoding.EncodeToString([]byte("alice:pw")) + " "}, "/login", "", "alice", nil},
+		{"colons in the password", []string{basic("alice:p:w:")}, "/login", "", "alice", nil},
+		{"empty password", []string{basic("alice:")}, "/login", "", "alice", nil},
+		{"spelling folded", []string{basic("\ufeff\uff21LICE:pw")}, "/login", "", "alice", nil},
+		{"no colon", []string{basic("alice")}, "/login", "", "", ErrMalformed},
+		{"no credentials", []string{"Basic"}, "/login", "", "", ErrMalformed},
+		{"blank credentials", []string{"Basic   "}, "/login", "", "", ErrMalformed},
+		{"unpadded", []string{"Basic " + base64.RawStdEncoding.EncodeToString([]byte("alice:pw"))}, "/login", "", "", ErrMalformed},
+		{"URL alphabet", []string{urlAlphabet}, "/login", "", "", ErrMalformed},
+		{"non-zero trailing bits", []string{"Basic YWxpY2U6cB=="}, "/login", "", "", ErrMalformed},
+		{"line break inside", []string{"Basic YWxp\r\nY2U6cA=="}, "/login", "", "", ErrMalformed},
+		{"invalid UTF-8 user-id", []string{basic("\xff\xfe:pw")}, "/login", "", "", ErrMalformed},
+		{"bearer is not a username", []string{"Bearer YWxpY2U6cHc="}, "/login", "", "", nil},
+		{"scheme glued to the credentials", []string{"Basic" + base64.StdEncoding.EncodeToString([]byte("alice:pw"))}, "/login", "", "", nil},
+		{"bearer beside basic", []string{"Bearer x", basic("alice:pw")}, "/login", "", "alice", nil},
+		{"two basic headers agree", []string{basic("alice:a"), basic("ALICE:b")}, "/login", "", "alice", nil},
+		{"second basic header is another user", []string{basic("decoy:x"), basic("alice:pw")}, "/login", "", "", ErrUsernameConflict},
+		{"basic and body agree", []string{basic("Alice:pw")}, "/login", `{"username":"alice"}`, "alice", nil},
+		{"basic credentials, decoy body", []string{basic("alice:pw")}, "/login", `{"username":"decoy"}`, "", ErrUsernameConflict},
+		{"basic credentials, decoy query", []string{basic("alice:pw")}, "/login?username=decoy", "", "", ErrUsernameConflict},
+		{"empty basic user-id, body user", []string{basic(":pw")}, "/login", `{"username":"alice"}`, "", ErrUsernameConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			if tt.body != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			for _, a := range tt.auth {
+				r.Header.Add("Authorization", a)
+			}
+			got, err := username(r, []byte(tt.body), "username")
+			if !errors.Is(err, tt.err) || tt.err == nil && err != nil {
+				t.Fatalf("err %v, want %v", err, tt.err)
+			}
+			if got != tt.want {
+				t.Fatalf("username %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// Whatever username net/http's Request.BasicAuth reads from a header, the
+// guard reads the same one or refuses the request: an upstream in Go
+// cannot see a user the guard did not count.
+func FuzzBasicUsername(f *testing.F) {
+	for _, s := range []string{basic("alice:pw"), "bAsIc YWxpY2U6cHc=", "Basic\tYWxpY2U6cHc=", "Basic YWxpY2U", "Basic YWxpY2U6cB==", "Bearer x", "Basic", "Basic :", basic(":")} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, auth string) {
+		r := httptest.NewRequest("GET", "/login", nil)
+		r.Header["Authorization"] = []string{auth}
+		found, err := fromBasic(nil, r.Header)
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("error %v", err)
+		}
+		if len(found) > 1 || err != nil && len(found) > 0 {
+			t.Fatalf("found %q with %v", found, err)
+		}
+		if len(found) == 1 && strings.Contains(found[0], ":") {
+			t.Fatalf("user-id %q has a colon", found[0])
+		}
+		if user, _, ok := r.BasicAuth(); ok && err == nil && (len(found) != 1 || found[0] != user) {
+			t.Fatalf("net/http reads %q, the guard %q", user, found)
 		}
 	})
 }

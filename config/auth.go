@@ -51,6 +51,7 @@ type JWTIssuer struct {
 	Issuer                       string        `yaml:"issuer"`
 	Audience                     []string      `yaml:"audience"`
 	DangerouslyAcceptAnyAudience bool          `yaml:"dangerously_accept_any_audience"`
+	DangerouslyAcceptHighS       bool          `yaml:"dangerously_accept_high_s"`
 	Algorithms                   []string      `yaml:"algorithms"`
 	Leeway                       time.Duration `yaml:"leeway"`
 	Type                         string        `yaml:"type"`
@@ -323,6 +324,9 @@ func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
 	}
 	if is.DangerouslyAllowWeakRSA {
 		v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
+	}
+	if is.DangerouslyAcceptHighS {
+		v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
 	}
 	if len(is.Algorithms) == 0 {
 		v.errorf(p+".algorithms", "required: the allowlist is the only source of truth (e.g. [ES256])")

@@ -75,8 +75,9 @@ type Concurrency struct {
 // answers with a failure (401/403), and too many lock them out.
 type BruteForce struct {
 	// UsernameField names the username in the JSON body, the form or
-	// multipart body, or the query string (all are read); empty counts
-	// per client IP only.
+	// multipart body, or the query string (all are read, and so is the
+	// user-id of Authorization: Basic credentials); empty counts per
+	// client IP only.
 	UsernameField string `yaml:"username_field"`
 	// MaxBodyBytes bounds the login body read to find the username
 	// (default 64 KiB); a longer body is refused with 413.

@@ -252,3 +252,27 @@ func TestCORSWildcardInFile(t *testing.T) {
 		`x.yaml:6: error: cors.allowed_origins[2]: origin "https://*.github.io": "github.io" is a public suffix`,
 	)
 }
+
+func TestJWTIssuerDangerousSwitches(t *testing.T) {
+	const issuer = "auth:\n  jwt:\n    issuers:\n      - {issuer: \"https://id.example.com/\", algorithms: [ES256], jwks_file: jwks.json"
+	tests := []struct {
+		name, fields string
+		want         []string
+	}{
+		{"strict", ", audience: [api]", nil},
+		{"high S accepted", ", audience: [api], dangerously_accept_high_s: true", []string{
+			`x.yaml:8: warning: auth.jwt.issuers[0].dangerously_accept_high_s: high-S ECDSA signatures from https://id.example.com/ are accepted`}},
+		{"high S refused explicitly", ", audience: [api], dangerously_accept_high_s: false", nil},
+		{"any audience", ", dangerously_accept_any_audience: true", []string{
+			`x.yaml:8: warning: auth.jwt.issuers[0].dangerously_accept_any_audience: tokens for any service of https://id.example.com/ are accepted`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diags := parseWith(t, issuer+tt.fields+"}\n", "")
+			expect(t, diags, "auth.jwt", tt.want...)
+			if diags.HasErrors() {
+				t.Fatalf("errors:\n%s", diags)
+			}
+		})
+	}
+}

@@ -31,6 +31,8 @@ type Authenticator struct {
 	now       func() time.Time
 	cache     *cache
 	cancel    context.CancelFunc
+	// highS is set when some issuer accepts high-S signatures.
+	highS bool
 }
 
 var _ rampart.Authenticator = (*Authenticator)(nil)
@@ -79,8 +81,19 @@ func (a *Authenticator) Authenticate(r *http.Request) (*rampart.Principal, error
 
 func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Principal, error) {
 	now := a.now()
-	var h [sha256.Size]byte
+	// A token and its high-S twin share the key of the low-S form when
+	// an issuer accepts high S; the entry says whether it may serve a twin.
+	var h, low [sha256.Size]byte
+	twin := false
 	if a.cache != nil {
+		if a.highS {
+			if low, twin = lowSKey(tok); twin {
+				if e := a.cache.get(&low, now); e != nil && e.twins {
+					p := *e.principal
+					return &p, nil
+				}
+			}
+		}
 		h = sha256.Sum256([]byte(tok))
 		if e := a.cache.get(&h, now); e != nil {
 			p := *e.principal
@@ -92,7 +105,11 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 		return nil, err
 	}
 	if a.cache != nil {
-		a.cache.put(&h, &cacheEntry{principal: p, until: until, iss: iss, fp: k.fp}, now)
+		e := &cacheEntry{principal: p, until: until, iss: iss, fp: k.fp, twins: iss.acceptHighS && k.isECDSA()}
+		if twin && e.twins {
+			h = low
+		}
+		a.cache.put(&h, e, now)
 		c := *p
 		return &c, nil
 	}
@@ -199,10 +216,20 @@ func (a *Authenticator) checkSignature(ctx context.Context, iss *issuer, jws *pa
 	if len(keys) == 0 {
 		return nil, ErrUnknownKey
 	}
+	highS := false
 	for _, k := range keys {
-		if k.verify(alg, jws.signingString, jws.signature) {
+		switch k.check(alg, jws.signingString, jws.signature) {
+		case sigValid:
 			return k, nil
+		case sigHighS:
+			if iss.acceptHighS {
+				return k, nil
+			}
+			highS = true
 		}
+	}
+	if highS {
+		return nil, ErrHighS
 	}
 	return nil, ErrBadSignature
 }

@@ -103,7 +103,7 @@ func TestAttacks(t *testing.T) {
 		{"padded base64", parts[0] + "=." + parts[1] + "." + parts[2], ErrMalformed},
 		{"bad base64 in signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "!" + parts[2][11:], ErrMalformed},
 		{"four segments", valid + ".x", ErrMalformed},
-		{"high-S twin of a valid token", withS(t, valid, &k1.PublicKey, true), ErrBadSignature},
+		{"high-S twin of a valid token", withS(t, valid, &k1.PublicKey, true), ErrHighS},
 		{"padded signature", valid + "==", ErrMalformed},
 		{"signature with non-zero trailing bits", parts[0] + "." + parts[1] + "." + trailingBits(parts[2]), ErrMalformed},
 		{"DER signature", parts[0] + "." + parts[1] + "." + derSig(t, parts[2]), ErrBadSignature},
@@ -339,7 +339,8 @@ func derSig(t testing.TB, seg string) string {
 }
 
 // The high-S twin is a real second signature: golang-jwt alone accepts it.
-// The authenticator refuses it even after the low-S original was cached.
+// The authenticator refuses it, with a reason of its own, even after the
+// low-S original was cached.
 func TestHighSTwin(t *testing.T) {
 	k := mustECKey(t)
 	a, err := New(Config{Now: clock, Issuers: []IssuerConfig{{Issuer: testIssuer, Audience: []string{testAudience},
@@ -361,8 +362,8 @@ func TestHighSTwin(t *testing.T) {
 	if _, err := a.Authenticate(bearer(low)); err != nil {
 		t.Fatalf("low-S original refused: %v", err)
 	}
-	if _, err := a.Authenticate(bearer(high)); !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("high-S twin: %v, want ErrBadSignature", err)
+	if _, err := a.Authenticate(bearer(high)); !errors.Is(err, ErrHighS) {
+		t.Fatalf("high-S twin: %v, want ErrHighS", err)
 	}
 }
 func FuzzExtractRaw(f *testing.F) {
@@ -382,6 +383,21 @@ func FuzzExtractRaw(f *testing.F) {
 		}
 		if tok == "" || len(tok) > 64 || !strings.Contains(h, tok) || strings.Trim(tok, " \t") != tok {
 			t.Fatalf("extract(%q) = %q", h, tok)
+		}
+	})
+}
+
+// lowS never panics and accepts only signatures of the curve's length
+// whose S is at most N/2.
+func FuzzLowS(f *testing.F) {
+	k := mustECKey(f)
+	f.Add(make([]byte, 64))
+	f.Add([]byte{1})
+	f.Add(append(make([]byte, 32), k.Params().N.Bytes()...))
+	f.Fuzz(func(t *testing.T, sig []byte) {
+		ok := lowS(&k.PublicKey, sig)
+		if ok && (len(sig) != 64 || new(big.Int).SetBytes(sig[32:]).Cmp(new(big.Int).Rsh(k.Params().N, 1)) > 0) {
+			t.Fatalf("accepted %x", sig)
 		}
 	})
 }

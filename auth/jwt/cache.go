@@ -12,7 +12,8 @@ const cacheShards = 16
 
 // cache remembers verified tokens so that a signature is checked once per
 // token rather than once per request. It is keyed by the SHA-256 of the
-// token (the token itself is never stored), bounded in entries, and each
+// token (the token itself is never stored; for an issuer that accepts high
+// S, of the token's low-S form, see [lowSKey]), bounded in entries, and each
 // entry carries the instant it stops being valid (no later than the token's
 // exp) and the fingerprint of the key that verified it, which is looked up
 // in the issuer's current key set on every hit: a key rotated out of the
@@ -32,6 +33,10 @@ type cacheEntry struct {
 	until     time.Time
 	iss       *issuer
 	fp        string
+	// twins is set when the token was verified with an ECDSA key for an
+	// issuer that accepts high S: the entry is then stored under the
+	// low-S form's hash and also serves the high-S twin.
+	twins bool
 }
 
 func newCache(maxEntries int) *cache {

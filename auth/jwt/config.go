@@ -114,6 +114,16 @@ type IssuerConfig struct {
 	// NOT be set except to verify the tokens of an API that cannot yet
 	// change its key, and the key should be rotated.
 	DangerouslyAllowWeakRSA bool
+	// DangerouslyAcceptHighS accepts ECDSA signatures whose S is above
+	// half the group order, as Go's crypto/ecdsa, Java and many JOSE
+	// libraries emit about half the time. By default they are refused
+	// ([ErrHighS]): every valid (R, S) has a twin (R, N-S) that verifies
+	// too, so one token has two strings. With this set, the verified-token
+	// cache is keyed by the low-S form, so the twins are one token. It
+	// MUST NOT be set when anything outside Rampart keys tokens by their
+	// string (a replay or revocation list, a log of seen tokens) unless it
+	// normalises S the same way.
+	DangerouslyAcceptHighS bool
 	// Type, when set, is the required "typ" header, e.g. "at+jwt" (RFC
 	// 9068); compared case-insensitively, the "application/" prefix
 	// optional.
@@ -169,6 +179,8 @@ type issuer struct {
 
 	subject, roles, tenant claims.Path
 	scopes                 []claims.Path
+
+	acceptHighS bool
 }
 
 func (i *issuer) hasKey(fp string) bool {
@@ -302,6 +314,7 @@ func build(cfg Config) (*Authenticator, []*remote, error) {
 			a.byName[name] = iss
 		}
 		a.ordered = append(a.ordered, iss)
+		a.highS = a.highS || iss.acceptHighS
 		if r != nil {
 			pending = append(pending, r)
 		}
@@ -319,7 +332,7 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 	bad := func(field, reason string) {
 		errs = append(errs, &ConfigError{Issuer: label, Field: field, Reason: reason})
 	}
-	iss := &issuer{name: ic.Issuer, maxAge: ic.MaxAge, leeway: ic.Leeway}
+	iss := &issuer{name: ic.Issuer, maxAge: ic.MaxAge, leeway: ic.Leeway, acceptHighS: ic.DangerouslyAcceptHighS}
 	pol := keyPolicy{weakRSA: ic.DangerouslyAllowWeakRSA}
 
 	sources := 0

@@ -71,12 +71,19 @@
 // asymmetric keys, repeat a kid or hold private key material; keys marked
 // for encryption are ignored.
 //
+// ECDSA signatures must be in low-S form: the high-S twin of a valid
+// signature verifies too and would give one token a second string. A
+// high-S signature that verifies is refused with [ErrHighS], unless its
+// issuer sets [IssuerConfig.DangerouslyAcceptHighS].
+//
 // # Cache
 //
 // Verified tokens are cached by SHA-256, bounded, until their exp (or
 // iat + MaxAge when that comes first), and
 // dropped as soon as the key that verified them leaves its issuer's set, so
-// a signature is checked once per token rather than once per request.
+// a signature is checked once per token rather than once per request. For
+// an issuer with DangerouslyAcceptHighS the key is the SHA-256 of the
+// token's low-S form, so a token and its high-S twin share one entry.
 //
 // Numeric claims in [rampart.Principal.Claims] are json.Number values.
 package jwt

@@ -27,6 +27,11 @@ var (
 	ErrMissingClaim        = errors.New("jwt: required claim missing")
 )
 
+// ErrHighS is a high-S ECDSA signature that verifies, from an issuer
+// without [IssuerConfig.DangerouslyAcceptHighS]. Its text is the reason in
+// the security event, and tells the operator what to do.
+var ErrHighS = errors.New("jwt: high-S ECDSA signature: the issuer emits high-S signatures; normalise S at the issuer or set dangerously_accept_high_s on its issuer block")
+
 // ErrConfig is wrapped by every [ConfigError].
 var ErrConfig = errors.New("jwt: invalid configuration")
 
@@ -65,6 +70,7 @@ var invalidErrors = func() map[error]*invalidError {
 		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
 		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
+		ErrHighS,
 	} {
 		m[r] = &invalidError{reason: r, chain: []error{rampart.ErrInvalidCredentials, r}}
 	}

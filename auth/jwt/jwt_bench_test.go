@@ -105,3 +105,33 @@ func BenchmarkSeedHS256Uncached(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkES256CachedAcceptHighS is BenchmarkES256Cached for an issuer
+// with DangerouslyAcceptHighS: a low-S token pays one base64 decode and a
+// comparison more, a high-S one the computation of its low-S form's hash.
+func BenchmarkES256CachedAcceptHighS(b *testing.B) {
+	k := mustECKey(b)
+	a, err := New(Config{Now: clock, Issuers: []IssuerConfig{{
+		Issuer: testIssuer, Audience: []string{testAudience}, Algorithms: []string{"ES256"}, DangerouslyAcceptHighS: true,
+		JWKSFile: writeFile(b, "jwks.json", jwksJSON(b, map[string]*ecdsa.PrivateKey{"k1": k})),
+	}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = a.Close() })
+	low := mint(b, gjwt.SigningMethodES256, k, map[string]any{"kid": "k1"}, validClaims())
+	for name, tok := range map[string]string{"low-S": low, "high-S": withS(b, low, &k.PublicKey, true)} {
+		b.Run(name, func(b *testing.B) {
+			r := bearer(tok)
+			if _, err := a.Authenticate(r); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Authenticate(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

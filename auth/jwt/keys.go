@@ -62,6 +62,11 @@ type key struct {
 	fp string
 }
 
+func (k *key) isECDSA() bool {
+	_, ok := k.pub.(*ecdsa.PublicKey)
+	return ok
+}
+
 // fits reports whether k may verify a signature made with alg: the key type
 // and size must be the algorithm's own. This, not the token, decides; it is
 // what defeats RS256→HS256 key confusion and curve substitution.
@@ -108,11 +113,22 @@ func (k *key) fits(alg string) bool {
 // of a valid signature verifies too, and would make a second string for
 // the same token.
 func (k *key) verify(alg, signingString string, sig []byte) bool {
+	return k.check(alg, signingString, sig) == sigValid
+}
+
+// check is verify telling a high-S ECDSA signature that verifies
+// (sigHighS) from one that does not (sigInvalid), so that an issuer
+// emitting high S gets a reason of its own, and an issuer that accepts
+// high S can accept it.
+func (k *key) check(alg, signingString string, sig []byte) sigCheck {
 	m := signingMethods[alg]
-	if pub, ok := k.pub.(*ecdsa.PublicKey); ok && !lowS(pub, sig) {
-		return false
+	if m == nil || m.Verify(signingString, sig, k.pub) != nil {
+		return sigInvalid
 	}
-	return m != nil && m.Verify(signingString, sig, k.pub) == nil
+	if pub, ok := k.pub.(*ecdsa.PublicKey); ok && !lowS(pub, sig) {
+		return sigHighS
+	}
+	return sigValid
 }
 
 // signingMethods are golang-jwt's, except that PSS verification requires

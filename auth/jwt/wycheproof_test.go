@@ -247,6 +247,18 @@ func TestWycheproofDeviations(t *testing.T) {
 				if _, err := verifyJWS(set, Algorithms, withS(t, tc.JWS, &ecdsa.PublicKey{Curve: curve}, false)); err != nil {
 					t.Fatalf("%d: low-S twin refused: %v", id, err)
 				}
+				// With DangerouslyAcceptHighS the vector itself verifies.
+				jw, err := parseCompact(tc.JWS)
+				if err != nil {
+					t.Fatal(err)
+				}
+				verified := false
+				for _, k := range set.candidates(jw.header.Kid, jw.header.Alg) {
+					verified = verified || k.check(jw.header.Alg, jw.signingString, jw.signature) == sigHighS
+				}
+				if !verified {
+					t.Fatalf("%d: not a high-S signature that verifies", id)
+				}
 			}
 		}
 	}
