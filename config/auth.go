@@ -126,6 +126,7 @@ func (is *JWTIssuer) config() jwt.IssuerConfig {
 		Type:                         is.Type,
 		MaxAge:                       is.MaxAge,
 		DangerouslyAllowWeakRSA:      is.DangerouslyAllowWeakRSA,
+		DangerouslyAcceptHighS:       is.DangerouslyAcceptHighS,
 		PublicKeyFile:                is.PublicKeyFile,
 		JWKSFile:                     is.JWKSFile,
 		JWKSURL:                      is.JWKSURL,
