@@ -1,8 +1,14 @@
 package config_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,6 +26,25 @@ func parseWith(t *testing.T, extra, routes string) config.Diagnostics {
 	data := "upstreams:\n  app: {url: http://127.0.0.1:9000}\nroutes:\n" + routes + extra
 	_, diags := config.Parse([]byte(data), "x.yaml")
 	return diags
+}
+
+// ecJWKSFile writes a JWKS with one P-256 key and returns its path.
+func ecJWKSFile(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	x, y := make([]byte, 32), make([]byte, 32)
+	k.X.FillBytes(x)
+	k.Y.FillBytes(y)
+	jwks := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","use":"sig","x":%q,"y":%q}]}`, b64(x), b64(y))
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, []byte(jwks), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // expect checks that every want is in diags and no problem outside want is
@@ -254,7 +279,7 @@ func TestCORSWildcardInFile(t *testing.T) {
 }
 
 func TestJWTIssuerDangerousSwitches(t *testing.T) {
-	const issuer = "auth:\n  jwt:\n    issuers:\n      - {issuer: \"https://id.example.com/\", algorithms: [ES256], jwks_file: jwks.json"
+	issuer := "auth:\n  jwt:\n    issuers:\n      - {issuer: \"https://id.example.com/\", algorithms: [ES256], jwks_file: " + ecJWKSFile(t)
 	tests := []struct {
 		name, fields string
 		want         []string
