@@ -182,7 +182,7 @@ func TestOneFindingPerRootCause(t *testing.T) {
 
 func TestOwnerOf(t *testing.T) {
 	alice := Identity{Name: "alice", claims: map[string]any{"data": map[string]any{"id": 2.0, "email": "alice@x.test"}}}
-	bob := Identity{Name: "bob", claims: map[string]any{"sub": "3", "user": map[string]any{"UserId": 3.0}}, learnt: []string{"b-77"}}
+	bob := Identity{Name: "bob", claims: map[string]any{"sub": "3", "tenant": "globex", "user": map[string]any{"UserId": 3.0}}, learnt: []string{"b-77"}}
 	ids := []Identity{alice, bob}
 	notes := &Operation{Path: "/api/notes/{id}"}
 	users := &Operation{Path: "/api/users/{id}"}
@@ -206,6 +206,8 @@ func TestOwnerOf(t *testing.T) {
 		{"mixed list", appts, `{"data":[{"patient_id":3},{"patient_id":2}]}`, -1},
 		{"not JSON", notes, `<html>`, -1},
 		{"ids inside arrays are not owners", notes, `{"id":1,"tags":[{"user_id":2}]}`, -1},
+		{"a related object is not the owner", notes, `{"id":1,"reporter":{"id":3,"email":"alice@x.test"}}`, -1},
+		{"a parameter named for a claim", &Operation{Path: "/tenants/{tenant}/tickets", Params: []string{"tenant"}}, `{"tenant":"globex","tickets":[]}`, 1},
 	}
 	for _, tc := range cases {
 		if got := ownerOf(tc.op, []byte(tc.body), ids); got != tc.want {
