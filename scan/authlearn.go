@@ -266,11 +266,16 @@ func template(p string, ids []Identity) (string, string) {
 	return strings.Join(segs, "/"), sample
 }
 
+// notObjectClaims name the token, the caller's privileges or state, never
+// an object of the caller's: /admin/users is no {role}/users.
+var notObjectClaims = map[string]bool{"iss": true, "aud": true, "typ": true, "type": true, "role": true, "roles": true, "scope": true,
+	"scopes": true, "groups": true, "permissions": true, "status": true, "azp": true, "amr": true, "acr": true}
+
 // claimKeyOf returns the name of a string claim whose value is v, or "".
 func claimKeyOf(c map[string]any, v string) string {
 	key := ""
 	walkJSON(c, 0, func(k string, val any) {
-		if s, ok := val.(string); ok && s == v && len(v) >= 2 && key == "" && k != "iss" && k != "aud" {
+		if s, ok := val.(string); ok && s == v && len(v) >= 2 && key == "" && !notObjectClaims[normKey(k)] {
 			key = k
 		}
 	})

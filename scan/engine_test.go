@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -610,4 +611,64 @@ func FuzzFingerprint(f *testing.F) {
 			t.Fatal("pages differing only in digits differ")
 		}
 	})
+}
+
+func TestTemplate(t *testing.T) {
+	ids := []Identity{{Name: "alice", claims: map[string]any{"sub": "u-1", "tenant": "acme", "iss": "api", "data": map[string]any{"role": "admin"}}}}
+	cases := []struct{ in, tmpl, sample string }{
+		{"/tenants/acme/tickets", "/tenants/{tenant}/tickets", "acme"},
+		{"/tickets/9b2f0c1e-3a4d-4c5e-8f60-718293a4b5c6", "/tickets/{id}", "9b2f0c1e-3a4d-4c5e-8f60-718293a4b5c6"},
+		{"/api/orders/42", "/api/orders/{id}", "42"},
+		{"/api/users", "/api/users", ""},
+		// iss names the token and role a privilege, not the caller's objects.
+		{"/api/status", "/api/status", ""},
+		{"/admin/users", "/admin/users", ""},
+	}
+	for _, tc := range cases {
+		if tmpl, sample := template(tc.in, ids); tmpl != tc.tmpl || sample != tc.sample {
+			t.Errorf("%s: got %s %q, want %s %q", tc.in, tmpl, sample, tc.tmpl, tc.sample)
+		}
+	}
+}
+
+// ORDER BY injection: a CASE sorting by id when true and by title when
+// false changes the order only where the parameter reaches SQL.
+func TestOrderByInjection(t *testing.T) {
+	rows := []map[string]any{{"id": 1.0, "title": "zebra"}, {"id": 2.0, "title": "apple"}}
+	for _, tc := range []struct {
+		name       string
+		vulnerable bool
+	}{{"concatenated", true}, {"allowlisted", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sort := r.URL.Query().Get("sort")
+				out := slices.Clone(rows)
+				switch {
+				case sort == "id" || tc.vulnerable && strings.Contains(sort, "WHEN 1=1 THEN id"):
+				case sort == "title" || tc.vulnerable && strings.Contains(sort, "ELSE title"):
+					slices.Reverse(out)
+				default:
+					w.WriteHeader(http.StatusBadRequest)
+					io.WriteString(w, `{"error":"unknown sort column"}`)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				b, _ := json.Marshal(map[string]any{"items": out})
+				w.Write(b)
+			}))
+			defer srv.Close()
+			doc := `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /api/items:
+    get:
+      parameters: [{name: sort, in: query, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+			rep := runScan(t, Config{Target: srv.URL, OpenAPI: []byte(doc)}, "injection")
+			if got := len(findingsOf(rep, CheckInjectionSQL)); (got == 1) != tc.vulnerable {
+				t.Errorf("%d injection findings, vulnerable %v", got, tc.vulnerable)
+			}
+		})
+	}
 }
