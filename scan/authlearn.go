@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -209,6 +210,7 @@ func (r *run) learnOwnIDs(ctx context.Context) {
 		if ex.ok() && ex.isJSON() && !r.base.matches(ex) {
 			live = append(live, p)
 			first.learn(ex.Body)
+			r.meLinks = append(r.meLinks, apiLinks(ex.Body)...)
 		}
 	}
 	for i := range ids {
@@ -234,5 +236,99 @@ func (id *Identity) learn(body []byte) {
 		if !slices.Contains(id.learnt, s) && len(id.learnt) < 16 {
 			id.learnt = append(id.learnt, s)
 		}
+	}
+}
+
+var uuidRe = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24}|\d+)$`)
+
+// template turns a concrete path into an operation template: numeric
+// and UUID segments become {id}, a segment equal to one of an identity's
+// claims becomes that claim's name ({tenant}). It returns the template
+// and the sample for its last parameter.
+func template(p string, ids []Identity) (string, string) {
+	segs := strings.Split(p, "/")
+	sample := ""
+	for i, seg := range segs {
+		if seg == "" {
+			continue
+		}
+		if uuidRe.MatchString(seg) {
+			segs[i], sample = "{id}", seg
+			continue
+		}
+		for _, id := range ids {
+			if k := claimKeyOf(id.claims, seg); k != "" {
+				segs[i], sample = "{"+k+"}", seg
+				break
+			}
+		}
+	}
+	return strings.Join(segs, "/"), sample
+}
+
+// notObjectClaims name the token, the caller's privileges or state, never
+// an object of the caller's: /admin/users is no {role}/users.
+var notObjectClaims = map[string]bool{"iss": true, "aud": true, "typ": true, "type": true, "role": true, "roles": true, "scope": true,
+	"scopes": true, "groups": true, "permissions": true, "status": true, "azp": true, "amr": true, "acr": true}
+
+// claimKeyOf returns the name of a string claim whose value is v, or "".
+func claimKeyOf(c map[string]any, v string) string {
+	key := ""
+	walkJSON(c, 0, func(k string, val any) {
+		if s, ok := val.(string); ok && s == v && len(v) >= 2 && key == "" && !notObjectClaims[normKey(k)] {
+			key = k
+		}
+	})
+	return key
+}
+
+// followLinks reads, as the first accepted identity, the API paths that
+// me-style answers link to, and the links in those answers: each becomes
+// a sample of the operation it instantiates (/tenants/acme/tickets of
+// /tenants/{tenant}/tickets), and, when crawling, a new operation.
+func (r *run) followLinks(ctx context.Context) {
+	first := r.anyID()
+	if first == nil {
+		return
+	}
+	ids := r.cfg.Identities
+	known := map[string]*Operation{}
+	for _, o := range r.ops {
+		known[o.Method+" "+pathKey(o.Path)] = o
+	}
+	queue := slices.Clone(r.meLinks)
+	seen := map[string]bool{}
+	for len(queue) > 0 && len(seen) < 12 {
+		p := queue[0]
+		queue = queue[1:]
+		if seen[p] || strings.Contains(p, ".") {
+			continue
+		}
+		seen[p] = true
+		tmpl, sample := template(p, ids)
+		o := known[http.MethodGet+" "+pathKey(tmpl)]
+		if o == nil && len(r.cfg.OpenAPI) > 0 {
+			continue
+		}
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: p, Op: "GET " + tmpl, As: first})
+		if err != nil {
+			if r.stop(err) {
+				return
+			}
+			continue
+		}
+		if !ex.ok() || !ex.isJSON() || r.base.matches(ex) {
+			continue
+		}
+		if o == nil {
+			o = &Operation{Method: http.MethodGet, Path: tmpl, crawled: true}
+			classify(o)
+			known[http.MethodGet+" "+pathKey(tmpl)] = o
+			r.ops = append(r.ops, o)
+		}
+		if sample != "" {
+			o.addSample(sample)
+		}
+		queue = append(queue, apiLinks(ex.Body)...)
 	}
 }

@@ -23,8 +23,9 @@ var wrappers = map[string]bool{"data": true, "user": true, "result": true, "item
 
 // ownerOf returns the index of the identity that owns the JSON object in
 // body, or -1 when it cannot be told (no owner member, or two identities'
-// marks). Owner members count at any depth but inside arrays; an "id"
-// counts only on user-like paths, at the top or inside a wrapper.
+// marks). Owner members count at the top and inside wrappers (data,
+// result…), never in a related object (a ticket's reporter) or an array;
+// an "id" counts only on user-like paths, at the top or in a wrapper.
 func ownerOf(o *Operation, body []byte, ids []Identity) int {
 	switch v := decodeJSON(body).(type) {
 	case map[string]any:
@@ -60,9 +61,17 @@ func listOwner(o *Operation, l []any, ids []Identity) int {
 
 func objectOwner(o *Operation, m map[string]any, ids []Identity) int {
 	q := normKey(idQuery(o))
+	if q == "" && len(o.Params) > 0 {
+		// A parameter named for a claim ({tenant}) makes that member an
+		// owner member.
+		q = normKey(o.Params[len(o.Params)-1])
+		if q == "id" {
+			q = ""
+		}
+	}
 	marks := make([][]string, len(ids))
 	for i := range ids {
-		marks[i] = ids[i].marks()
+		marks[i] = append(ids[i].marks(), ids[i].claimValues(q)...)
 	}
 	userPath := userPathRe.MatchString(o.Path)
 	// Owner members decide first; an object's own id says whose it is
@@ -89,13 +98,16 @@ func objectOwner(o *Operation, m map[string]any, ids []Identity) int {
 		for k, v := range m {
 			nk := normKey(k)
 			if sub, ok := v.(map[string]any); ok {
-				if depth < 3 {
-					if ownerKeys[nk] {
-						// owner: {id: 1}
-						match(sub["id"], &byOwner)
-						match(sub["_id"], &byOwner)
-					}
-					visit(sub, depth+1, wrappers[nk])
+				switch {
+				case ownerKeys[nk]:
+					// owner: {id: 1}
+					match(sub["id"], &byOwner)
+					match(sub["_id"], &byOwner)
+				case wrappers[nk] && depth < 3:
+					// {"data": {...}} is the object itself; any other
+					// nested object (a ticket's reporter) is a related one,
+					// whose owner is not the object's.
+					visit(sub, depth+1, true)
 				}
 				continue
 			}
@@ -135,6 +147,13 @@ func (r *run) checkBOLA(ctx context.Context) {
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Method == http.MethodGet && (len(o.Params) > 0 || idQuery(o) != "") }) {
 		cands := o.sampleIDs()
 		for i := range ids {
+			if len(o.Params) > 0 {
+				for _, v := range ids[i].claimValues(normKey(o.Params[len(o.Params)-1])) {
+					if !slices.Contains(cands, v) {
+						cands = append(cands, v)
+					}
+				}
+			}
 			for _, m := range ids[i].marks() {
 				if !slices.Contains(cands, m) && !strings.Contains(m, "@") && len(m) <= 64 {
 					cands = append(cands, m)

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -315,11 +316,16 @@ func (r *run) checkInjection(ctx context.Context) {
 			r.sqlBoolean(ctx, o, o.fill, v)
 		}
 		for _, q := range queryParams(o) {
+			fill := func(v string) string { return r.concrete(o) + "?" + url.QueryEscape(q) + "=" + url.QueryEscape(v) }
 			base := "rampart"
-			if nk := normKey(q); idKeys[nk] || ownerKeys[nk] {
+			switch nk := normKey(q); {
+			case nk == "sort" || nk == "order" || nk == "orderby" || nk == "sortby":
+				r.sqlOrderBy(ctx, o, fill)
+				continue
+			case idKeys[nk] || ownerKeys[nk]:
 				base = "1"
 			}
-			r.sqlBoolean(ctx, o, func(v string) string { return o.Path + "?" + url.QueryEscape(q) + "=" + url.QueryEscape(v) }, base)
+			r.sqlBoolean(ctx, o, fill, base)
 		}
 		p := o.Path
 		if len(o.Params) > 0 {
@@ -342,7 +348,6 @@ func (r *run) checkInjection(ctx context.Context) {
 			r.addEx(CheckInjectionXSS, o.String(), "A script sent in the request came back unescaped in an HTML response.", ex)
 		}
 	}
-	r.bodyQuotes(ctx)
 	for _, o := range r.opsWhere(func(o *Operation) bool { return o.Login }) {
 		bad, err := r.send(ctx, r.badLogin(ctx, o))
 		if err != nil || bad.ok() {
@@ -369,7 +374,8 @@ func (r *run) checkInjection(ctx context.Context) {
 
 // bodyQuotes sends a quote in every declared string member of JSON
 // bodies, so observe sees a database error a body parameter causes. Only
-// with Unsafe: the write may succeed.
+// with Unsafe: the write may succeed, so it runs after the concurrent
+// families, whose differentials would see the new object.
 func (r *run) bodyQuotes(ctx context.Context) {
 	if !r.unsafe {
 		return
@@ -463,6 +469,54 @@ func (r *run) sqlBoolean(ctx context.Context, o *Operation, fill func(string) st
 	}
 	if broken {
 		r.sqlTime(ctx, o, get, v, dialect)
+	}
+}
+
+var columnRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// sqlOrderBy confirms injection into ORDER BY: sorting by a CASE whose
+// true branch is id must answer as sorting by id, and the same CASE made
+// false, falling to another column the answer lists, must answer in
+// another order. An API that checks the parameter against its columns
+// refuses both.
+func (r *run) sqlOrderBy(ctx context.Context, o *Operation, fill func(string) string) {
+	get := func(val string) *exchange {
+		ex, err := r.send(ctx, &probe{Method: http.MethodGet, Path: fill(val), Op: o.String(), As: r.anyID()})
+		if err != nil {
+			return nil
+		}
+		return ex
+	}
+	base := get("id")
+	if base == nil || !base.ok() || !base.isJSON() || r.base.matches(base) {
+		return
+	}
+	// A quote shows whether the parameter reaches SQL unquoted; observe
+	// reports the database error it may leak.
+	get("id'")
+	var cols []string
+	walkJSON(decodeJSON(base.Body), 0, func(_ string, v any) {
+		if l, ok := v.([]any); ok && len(l) > 1 && cols == nil {
+			if m, ok := l[0].(map[string]any); ok {
+				for k := range m {
+					if k != "id" && len(cols) < 2 && columnRe.MatchString(k) {
+						cols = append(cols, k)
+					}
+				}
+				slices.Sort(cols)
+			}
+		}
+	})
+	for _, c := range cols {
+		t := get("(CASE WHEN 1=1 THEN id ELSE " + c + " END)")
+		f := get("(CASE WHEN 1=2 THEN id ELSE " + c + " END)")
+		if t == nil || f == nil {
+			return
+		}
+		if t.Status == base.Status && bytes.Equal(t.Body, base.Body) && f.ok() && !bytes.Equal(f.Body, base.Body) {
+			r.add(CheckInjectionSQL, o.String(), "Sorting by a true SQL CASE answered as sorting by id; the same CASE made false sorted by "+c+" instead.", r.evidence(f))
+			return
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -182,7 +183,7 @@ func TestOneFindingPerRootCause(t *testing.T) {
 
 func TestOwnerOf(t *testing.T) {
 	alice := Identity{Name: "alice", claims: map[string]any{"data": map[string]any{"id": 2.0, "email": "alice@x.test"}}}
-	bob := Identity{Name: "bob", claims: map[string]any{"sub": "3", "user": map[string]any{"UserId": 3.0}}, learnt: []string{"b-77"}}
+	bob := Identity{Name: "bob", claims: map[string]any{"sub": "3", "tenant": "globex", "user": map[string]any{"UserId": 3.0}}, learnt: []string{"b-77"}}
 	ids := []Identity{alice, bob}
 	notes := &Operation{Path: "/api/notes/{id}"}
 	users := &Operation{Path: "/api/users/{id}"}
@@ -206,6 +207,8 @@ func TestOwnerOf(t *testing.T) {
 		{"mixed list", appts, `{"data":[{"patient_id":3},{"patient_id":2}]}`, -1},
 		{"not JSON", notes, `<html>`, -1},
 		{"ids inside arrays are not owners", notes, `{"id":1,"tags":[{"user_id":2}]}`, -1},
+		{"a related object is not the owner", notes, `{"id":1,"reporter":{"id":3,"email":"alice@x.test"}}`, -1},
+		{"a parameter named for a claim", &Operation{Path: "/tenants/{tenant}/tickets", Params: []string{"tenant"}}, `{"tenant":"globex","tickets":[]}`, 1},
 	}
 	for _, tc := range cases {
 		if got := ownerOf(tc.op, []byte(tc.body), ids); got != tc.want {
@@ -608,4 +611,64 @@ func FuzzFingerprint(f *testing.F) {
 			t.Fatal("pages differing only in digits differ")
 		}
 	})
+}
+
+func TestTemplate(t *testing.T) {
+	ids := []Identity{{Name: "alice", claims: map[string]any{"sub": "u-1", "tenant": "acme", "iss": "api", "data": map[string]any{"role": "admin"}}}}
+	cases := []struct{ in, tmpl, sample string }{
+		{"/tenants/acme/tickets", "/tenants/{tenant}/tickets", "acme"},
+		{"/tickets/9b2f0c1e-3a4d-4c5e-8f60-718293a4b5c6", "/tickets/{id}", "9b2f0c1e-3a4d-4c5e-8f60-718293a4b5c6"},
+		{"/api/orders/42", "/api/orders/{id}", "42"},
+		{"/api/users", "/api/users", ""},
+		// iss names the token and role a privilege, not the caller's objects.
+		{"/api/status", "/api/status", ""},
+		{"/admin/users", "/admin/users", ""},
+	}
+	for _, tc := range cases {
+		if tmpl, sample := template(tc.in, ids); tmpl != tc.tmpl || sample != tc.sample {
+			t.Errorf("%s: got %s %q, want %s %q", tc.in, tmpl, sample, tc.tmpl, tc.sample)
+		}
+	}
+}
+
+// ORDER BY injection: a CASE sorting by id when true and by title when
+// false changes the order only where the parameter reaches SQL.
+func TestOrderByInjection(t *testing.T) {
+	rows := []map[string]any{{"id": 1.0, "title": "zebra"}, {"id": 2.0, "title": "apple"}}
+	for _, tc := range []struct {
+		name       string
+		vulnerable bool
+	}{{"concatenated", true}, {"allowlisted", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sort := r.URL.Query().Get("sort")
+				out := slices.Clone(rows)
+				switch {
+				case sort == "id" || tc.vulnerable && strings.Contains(sort, "WHEN 1=1 THEN id"):
+				case sort == "title" || tc.vulnerable && strings.Contains(sort, "ELSE title"):
+					slices.Reverse(out)
+				default:
+					w.WriteHeader(http.StatusBadRequest)
+					io.WriteString(w, `{"error":"unknown sort column"}`)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				b, _ := json.Marshal(map[string]any{"items": out})
+				w.Write(b)
+			}))
+			defer srv.Close()
+			doc := `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /api/items:
+    get:
+      parameters: [{name: sort, in: query, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+			rep := runScan(t, Config{Target: srv.URL, OpenAPI: []byte(doc)}, "injection")
+			if got := len(findingsOf(rep, CheckInjectionSQL)); (got == 1) != tc.vulnerable {
+				t.Errorf("%d injection findings, vulnerable %v", got, tc.vulnerable)
+			}
+		})
+	}
 }

@@ -256,6 +256,30 @@ func idValues(v any, depth int, out *[]string) {
 	}
 }
 
+// claimValues returns the scalar claim values under a member whose
+// folded name is key, at any depth: the tenant claim for a {tenant}
+// parameter.
+func (id *Identity) claimValues(key string) []string {
+	if key == "" {
+		return nil
+	}
+	var out []string
+	walkJSON(id.claims, 0, func(k string, v any) {
+		if normKey(k) != key {
+			return
+		}
+		switch x := v.(type) {
+		case string:
+			if x != "" && len(x) <= 128 && !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		case float64:
+			out = append(out, fmt.Sprint(x))
+		}
+	})
+	return out
+}
+
 // marks returns the values that tie an object to this identity: its
 // subject, ids, user name and e-mail from the token payload at any depth,
 // and ids learnt from me-style responses.

@@ -194,6 +194,8 @@ type run struct {
 	pems     [][]byte
 	pemLinks []string
 	dirLinks []string
+	// meLinks are API paths me-style answers link to.
+	meLinks []string
 
 	// jwks caches the API's published keys, fetched once by publishedKeys.
 	jwksOnce sync.Once
@@ -237,6 +239,7 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		r.learnAuth(ctx)
 	}
 	r.learnOwnIDs(ctx)
+	r.followLinks(ctx)
 	r.sampleCollections(ctx)
 	r.crackSecrets()
 	if len(s.cfg.Identities) == 0 {
@@ -275,8 +278,12 @@ func (s *Scanner) Run(ctx context.Context) (*Report, error) {
 		}()
 	}
 	wg.Wait()
-	// Mass assignment may raise an identity's privileges: it runs last,
-	// so no other check acts as a changed identity.
+	// Writes that create objects run after the differentials, and mass
+	// assignment, which may raise an identity's privileges, runs last, so
+	// no other check acts as a changed identity.
+	if r.fams["injection"] {
+		r.bodyQuotes(ctx)
+	}
 	if r.fams["mass-assignment"] {
 		r.checkMassAssignment(ctx)
 	}

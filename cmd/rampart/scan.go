@@ -134,8 +134,8 @@ nor Swagger 2.0.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&openapiFile, "openapi", "", "OpenAPI 3 document describing the API (without it the scanner crawls)")
-	f.StringArrayVar(&identities, "identity", nil, "NAME=TOKEN to act as (raw token sent as Bearer, or \"Scheme value\"); repeat for BOLA")
+	f.StringVar(&openapiFile, "openapi", "", "OpenAPI 3.x or Swagger 2.0 document describing the API (without it the scanner crawls)")
+	f.StringArrayVar(&identities, "identity", nil, "NAME=TOKEN to act as: the raw token, sent where the API takes it (learnt, or --auth-header/--auth-cookie/--auth-scheme), or \"Scheme value\"; repeat for BOLA")
 	f.StringVar(&authScheme, "auth-scheme", "", "send tokens as \"Authorization: SCHEME TOKEN\" (Bearer, or any word), or \"none\" for the raw token; default: learnt")
 	f.StringVar(&authHeader, "auth-header", "", "send tokens in this header instead of Authorization (raw unless --auth-scheme is set)")
 	f.StringVar(&authCookie, "auth-cookie", "", "send tokens as this cookie")
