@@ -173,18 +173,28 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 				} else {
 					rp.signal(t, syscall.SIGKILL)
 				}
-				stall := watchScheduler()
-				codes, slowest := burst(3)
-				lag := stall()
-				t.Logf("%s Redis: %v, slowest %v, scheduler lag %v", fault, codes, slowest, lag)
 				// A machine too busy to run a woken goroutine on time adds
 				// its own delay, measured alongside; the gateway's share
-				// must stay within the bound.
-				if slowest-lag > bound {
-					t.Errorf("a request waited %v on a %s Redis (scheduler lag %v); the bound is %v", slowest, fault, lag, bound)
-				}
-				if codes[duringFault[mode]] != clients*3 {
-					t.Errorf("%s Redis: %v, want every answer %d", fault, codes, duringFault[mode])
+				// must stay within the bound. A busy CI machine can still
+				// stall one burst past it, so a burst over the bound is
+				// measured again: a gateway that really waits longer (a
+				// retried dial, a pool wait past the timeout) fails every
+				// burst.
+				for attempt := 1; ; attempt++ {
+					stall := watchScheduler()
+					codes, slowest := burst(3)
+					lag := stall()
+					t.Logf("%s Redis: %v, slowest %v, scheduler lag %v", fault, codes, slowest, lag)
+					if codes[duringFault[mode]] != clients*3 {
+						t.Errorf("%s Redis: %v, want every answer %d", fault, codes, duringFault[mode])
+					}
+					if slowest-lag <= bound {
+						break
+					}
+					if attempt == 3 {
+						t.Errorf("a request waited %v on a %s Redis (scheduler lag %v); the bound is %v", slowest, fault, lag, bound)
+						break
+					}
 				}
 				if fault == "killed" {
 					return
