@@ -494,16 +494,28 @@ func (r *run) sqlOrderBy(ctx context.Context, o *Operation, fill func(string) st
 	// A quote shows whether the parameter reaches SQL unquoted; observe
 	// reports the database error it may leak.
 	get("id'")
+	// The CASE decides the primary key of the sort: true sorts by id, as
+	// the base did; false leaves every row equal on it, so the secondary
+	// key, id descending, reverses the list. The reversal does not depend
+	// on the data, as a second column's order would (rows created in the
+	// same millisecond sort alike by time and by id half the time).
+	t := get("(CASE WHEN 1=1 THEN id ELSE NULL END), id DESC")
+	f := get("(CASE WHEN 1=2 THEN id ELSE NULL END), id DESC")
+	if t != nil && f != nil && t.Status == base.Status && bytes.Equal(t.Body, base.Body) && f.ok() && !bytes.Equal(f.Body, base.Body) {
+		r.add(CheckInjectionSQL, o.String(), "Sorting by a true SQL CASE answered as sorting by id; the same CASE made false fell through to the secondary sort key and reversed the list.", r.evidence(f))
+		return
+	}
 	var cols []string
 	walkJSON(decodeJSON(base.Body), 0, func(_ string, v any) {
 		if l, ok := v.([]any); ok && len(l) > 1 && cols == nil {
 			if m, ok := l[0].(map[string]any); ok {
 				for k := range m {
-					if k != "id" && len(cols) < 2 && columnRe.MatchString(k) {
+					if k != "id" && columnRe.MatchString(k) {
 						cols = append(cols, k)
 					}
 				}
 				slices.Sort(cols)
+				cols = cols[:min(len(cols), 3)]
 			}
 		}
 	})
@@ -511,7 +523,7 @@ func (r *run) sqlOrderBy(ctx context.Context, o *Operation, fill func(string) st
 		t := get("(CASE WHEN 1=1 THEN id ELSE " + c + " END)")
 		f := get("(CASE WHEN 1=2 THEN id ELSE " + c + " END)")
 		if t == nil || f == nil {
-			return
+			continue
 		}
 		if t.Status == base.Status && bytes.Equal(t.Body, base.Body) && f.ok() && !bytes.Equal(f.Body, base.Body) {
 			r.add(CheckInjectionSQL, o.String(), "Sorting by a true SQL CASE answered as sorting by id; the same CASE made false sorted by "+c+" instead.", r.evidence(f))

@@ -631,22 +631,35 @@ func TestTemplate(t *testing.T) {
 	}
 }
 
-// ORDER BY injection: a CASE sorting by id when true and by title when
-// false changes the order only where the parameter reaches SQL.
+// ORDER BY injection: a CASE sorting by id when true and falling through
+// to a secondary key (id descending) or another column when false
+// changes the order only where the parameter reaches SQL. The server
+// below answers as SQL would for the probes the scanner sends.
 func TestOrderByInjection(t *testing.T) {
-	rows := []map[string]any{{"id": 1.0, "title": "zebra"}, {"id": 2.0, "title": "apple"}}
 	for _, tc := range []struct {
 		name       string
 		vulnerable bool
-	}{{"concatenated", true}, {"allowlisted", false}} {
+		// sameOrder gives titles sorting like ids, as rows created in
+		// one millisecond sort alike by time and by id: only the
+		// secondary key can tell the branches apart.
+		sameOrder bool
+	}{{"concatenated", true, false}, {"concatenated, columns sort alike", true, true}, {"allowlisted", false, false}} {
 		t.Run(tc.name, func(t *testing.T) {
+			rows := []map[string]any{{"id": 1.0, "title": "zebra"}, {"id": 2.0, "title": "apple"}}
+			if tc.sameOrder {
+				rows[0]["title"], rows[1]["title"] = "apple", "zebra"
+			}
+			byTitle := slices.Clone(rows)
+			slices.SortFunc(byTitle, func(a, b map[string]any) int { return strings.Compare(a["title"].(string), b["title"].(string)) })
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				sort := r.URL.Query().Get("sort")
 				out := slices.Clone(rows)
 				switch {
 				case sort == "id" || tc.vulnerable && strings.Contains(sort, "WHEN 1=1 THEN id"):
-				case sort == "title" || tc.vulnerable && strings.Contains(sort, "ELSE title"):
+				case tc.vulnerable && strings.Contains(sort, "WHEN 1=2 THEN id ELSE NULL END), id DESC"):
 					slices.Reverse(out)
+				case sort == "title" || tc.vulnerable && strings.Contains(sort, "ELSE title"):
+					out = slices.Clone(byTitle)
 				default:
 					w.WriteHeader(http.StatusBadRequest)
 					io.WriteString(w, `{"error":"unknown sort column"}`)
