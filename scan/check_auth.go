@@ -22,6 +22,7 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/rampart-api/rampart/auth/devtoken"
 )
 
 // weakSecrets are HMAC secrets found in tutorials, defaults and leaks.
@@ -218,7 +219,11 @@ func (r *run) claimProbes(ctx context.Context, t *authTarget, claims jwt.MapClai
 				if k != "" {
 					tk.Header["kid"] = k
 				}
-				return tk.SignedString(r.cfg.SigningKey)
+				s, err := tk.SignedString(r.cfg.SigningKey)
+				// Verifiers that refuse malleable signatures would
+				// refuse half of crypto/ecdsa's for a reason that has
+				// nothing to do with the check.
+				return devtoken.LowS(s, r.cfg.SigningKey), err
 			}
 			if s, err := try(fresh); err == nil && accepted("", "", s, false) {
 				sign = try

@@ -1,13 +1,21 @@
 package devtoken_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	gjwt "github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/auth"
 	"github.com/rampart-api/rampart/auth/devtoken"
@@ -113,5 +121,51 @@ func TestMintedES256AlwaysVerifies(t *testing.T) {
 		if _, err := verifier.Authenticate(r); err != nil {
 			t.Fatalf("token %d refused: %v", i, err)
 		}
+	}
+}
+
+// LowS turns every crypto/ecdsa signature into its low-S twin, which still
+// verifies, and leaves other keys' tokens alone.
+func TestLowS(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := new(big.Int).Rsh(k.Curve.Params().N, 1)
+	rewritten := 0
+	for range 40 {
+		tok, err := gjwt.NewWithClaims(gjwt.SigningMethodES256, gjwt.MapClaims{"sub": "alice"}).SignedString(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		low := devtoken.LowS(tok, k)
+		if low != tok {
+			rewritten++
+		}
+		i := strings.LastIndexByte(low, '.')
+		sig, err := base64.RawURLEncoding.DecodeString(low[i+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if new(big.Int).SetBytes(sig[32:]).Cmp(half) > 0 {
+			t.Fatalf("S above N/2 after LowS: %s", low)
+		}
+		if err := gjwt.SigningMethodES256.Verify(low[:i], sig, &k.PublicKey); err != nil {
+			t.Fatalf("low-S twin does not verify: %v", err)
+		}
+	}
+	if rewritten == 0 {
+		t.Fatal("40 crypto/ecdsa signatures and none high-S: the test proves nothing")
+	}
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := gjwt.NewWithClaims(gjwt.SigningMethodEdDSA, gjwt.MapClaims{"sub": "alice"}).SignedString(ed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := devtoken.LowS(tok, ed); got != tok {
+		t.Fatalf("EdDSA token changed: %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 package devtoken
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"encoding/base64"
 	"errors"
@@ -134,10 +135,18 @@ func Mint(cfg MintConfig) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signing token: %w", err)
 	}
-	if k, ok := cfg.Key.Private.(*ecdsa.PrivateKey); ok {
-		s = lowS(s, k.Curve.Params().N)
+	return LowS(s, cfg.Key.Private), nil
+}
+
+// LowS returns tok, a compact JWS signed by key, with an ECDSA signature
+// rewritten to its low-S form (S at most N/2); other keys' tokens are
+// returned unchanged. Both forms verify; Rampart's verifier accepts only
+// the low one, and crypto/ecdsa produces either at random.
+func LowS(tok string, key crypto.Signer) string {
+	if k, ok := key.(*ecdsa.PrivateKey); ok {
+		return lowS(tok, k.Curve.Params().N)
 	}
-	return s, nil
+	return tok
 }
 
 // lowS rewrites an ECDSA JWS signature (R||S) to its low-S form (S no
