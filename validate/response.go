@@ -31,13 +31,47 @@ type responseBuffer struct {
 	wroteHeader bool
 	passthrough bool
 	overflow    bool
+	// starved is set when the shared budget could not cover the buffer.
+	starved bool
 	// refused is why a 2xx is refused whole; its bytes are counted, not
 	// kept.
 	refused string
 	held    int
 	// mediaType is the response's lower-cased media type, parsed once.
 	mediaType string
-	buf       bytes.Buffer
+	// buf grows only as bytes arrive; charged is its capacity, taken from
+	// the validator's budget.
+	buf     []byte
+	charged int64
+}
+
+// firstChunk is the capacity a response buffer starts with; it then
+// doubles as bytes arrive, up to the response bound.
+const firstChunk = 4 << 10
+
+// grow makes room for n more bytes, charging the budget for the new
+// capacity first. It reports false, keeping the buffer as it was, when the
+// budget cannot cover it.
+func (b *responseBuffer) grow(n int) bool {
+	need := int64(len(b.buf) + n)
+	c := min(max(2*int64(cap(b.buf)), need, firstChunk), max(b.max, need))
+	if bg := b.v.budget; bg != nil && !bg.Take(c-b.charged) {
+		return false
+	}
+	b.charged = c
+	grown := make([]byte, len(b.buf), c)
+	copy(grown, b.buf)
+	b.buf = grown
+	return true
+}
+
+// release drops the buffer and gives its bytes back to the budget.
+func (b *responseBuffer) release() {
+	b.buf = nil
+	if b.charged != 0 && b.v.budget != nil {
+		b.v.budget.Release(b.charged)
+	}
+	b.charged = 0
 }
 
 func (b *responseBuffer) Header() http.Header { return b.w.Header() }
@@ -141,28 +175,51 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 		b.held += len(p)
 		return len(p), nil
 	}
-	if b.overflow {
+	if b.overflow || b.starved {
 		return len(p), nil
 	}
-	if int64(b.buf.Len()+len(p)) > b.max {
+	over := int64(len(b.buf)+len(p)) > b.max
+	if !over && len(b.buf)+len(p) > cap(b.buf) && !b.grow(len(p)) {
 		if b.v.responses == Report {
-			// Report never blocks: what was held goes out, the rest
-			// streams.
-			b.passthrough = true
-			b.w.Header().Del("Content-Length")
-			b.w.WriteHeader(b.status)
-			if _, err := b.w.Write(b.buf.Bytes()); err != nil {
-				return 0, err
-			}
-			b.buf = bytes.Buffer{}
-			return b.w.Write(p)
+			b.v.events.Emit(b.r, audit.Event{Name: audit.RequestRejected, Reason: reasonBudget, OWASP: audit.OWASPResource})
+			return b.stream(p)
+		}
+		b.starved = true
+		b.release()
+		return len(p), nil
+	}
+	if over {
+		if b.v.responses == Report {
+			return b.stream(p)
 		}
 		b.overflow = true
-		b.buf = bytes.Buffer{}
+		b.release()
 		return len(p), nil
 	}
-	return b.buf.Write(p)
+	b.buf = append(b.buf, p...)
+	return len(p), nil
 }
+
+// stream gives up checking under report, which never blocks: what was
+// held goes out, p and the rest stream.
+func (b *responseBuffer) stream(p []byte) (int, error) {
+	b.passthrough = true
+	b.w.Header().Del("Content-Length")
+	b.w.WriteHeader(b.status)
+	held := b.buf
+	if len(held) > 0 {
+		if _, err := b.w.Write(held); err != nil {
+			b.release()
+			return 0, err
+		}
+	}
+	b.release()
+	return b.w.Write(p)
+}
+
+// reasonBudget is why a response is refused when the memory shared by
+// held responses is spent.
+const reasonBudget = "response buffer budget exhausted"
 
 // Flush is a no-op while buffering: a half-checked body must not leave.
 func (b *responseBuffer) Flush() {
@@ -213,7 +270,15 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			v.onError(b.w, r, problem.New(http.StatusBadGateway, reason))
 			return
 		}
-		b.send(b.buf.Bytes())
+		b.send(b.buf)
+	}
+	if b.starved {
+		v.events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: reasonBudget, OWASP: audit.OWASPResource, Status: http.StatusServiceUnavailable})
+		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
+			h.Del(k)
+		}
+		v.onError(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
+		return
 	}
 	if b.overflow {
 		fail("response over buffer limit")
@@ -225,11 +290,11 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 	}
 	schema := responseSchema(route, b.status, b.mediaType)
 	if schema == nil {
-		b.send(b.buf.Bytes())
+		b.send(b.buf)
 		return
 	}
 	var value any
-	dec := json.NewDecoder(bytes.NewReader(b.buf.Bytes()))
+	dec := json.NewDecoder(bytes.NewReader(b.buf))
 	dec.UseNumber()
 	if err := dec.Decode(&value); err != nil || dec.More() {
 		fail("response declared JSON is not JSON")
@@ -257,7 +322,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Bool("removed", blocking)},
 		})
 	}
-	out := b.buf.Bytes()
+	out := b.buf
 	if blocking && len(removed) > 0 {
 		var enc bytes.Buffer
 		e := json.NewEncoder(&enc)
