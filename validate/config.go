@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -137,6 +138,8 @@ type Validator struct {
 	maxBody   int64
 	maxResp   int64
 	budget    Budget
+	// decoding holds a slot per response being decoded and filtered.
+	decoding  chan struct{}
 	maxErrors int
 	limits    *jsonlimits.Limits
 	onError   problem.ErrorHandler
@@ -185,6 +188,7 @@ func New(cfg Config) (*Validator, error) {
 		maxResp:   bound("MaxResponseBody", cfg.MaxResponseBody, DefaultMaxResponseBody),
 		maxErrors: int(bound("MaxErrors", int64(cfg.MaxErrors), DefaultMaxErrors)),
 		budget:    cfg.Budget,
+		decoding:  make(chan struct{}, runtime.GOMAXPROCS(0)),
 		limits:    cfg.Limits,
 		onError:   cfg.ErrorHandler,
 		events:    cfg.Events,

@@ -293,6 +293,16 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		b.send(b.buf)
 		return
 	}
+	// Decoding takes all of a core and several times the body's size in
+	// memory: more decodes at once than there are cores would hold more
+	// trees without finishing sooner. A waiting response keeps its
+	// buffer, which the budget has charged.
+	select {
+	case v.decoding <- struct{}{}:
+		defer func() { <-v.decoding }()
+	case <-r.Context().Done():
+		return
+	}
 	var value any
 	dec := json.NewDecoder(bytes.NewReader(b.buf))
 	dec.UseNumber()
@@ -300,30 +310,43 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("response declared JSON is not JSON")
 		return
 	}
+	const maxListed = 50
 	var removed []string
-	mismatch := false
+	count, mismatch := 0, false
 	undeclared(schema, value, false, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return
 		}
-		removed = append(removed, p)
+		if count++; count <= maxListed {
+			removed = append(removed, p)
+		}
 	})
 	if mismatch {
 		fail("response shape does not match OpenAPI document")
 		return
 	}
-	if len(removed) > 0 {
-		if len(removed) > 50 {
-			removed = removed[:50]
-		}
+	if count > 0 {
 		v.events.Emit(r, audit.Event{
 			Name: audit.ResponseFiltered, Reason: "undeclared response properties", OWASP: audit.OWASPPropertyAuthz,
-			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Bool("removed", blocking)},
+			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Int("count", count), slog.Bool("removed", blocking)},
 		})
 	}
 	out := b.buf
-	if blocking && len(removed) > 0 {
+	if blocking && count > 0 && v.responses == Filter {
+		// Nothing checks the filtered body again: the encoder's one
+		// buffer goes to the client as it is, and the held bytes are
+		// dropped first (they stay charged until the response is
+		// written).
+		b.buf = nil
+		e := json.NewEncoder(sender{b})
+		e.SetEscapeHTML(false)
+		if err := e.Encode(value); err != nil {
+			fail("re-encoding filtered response")
+		}
+		return
+	}
+	if blocking && count > 0 {
 		var enc bytes.Buffer
 		e := json.NewEncoder(&enc)
 		e.SetEscapeHTML(false)
@@ -358,6 +381,15 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 	}
 	b.send(out)
+}
+
+// sender sends the one encoding a json.Encoder writes, without its
+// trailing newline.
+type sender struct{ b *responseBuffer }
+
+func (s sender) Write(p []byte) (int, error) {
+	s.b.send(bytes.TrimSuffix(p, []byte("\n")))
+	return len(p), nil
 }
 
 func (b *responseBuffer) send(body []byte) {
