@@ -181,7 +181,9 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 	over := int64(len(b.buf)+len(p)) > b.max
 	if !over && len(b.buf)+len(p) > cap(b.buf) && !b.grow(len(p)) {
 		if b.v.responses == Report {
-			b.v.events.Emit(b.r, audit.Event{Name: audit.RequestRejected, Reason: reasonBudget, OWASP: audit.OWASPResource})
+			// Report never blocks: the response goes out unchecked,
+			// and the event says so.
+			b.v.events.Emit(b.r, audit.Event{Name: audit.ValidationFailed, Reason: reasonBudget, OWASP: audit.OWASPResource})
 			return b.stream(p)
 		}
 		b.starved = true
