@@ -10,30 +10,41 @@ import (
 
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
+	"github.com/rampart-api/rampart/validate"
 )
 
 // firstChunk is the capacity a body buffer starts with; it then doubles
 // as bytes arrive, up to max_body_bytes.
 const firstChunk = 512
 
-// budget is the memory that buffered request bodies may hold at once,
-// across every request on one gateway. It is safe for concurrent use.
+// budget is the memory that buffered request bodies and responses held
+// for checking may take at once. The count of bytes held is one per
+// [Shared], so every configuration a [Server] runs draws from it: the
+// requests of a retiring configuration stay charged after a reload, and
+// each configuration refuses to grow past its own max_buffered_bytes. It
+// is safe for concurrent use.
 type budget struct {
 	max  int64
-	used atomic.Int64
+	held *atomic.Int64
 }
 
-// take reserves n bytes, or reports false and reserves nothing when that
+// newBudget returns a budget of max bytes with a count of its own.
+func newBudget(max int64) *budget { return &budget{max: max, held: new(atomic.Int64)} }
+
+// Take reserves n bytes, or reports false and reserves nothing when that
 // would pass the budget.
-func (b *budget) take(n int64) bool {
-	if b.used.Add(n) > b.max {
-		b.used.Add(-n)
+func (b *budget) Take(n int64) bool {
+	if b.held.Add(n) > b.max {
+		b.held.Add(-n)
 		return false
 	}
 	return true
 }
 
-func (b *budget) release(n int64) { b.used.Add(-n) }
+// Release returns n bytes taken earlier.
+func (b *budget) Release(n int64) { b.held.Add(-n) }
+
+var _ validate.Budget = (*budget)(nil)
 
 // errBudget is what readBody reports when the budget is spent.
 var errBudget = errors.New("request body budget exhausted")
@@ -50,7 +61,7 @@ func readBody(body io.Reader, limit int64, b *budget) ([]byte, int64, error) {
 		charged int64
 	)
 	fail := func(err error) ([]byte, int64, error) {
-		b.release(charged)
+		b.Release(charged)
 		return nil, 0, err
 	}
 	for {
@@ -59,7 +70,7 @@ func readBody(body io.Reader, limit int64, b *budget) ([]byte, int64, error) {
 				return fail(&http.MaxBytesError{Limit: limit})
 			}
 			c := min(max(2*int64(cap(buf)), firstChunk), limit+1)
-			if !b.take(c - int64(cap(buf))) {
+			if !b.Take(c - int64(cap(buf))) {
 				return fail(errBudget)
 			}
 			charged = c
@@ -110,7 +121,7 @@ func (g *Gateway) bufferBody(next http.Handler) http.Handler {
 		w.Header()["Connection"] = []string{"close"}
 		g.uploads.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var err error
-			body, charged, err = readBody(r.Body, g.maxBody, &g.buffered)
+			body, charged, err = readBody(r.Body, g.maxBody, g.buffered)
 			if err != nil {
 				g.reject(w, r, bodyProblem(err))
 				return
@@ -122,7 +133,7 @@ func (g *Gateway) bufferBody(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		defer g.buffered.release(charged)
+		defer g.buffered.Release(charged)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		r.TransferEncoding = nil

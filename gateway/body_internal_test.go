@@ -19,7 +19,7 @@ type probeReader struct {
 }
 
 func (p *probeReader) Read(buf []byte) (int, error) {
-	p.charged = append(p.charged, p.b.used.Load()-2*p.given)
+	p.charged = append(p.charged, p.b.held.Load()-2*p.given)
 	if len(p.data) == 0 {
 		return 0, io.EOF
 	}
@@ -50,31 +50,31 @@ func TestReadBodyGrowsAsBytesArrive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := &budget{max: 64 << 20}
+			b := newBudget(64 << 20)
 			p := &probeReader{data: []byte(strings.Repeat("x", tt.size)), chunk: tt.chunk, b: b}
 			body, charged, err := readBody(p, tt.limit, b)
 			var tooBig *http.MaxBytesError
 			if tt.wantTooLarge {
-				if !errors.As(err, &tooBig) || b.used.Load() != 0 {
-					t.Fatalf("err %v, still charged %d", err, b.used.Load())
+				if !errors.As(err, &tooBig) || b.held.Load() != 0 {
+					t.Fatalf("err %v, still charged %d", err, b.held.Load())
 				}
 				return
 			}
-			if err != nil || len(body) != tt.size || charged != b.used.Load() || charged != int64(cap(body)) {
-				t.Fatalf("len %d err %v charged %d used %d cap %d", len(body), err, charged, b.used.Load(), cap(body))
+			if err != nil || len(body) != tt.size || charged != b.held.Load() || charged != int64(cap(body)) {
+				t.Fatalf("len %d err %v charged %d used %d cap %d", len(body), err, charged, b.held.Load(), cap(body))
 			}
 			for i, over := range p.charged {
 				if over > firstChunk {
 					t.Fatalf("read %d: charged %d bytes beyond twice what had arrived", i, over)
 				}
 			}
-			b.release(charged)
+			b.Release(charged)
 		})
 	}
 }
 
 func TestReadBodyStopsAtTheBudget(t *testing.T) {
-	b := &budget{max: 10_000}
+	b := newBudget(10_000)
 	held, _, err := readBody(strings.NewReader(strings.Repeat("a", 6000)), 1<<20, b)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestReadBodyStopsAtTheBudget(t *testing.T) {
 	if _, _, err := readBody(strings.NewReader(strings.Repeat("b", 6000)), 1<<20, b); !errors.Is(err, errBudget) {
 		t.Fatalf("second body: %v, want errBudget", err)
 	}
-	if got := b.used.Load(); got != int64(cap(held)) {
+	if got := b.held.Load(); got != int64(cap(held)) {
 		t.Fatalf("refused body left %d charged", got-int64(cap(held)))
 	}
 }
@@ -92,12 +92,12 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 func TestReadBodyErrorReleases(t *testing.T) {
-	b := &budget{max: 1 << 20}
+	b := newBudget(1 << 20)
 	if _, _, err := readBody(io.MultiReader(strings.NewReader("abc"), failingReader{}), 1<<20, b); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatal(err)
 	}
-	if b.used.Load() != 0 {
-		t.Fatalf("%d still charged", b.used.Load())
+	if b.held.Load() != 0 {
+		t.Fatalf("%d still charged", b.held.Load())
 	}
 }
 
@@ -109,7 +109,7 @@ func FuzzReadBody(f *testing.F) {
 		if size < 0 || size > 1<<16 || chunk <= 0 || limit < 0 || limit > 1<<17 {
 			t.Skip()
 		}
-		b := &budget{max: 1 << 18}
+		b := newBudget(1 << 18)
 		p := &probeReader{data: make([]byte, size), chunk: chunk, b: b}
 		body, charged, err := readBody(p, limit, b)
 		if int64(size) > limit {
@@ -119,9 +119,9 @@ func FuzzReadBody(f *testing.F) {
 		} else if err != nil || len(body) != size {
 			t.Fatalf("size %d: %v", size, err)
 		}
-		b.release(charged)
-		if b.used.Load() != 0 {
-			t.Fatalf("%d left charged", b.used.Load())
+		b.Release(charged)
+		if b.held.Load() != 0 {
+			t.Fatalf("%d left charged", b.held.Load())
 		}
 	})
 }

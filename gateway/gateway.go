@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampart-api/rampart"
@@ -62,7 +63,7 @@ type Gateway struct {
 	// trimSlash matches /a/ as /a (server.trailing_slash: ignore);
 	// otherwise /a/ is refused when /a would match a different route.
 	trimSlash bool
-	buffered  budget               // request bodies held in memory; see body.go
+	buffered  *budget              // bodies and responses held in memory; see body.go
 	uploads   *concurrency.Limiter // bodies being received per client
 	closers   []io.Closer
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
@@ -93,12 +94,19 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxHeader: cfg.Server.MaxHeaderBytes,
 		trimSlash: cfg.Server.TrailingSlash == config.TrailingSlashIgnore,
 	}
-	g.buffered.max = cfg.Server.MaxBufferedBytes
-	if g.buffered.max == 0 {
-		g.buffered.max = max(config.DefaultMaxBufferedBytes, g.maxBody)
+	maxBuffered := cfg.Server.MaxBufferedBytes
+	if maxBuffered == 0 {
+		maxBuffered = max(config.DefaultMaxBufferedBytes, g.maxBody)
 	}
 	var errs []error
-	var err error
+	// One count of buffered bytes per registry: a reload keeps charging
+	// what the configuration it replaces still holds.
+	held, err := shared(g, "buffered", "", func() (*atomic.Int64, func() error, error) { return new(atomic.Int64), nil, nil })
+	if err != nil {
+		errs = append(errs, err)
+		held = new(atomic.Int64)
+	}
+	g.buffered = &budget{max: maxBuffered, held: held}
 	perClient := cfg.Server.MaxUploadsPerClient
 	switch perClient {
 	case 0:

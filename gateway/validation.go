@@ -93,6 +93,7 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 		MaxBody:                 cfg.Server.MaxBodyBytes,
 		MaxResponseBody:         u.Validation.MaxResponseBytes,
 		Limits:                  lim,
+		Budget:                  g.buffered,
 		Events:                  g.opts.Events,
 	}
 	if vc.Document == nil {

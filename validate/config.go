@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -74,10 +75,28 @@ type Config struct {
 	// defaults of package jsonlimits, which refuse encoded bodies.
 	Limits *jsonlimits.Limits
 
+	// Budget, when set, bounds the memory that responses held for
+	// checking take together, across every response that shares it: a
+	// buffer is charged as bytes arrive (never from Content-Length) and
+	// released once its response is written. A response that would pass
+	// it is a 503 under filter and enforce, and streams unchecked under
+	// report. Nil bounds each response by MaxResponseBody alone.
+	Budget Budget
+
 	// ErrorHandler renders refusals; nil means [problem.Write].
 	ErrorHandler problem.ErrorHandler
 	// Events receives security events; nil discards them.
 	Events *audit.Logger
+}
+
+// Budget is memory shared by many buffers. Implementations must be safe
+// for concurrent use.
+type Budget interface {
+	// Take reserves n bytes, or reports false and reserves nothing when
+	// that would pass the bound.
+	Take(n int64) bool
+	// Release returns n bytes taken earlier.
+	Release(n int64)
 }
 
 // Config errors, matched with [errors.Is] on what [New] returns.
@@ -118,6 +137,9 @@ type Validator struct {
 	strict    bool
 	maxBody   int64
 	maxResp   int64
+	budget    Budget
+	// decoding holds a slot per response being decoded and filtered.
+	decoding  chan struct{}
 	maxErrors int
 	limits    *jsonlimits.Limits
 	onError   problem.ErrorHandler
@@ -165,6 +187,8 @@ func New(cfg Config) (*Validator, error) {
 		maxBody:   bound("MaxBody", cfg.MaxBody, DefaultMaxBody),
 		maxResp:   bound("MaxResponseBody", cfg.MaxResponseBody, DefaultMaxResponseBody),
 		maxErrors: int(bound("MaxErrors", int64(cfg.MaxErrors), DefaultMaxErrors)),
+		budget:    cfg.Budget,
+		decoding:  make(chan struct{}, runtime.GOMAXPROCS(0)),
 		limits:    cfg.Limits,
 		onError:   cfg.ErrorHandler,
 		events:    cfg.Events,

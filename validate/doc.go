@@ -25,7 +25,10 @@
 //     only emits events. A 2xx whose media type the document does not
 //     declare (JSONP, HTML, CSV) is a 502 under filter and enforce; an
 //     operation without any response schema passes unchanged under filter
-//     ([Validator.WithoutResponseSchema] lists them);
+//     ([Validator.WithoutResponseSchema] lists them). A held response is
+//     bounded by MaxResponseBody and, when Config.Budget is set, by a
+//     [Budget] shared with other buffers (503 past it); at most GOMAXPROCS
+//     responses per Validator are decoded at once;
 //   - HEAD: a document that does not describe HEAD has it checked as GET.
 //
 // Usage:

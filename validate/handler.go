@@ -71,6 +71,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		// A compressed response could not be read to filter it.
 		r.Header.Del("Accept-Encoding")
 		rb := &responseBuffer{w: w, v: v, r: r, route: route, max: v.maxResp}
+		defer rb.release()
 		next.ServeHTTP(rb, r)
 		v.finish(rb, r, route, in)
 	})

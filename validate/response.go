@@ -31,13 +31,47 @@ type responseBuffer struct {
 	wroteHeader bool
 	passthrough bool
 	overflow    bool
+	// starved is set when the shared budget could not cover the buffer.
+	starved bool
 	// refused is why a 2xx is refused whole; its bytes are counted, not
 	// kept.
 	refused string
 	held    int
 	// mediaType is the response's lower-cased media type, parsed once.
 	mediaType string
-	buf       bytes.Buffer
+	// buf grows only as bytes arrive; charged is its capacity, taken from
+	// the validator's budget.
+	buf     []byte
+	charged int64
+}
+
+// firstChunk is the capacity a response buffer starts with; it then
+// doubles as bytes arrive, up to the response bound.
+const firstChunk = 4 << 10
+
+// grow makes room for n more bytes, charging the budget for the new
+// capacity first. It reports false, keeping the buffer as it was, when the
+// budget cannot cover it.
+func (b *responseBuffer) grow(n int) bool {
+	need := int64(len(b.buf) + n)
+	c := min(max(2*int64(cap(b.buf)), need, firstChunk), max(b.max, need))
+	if bg := b.v.budget; bg != nil && !bg.Take(c-b.charged) {
+		return false
+	}
+	b.charged = c
+	grown := make([]byte, len(b.buf), c)
+	copy(grown, b.buf)
+	b.buf = grown
+	return true
+}
+
+// release drops the buffer and gives its bytes back to the budget.
+func (b *responseBuffer) release() {
+	b.buf = nil
+	if b.charged != 0 && b.v.budget != nil {
+		b.v.budget.Release(b.charged)
+	}
+	b.charged = 0
 }
 
 func (b *responseBuffer) Header() http.Header { return b.w.Header() }
@@ -141,28 +175,53 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 		b.held += len(p)
 		return len(p), nil
 	}
-	if b.overflow {
+	if b.overflow || b.starved {
 		return len(p), nil
 	}
-	if int64(b.buf.Len()+len(p)) > b.max {
+	over := int64(len(b.buf)+len(p)) > b.max
+	if !over && len(b.buf)+len(p) > cap(b.buf) && !b.grow(len(p)) {
 		if b.v.responses == Report {
-			// Report never blocks: what was held goes out, the rest
-			// streams.
-			b.passthrough = true
-			b.w.Header().Del("Content-Length")
-			b.w.WriteHeader(b.status)
-			if _, err := b.w.Write(b.buf.Bytes()); err != nil {
-				return 0, err
-			}
-			b.buf = bytes.Buffer{}
-			return b.w.Write(p)
+			// Report never blocks: the response goes out unchecked,
+			// and the event says so.
+			b.v.events.Emit(b.r, audit.Event{Name: audit.ValidationFailed, Reason: reasonBudget, OWASP: audit.OWASPResource})
+			return b.stream(p)
+		}
+		b.starved = true
+		b.release()
+		return len(p), nil
+	}
+	if over {
+		if b.v.responses == Report {
+			return b.stream(p)
 		}
 		b.overflow = true
-		b.buf = bytes.Buffer{}
+		b.release()
 		return len(p), nil
 	}
-	return b.buf.Write(p)
+	b.buf = append(b.buf, p...)
+	return len(p), nil
 }
+
+// stream gives up checking under report, which never blocks: what was
+// held goes out, p and the rest stream.
+func (b *responseBuffer) stream(p []byte) (int, error) {
+	b.passthrough = true
+	b.w.Header().Del("Content-Length")
+	b.w.WriteHeader(b.status)
+	held := b.buf
+	if len(held) > 0 {
+		if _, err := b.w.Write(held); err != nil {
+			b.release()
+			return 0, err
+		}
+	}
+	b.release()
+	return b.w.Write(p)
+}
+
+// reasonBudget is why a response is refused when the memory shared by
+// held responses is spent.
+const reasonBudget = "response buffer budget exhausted"
 
 // Flush is a no-op while buffering: a half-checked body must not leave.
 func (b *responseBuffer) Flush() {
@@ -213,7 +272,15 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			v.onError(b.w, r, problem.New(http.StatusBadGateway, reason))
 			return
 		}
-		b.send(b.buf.Bytes())
+		b.send(b.buf)
+	}
+	if b.starved {
+		v.events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: reasonBudget, OWASP: audit.OWASPResource, Status: http.StatusServiceUnavailable})
+		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
+			h.Del(k)
+		}
+		v.onError(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
+		return
 	}
 	if b.overflow {
 		fail("response over buffer limit")
@@ -225,40 +292,63 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 	}
 	schema := responseSchema(route, b.status, b.mediaType)
 	if schema == nil {
-		b.send(b.buf.Bytes())
+		b.send(b.buf)
+		return
+	}
+	// Decoding takes all of a core and several times the body's size in
+	// memory: more decodes at once than there are cores would hold more
+	// trees without finishing sooner. A waiting response keeps its
+	// buffer, which the budget has charged.
+	select {
+	case v.decoding <- struct{}{}:
+		defer func() { <-v.decoding }()
+	case <-r.Context().Done():
 		return
 	}
 	var value any
-	dec := json.NewDecoder(bytes.NewReader(b.buf.Bytes()))
+	dec := json.NewDecoder(bytes.NewReader(b.buf))
 	dec.UseNumber()
 	if err := dec.Decode(&value); err != nil || dec.More() {
 		fail("response declared JSON is not JSON")
 		return
 	}
+	const maxListed = 50
 	var removed []string
-	mismatch := false
+	count, mismatch := 0, false
 	undeclared(schema, value, false, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return
 		}
-		removed = append(removed, p)
+		if count++; count <= maxListed {
+			removed = append(removed, p)
+		}
 	})
 	if mismatch {
 		fail("response shape does not match OpenAPI document")
 		return
 	}
-	if len(removed) > 0 {
-		if len(removed) > 50 {
-			removed = removed[:50]
-		}
+	if count > 0 {
 		v.events.Emit(r, audit.Event{
 			Name: audit.ResponseFiltered, Reason: "undeclared response properties", OWASP: audit.OWASPPropertyAuthz,
-			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Bool("removed", blocking)},
+			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Int("count", count), slog.Bool("removed", blocking)},
 		})
 	}
-	out := b.buf.Bytes()
-	if blocking && len(removed) > 0 {
+	out := b.buf
+	if blocking && count > 0 && v.responses == Filter {
+		// Nothing checks the filtered body again: the encoder's one
+		// buffer goes to the client as it is, and the held bytes are
+		// dropped first (they stay charged until the response is
+		// written).
+		b.buf = nil
+		e := json.NewEncoder(sender{b})
+		e.SetEscapeHTML(false)
+		if err := e.Encode(value); err != nil {
+			fail("re-encoding filtered response")
+		}
+		return
+	}
+	if blocking && count > 0 {
 		var enc bytes.Buffer
 		e := json.NewEncoder(&enc)
 		e.SetEscapeHTML(false)
@@ -293,6 +383,15 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 	}
 	b.send(out)
+}
+
+// sender sends the one encoding a json.Encoder writes, without its
+// trailing newline.
+type sender struct{ b *responseBuffer }
+
+func (s sender) Write(p []byte) (int, error) {
+	s.b.send(bytes.TrimSuffix(p, []byte("\n")))
+	return len(p), nil
 }
 
 func (b *responseBuffer) send(body []byte) {
