@@ -160,16 +160,11 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Store == nil {
 		errs = append(errs, &FieldError{"Store", ErrNoStore})
 	}
-	mode := cfg.OnStoreError
-	switch mode {
-	case "":
-		mode = ratelimit.FailClosed
-	case ratelimit.FailClosed, ratelimit.FailOpen:
-	case ratelimit.Local:
-		if cfg.Fallback == nil {
-			errs = append(errs, &FieldError{"Fallback", ErrNoFallback})
-		}
-	default:
+	mode, err := cfg.OnStoreError.Resolve(cfg.Fallback != nil)
+	switch {
+	case err == ratelimit.ErrNoFallback:
+		errs = append(errs, &FieldError{"Fallback", ErrNoFallback})
+	case err != nil:
 		errs = append(errs, &FieldError{"OnStoreError", fmt.Errorf("%w %q", ErrBadMode, string(mode))})
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -363,15 +358,11 @@ func (g *Guard) failed(w http.ResponseWriter, r *http.Request, err error) (Store
 }
 
 func (g *Guard) degraded(w http.ResponseWriter, r *http.Request) (Store, bool) {
-	switch g.mode {
-	case ratelimit.FailOpen:
-		return nil, true
-	case ratelimit.Local:
+	pass, local := g.monitor.Degraded(w, r, g.mode, g.errHandler, "brute-force store unavailable")
+	if local {
 		return g.fallback, true
 	}
-	g.errHandler(w, r, problem.New(http.StatusServiceUnavailable, "brute-force store unavailable").
-		WithHeader(ratelimit.HeaderRetryAfter, "1"))
-	return nil, false
+	return nil, pass
 }
 
 // statusWriter records the status the upstream answered with.
