@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
 )
@@ -259,17 +260,19 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			}
 		}
 
-		sw := &statusWriter{ResponseWriter: w}
+		sw := respwriter.Get(w)
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 { // nothing written: net/http sends 200
-			sw.status = http.StatusOK
+		status := sw.Status()
+		respwriter.Put(sw)
+		if status == 0 { // nothing written: net/http sends 200
+			status = http.StatusOK
 		}
 		if store == nil {
 			return
 		}
 		// The answer is sent; accounting must not depend on the client
 		// staying connected.
-		g.settle(context.WithoutCancel(ctx), r, store, counters, att.Started, sw.status)
+		g.settle(context.WithoutCancel(ctx), r, store, counters, att.Started, status)
 	})
 }
 
@@ -363,33 +366,4 @@ func (g *Guard) degraded(w http.ResponseWriter, r *http.Request) (Store, bool) {
 		return g.fallback, true
 	}
 	return nil, pass
-}
-
-// statusWriter records the status the upstream answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	http.NewResponseController(w.ResponseWriter).Flush()
 }
