@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rampart-api/rampart/internal/testproc"
 )
 
 // DefaultURL is the shared test server when RAMPART_TEST_REDIS is unset:
@@ -30,15 +31,6 @@ func URL() string {
 		return u
 	}
 	return DefaultURL
-}
-
-// skip skips the test, or fails it when CI is set.
-func skip(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }
 
 // Client returns a client for the shared test server and a unique key
@@ -57,7 +49,7 @@ func Client(t testing.TB) (*goredis.Client, string) {
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		skip(t, "no Redis at "+opt.Addr+" (set RAMPART_TEST_REDIS=redis://host:port/db): "+err.Error())
+		testproc.Require(t, false, "no Redis at %s (set RAMPART_TEST_REDIS=redis://host:port/db): %v", opt.Addr, err)
 	}
 	prefix := uniquePrefix()
 	t.Cleanup(func() {
@@ -104,10 +96,8 @@ type Process struct {
 func Start(t testing.TB) *Process {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		skip(t, "redis-server not found")
-	}
-	port := FreePort(t)
+	testproc.Require(t, err == nil, "redis-server not found")
+	port := testproc.FreePort(t)
 	p := &Process{Addr: "127.0.0.1:" + strconv.Itoa(port)}
 	p.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := p.cmd.Start(); err != nil {
@@ -139,15 +129,4 @@ func (p *Process) Signal(t testing.TB, sig syscall.Signal) {
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
