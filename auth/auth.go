@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/internal/challenge"
 	"github.com/rampart-api/rampart/problem"
 )
 
@@ -77,7 +78,7 @@ func New(cfg Config) (*Authenticate, error) {
 	if realm == "" {
 		realm = DefaultRealm
 	}
-	if !validRealm(realm) {
+	if !challenge.ValidRealm(realm) {
 		errs = append(errs, fmt.Errorf("realm %q: %w", realm, ErrBadRealm))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -122,18 +123,6 @@ func challenges(list []rampart.Authenticator, realm string) (plain, invalid stri
 		}
 	}
 	return p.String(), inv.String()
-}
-
-// validRealm keeps the realm inside a quoted-string without escapes, so a
-// configured value cannot break the challenge header's syntax.
-func validRealm(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // Handler authenticates every request before next sees it.

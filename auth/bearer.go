@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/internal/bearer"
 )
 
 // MaxBearerLength caps the bearer token [BearerToken] accepts, so an
@@ -50,65 +51,15 @@ func BearerToken(r *http.Request) (string, error) {
 
 // ParseBearer parses one Authorization header value as [BearerToken] does.
 func ParseBearer(v string) (string, error) {
-	const scheme = "bearer"
-	if len(v) < len(scheme) || !equalFoldASCII(v[:len(scheme)], scheme) {
+	tok, err := bearer.Parse(v, MaxBearerLength)
+	switch err {
+	case nil:
+		return tok, nil
+	case bearer.ErrNotBearer:
 		return "", rampart.ErrNoCredentials
-	}
-	rest := v[len(scheme):]
-	if rest == "" {
-		return "", errMalformedBearer
-	}
-	if rest[0] != ' ' {
-		// "Bearerx": another scheme that merely starts with "bearer".
-		return "", rampart.ErrNoCredentials
-	}
-	for rest != "" && rest[0] == ' ' {
-		rest = rest[1:]
-	}
-	if len(rest) > MaxBearerLength {
+	case bearer.ErrTooLong:
 		return "", errBearerTooLong
-	}
-	if !isB64Token(rest) {
+	default:
 		return "", errMalformedBearer
 	}
-	return rest, nil
-}
-
-// isB64Token reports whether s is an RFC 6750 b64token:
-// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func isB64Token(s string) bool {
-	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
-	}
-	if i == 0 {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] != '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth/claims"
+	"github.com/rampart-api/rampart/internal/challenge"
 	"github.com/rampart-api/rampart/problem"
 )
 
@@ -167,7 +168,7 @@ func New(cfg Config) (*Authorizer, error) {
 	if realm == "" {
 		realm = "rampart"
 	}
-	if !validRealm(realm) {
+	if !challenge.ValidRealm(realm) {
 		errs = append(errs, fmt.Errorf("realm %q: %w", realm, ErrBadRealm))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -306,15 +307,6 @@ func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 
 func validName(s string) bool {
 	return s != "" && strings.TrimSpace(s) == s && !strings.ContainsAny(s, " \t\r\n")
-}
-
-func validRealm(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 var _ rampart.Authorizer = (*Authorizer)(nil)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
 )
@@ -160,16 +161,11 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Store == nil {
 		errs = append(errs, &FieldError{"Store", ErrNoStore})
 	}
-	mode := cfg.OnStoreError
-	switch mode {
-	case "":
-		mode = ratelimit.FailClosed
-	case ratelimit.FailClosed, ratelimit.FailOpen:
-	case ratelimit.Local:
-		if cfg.Fallback == nil {
-			errs = append(errs, &FieldError{"Fallback", ErrNoFallback})
-		}
-	default:
+	mode, err := cfg.OnStoreError.Resolve(cfg.Fallback != nil)
+	switch {
+	case err == ratelimit.ErrNoFallback:
+		errs = append(errs, &FieldError{"Fallback", ErrNoFallback})
+	case err != nil:
 		errs = append(errs, &FieldError{"OnStoreError", fmt.Errorf("%w %q", ErrBadMode, string(mode))})
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -264,17 +260,19 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			}
 		}
 
-		sw := &statusWriter{ResponseWriter: w}
+		sw := respwriter.Get(w)
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 { // nothing written: net/http sends 200
-			sw.status = http.StatusOK
+		status := sw.Status()
+		respwriter.Put(sw)
+		if status == 0 { // nothing written: net/http sends 200
+			status = http.StatusOK
 		}
 		if store == nil {
 			return
 		}
 		// The answer is sent; accounting must not depend on the client
 		// staying connected.
-		g.settle(context.WithoutCancel(ctx), r, store, counters, att.Started, sw.status)
+		g.settle(context.WithoutCancel(ctx), r, store, counters, att.Started, status)
 	})
 }
 
@@ -363,42 +361,9 @@ func (g *Guard) failed(w http.ResponseWriter, r *http.Request, err error) (Store
 }
 
 func (g *Guard) degraded(w http.ResponseWriter, r *http.Request) (Store, bool) {
-	switch g.mode {
-	case ratelimit.FailOpen:
-		return nil, true
-	case ratelimit.Local:
+	pass, local := g.monitor.Degraded(w, r, g.mode, g.errHandler, "brute-force store unavailable")
+	if local {
 		return g.fallback, true
 	}
-	g.errHandler(w, r, problem.New(http.StatusServiceUnavailable, "brute-force store unavailable").
-		WithHeader(ratelimit.HeaderRetryAfter, "1"))
-	return nil, false
-}
-
-// statusWriter records the status the upstream answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	http.NewResponseController(w.ResponseWriter).Flush()
+	return nil, pass
 }

@@ -69,8 +69,12 @@ const DefaultMaxKeys = 100_000
 
 // MemoryStore is an in-process [Store]. It is safe for concurrent use.
 // When full it drops expired entries, then unlocked ones, before any
-// running lockout, so that flooding it with new usernames cannot lift a
-// lock early.
+// running lockout, so that flooding it with new usernames does not lift
+// a lock early while unlocked entries remain. When running lockouts fill
+// more than nine tenths of MaxKeys, it drops arbitrary running lockouts
+// too: memory stays bounded, and an attacker who can lock that many keys
+// can then lift some locks by flooding. Size MaxKeys well above the
+// lockouts expected at once, or use a shared store.
 type MemoryStore struct {
 	// MaxKeys bounds the entries held; 0 means [DefaultMaxKeys].
 	MaxKeys int
@@ -189,7 +193,8 @@ func (s *MemoryStore) Len() int {
 }
 
 // makeRoom frees at least a tenth of the store when it is full, so that
-// the O(n) sweep is amortised over many inserts.
+// the O(n) sweep is amortised over many inserts: expired entries first,
+// then unlocked ones, then, as a last resort, running lockouts.
 func (s *MemoryStore) makeRoom(now int64) {
 	limit := s.MaxKeys
 	if limit <= 0 {

@@ -88,6 +88,17 @@ func Peer(req *http.Request) netip.Addr {
 	return netip.Addr{}
 }
 
+// From returns the client address an earlier [Resolver.Handler] stored
+// in the request's [rampart.Info], else the TCP [Peer]: never a
+// forwarding header, so a client cannot choose it. The address is
+// unmapped and without zone; it is the zero Addr when neither is known.
+func From(req *http.Request) netip.Addr {
+	if info := rampart.InfoFrom(req.Context()); info != nil && info.ClientIP.IsValid() {
+		return info.ClientIP.Unmap().WithZone("")
+	}
+	return Peer(req)
+}
+
 // ClientIP returns the client address of req. It trusts X-Forwarded-For
 // only when the peer is a trusted proxy, and then only up to the first hop
 // that is not trusted, walking from the right. A malformed entry stops the

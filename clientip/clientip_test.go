@@ -117,3 +117,43 @@ func FuzzClientIP(f *testing.F) {
 		}
 	})
 }
+
+func TestFrom(t *testing.T) {
+	for _, tt := range []struct {
+		name, remote, xff string
+		info              string // Info.ClientIP set by an earlier step; "" for none
+		want              string // "" for the zero Addr
+	}{
+		{name: "peer without Info", remote: "198.51.100.2:9", want: "198.51.100.2"},
+		{name: "forged X-Forwarded-For without Info", remote: "198.51.100.2:9", xff: "203.0.113.9", want: "198.51.100.2"},
+		{name: "Info wins over the peer", remote: "10.0.0.1:9", info: "203.0.113.9", want: "203.0.113.9"},
+		{name: "mapped Info is unmapped", remote: "10.0.0.1:9", info: "::ffff:203.0.113.9", want: "203.0.113.9"},
+		{name: "mapped peer is unmapped", remote: "[::ffff:198.51.100.2]:9", want: "198.51.100.2"},
+		{name: "zone is dropped", remote: "[fe80::1%eth0]:9", want: "fe80::1"},
+		{name: "unparsable peer", remote: "@unix", want: ""},
+		{name: "invalid Info falls back to the peer", remote: "198.51.100.2:9", info: "invalid", want: "198.51.100.2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			if tt.xff != "" {
+				r.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			if tt.info != "" {
+				var info *rampart.Info
+				r, info = rampart.WithInfo(r)
+				info.ClientIP, _ = netip.ParseAddr(tt.info)
+			}
+			got := clientip.From(r)
+			if tt.want == "" {
+				if got.IsValid() {
+					t.Fatalf("From = %s, want the zero Addr", got)
+				}
+				return
+			}
+			if got.String() != tt.want {
+				t.Fatalf("From = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

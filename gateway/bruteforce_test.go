@@ -15,6 +15,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf16"
+
+	"github.com/rampart-api/rampart/internal/redistest"
 )
 
 // mergingLogin is a login endpoint written the way the pen-tested
@@ -233,7 +235,7 @@ func TestBruteForceConcurrentAttempts(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					redisURL, prefix := "", ""
 					if st.redis {
-						redisURL, prefix = needRedis(t)
+						redisURL, prefix = redistest.Need(t)
 					}
 					up := &mergingLogin{entered: make(chan struct{}, 60), release: make(chan struct{})}
 					f := newLimitFixture(t, bruteForceConfig(prefix), up, redisURL)

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rampart-api/rampart/internal/redistest"
 )
 
 const multiProcessYAML = `
@@ -48,7 +50,7 @@ func TestThreeProcessesShareOneLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the rampart binary")
 	}
-	redisURL, prefix := needRedis(t)
+	redisURL, prefix := redistest.Need(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

@@ -2,21 +2,14 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
@@ -107,50 +100,6 @@ func problemWithoutID(t testing.TB, w *httptest.ResponseRecorder) map[string]any
 	}
 	delete(p, "request_id")
 	return p
-}
-
-// testRedisURL is the test server: RAMPART_TEST_REDIS, by default database
-// 15 of a local server.
-func testRedisURL() string {
-	if u := os.Getenv("RAMPART_TEST_REDIS"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379/15"
-}
-
-// needRedis skips the test when no Redis answers (failing instead when CI
-// is set) and returns its URL and a unique key prefix whose keys are
-// deleted when the test ends.
-func needRedis(t testing.TB) (url, prefix string) {
-	t.Helper()
-	url = testRedisURL()
-	opt, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("RAMPART_TEST_REDIS: %v", err)
-	}
-	c := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		msg := "no Redis at " + opt.Addr + " (set RAMPART_TEST_REDIS=redis://host:port/db): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix = "rampart-test:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		c.Close()
-	})
-	return url, prefix
 }
 
 // loginUpstream's /login accepts alice/right and answers 401 to anything

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rampart-api/rampart/auth/apikey"
+	"github.com/rampart-api/rampart/internal/redistest"
 	"github.com/rampart-api/rampart/problem"
 )
 
@@ -304,7 +305,7 @@ func redisLogin(prefix string) string {
 
 // Two gateways on one Redis enforce one limit and one lockout.
 func TestRedisSharedByGateways(t *testing.T) {
-	url, prefix := needRedis(t)
+	url, prefix := redistest.Need(t)
 	up := &loginUpstream{}
 	g1 := newLimitFixture(t, redisLogin(prefix), up, url)
 	g2 := newLimitFixture(t, redisLogin(prefix), up, url)

@@ -2,11 +2,7 @@ package gateway_test
 
 import (
 	"context"
-	"net"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,63 +13,10 @@ import (
 
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/redistest"
 	"github.com/rampart-api/rampart/ratelimit"
 	rlredis "github.com/rampart-api/rampart/ratelimit/redis"
 )
-
-// redisProcess is a redis-server this test owns, so that it can pause
-// (SIGSTOP) and kill it without touching the shared one.
-type redisProcess struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-// startRedis starts redis-server on a free loopback port without
-// persistence, waits until it answers, and kills it when the test ends.
-// Without redis-server the test is skipped, unless CI is set.
-func startRedis(t *testing.T) *redisProcess {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server not found")
-		}
-		t.Skip("redis-server not found")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	p := &redisProcess{addr: "127.0.0.1:" + strconv.Itoa(port)}
-	p.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGCONT)
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	})
-	c := goredis.NewClient(&goredis.Options{Addr: p.addr, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not answer within 5s", p.addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return p
-}
-
-func (p *redisProcess) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
 
 const faultYAML = `
 upstreams:
@@ -105,8 +48,8 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 	for _, mode := range []string{"fail_closed", "fail_open", "local"} {
 		for _, fault := range []string{"paused", "killed"} {
 			t.Run(mode+"/"+fault, func(t *testing.T) {
-				rp := startRedis(t)
-				cfg := loadLimits(t, strings.Replace(faultYAML, "MODE", mode, 1), "http://upstream.test", "redis://"+rp.addr+"/0")
+				rp := redistest.Start(t)
+				cfg := loadLimits(t, strings.Replace(faultYAML, "MODE", mode, 1), "http://upstream.test", rp.URL())
 				gw, err := gateway.New(cfg, gateway.Options{Transport: cannedTransport{body: []byte(`{}`)}})
 				if err != nil {
 					t.Fatal(err)
@@ -115,7 +58,7 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 				// counted reads, without counting, how many requests Redis
 				// holds for the client (the limit's interval is 36s, so
 				// nothing refills during the test).
-				direct := goredis.NewClient(&goredis.Options{Addr: rp.addr, MaxRetries: -1})
+				direct := goredis.NewClient(&goredis.Options{Addr: rp.Addr, MaxRetries: -1})
 				t.Cleanup(func() { direct.Close() })
 				reader, err := rlredis.New(rlredis.Config{Client: direct, Limit: ratelimit.Limit{Rate: limit, Period: 1000 * time.Hour, Burst: limit}, Prefix: config.DefaultRedisPrefix + "rl:"})
 				if err != nil {
@@ -173,9 +116,9 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 				}
 
 				if fault == "paused" {
-					rp.signal(t, syscall.SIGSTOP)
+					rp.Signal(t, syscall.SIGSTOP)
 				} else {
-					rp.signal(t, syscall.SIGKILL)
+					rp.Signal(t, syscall.SIGKILL)
 				}
 				// A machine too busy to run a woken goroutine on time adds
 				// its own delay, measured alongside; the gateway's share
@@ -204,7 +147,7 @@ func TestRedisFaultsAtLoad(t *testing.T) {
 					return
 				}
 
-				rp.signal(t, syscall.SIGCONT)
+				rp.Signal(t, syscall.SIGCONT)
 				// Redis now runs the scripts that waited in its sockets;
 				// each finds its deadline passed and counts nothing.
 				for range 5 {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // spoofable are request headers through which frameworks and middlewares
@@ -71,7 +73,7 @@ func forwardedElement(client netip.Addr, host, proto string) string {
 	}
 	if host != "" {
 		b.WriteString("host=")
-		if isToken(host) {
+		if httpguts.ValidHeaderFieldName(host) { // an RFC 9110 token, the grammar of a field name
 			b.WriteString(host)
 		} else {
 			b.WriteString(`"` + strings.ReplaceAll(host, `"`, `\"`) + `"`)
@@ -80,14 +82,4 @@ func forwardedElement(client netip.Addr, host, proto string) string {
 	}
 	b.WriteString("proto=" + proto)
 	return b.String()
-}
-
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -4,13 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/clientip"
 )
 
 // KeyFunc appends the limiting key of r to dst and reports whether the
@@ -66,30 +68,17 @@ func ParseKey(spec string) (KeyFunc, error) {
 		if !hasArg {
 			arg = DefaultAPIKeyHeader
 		}
-		if !validHeaderName(arg) {
+		if !httpguts.ValidHeaderFieldName(arg) {
 			return nil, &KeyError{spec, "not a header name"}
 		}
 		return headerKey("k:", arg), nil
 	case "header":
-		if !validHeaderName(arg) {
+		if !httpguts.ValidHeaderFieldName(arg) {
 			return nil, &KeyError{spec, "header needs a name, as header:X-Tenant"}
 		}
 		return headerKey("h:", arg), nil
 	}
 	return nil, &KeyError{spec, "unknown kind; want ip, subject, claim:NAME, apikey or header:NAME"}
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // IPKey keys by the trusted client IP that package clientip stored in
@@ -100,23 +89,11 @@ func IPKey(dst []byte, r *http.Request) ([]byte, bool) {
 	return appendIP(append(dst, "ip:"...), ClientAddr(r)), true
 }
 
-// ClientAddr is the address IPKey limits by: the trusted client IP, else
-// the TCP peer, unmapped, with IPv6 masked to its /64.
+// ClientAddr is the address IPKey limits by: [clientip.From] (the trusted
+// client IP, else the TCP peer), with IPv6 masked to its /64.
 func ClientAddr(r *http.Request) netip.Addr {
-	var a netip.Addr
-	if info := rampart.InfoFrom(r.Context()); info != nil {
-		a = info.ClientIP
-	}
-	if !a.IsValid() {
-		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-			a = ap.Addr()
-		} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			a, _ = netip.ParseAddr(host)
-		}
-	}
-	a = a.Unmap()
+	a := clientip.From(r)
 	if a.Is6() {
-		a = a.WithZone("")
 		p, _ := a.Prefix(64)
 		a = p.Addr()
 	}

@@ -108,24 +108,19 @@ type Middleware struct {
 func New(cfg Config) (*Middleware, error) {
 	var errs []error
 	m := &Middleware{
-		mode:       cfg.OnStoreError,
 		monitor:    cfg.Monitor,
 		legacy:     cfg.LegacyHeaders,
 		events:     cfg.Events,
 		errHandler: cfg.ErrorHandler,
 		now:        cfg.Now,
 	}
-	if m.mode == "" {
-		m.mode = FailClosed
-	}
-	switch m.mode {
-	case FailClosed, FailOpen:
-	case Local:
-		if cfg.Fallback == nil {
-			errs = append(errs, &ConfigError{"Fallback", ErrNoFallback})
-		}
-	default:
-		errs = append(errs, &ConfigError{"OnStoreError", fmt.Errorf("%w %q", ErrBadMode, string(m.mode))})
+	mode, err := cfg.OnStoreError.Resolve(cfg.Fallback != nil)
+	m.mode = mode
+	switch {
+	case err == ErrNoFallback:
+		errs = append(errs, &ConfigError{"Fallback", err})
+	case err != nil:
+		errs = append(errs, &ConfigError{"OnStoreError", err})
 	}
 	switch cfg.Headers {
 	case "", HeadersDraft7:
@@ -251,17 +246,15 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				}
 			}
 			if !decided {
-				switch m.mode {
-				case FailOpen:
+				pass, local := m.monitor.Degraded(w, r, m.mode, m.errHandler, "rate limit store unavailable")
+				switch {
+				case pass:
 					continue
-				case Local:
-					if d, err = p.fallback.Allow(ctx, key, 1); err == nil {
-						break
-					}
-					fallthrough
-				default:
-					m.errHandler(w, r, problem.New(http.StatusServiceUnavailable, "rate limit store unavailable").
-						WithHeader(HeaderRetryAfter, strconv.FormatInt(ceilSeconds(m.monitor.cfg.ProbeInterval), 10)))
+				case !local:
+					return
+				}
+				if d, err = p.fallback.Allow(ctx, key, 1); err != nil {
+					m.monitor.Refuse(w, r, m.errHandler, "rate limit store unavailable")
 					return
 				}
 			}

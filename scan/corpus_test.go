@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-api/rampart/internal/testproc"
 	"github.com/rampart-api/rampart/scan"
 )
 
@@ -47,16 +48,6 @@ func corpusEnforced(t *testing.T) bool {
 		t.Fatalf("RAMPART_CORPUS_ENFORCE=%q: %v", v, err)
 	}
 	return on
-}
-
-// missing skips the test when something the app needs is absent locally,
-// and fails it in CI, where everything must be installed.
-func missing(t *testing.T, format string, a ...any) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf(format, a...)
-	}
-	t.Skipf(format, a...)
 }
 
 // TestCorpusRecall starts every app under testdata/apps, scans it with
@@ -264,16 +255,16 @@ func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 	switch args[0] {
 	case "node":
 		if _, err := exec.LookPath("node"); err != nil {
-			missing(t, "node is not installed")
+			testproc.Require(t, false, "node is not installed")
 		}
 		if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
-			missing(t, "%s: run npm ci there first", dir)
+			testproc.Require(t, false, "%s: run npm ci there first", dir)
 		}
 	case "python3":
 		// Debian's python3, which carries python3-flask and python3-jwt.
 		args[0] = "/usr/bin/python3"
 		if err := exec.Command(args[0], "-c", "import flask, jwt").Run(); err != nil {
-			missing(t, "%s cannot import flask and jwt (apt-get install python3-flask python3-jwt)", args[0])
+			testproc.Require(t, false, "%s cannot import flask and jwt (apt-get install python3-flask python3-jwt)", args[0])
 		}
 	case "go-build":
 		args[0] = goBuild(t, dir, bins)
@@ -291,7 +282,7 @@ func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 				t.Fatalf("RAMPART_TEST_POSTGRES: %v", err)
 			}
 			if c, err := net.DialTimeout("tcp", pu.Host, time.Second); err != nil {
-				missing(t, "no PostgreSQL at %s: %v", pu.Host, err)
+				testproc.Require(t, false, "no PostgreSQL at %s: %v", pu.Host, err)
 			} else {
 				c.Close()
 			}
@@ -300,7 +291,7 @@ func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 			t.Fatalf("unknown need %q", need)
 		}
 	}
-	port := freePort(t)
+	port := testproc.FreePort(t)
 	for k, v := range m.Env {
 		env = append(env, k+"="+v)
 	}
@@ -323,33 +314,8 @@ func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 		}
 	})
 	app := &corpusApp{m: m, url: "http://127.0.0.1:" + strconv.Itoa(port)}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(app.url + m.Ready)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return app
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("%s exited before it was ready:\n%s", m.Name, logs.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready at %s after 60s:\n%s", m.Name, m.Ready, logs.String())
-		}
-	}
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	testproc.WaitHTTP(t, app.url+m.Ready, http.StatusOK, 60*time.Second, exited, &logs)
+	return app
 }
 
 // identities logs every manifest identity in and returns it as the

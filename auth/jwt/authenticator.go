@@ -109,7 +109,7 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 		if twin && e.twins {
 			h = low
 		}
-		a.cache.put(&h, e, now)
+		a.cache.put(&h, e)
 		c := *p
 		return &c, nil
 	}

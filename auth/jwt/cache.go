@@ -2,8 +2,9 @@ package jwt
 
 import (
 	"crypto/sha256"
-	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/rampart-api/rampart"
 )
@@ -18,14 +19,13 @@ const cacheShards = 16
 // exp) and the fingerprint of the key that verified it, which is looked up
 // in the issuer's current key set on every hit: a key rotated out of the
 // JWKS takes its cached tokens with it. It is safe for concurrent use.
+//
+// It is the bounded LRU cache the other caches use (golang-lru), split
+// into shards by the hash's first byte so that concurrent requests rarely
+// wait on one lock: get and put are O(1), and a full shard evicts its
+// least recently used entry.
 type cache struct {
-	shards   [cacheShards]cacheShard
-	perShard int
-}
-
-type cacheShard struct {
-	mu sync.RWMutex
-	m  map[[sha256.Size]byte]*cacheEntry
+	shards [cacheShards]*lru.Cache[[sha256.Size]byte, *cacheEntry]
 }
 
 type cacheEntry struct {
@@ -39,72 +39,49 @@ type cacheEntry struct {
 	twins bool
 }
 
+// newCache returns a cache of at most maxEntries entries (at least one
+// per shard).
 func newCache(maxEntries int) *cache {
-	c := &cache{perShard: max(1, maxEntries/cacheShards)}
+	c := &cache{}
+	perShard := max(1, maxEntries/cacheShards)
 	for i := range c.shards {
-		c.shards[i].m = make(map[[sha256.Size]byte]*cacheEntry)
+		c.shards[i], _ = lru.New[[sha256.Size]byte, *cacheEntry](perShard) // errors only for size <= 0
 	}
 	return c
 }
 
-func (c *cache) shard(h *[sha256.Size]byte) *cacheShard {
-	return &c.shards[h[0]%cacheShards]
+func (c *cache) shard(h *[sha256.Size]byte) *lru.Cache[[sha256.Size]byte, *cacheEntry] {
+	return c.shards[h[0]%cacheShards]
 }
 
 // get returns the cached entry for h when it is still valid at now and its
 // key is still in its issuer's set; otherwise it forgets the entry.
 func (c *cache) get(h *[sha256.Size]byte, now time.Time) *cacheEntry {
 	s := c.shard(h)
-	s.mu.RLock()
-	e := s.m[*h]
-	s.mu.RUnlock()
-	if e == nil {
+	e, ok := s.Get(*h)
+	if !ok {
 		return nil
 	}
 	if now.Before(e.until) && e.iss.hasKey(e.fp) {
 		return e
 	}
-	s.mu.Lock()
-	if s.m[*h] == e {
-		delete(s.m, *h)
-	}
-	s.mu.Unlock()
+	// A fresh entry put for h meanwhile may go too: the token is then
+	// verified once more, never accepted without verification.
+	s.Remove(*h)
 	return nil
 }
 
-// put stores e under h. A full shard first drops expired entries, then an
-// arbitrary one (map iteration order is randomised), which keeps every
-// operation O(1) amortised without an LRU list to contend on.
-func (c *cache) put(h *[sha256.Size]byte, e *cacheEntry, now time.Time) {
-	s := c.shard(h)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[*h]; !ok && len(s.m) >= c.perShard {
-		evicted := false
-		for k, old := range s.m {
-			if !now.Before(old.until) {
-				delete(s.m, k)
-				evicted = true
-			}
-		}
-		if !evicted {
-			for k := range s.m {
-				delete(s.m, k)
-				break
-			}
-		}
-	}
-	s.m[*h] = e
+// put stores e under h, evicting the shard's least recently used entry
+// when it is full.
+func (c *cache) put(h *[sha256.Size]byte, e *cacheEntry) {
+	c.shard(h).Add(*h, e)
 }
 
 // len returns the number of entries, for tests.
 func (c *cache) len() int {
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.m)
-		s.mu.RUnlock()
+	for _, s := range c.shards {
+		n += s.Len()
 	}
 	return n
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rampart-api/rampart"
+	bearerhdr "github.com/rampart-api/rampart/internal/bearer"
 )
 
 // extract returns the token a request presents: from the configured
@@ -15,7 +16,8 @@ import (
 // logs and Referer headers).
 //
 // It trusts nothing in the request. Two token headers, or a Bearer scheme
-// without a token, are refused rather than guessed at; with the Bearer
+// without a token or with one that is not an RFC 6750 b64token (which no
+// compact JWS is), are refused rather than guessed at; with the Bearer
 // scheme, another scheme (Basic, an API key) is not this authenticator's
 // business and yields rampart.ErrNoCredentials so that the next one may
 // try. With Scheme none, any value is taken for a token: the header is
@@ -36,24 +38,15 @@ func (a *Authenticator) extract(r *http.Request) (string, error) {
 			}
 			break
 		}
-		const scheme = "bearer"
-		if len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
-			rest := v[len(scheme):]
-			if rest == "" || rest[0] != ' ' {
-				if rest == "" {
-					return "", invalid(ErrMalformed)
-				}
-				break // another scheme that starts with "bearer"
-			}
-			tok := strings.TrimLeft(rest, " ")
-			if tok == "" {
-				return "", invalid(ErrMalformed)
-			}
-			if len(tok) > a.maxBytes {
-				return "", invalid(ErrTooLarge)
-			}
+		switch tok, err := bearerhdr.Parse(v, a.maxBytes); err {
+		case nil:
 			return tok, nil
+		case bearerhdr.ErrTooLong:
+			return "", invalid(ErrTooLarge)
+		case bearerhdr.ErrMalformed:
+			return "", invalid(ErrMalformed)
 		}
+		// Another scheme (Basic, an API key, "Bearerx") is not ours.
 	default:
 		return "", invalid(ErrMalformed)
 	}

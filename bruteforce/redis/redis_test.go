@@ -2,13 +2,10 @@ package redis_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,43 +16,14 @@ import (
 	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/bruteforce/bruteforcetest"
 	bfredis "github.com/rampart-api/rampart/bruteforce/redis"
+	"github.com/rampart-api/rampart/internal/redistest"
 )
 
-// testClient connects to RAMPART_TEST_REDIS (default database 15 of a
-// local server), skipping when none answers unless CI is set. Keys under
-// the returned prefix are deleted at the end.
+// testClient returns a client for the shared test server and a unique
+// key prefix deleted when the test ends.
 func testClient(t *testing.T) (*goredis.Client, string) {
 	t.Helper()
-	u := os.Getenv("RAMPART_TEST_REDIS")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/15"
-	}
-	opt, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("RAMPART_TEST_REDIS: %v", err)
-	}
-	c := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		msg := "no Redis at " + opt.Addr + " (set RAMPART_TEST_REDIS=redis://host:port/db): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "rampart-test:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		it := c.Scan(context.Background(), 0, prefix+"*", 1000).Iterator()
-		for it.Next(context.Background()) {
-			c.Del(context.Background(), it.Val())
-		}
-		c.Close()
-	})
-	return c, prefix
+	return redistest.Client(t)
 }
 
 func gateway(t *testing.T, prefix string, cfg bruteforce.Config) http.Handler {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,42 +21,22 @@ import (
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/testproc"
 )
 
 const secret = "express-example-secret-from-process-env-48-bytes"
 
 // need skips when a tool is missing locally; in CI it is a failure.
-func need(t *testing.T, ok bool, what string) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required in CI", what)
-	}
-	t.Skipf("%s not available", what)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startApp runs server.js with node on a free port and waits until it
 // answers.
 func startApp(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
-	need(t, err == nil, "node")
+	testproc.Require(t, err == nil, "node is not installed")
 	_, err = os.Stat("node_modules/express")
-	need(t, err == nil, "node_modules (npm ci in examples/express)")
+	testproc.Require(t, err == nil, "node_modules missing: run npm ci in examples/express")
 
-	port := freePort(t)
+	port := testproc.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, node, "server.js")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "JWT_SECRET="+secret, "NODE_ENV=production")
@@ -75,20 +54,8 @@ func startApp(t *testing.T) string {
 		}
 	})
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		res, err := http.Get(url + "/api/protected")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusUnauthorized {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server.js did not answer within 15s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testproc.WaitHTTP(t, url+"/api/protected", http.StatusUnauthorized, 15*time.Second, nil, nil)
+	return url
 }
 
 type client struct {

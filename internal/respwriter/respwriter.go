@@ -60,14 +60,14 @@ func (rw *Writer) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Flush sends buffered data, for streaming responses.
+// Flush sends buffered data, for streaming responses. It reaches a
+// Flusher through any writers that wrap it and expose Unwrap, as
+// [http.ResponseController] does.
 func (rw *Writer) Flush() {
 	if rw.status == 0 {
 		rw.WriteHeader(http.StatusOK)
 	}
-	if f, ok := rw.w.(http.Flusher); ok {
-		f.Flush()
-	}
+	_ = http.NewResponseController(rw.w).Flush()
 }
 
 // Unwrap returns the wrapped writer.

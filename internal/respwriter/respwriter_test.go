@@ -49,3 +49,22 @@ func BenchmarkGetPut(b *testing.B) {
 		respwriter.Put(rw)
 	}
 }
+
+// unwrapOnly hides its writer's Flush behind Unwrap, as middleware
+// wrappers that know only http.ResponseController do.
+type unwrapOnly struct{ w http.ResponseWriter }
+
+func (u unwrapOnly) Header() http.Header         { return u.w.Header() }
+func (u unwrapOnly) Write(b []byte) (int, error) { return u.w.Write(b) }
+func (u unwrapOnly) WriteHeader(code int)        { u.w.WriteHeader(code) }
+func (u unwrapOnly) Unwrap() http.ResponseWriter { return u.w }
+
+func TestFlushReachesThroughUnwrap(t *testing.T) {
+	rec := httptest.NewRecorder()
+	rw := respwriter.Get(unwrapOnly{rec})
+	defer respwriter.Put(rw)
+	rw.Flush()
+	if !rec.Flushed || rw.Status() != http.StatusOK {
+		t.Fatalf("flushed %v, status %d", rec.Flushed, rw.Status())
+	}
+}

@@ -1,69 +1,22 @@
 package redis_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rampart-api/rampart/internal/redistest"
 )
 
-// redisURL is the test server: RAMPART_TEST_REDIS, by default database 15
-// of a local server. Tests write only under a unique prefix and delete
-// only those keys.
-func redisURL() string {
-	if u := os.Getenv("RAMPART_TEST_REDIS"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379/15"
-}
-
-// testClient returns a client for the test server, skipping the test when
-// none answers (failing instead when CI is set), and a unique key prefix
-// whose keys are deleted when the test ends.
+// testClient returns a client for the shared test server and a unique
+// key prefix deleted when the test ends.
 func testClient(t testing.TB) (*goredis.Client, string) {
 	t.Helper()
-	opt, err := goredis.ParseURL(redisURL())
-	if err != nil {
-		t.Fatalf("RAMPART_TEST_REDIS: %v", err)
-	}
-	c := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		msg := "no Redis at " + opt.Addr + " (set RAMPART_TEST_REDIS=redis://host:port/db): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	prefix := uniquePrefix()
-	t.Cleanup(func() {
-		deletePrefix(c, prefix)
-		c.Close()
-	})
-	return c, prefix
-}
-
-func uniquePrefix() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "rampart-test:" + hex.EncodeToString(b[:]) + ":"
-}
-
-func deletePrefix(c *goredis.Client, prefix string) {
-	ctx := context.Background()
-	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
-	}
+	return redistest.Client(t)
 }
 
 // proxy is a TCP relay to Redis that a test stops and starts to simulate

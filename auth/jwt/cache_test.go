@@ -1,0 +1,95 @@
+package jwt
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart"
+)
+
+func cacheIssuer(fps ...string) *issuer {
+	iss := &issuer{name: "test"}
+	ks := &keySet{byFP: map[string]*key{}}
+	for _, fp := range fps {
+		ks.byFP[fp] = &key{}
+	}
+	iss.keys.Store(ks)
+	return iss
+}
+
+func cacheKey(i int) *[sha256.Size]byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(i))
+	h := sha256.Sum256(b[:])
+	return &h
+}
+
+// TestCacheBounded floods the cache with ten times its size in distinct
+// tokens, as an attacker presenting fresh valid tokens would: it never
+// holds more than its bound, and the most recent entries are still there.
+func TestCacheBounded(t *testing.T) {
+	for _, size := range []int{1, 16, 100, 1024} {
+		c := newCache(size)
+		bound := cacheShards * max(1, size/cacheShards)
+		iss := cacheIssuer("k")
+		until := testNow.Add(time.Hour)
+		for i := range 10 * bound {
+			c.put(cacheKey(i), &cacheEntry{principal: &rampart.Principal{}, until: until, iss: iss, fp: "k"})
+			if n := c.len(); n > bound {
+				t.Fatalf("size %d: %d entries after %d puts, bound %d", size, n, i+1, bound)
+			}
+		}
+		if c.get(cacheKey(10*bound-1), testNow) == nil {
+			t.Fatalf("size %d: the latest entry was evicted", size)
+		}
+	}
+}
+
+// TestCacheEvictsLeastRecentlyUsed checks that a token in use survives a
+// flood of new ones into its shard.
+func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
+	c := newCache(2 * cacheShards)
+	iss := cacheIssuer("k")
+	until := testNow.Add(time.Hour)
+	entry := func() *cacheEntry {
+		return &cacheEntry{principal: &rampart.Principal{}, until: until, iss: iss, fp: "k"}
+	}
+	hot := cacheKey(0)
+	c.put(hot, entry())
+	// Keys landing in hot's shard.
+	n := 0
+	for i := 1; n < 20; i++ {
+		h := cacheKey(i)
+		if h[0]%cacheShards != hot[0]%cacheShards {
+			continue
+		}
+		n++
+		c.put(h, entry())
+		if c.get(hot, testNow) == nil {
+			t.Fatalf("the entry in use was evicted by the %d-th new one", n)
+		}
+	}
+}
+
+func TestCacheForgetsExpiredAndRotated(t *testing.T) {
+	iss := cacheIssuer("old")
+	c := newCache(64)
+	expired, rotated, good := cacheKey(1), cacheKey(2), cacheKey(3)
+	c.put(expired, &cacheEntry{principal: &rampart.Principal{}, until: testNow, iss: iss, fp: "old"})
+	c.put(rotated, &cacheEntry{principal: &rampart.Principal{}, until: testNow.Add(time.Hour), iss: iss, fp: "gone"})
+	c.put(good, &cacheEntry{principal: &rampart.Principal{}, until: testNow.Add(time.Hour), iss: iss, fp: "old"})
+	if c.get(expired, testNow) != nil {
+		t.Fatal("an entry was served at its expiry instant")
+	}
+	if c.get(rotated, testNow) != nil {
+		t.Fatal("an entry whose key left the key set was served")
+	}
+	if c.get(good, testNow) == nil {
+		t.Fatal("a valid entry was not served")
+	}
+	if n := c.len(); n != 1 {
+		t.Fatalf("%d entries left, want the valid one only", n)
+	}
+}

@@ -1,0 +1,80 @@
+package bearer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+var parseCases = []struct {
+	name, value string
+	want        string
+	err         error
+}{
+	{"bearer", "Bearer a.b.c", "a.b.c", nil},
+	{"lower-case scheme", "bearer a.b.c", "a.b.c", nil},
+	{"upper-case scheme, two spaces", "BEARER  a.b.c", "a.b.c", nil},
+	{"padding at the end", "Bearer YWJj==", "YWJj==", nil},
+	{"every b64token character", "Bearer aZ09-._~+/=", "aZ09-._~+/=", nil},
+	{"basic is another scheme", "Basic dXNlcjpwYXNz", "", ErrNotBearer},
+	{"bearerx is another scheme", "Bearerx a.b.c", "", ErrNotBearer},
+	{"tab is not the separator", "Bearer\ta.b.c", "", ErrNotBearer},
+	{"shorter than the scheme", "Bear", "", ErrNotBearer},
+	{"empty", "", "", ErrNotBearer},
+	{"non-ASCII fold of the scheme", "BEARER\u212a a", "", ErrNotBearer},
+	{"scheme alone", "Bearer", "", ErrMalformed},
+	{"spaces only", "Bearer    ", "", ErrMalformed},
+	{"padding in the middle", "Bearer ab=c", "", ErrMalformed},
+	{"padding alone", "Bearer ==", "", ErrMalformed},
+	{"trailing space", "Bearer a.b.c ", "", ErrMalformed},
+	{"second token", "Bearer a.b.c d.e.f", "", ErrMalformed},
+	{"header injection", "Bearer a\r\nX-Admin: 1", "", ErrMalformed},
+	{"NUL", "Bearer a\x00b", "", ErrMalformed},
+	{"quoted", `Bearer "a.b.c"`, "", ErrMalformed},
+	{"at the limit", "Bearer " + strings.Repeat("a", 16), strings.Repeat("a", 16), nil},
+	{"over the limit", "Bearer " + strings.Repeat("a", 17), "", ErrTooLong},
+	{"over the limit and malformed", "Bearer " + strings.Repeat("%", 17), "", ErrTooLong},
+}
+
+func TestParse(t *testing.T) {
+	for _, tt := range parseCases {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.value, 16)
+			if !errors.Is(err, tt.err) || got != tt.want {
+				t.Fatalf("Parse(%q) = %q, %v; want %q, %v", tt.value, got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	for _, v := range []string{"Bearer a.b.c", "Basic x", "Bearer %"} {
+		if n := testing.AllocsPerRun(100, func() { _, _ = Parse(v, 64) }); n != 0 {
+			t.Fatalf("Parse(%q) allocates %v times", v, n)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tt := range parseCases {
+		f.Add(tt.value)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		tok, err := Parse(v, 64)
+		if err != nil {
+			if tok != "" {
+				t.Fatalf("Parse(%q) returned %q with %v", v, tok, err)
+			}
+			if err != ErrNotBearer && err != ErrMalformed && err != ErrTooLong {
+				t.Fatalf("Parse(%q): unexpected error %v", v, err)
+			}
+			return
+		}
+		if tok == "" || len(tok) > 64 || !strings.HasSuffix(v, tok) || !isB64Token(tok) {
+			t.Fatalf("Parse(%q) = %q", v, tok)
+		}
+		if !strings.EqualFold(v[:6], "bearer") || strings.TrimLeft(v[6:], " ") != tok || v[6] != ' ' {
+			t.Fatalf("Parse(%q) = %q: not the value after the scheme", v, tok)
+		}
+	})
+}
