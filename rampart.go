@@ -85,12 +85,6 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (*Principal, error)
 }
 
-// Authorizer decides whether a verified principal may make the request. It
-// returns an error wrapping [ErrForbidden] to refuse.
-type Authorizer interface {
-	Authorize(ctx context.Context, p *Principal, r *http.Request) error
-}
-
 // Info is what Rampart learns about a request once and shares with every
 // later step: logs, limits, errors. It is created by the first Rampart
 // middleware that needs it and filled as the request moves down the chain.

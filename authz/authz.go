@@ -278,9 +278,6 @@ func (a *Authorizer) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// Middleware is [Authorizer.Handler] as a [rampart.Middleware].
-func (a *Authorizer) Middleware() rampart.Middleware { return a.Handler }
-
 func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var perr *problem.Error
 	owasp := audit.OWASPFunctionAuthz
@@ -316,5 +313,3 @@ func validRealm(s string) bool {
 	}
 	return true
 }
-
-var _ rampart.Authorizer = (*Authorizer)(nil)
