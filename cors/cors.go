@@ -39,7 +39,9 @@ type Config struct {
 	AllowedOrigins []string
 	// AllowedMethods default to GET, HEAD and POST.
 	AllowedMethods []string
+	// AllowedHeaders are the request headers a preflight may ask for.
 	AllowedHeaders []string
+	// ExposedHeaders are the response headers scripts may read.
 	ExposedHeaders []string
 	// AllowCredentials lets browsers send cookies and Authorization.
 	AllowCredentials bool
