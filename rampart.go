@@ -29,8 +29,11 @@ type Principal struct {
 	Method string
 	// Issuer is the token issuer, when there is one.
 	Issuer string
-	Roles  []string
+	// Roles are the verified roles, read by role rules ([Principal.HasRole]).
+	Roles []string
+	// Scopes are the verified OAuth scopes ([Principal.HasScopes]).
 	Scopes []string
+	// Tenant is the verified tenant, for tenant isolation rules.
 	Tenant string
 	// Claims are the verified claims, for claim-keyed rules and limits.
 	Claims map[string]any
@@ -85,12 +88,6 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (*Principal, error)
 }
 
-// Authorizer decides whether a verified principal may make the request. It
-// returns an error wrapping [ErrForbidden] to refuse.
-type Authorizer interface {
-	Authorize(ctx context.Context, p *Principal, r *http.Request) error
-}
-
 // Info is what Rampart learns about a request once and shares with every
 // later step: logs, limits, errors. It is created by the first Rampart
 // middleware that needs it and filled as the request moves down the chain.
@@ -112,7 +109,8 @@ type Info struct {
 	params [4]Param // backing store, so that most matches do not allocate
 }
 
-// Param is one matched path parameter.
+// Param is one matched path parameter: Name from the route pattern
+// ("id" in "/notes/{id}"), Value the decoded path segment it matched.
 type Param struct{ Name, Value string }
 
 // Param returns the value of the named path parameter and whether it was

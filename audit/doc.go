@@ -5,6 +5,6 @@
 // Neither stream ever carries a token, a secret, a cookie, a password or a
 // request body; a subject appears only once its credentials were verified.
 //
-//	events := audit.NewLogger(slog.NewJSONHandler(os.Stderr, nil))
-//	events.Emit(r, audit.Event{Name: audit.AuthFailed, Reason: "token expired", OWASP: audit.OWASPAuth})
+// [NewLogger] writes events to a slog handler; see the [Logger.Emit] example
+// for the line an event becomes.
 package audit

@@ -52,9 +52,9 @@ type Challenger interface {
 	Scheme() string
 }
 
-// Authenticate is the authentication middleware. It is immutable after
-// [New] and safe for concurrent use.
-type Authenticate struct {
+// Chain is the authentication middleware: it runs a route's authenticators
+// in order. It is immutable after [New] and safe for concurrent use.
+type Chain struct {
 	authenticators []rampart.Authenticator
 	challenge      string // no credentials presented (RFC 6750 §3.1: no error code)
 	invalidToken   string // credentials presented and refused
@@ -64,7 +64,7 @@ type Authenticate struct {
 
 // New validates cfg and returns the middleware. It reports every problem
 // at once, joined with errors.Join.
-func New(cfg Config) (*Authenticate, error) {
+func New(cfg Config) (*Chain, error) {
 	var errs []error
 	if len(cfg.Authenticators) == 0 {
 		errs = append(errs, ErrNoAuthenticators)
@@ -84,7 +84,7 @@ func New(cfg Config) (*Authenticate, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	a := &Authenticate{
+	a := &Chain{
 		authenticators: append([]rampart.Authenticator(nil), cfg.Authenticators...),
 		events:         cfg.Events,
 		onError:        cfg.ErrorHandler,
@@ -133,7 +133,7 @@ func challenges(list []rampart.Authenticator, realm string) (plain, invalid stri
 // error="invalid_token" only when credentials were presented and refused
 // (RFC 6750 §3); a technical failure of an authenticator (an identity
 // provider that is down) is a 503, never "bad credentials".
-func (a *Authenticate) Handler(next http.Handler) http.Handler {
+func (a *Chain) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.authenticate(r)
 		if err != nil {
@@ -146,19 +146,16 @@ func (a *Authenticate) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// Middleware is [Authenticate.Handler] as a [rampart.Middleware].
-func (a *Authenticate) Middleware() rampart.Middleware { return a.Handler }
-
 // Authenticate runs the authenticators in order and returns the first
 // verified principal. It returns an error wrapping
 // [rampart.ErrNoCredentials] when none found credentials, the first error
 // wrapping [rampart.ErrInvalidCredentials], or the first technical error.
-// A is itself a [rampart.Authenticator], so chains can nest.
-func (a *Authenticate) Authenticate(r *http.Request) (*rampart.Principal, error) {
+// A Chain is itself a [rampart.Authenticator], so chains can nest.
+func (a *Chain) Authenticate(r *http.Request) (*rampart.Principal, error) {
 	return a.authenticate(r)
 }
 
-func (a *Authenticate) authenticate(r *http.Request) (*rampart.Principal, error) {
+func (a *Chain) authenticate(r *http.Request) (*rampart.Principal, error) {
 	for _, au := range a.authenticators {
 		p, err := au.Authenticate(r)
 		switch {
@@ -175,7 +172,7 @@ func (a *Authenticate) authenticate(r *http.Request) (*rampart.Principal, error)
 	return nil, rampart.ErrNoCredentials
 }
 
-func (a *Authenticate) refuse(w http.ResponseWriter, r *http.Request, err error) {
+func (a *Chain) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var perr *problem.Error
 	switch {
 	case errors.Is(err, rampart.ErrNoCredentials):
@@ -218,7 +215,7 @@ func Reason(err error) string {
 	return strings.TrimPrefix(err.Error(), invalidPrefix)
 }
 
-var _ rampart.Authenticator = (*Authenticate)(nil)
+var _ rampart.Authenticator = (*Chain)(nil)
 
 // Func adapts a function to [rampart.Authenticator], as http.HandlerFunc
 // does for handlers.

@@ -5,17 +5,10 @@
 // precise reason.
 //
 // Authenticators live in subpackages (auth/jwt, auth/apikey,
-// auth/introspect); any [rampart.Authenticator] works:
+// auth/introspect); any [rampart.Authenticator] works.
 //
-//	mw, err := auth.New(auth.Config{
-//		Authenticators: []rampart.Authenticator{jwtVerifier, apiKeys},
-//		Realm:          "notes-api",
-//		Events:         events,
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	h := mw.Handler(app)
+// [New] builds a [Chain] of any [rampart.Authenticator] values; the
+// [Chain.Handler] example shows the answers a client gets.
 //
 // [BearerToken] extracts an RFC 6750 bearer token for authenticators that
 // read the Authorization header.

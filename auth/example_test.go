@@ -9,7 +9,7 @@ import (
 	"github.com/rampart-api/rampart/auth"
 )
 
-func ExampleAuthenticate_Handler() {
+func ExampleChain_Handler() {
 	// Any rampart.Authenticator works; this one accepts a single token.
 	demo := auth.Func(func(r *http.Request) (*rampart.Principal, error) {
 		tok, err := auth.BearerToken(r)

@@ -19,8 +19,10 @@ import (
 // Denial is a refusal: the principal is valid but not allowed. It wraps
 // [rampart.ErrForbidden]. Reason and OWASP go to security events only.
 type Denial struct {
+	// Reason names the rule that failed ("not owner").
 	Reason string
-	OWASP  string
+	// OWASP is the OWASP API Top 10 tag of the event (see package audit).
+	OWASP string
 }
 
 func (d *Denial) Error() string { return "authz: " + d.Reason }
@@ -86,7 +88,9 @@ type Config struct {
 	Roles []string
 	// Scopes: the principal needs every one of them.
 	Scopes []string
-	Owner  *Owner
+	// Owner, when set, is the object ownership (BOLA) rule.
+	Owner *Owner
+	// Tenant, when set, is the tenant isolation rule.
 	Tenant *Tenant
 	// Realm is named in 401 and 403 challenges. Default "rampart".
 	Realm string
@@ -279,9 +283,6 @@ func (a *Authorizer) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// Middleware is [Authorizer.Handler] as a [rampart.Middleware].
-func (a *Authorizer) Middleware() rampart.Middleware { return a.Handler }
-
 func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var perr *problem.Error
 	owasp := audit.OWASPFunctionAuthz
@@ -308,5 +309,3 @@ func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 func validName(s string) bool {
 	return s != "" && strings.TrimSpace(s) == s && !strings.ContainsAny(s, " \t\r\n")
 }
-
-var _ rampart.Authorizer = (*Authorizer)(nil)

@@ -3,15 +3,12 @@
 // equal a claim — the declarative answer to BOLA, OWASP API1) and tenant
 // isolation (a path parameter or header must equal the tenant claim).
 //
-//	notes, err := authz.New(authz.Config{
-//		Roles: []string{"user", "admin"},
-//		Owner: &authz.Owner{Param: "id", Claim: "sub", ExceptRoles: []string{"admin"}},
-//		Events: events,
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	h := rampart.Chain(app, authn.Handler, notes.Handler)
+// An [Authorizer] is built with [New] and runs after authentication (see
+// package auth): [Authorizer.Handler] refuses with 401 or 403 problem+json.
+// Path parameters come from [rampart.Info.Params], which the gateway's
+// router fills; behind a Go 1.22 [net/http.ServeMux], [PathValues] copies a
+// pattern's "{id}" there. The examples show both, and what happens without
+// authentication in front.
 //
 // [Forwarder] passes the verified identity to the upstream in headers,
 // after deleting every copy the client sent.

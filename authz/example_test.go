@@ -68,3 +68,37 @@ func ExampleAuthorizer_Handler_withoutAuthentication() {
 	// Output:
 	// 401 Bearer realm="rampart"
 }
+
+// Owner rules read path parameters from a Go 1.22 ServeMux pattern once
+// [authz.PathValues] copies them into the request's Info.
+func ExamplePathValues() {
+	owner, err := authz.New(authz.Config{Owner: &authz.Owner{Param: "id", ExceptRoles: []string{"admin"}}})
+	if err != nil {
+		panic(err)
+	}
+	// authn stands in for auth.Chain.Handler: it attaches a verified principal.
+	authn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r, info := rampart.WithInfo(r)
+			info.Principal = &rampart.Principal{Subject: r.Header.Get("X-Test-User")}
+			next.ServeHTTP(w, r)
+		})
+	}
+	user := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "user", r.PathValue("id"))
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", rampart.Chain(user, authn, authz.PathValues("id"), owner.Handler))
+
+	for _, path := range []string{"/users/alice", "/users/bob"} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("X-Test-User", "alice")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		fmt.Println(path, w.Code)
+	}
+	// Output:
+	// /users/alice 200
+	// /users/bob 403
+}

@@ -28,10 +28,14 @@ var ErrDuplicateHeader = errors.New("authz: identity headers must be distinct")
 // default names are stripped from client requests whatever the
 // configuration says.
 type ForwardConfig struct {
+	// Subject names the subject header; default X-Rampart-Subject.
 	Subject string
-	Roles   string
-	Scopes  string
-	Tenant  string
+	// Roles names the roles header; default X-Rampart-Roles.
+	Roles string
+	// Scopes names the scopes header; default X-Rampart-Scopes.
+	Scopes string
+	// Tenant names the tenant header; default X-Rampart-Tenant.
+	Tenant string
 }
 
 // Forwarder writes the verified identity into upstream request headers. It

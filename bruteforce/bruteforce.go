@@ -71,7 +71,8 @@ type Config struct {
 	// Monitor reports store outages once; share the rate limiter's.
 	Monitor *ratelimit.Monitor
 	// Events receives bruteforce.locked.
-	Events       *audit.Logger
+	Events *audit.Logger
+	// ErrorHandler renders refusals; nil means [problem.Write].
 	ErrorHandler problem.ErrorHandler
 }
 

@@ -13,17 +13,7 @@
 // string or that differs between query, body and Basic credentials) is
 // refused rather than counted per IP only.
 //
-//	g, err := bruteforce.New(bruteforce.Config{
-//		UsernameField: "username",
-//		MaxFailures:   5,
-//		Window:        15 * time.Minute,
-//		Lockout:       15 * time.Minute,
-//		Store:         &bruteforce.MemoryStore{},
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	login = g.Handler(login)
+// The [Guard] example locks a username out.
 //
 // Gateways that must share lockouts use package bruteforce/redis as Store.
 package bruteforce

@@ -8,6 +8,6 @@
 // taking the leftmost entry (as many frameworks do) would let any client pick
 // its own rate-limit bucket.
 //
-//	res, err := clientip.New([]string{"10.0.0.0/8"})
-//	handler := res.Handler(app) // rampart.InfoFrom(ctx).ClientIP is then set
+// [New] takes the trusted proxies' prefixes; [Resolver.Handler] stores the
+// result in [rampart.Info], as the example shows with spoofed headers.
 package clientip

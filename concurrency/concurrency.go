@@ -33,7 +33,8 @@ type Config struct {
 	// RetryAfter is sent with a refusal; zero means DefaultRetryAfter.
 	RetryAfter time.Duration
 	// Events receives ratelimit.exceeded (OWASP API4) for refusals.
-	Events       *audit.Logger
+	Events *audit.Logger
+	// ErrorHandler renders refusals; nil means [problem.Write].
 	ErrorHandler problem.ErrorHandler
 }
 

@@ -3,9 +3,5 @@
 // service behind it (OWASP API4). Over a cap the answer is 503
 // problem+json with Retry-After.
 //
-//	l, err := concurrency.New(concurrency.Config{Max: 512, PerClient: 32})
-//	if err != nil {
-//		return err
-//	}
-//	upstream = l.Handler(upstream)
+// See the [Limiter] example.
 package concurrency

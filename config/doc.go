@@ -6,11 +6,7 @@
 // relative to the config file). Their values are resolved at load time and
 // are never printed: [Secret] formats as "[redacted]".
 //
-//	cfg, diags := config.Load("rampart.yaml")
-//	if diags.HasErrors() {
-//		fmt.Fprint(os.Stderr, diags)
-//		os.Exit(2)
-//	}
+// The [Load] example reports a file's problems and stops.
 //
 // Loading has no side effects beyond reading the file and the secrets it
 // names; a running gateway swaps in a new configuration only once it has

@@ -39,7 +39,9 @@ type Config struct {
 	AllowedOrigins []string
 	// AllowedMethods default to GET, HEAD and POST.
 	AllowedMethods []string
+	// AllowedHeaders are the request headers a preflight may ask for.
 	AllowedHeaders []string
+	// ExposedHeaders are the response headers scripts may read.
 	ExposedHeaders []string
 	// AllowCredentials lets browsers send cookies and Authorization.
 	AllowCredentials bool
@@ -48,25 +50,25 @@ type Config struct {
 	MaxAge time.Duration
 }
 
-// CORS is a compiled policy, safe for concurrent use.
-type CORS struct {
+// Policy is a compiled CORS policy, safe for concurrent use.
+type Policy struct {
 	c *rscors.Cors
 }
 
 // New validates cfg, reporting every problem, and compiles it.
-func New(cfg Config) (*CORS, error) {
+func New(cfg Config) (*Policy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(cfg.AllowedOrigins) == 0 {
-		return &CORS{}, nil
+		return &Policy{}, nil
 	}
 	origins := make([]string, len(cfg.AllowedOrigins))
 	for i, o := range cfg.AllowedOrigins {
 		origins[i] = strings.ToLower(o)
 	}
 	maxAge := int(cfg.MaxAge / time.Second) // 0 omits the header
-	return &CORS{c: rscors.New(rscors.Options{
+	return &Policy{c: rscors.New(rscors.Options{
 		AllowedOrigins:       origins,
 		AllowedMethods:       cfg.AllowedMethods,
 		AllowedHeaders:       cfg.AllowedHeaders,
@@ -199,7 +201,7 @@ func hostname(d string) bool {
 // Handler applies the policy: preflights end here with 204; other requests
 // get CORS headers only when their origin is allowed. The zero policy
 // passes requests through untouched.
-func (c *CORS) Handler(next http.Handler) http.Handler {
+func (c *Policy) Handler(next http.Handler) http.Handler {
 	if c == nil || c.c == nil {
 		return next
 	}
@@ -207,7 +209,7 @@ func (c *CORS) Handler(next http.Handler) http.Handler {
 }
 
 // Enabled reports whether any origin is allowed.
-func (c *CORS) Enabled() bool { return c != nil && c.c != nil }
+func (c *Policy) Enabled() bool { return c != nil && c.c != nil }
 
 // Strip removes CORS response headers an upstream set on its own, so that
 // the gateway's policy is the only one a browser sees.

@@ -6,10 +6,6 @@
 // at once. "*" together with credentials is refused, as are the "null"
 // origin, origins with paths, and wildcards anywhere but a subdomain label.
 //
-//	c, err := cors.New(cors.Config{
-//		AllowedOrigins:   []string{"https://app.example.com"},
-//		AllowedMethods:   []string{"GET", "POST"},
-//		AllowCredentials: true,
-//	})
-//	handler := c.Handler(app)
+// [New] compiles a [Config] into a [Policy]; the examples show an allowed
+// and a refused origin, and a config New refuses.
 package cors

@@ -7,10 +7,7 @@
 // route match, body limit, the route's chain, the upstream proxy. Every
 // refusal is a problem+json document.
 //
-//	gw, err := gateway.New(cfg, gateway.Options{Log: logger})
-//	if err != nil { … }
-//	defer gw.Close()
-//	http.ListenAndServe(cfg.Server.Listen, gw)
+// The [New] example serves a loaded config.
 //
 // A [Server] adds reloads that carry unchanged state over (counters,
 // lockouts, token and key caches, Redis clients, upstream transports: see

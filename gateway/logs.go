@@ -15,8 +15,11 @@ import (
 // Logs are the three outputs a gateway writes: the server log, the access
 // log and the security event stream, all JSON lines.
 type Logs struct {
-	Server  *slog.Logger
-	Access  *audit.AccessLog
+	// Server is the server log: startup, reloads, upstream failures.
+	Server *slog.Logger
+	// Access is the access log, one line per request.
+	Access *audit.AccessLog
+	// Events is the security event stream.
 	Events  *audit.Logger
 	closers []io.Closer
 }

@@ -18,7 +18,7 @@ type checks struct {
 	limits     *jsonlimits.Limits
 	limitsErr  error
 	validators map[string]built[*validate.Validator]
-	wafs       map[string]built[*waf.WAF]
+	wafs       map[string]built[*waf.Firewall]
 }
 
 // built remembers a construction, failed or not, so that it runs once.
@@ -111,7 +111,7 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 }
 
 // waf returns the WAF for wc's settings, compiling it the first time.
-func (g *Gateway) waf(wc *config.WAF) (*waf.WAF, error) {
+func (g *Gateway) waf(wc *config.WAF) (*waf.Firewall, error) {
 	c := &g.checks
 	key := wc.Key()
 	if b, ok := c.wafs[key]; ok {
@@ -132,8 +132,8 @@ func (g *Gateway) waf(wc *config.WAF) (*waf.WAF, error) {
 		g.closers = append(g.closers, w)
 	}
 	if c.wafs == nil {
-		c.wafs = map[string]built[*waf.WAF]{}
+		c.wafs = map[string]built[*waf.Firewall]{}
 	}
-	c.wafs[key] = built[*waf.WAF]{w, err}
+	c.wafs[key] = built[*waf.Firewall]{w, err}
 	return w, err
 }

@@ -11,17 +11,12 @@
 //
 // The checks stream over the body with encoding/json's Decoder.Token and stop
 // at the first violation, so a 100 000-deep array costs 33 tokens, not a
-// parse tree. Every error carries the JSON pointer of the offending value:
+// parse tree. Every error carries the JSON pointer of the offending value.
 //
-//	lim, err := jsonlimits.New(jsonlimits.Config{MaxDepth: 32})
-//	if err != nil { … }
-//	if err := lim.Check(body); err != nil {
-//		var e *jsonlimits.Error
-//		errors.As(err, &e) // e.Pointer == "/items/3", errors.Is(err, jsonlimits.ErrDepth)
-//	}
+// Build one with [New]; the [Limits.Check] example reads the pointer of
+// the offending value out of the error.
 //
-// As middleware it reads the body once, bounded by Config.MaxBody, and hands
-// it on intact (decoded, with RequestEncoding: EncodingDecode):
-//
-//	h := lim.Handler(app)
+// As middleware, [Limits.Handler] reads the body once, bounded by
+// Config.MaxBody, and hands it on intact (decoded, with RequestEncoding:
+// EncodingDecode).
 package jsonlimits

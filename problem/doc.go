@@ -7,8 +7,7 @@
 // request id, so that Go error text, stack traces and upstream bodies cannot
 // reach a client:
 //
-//	if tooBig {
-//		problem.Write(w, r, problem.New(http.StatusRequestEntityTooLarge, "body over limit"))
-//		return
-//	}
+// A middleware that refuses a request calls [Write] with [New]'s result (see
+// the example), or hands it to its ErrorHandler hook, a [ErrorHandler] that
+// defaults to [Write].
 package problem

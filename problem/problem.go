@@ -16,11 +16,15 @@ const ContentType = "application/problem+json"
 // Error is a refusal that is safe to show a client. Only Type, Title,
 // Status, Detail and Errors are rendered.
 type Error struct {
+	// Status is the HTTP status; outside 400–599 the document is a 500.
 	Status int
 	// Type is a URI naming the problem; empty means "about:blank", whose
 	// title is the status text.
-	Type   string
-	Title  string
+	Type string
+	// Title is a short summary; empty means the status text.
+	Title string
+	// Detail is shown to the client: it must name nothing internal and
+	// nothing the client did not send.
 	Detail string
 	// Errors lists field-level problems (validation); rendered as "errors".
 	Errors []FieldError
@@ -40,7 +44,8 @@ type FieldError struct {
 	// Pointer is a JSON pointer (RFC 6901) into the request, or a
 	// parameter reference such as "query/limit".
 	Pointer string `json:"pointer"`
-	Detail  string `json:"detail"`
+	// Detail is a short reason that never quotes the offending value.
+	Detail string `json:"detail"`
 }
 
 // New returns a problem with the given status and internal reason.

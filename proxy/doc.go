@@ -10,6 +10,6 @@
 // original status and a bounded excerpt go to the server log, tied by
 // request id. An unreachable upstream is a 502, a timeout a 504.
 //
-//	p, err := proxy.New(proxy.Config{Target: "http://127.0.0.1:9000"})
-//	http.ListenAndServe(":8080", p)
+// The [Proxy.ServeHTTP] example shows an upstream stack trace replaced by a
+// generic problem.
 package proxy

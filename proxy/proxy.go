@@ -64,9 +64,6 @@ type Config struct {
 	// Rewrite hooks run last on every outbound request, e.g. to set
 	// identity headers from the verified principal.
 	Rewrite []func(*httputil.ProxyRequest)
-	// ModifyResponse hooks run on every upstream response after the
-	// built-in scrubbing, e.g. response validation.
-	ModifyResponse []func(*http.Response) error
 	// Log receives upstream failures; nil discards.
 	Log *slog.Logger
 	// Events receives security events; nil discards.
@@ -294,11 +291,6 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	}
 	if !p.cfg.KeepUpstreamCORS {
 		cors.Strip(res.Header)
-	}
-	for _, fn := range p.cfg.ModifyResponse {
-		if err := fn(res); err != nil {
-			return err
-		}
 	}
 	return nil
 }

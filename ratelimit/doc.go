@@ -6,17 +6,9 @@
 // Redis for gateways that share a limit. The [Middleware] applies a list
 // of [Policy] values keyed by client IP, subject, claim, API key or
 // header, answers 429 problem+json with Retry-After and the draft-7
-// RateLimit headers, and handles store outages as configured:
+// RateLimit headers, and handles store outages as configured.
 //
-//	m, err := ratelimit.New(ratelimit.Config{
-//		Policies: []ratelimit.Policy{
-//			{Key: "ip", Limit: ratelimit.Limit{Rate: 100, Period: 15 * time.Minute, Burst: 100}},
-//			{Key: "subject", Limit: ratelimit.PerHour(1000)},
-//		},
-//		Store: memory.Store{},
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	handler = m.Handler(handler)
+// [New] builds the [Middleware] from a [Config]; the examples show it in
+// front of a handler, and why it must run after authentication when a
+// policy keys on the subject.
 package ratelimit

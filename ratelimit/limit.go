@@ -24,9 +24,12 @@ var (
 // Burst admitted at once. Limit{Rate: 100, Period: 15 * time.Minute,
 // Burst: 100} admits 100 requests at once, then one every 9 seconds.
 type Limit struct {
-	Rate   int
+	// Rate requests are admitted per Period.
+	Rate int
+	// Period is the window Rate is counted over.
 	Period time.Duration
-	Burst  int
+	// Burst is how many requests may arrive at once.
+	Burst int
 }
 
 // PerSecond, PerMinute and PerHour return a Limit whose burst equals its

@@ -7,5 +7,5 @@
 // replaced by a fresh id. The id is returned to the client and forwarded
 // upstream.
 //
-//	handler := requestid.Handler(app) // rampart.InfoFrom(ctx).RequestID is set
+// [Handler] stores the id in [rampart.Info] (see the example).
 package requestid

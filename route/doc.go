@@ -12,6 +12,6 @@
 // encoded "/" or "\" inside a segment, a raw "\", a ";" (a path parameter to
 // Java servers), control characters and invalid UTF-8 are refused.
 //
-//	t, err := route.NewTable([]route.Spec{{Pattern: "/api/notes/{id}", Methods: []string{"GET"}}}, route.Options{})
-//	m, err := t.Match("GET", "/api/notes/7")
+// [NewTable] compiles the patterns once; [Table.Match] takes the decoded
+// path [Normalize] returns, as the examples show.
 package route

@@ -26,10 +26,13 @@ var (
 // does not. Allow is ready for the Allow header.
 type MethodNotAllowedError struct{ Allow string }
 
+// Error returns a fixed message; Allow carries the details.
 func (e *MethodNotAllowedError) Error() string { return "route: method not allowed" }
 
 // Spec is one route to compile.
 type Spec struct {
+	// Pattern is the route's path pattern, such as "/api/notes/{id}" or
+	// "/static/*" (see the package documentation).
 	Pattern string
 	// Methods lists the allowed methods; "*" allows any. Empty means GET.
 	// GET always brings HEAD with it.

@@ -5,22 +5,9 @@
 //
 // The scanner only ever contacts the target's origin, spends at most
 // MaxRequests requests at RPS requests per second, and sends writes with
-// side effects only when Unsafe is set:
+// side effects only when Unsafe is set.
 //
-//	s, err := scan.New(scan.Config{
-//		Target:     "https://staging.example.com",
-//		Identities: []scan.Identity{alice, bob},
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	rep, err := s.Run(ctx)
-//	if err != nil {
-//		return err
-//	}
-//	if !rep.Complete() || rep.Worst() >= scan.High {
-//		os.Exit(1)
-//	}
+// The [Scanner.Run] example gates a CI build on the report.
 //
 // Before any check, a scan fingerprints what paths that cannot exist get
 // (a catch-all is never a finding), learns where the API takes tokens

@@ -5,8 +5,8 @@
 // profile is stricter, for JSON-only APIs: nothing may be loaded, framed or
 // cached. Per-header overrides replace or remove single headers.
 //
-//	h, err := secureheaders.New(secureheaders.Config{Profile: secureheaders.ProfileHelmet})
-//	handler := h.Handler(app)
+// [New] compiles a [Config] once; the examples list a profile's headers and
+// show [Headers.Handler] in front of an app.
 //
 // Headers are set before the wrapped handler runs, so the handler can still
 // change them; a reverse proxy calls [Headers.Scrub] on the upstream

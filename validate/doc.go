@@ -31,16 +31,6 @@
 //     responses per Validator are decoded at once;
 //   - HEAD: a document that does not describe HEAD has it checked as GET.
 //
-// Usage:
-//
-//	v, err := validate.New(validate.Config{
-//		File:                    "openapi.yaml",
-//		Requests:                validate.Enforce,
-//		Responses:               validate.Filter,
-//		Inventory:               validate.Enforce,
-//		RejectUnknownProperties: true,
-//		Events:                  events,
-//	})
-//	if err != nil { … }
-//	h := v.Handler(proxy)
+// The [Validator.Handler] examples hold a request to a document and show
+// what goes wrong when a handler in front consumes the body.
 package validate

@@ -12,10 +12,6 @@
 // Building a WAF parses and compiles the whole CRS (hundreds of
 // milliseconds): build one per distinct Config and share it across routes.
 //
-//	w, err := waf.New(waf.Config{ParanoiaLevel: 1, Exclusions: []int{942100}, Events: events})
-//	if err != nil {
-//		return err
-//	}
-//	defer w.Close()
-//	http.Handle("/api/", w.Handler(api))
+// The [Firewall.Handler] example blocks an injection; [Firewall.Close]
+// releases the compiled rules once a firewall no longer serves.
 package waf

@@ -13,7 +13,7 @@ import (
 	"github.com/rampart-api/rampart/waf"
 )
 
-func ExampleWAF_Handler() {
+func ExampleFirewall_Handler() {
 	w, err := waf.New(waf.Config{
 		ParanoiaLevel: 1,
 		Exclusions:    []int{920350}, // numeric Host header, e.g. behind a load balancer

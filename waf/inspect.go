@@ -41,7 +41,7 @@ type verdict struct {
 // inspect feeds r to tx phase by phase and reads the outcome. It replaces
 // r.Body with a reader that yields the same bytes. An error means the
 // request was not fully inspected; the caller must not pass it on.
-func (w *WAF) inspect(tx types.Transaction, r *http.Request) (verdict, error) {
+func (w *Firewall) inspect(tx types.Transaction, r *http.Request) (verdict, error) {
 	tx.ProcessConnection(clientIP(r), 0, "", 0)
 	uri := r.RequestURI
 	if uri == "" {
@@ -100,7 +100,7 @@ type replayBody struct {
 
 // decide turns an interruption (or, in DetectionOnly mode, the one the
 // engine would have made) into a verdict.
-func (w *WAF) decide(tx types.Transaction, it *types.Interruption) verdict {
+func (w *Firewall) decide(tx types.Transaction, it *types.Interruption) verdict {
 	var v verdict
 	switch {
 	case it != nil:

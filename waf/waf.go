@@ -19,10 +19,10 @@ import (
 // ErrBuild is wrapped by errors from compiling the rule set.
 var ErrBuild = errors.New("waf: building rule set")
 
-// WAF inspects requests with Coraza and the OWASP CRS. Building one is
+// Firewall inspects requests with Coraza and the OWASP CRS. Building one is
 // expensive (the CRS is parsed and its patterns compiled), so build one per
 // distinct Config and share it; it is immutable and safe for concurrent use.
-type WAF struct {
+type Firewall struct {
 	coraza coraza.WAF
 	s      settings
 }
@@ -37,7 +37,7 @@ type detectionOnly interface {
 // New validates cfg and builds the rule set. Every configuration problem
 // is returned at once, joined; the errors wrap [ErrInvalidConfig] and are
 // [*ConfigError] or [*ExclusionError] values.
-func New(cfg Config) (*WAF, error) {
+func New(cfg Config) (*Firewall, error) {
 	s, err := cfg.validate()
 	if err != nil {
 		return nil, err
@@ -67,14 +67,14 @@ func New(cfg Config) (*WAF, error) {
 		closeCoraza(cw)
 		return nil, err
 	}
-	return &WAF{coraza: cw, s: s}, nil
+	return &Firewall{coraza: cw, s: s}, nil
 }
 
 // Close releases the compiled patterns this WAF holds (they are shared
 // with other WAFs built from the same rules until all are closed). Call it
 // once the WAF no longer serves requests, e.g. after a reload replaced it;
 // requests in flight are unaffected.
-func (w *WAF) Close() error {
+func (w *Firewall) Close() error {
 	if w == nil {
 		return nil
 	}
@@ -100,8 +100,8 @@ func closeCoraza(cw coraza.WAF) {
 // emitted and the request passes. The body reaches next byte for byte.
 // Responses are not inspected.
 //
-// A nil *WAF passes every request through. Safe for concurrent use.
-func (w *WAF) Handler(next http.Handler) http.Handler {
+// A nil *Firewall passes every request through. Safe for concurrent use.
+func (w *Firewall) Handler(next http.Handler) http.Handler {
 	if w == nil {
 		return next
 	}
@@ -148,7 +148,7 @@ func (w *WAF) Handler(next http.Handler) http.Handler {
 
 // refuse writes the problem and emits the event. The reason is internal;
 // the client sees only the status.
-func (w *WAF) refuse(rw http.ResponseWriter, r *http.Request, status int, reason string, attrs []slog.Attr) {
+func (w *Firewall) refuse(rw http.ResponseWriter, r *http.Request, status int, reason string, attrs []slog.Attr) {
 	w.s.events.Emit(r, audit.Event{
 		Name:   audit.WAFBlocked,
 		Reason: reason,

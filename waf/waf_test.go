@@ -62,12 +62,12 @@ var (
 	events     = audit.NewLogger(slog.NewJSONHandler(sink, nil))
 	requestSeq atomic.Uint64
 	builtMu    sync.Mutex
-	builtWAF   = map[string]*waf.WAF{}
+	builtWAF   = map[string]*waf.Firewall{}
 )
 
 // build returns a WAF for cfg, built once per test binary: each build
 // compiles the whole CRS.
-func build(t testing.TB, name string, cfg waf.Config) *waf.WAF {
+func build(t testing.TB, name string, cfg waf.Config) *waf.Firewall {
 	t.Helper()
 	builtMu.Lock()
 	defer builtMu.Unlock()
@@ -526,7 +526,7 @@ func TestBodyErrorsFailClosed(t *testing.T) {
 }
 
 func TestNilWAFPassesThrough(t *testing.T) {
-	var w *waf.WAF
+	var w *waf.Firewall
 	up := new(upstream)
 	rec := httptest.NewRecorder()
 	w.Handler(up).ServeHTTP(rec, reqCase{target: q("' OR 1=1--")}.request(t))

@@ -54,7 +54,9 @@ var (
 type Entry struct {
 	// Hash is "sha256:" and the hex SHA-256 of the key (see [Hash]); the
 	// bare hex digits are accepted too.
-	Hash    string   `yaml:"hash" json:"hash"`
+	Hash string `yaml:"hash" json:"hash"`
+	// Subject, Roles, Scopes and Tenant make the [rampart.Principal] of a
+	// request bearing the key. Subject is required.
 	Subject string   `yaml:"subject" json:"subject"`
 	Roles   []string `yaml:"roles,omitempty" json:"roles,omitempty"`
 	Scopes  []string `yaml:"scopes,omitempty" json:"scopes,omitempty"`

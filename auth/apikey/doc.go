@@ -3,15 +3,8 @@
 // to a subject, roles, scopes and an optional tenant; the keys come from
 // config entries or a keys file (YAML, or JSON lines).
 //
-//	key, hash, err := apikey.NewKey() // give key to the client, store hash
-//	...
-//	keys, err := apikey.New(apikey.Config{
-//		Keys: []apikey.Entry{{Hash: hash, Subject: "billing-service", Roles: []string{"service"}}},
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	mw, err := auth.New(auth.Config{Authenticators: []rampart.Authenticator{keys}})
+// [NewKey] makes a key and the hash to store; [New] builds the
+// [Authenticator] from the hashes, for package auth (see the examples).
 //
 // Why SHA-256 and not argon2id: API keys made by [NewKey] carry 256 bits
 // of randomness, so a leaked hash cannot be reversed by guessing and a slow

@@ -3,6 +3,7 @@ package apikey_test
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/rampart-api/rampart/auth/apikey"
 )
@@ -36,4 +37,22 @@ func ExampleAuthenticator_Authenticate() {
 	// Output:
 	// billing-service [service] <nil>
 	// rampart: invalid credentials: apikey: malformed key
+}
+
+func ExampleNewKey() {
+	key, hash, err := apikey.NewKey()
+	if err != nil {
+		panic(err)
+	}
+	// Give key to the client once; keep only hash, in config or a keys file.
+	keys, err := apikey.New(apikey.Config{Keys: []apikey.Entry{{Hash: hash, Subject: "billing-service"}}})
+	if err != nil {
+		panic(err)
+	}
+	r := httptest.NewRequest("GET", "/invoices", nil)
+	r.Header.Set("X-API-Key", key)
+	p, err := keys.Authenticate(r)
+	fmt.Println(strings.HasPrefix(key, apikey.KeyPrefix), p.Subject, err)
+	// Output:
+	// true billing-service <nil>
 }

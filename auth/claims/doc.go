@@ -3,17 +3,10 @@
 // "https://example.com/roles" (Auth0 namespaced claims).
 //
 // A path is parsed once, at configuration time, into a [Path]; looking it up
-// then costs a few map reads and allocates nothing:
+// then costs a few map reads and allocates nothing.
 //
-//	roles, err := claims.Parse("realm_access.roles")
-//	if err != nil {
-//		return err
-//	}
-//	// per request, on claims that were verified:
-//	v, ok := roles.Lookup(verified)
-//	if ok {
-//		p.Roles = claims.Strings(v)
-//	}
+// Parse a path once with [Parse] and look it up per request on verified
+// claims (see the example).
 //
 // A key present verbatim wins over walking dots, so namespaced claim names
 // that contain dots work without escaping. Where that is ambiguous, a path

@@ -11,14 +11,6 @@
 // An endpoint that is slow, down or answers garbage is a technical
 // failure (503), never "invalid credentials".
 //
-//	opaque, err := introspect.New(introspect.Config{
-//		Endpoint:     "https://id.example.com/oauth2/introspect",
-//		ClientID:     "rampart",
-//		ClientSecret: os.Getenv("INTROSPECTION_SECRET"),
-//		RolesClaim:   "realm_access.roles",
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	mw, err := auth.New(auth.Config{Authenticators: []rampart.Authenticator{opaque}})
+// [New] builds the [Authenticator], for package auth; the example runs it
+// against a stand-in endpoint.
 package introspect

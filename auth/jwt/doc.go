@@ -4,20 +4,9 @@
 // (jku, x5u, embedded jwk), kid injection, duplicate JSON names, oversized
 // and malformed tokens.
 //
-//	a, err := jwt.New(jwt.Config{
-//		Issuers: []jwt.IssuerConfig{{
-//			Issuer:     "https://id.example.com/",
-//			Audience:   []string{"my-api"},
-//			Algorithms: []string{"ES256"},
-//			JWKSURL:    "https://id.example.com/.well-known/jwks.json",
-//			RolesClaim: "realm_access.roles",
-//		}},
-//	})
-//	if err != nil {
-//		return err
-//	}
-//	defer a.Close()
-//	p, err := a.Authenticate(r) // a rampart.Authenticator
+// [New] builds an [Authenticator] from one [IssuerConfig] per issuer (see
+// the examples); its Authenticate method makes it a
+// [rampart.Authenticator] for package auth.
 //
 // # Libraries
 //
@@ -50,15 +39,7 @@
 // none, algorithms outside the allowlist, a public key used as an HMAC
 // secret, a token with neither exp nor iat.
 //
-//	a, err := jwt.New(jwt.Config{
-//		Issuers: []jwt.IssuerConfig{{
-//			Secret:                       []byte(os.Getenv("JWT_SECRET")),
-//			Algorithms:                   []string{"HS256"},
-//			DangerouslyAcceptAnyAudience: true,
-//			SubjectClaim:                 "userId",
-//			RolesClaim:                   "role",
-//		}},
-//	})
+// The appTokens example shows such an issuer, and alg none still refused.
 //
 // # Keys
 //

@@ -56,3 +56,44 @@ func Example() {
 	// true
 	// true true
 }
+
+// Tokens an app signs itself, as jsonwebtoken does by default: no iss, no
+// aud, a numeric user id. The static secret identifies the issuer; alg
+// none and other algorithms stay refused.
+func Example_appTokens() {
+	secret := []byte("an-example-secret-of-at-least-32-bytes!")
+	now := time.Unix(1_800_000_000, 0)
+	a, err := jwt.New(jwt.Config{
+		Now: func() time.Time { return now },
+		Issuers: []jwt.IssuerConfig{{
+			Secret:                       secret,
+			Algorithms:                   []string{"HS256"},
+			DangerouslyAcceptAnyAudience: true,
+			SubjectClaim:                 "userId",
+			RolesClaim:                   "role",
+		}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer a.Close()
+
+	tok, _ := gjwt.NewWithClaims(gjwt.SigningMethodHS256, gjwt.MapClaims{
+		"userId": 42, "role": "admin", "exp": now.Add(time.Hour).Unix(),
+	}).SignedString(secret)
+	r := httptest.NewRequest(http.MethodGet, "/notes", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	p, err := a.Authenticate(r)
+	fmt.Println(p.Subject, p.Roles, err)
+
+	none, _ := gjwt.NewWithClaims(gjwt.SigningMethodNone, gjwt.MapClaims{
+		"userId": 42, "role": "admin", "exp": now.Add(time.Hour).Unix(),
+	}).SignedString(gjwt.UnsafeAllowNoneSignatureType)
+	r.Header.Set("Authorization", "Bearer "+none)
+	_, err = a.Authenticate(r)
+	fmt.Println(errors.Is(err, rampart.ErrInvalidCredentials))
+	// Output:
+	// 42 [admin] <nil>
+	// true
+}

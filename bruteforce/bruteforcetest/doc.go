@@ -1,7 +1,5 @@
 // Package bruteforcetest holds the conformance suite for implementations
-// of bruteforce.Store:
+// of bruteforce.Store.
 //
-//	func TestStore(t *testing.T) {
-//		bruteforcetest.Run(t, func(t *testing.T) bruteforce.Store { return &bruteforce.MemoryStore{} })
-//	}
+// The [Run] example is the whole conformance test of a store.
 package bruteforcetest

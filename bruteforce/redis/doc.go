@@ -1,10 +1,6 @@
-// Package redis is the shared store for package bruteforce:
+// Package redis is the shared store for package bruteforce.
 //
-//	store, err := redis.New(client, "rampart:bf:")
-//	if err != nil {
-//		return err
-//	}
-//	g, err := bruteforce.New(bruteforce.Config{UsernameField: "username", Store: store})
+// [New] builds the [Store] on a go-redis client (see the example).
 //
 // Checking the lockouts of an attempt's keys and counting it under each is
 // one script run, as is a refund.

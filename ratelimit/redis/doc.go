@@ -2,12 +2,8 @@
 // whose state lives in Redis, so that any number of gateways enforce one
 // exact limit together.
 //
-//	client := redis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"}, 200*time.Millisecond)
-//	l, err := redis.New(redis.Config{Client: client, Limit: ratelimit.PerMinute(60), Timeout: 200 * time.Millisecond})
-//	if err != nil {
-//		return err
-//	}
-//	d, err := l.Allow(ctx, "ip:203.0.113.7", 1)
+// [NewClient] makes a client whose commands give up at the decision's
+// timeout; [New] builds a [Limiter] on it (see the example).
 //
 // Every decision is one script run on the server with the server's clock.
 // With a Timeout, each decision returns by its deadline, and a script that
