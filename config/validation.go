@@ -169,9 +169,12 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 	}
 	val, err := validate.New(validate.Config{Document: data, Requests: cfg.Requests, Responses: cfg.Responses, Inventory: cfg.Inventory, MaxResponseBody: cfg.MaxResponseBody})
 	if err != nil {
-		for _, e := range unjoin(err) {
-			msg := strings.TrimPrefix(e.Error(), validate.ErrDocument.Error()+": ")
-			v.errorf(path+".openapi", "%s: %s", u.OpenAPI, msg)
+		for _, e := range splitJoined(err) {
+			if de := (*validate.DocumentError)(nil); errors.As(e, &de) {
+				v.errorf(path+".openapi", "%s: %s", u.OpenAPI, de.Reason)
+			} else {
+				v.errorf(path+".openapi", "%s: %v", u.OpenAPI, e)
+			}
 		}
 		return
 	}
