@@ -21,6 +21,8 @@ type Config struct {
 	// against which relative paths in the file are resolved.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
+	// lines maps each field path of the file to its line, for [Config.Locate].
+	lines map[string]int
 }
 
 // Server holds listener settings. They are read once at start: a reload

@@ -8,7 +8,6 @@ import (
 
 	"github.com/rampart-api/rampart/jsonlimits"
 	"github.com/rampart-api/rampart/validate"
-	"github.com/rampart-api/rampart/waf"
 )
 
 // MaxDocumentBytes bounds the size of an OpenAPI document.
@@ -243,15 +242,10 @@ func (v *validator) routeWAF(path string, w *WAF) {
 		v.warnf(path+".enabled", "false: the route's requests are not inspected")
 		return
 	}
-	if w.Paranoia < 0 || w.Paranoia > 4 {
-		v.errorf(path+".paranoia", "%d is outside 1..4", w.Paranoia)
-	}
-	if w.AnomalyThreshold < 0 || w.AnomalyThreshold > 1000 {
-		v.errorf(path+".anomaly_threshold", "%d is outside 1..1000", w.AnomalyThreshold)
-	}
-	if w.MaxBodyBytes < 0 || w.MaxBodyBytes > waf.MaxMaxBodyBytes {
-		v.errorf(path+".max_body_bytes", "%d is outside 1..%d", w.MaxBodyBytes, waf.MaxMaxBodyBytes)
-	}
+	// Paranoia, anomaly_threshold and max_body_bytes are checked by
+	// package waf when the gateway compiles the route (rampart check
+	// does), which reports them at their lines: config does not import
+	// the WAF engine to repeat its ranges.
 	for i, id := range w.ExcludeRules {
 		if id <= 0 {
 			v.errorf(fmt.Sprintf("%s.exclude_rules[%d]", path, i), "%d is not a rule id", id)

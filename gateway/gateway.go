@@ -175,7 +175,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
 			continue
 		}
-		h, err := g.routeChain(cfg, rc, p, authn)
+		h, err := g.routeChain(cfg, i, p, authn)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
@@ -229,7 +229,8 @@ func (g *Gateway) upstreamTransport(target string, timeout time.Duration) (http.
 
 // routeChain builds the middleware chain of one route, in pipeline order,
 // ending at the upstream proxy.
-func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.Handler, a *authenticators) (http.Handler, error) {
+func (g *Gateway) routeChain(cfg *config.Config, i int, upstream http.Handler, a *authenticators) (http.Handler, error) {
+	rc := cfg.Routes[i]
 	before, after, err := g.routeLimits(cfg, rc)
 	if err != nil {
 		return nil, err
@@ -238,7 +239,7 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 	if err != nil {
 		return nil, err
 	}
-	checks, err := g.routeValidation(cfg, rc)
+	checks, err := g.routeValidation(cfg, i)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/rampart-api/rampart"
@@ -33,7 +34,11 @@ type built[T any] struct {
 // upstream without a document, the structural limits alone; then the WAF.
 // Cheap checks come first so that a malformed body never costs a WAF pass,
 // and an undocumented endpoint never reaches the WAF.
-func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampart.Middleware, error) {
+//
+// Errors in a document or a WAF setting are [*config.FieldError] values
+// naming the field of the file, so that rampart check prints its line.
+func (g *Gateway) routeValidation(cfg *config.Config, i int) ([]rampart.Middleware, error) {
+	rc := cfg.Routes[i]
 	lim, err := g.jsonLimits(cfg)
 	if err != nil {
 		return nil, err
@@ -57,7 +62,7 @@ func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampar
 	if rc.WAF.On() {
 		w, err := g.waf(rc.WAF)
 		if err != nil {
-			return nil, err
+			return nil, wafFieldErrors(fmt.Sprintf("routes[%d].waf", i), err)
 		}
 		mws = append(mws, w.Handler)
 	}
@@ -100,7 +105,7 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 	}
 	v, err := validate.New(vc)
 	if err != nil {
-		err = fmt.Errorf("upstream %s: openapi: %w", name, err)
+		err = &config.FieldError{Path: "upstreams." + name + ".openapi", Err: err}
 	}
 	if c.validators == nil {
 		c.validators = map[string]built[*validate.Validator]{}
@@ -135,4 +140,43 @@ func (g *Gateway) waf(wc *config.WAF) (*waf.WAF, error) {
 	}
 	c.wafs[key] = built[*waf.WAF]{w, err}
 	return w, err
+}
+
+// wafFields maps waf.Config's field names to the keys of a route's waf
+// section.
+var wafFields = map[string]string{
+	"ParanoiaLevel":    "paranoia",
+	"AnomalyThreshold": "anomaly_threshold",
+	"MaxBodyBytes":     "max_body_bytes",
+}
+
+// wafFieldErrors turns each typed error of waf.New into a field error
+// below path, by its type and field, never by its text.
+func wafFieldErrors(path string, err error) error {
+	var errs []error
+	for _, e := range unjoinErrors(err) {
+		p := path
+		var ce *waf.ConfigError
+		var ee *waf.ExclusionError
+		switch {
+		case errors.As(e, &ce):
+			if k, ok := wafFields[ce.Field]; ok {
+				p += "." + k
+			}
+		case errors.As(e, &ee):
+			p += ".exclude_rules"
+		}
+		errs = append(errs, &config.FieldError{Path: p, Err: e})
+	}
+	return errors.Join(errs...)
+}
+
+// unjoinErrors returns the errors an errors.Join holds, or err alone.
+func unjoinErrors(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			return j.Unwrap()
+		}
+	}
+	return []error{err}
 }

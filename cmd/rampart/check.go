@@ -42,9 +42,14 @@ func check(path string, out io.Writer) error {
 	errs, warns := len(diags.Errors()), len(diags.Warnings())
 	if errs == 0 {
 		if err := gateway.Check(cfg); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(out, "%s: error: %s\n", path, line)
-				errs++
+			// Errors the compiled features find name their field, so
+			// they get its line like the loader's own.
+			for _, p := range cfg.Locate(err) {
+				for _, line := range strings.Split(p.Message, "\n") {
+					p.Message = line
+					fmt.Fprintln(out, p.String())
+					errs++
+				}
 			}
 		} else {
 			describeKeys(out, path, cfg)
