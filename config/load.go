@@ -93,6 +93,7 @@ func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 		v.diags = append(v.diags, yamlProblem(file, err, lines)...)
 	}
 	cfg.applyDefaults()
+	cfg.resolvePaths(v.res)
 	v.config(cfg)
 	return cfg, v.diags.sorted()
 }

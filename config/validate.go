@@ -130,13 +130,6 @@ func (v *validator) server(s *Server) {
 		v.warnf("server.timeouts.upstream", "longer than the write timeout (%s): slow upstream answers would be cut off without a 504", t.Write)
 	}
 	if s.TLS != nil {
-		// Relative to the config file, like every other path in it.
-		if s.TLS.CertFile != "" {
-			s.TLS.CertFile = v.res.abs(s.TLS.CertFile)
-		}
-		if s.TLS.KeyFile != "" {
-			s.TLS.KeyFile = v.res.abs(s.TLS.KeyFile)
-		}
 		ok := true
 		for field, f := range map[string]string{"cert_file": s.TLS.CertFile, "key_file": s.TLS.KeyFile} {
 			if f == "" {
