@@ -9,7 +9,6 @@ import (
 	"github.com/rampart-api/rampart/proxy"
 	"github.com/rampart-api/rampart/ratelimit"
 	"github.com/rampart-api/rampart/secureheaders"
-	"github.com/rampart-api/rampart/validate"
 )
 
 // fieldNames maps a feature's Go field names to the keys the file uses.
@@ -45,7 +44,6 @@ func asFeatureError(err error) (featureError, bool) {
 		pe *proxy.ConfigError
 		le *ratelimit.LimitError
 		ke *ratelimit.KeyError
-		de *validate.DocumentError
 	)
 	switch {
 	case errors.As(err, &ce):
@@ -58,8 +56,6 @@ func asFeatureError(err error) (featureError, bool) {
 		return featureError{le.Field, rateLimitFields, le.Reason}, true
 	case errors.As(err, &ke):
 		return featureError{"", nil, strconv.Quote(ke.Spec) + ": " + ke.Reason}, true
-	case errors.As(err, &de):
-		return featureError{"", nil, de.Reason}, true
 	}
 	return featureError{}, false
 }
@@ -101,7 +97,7 @@ func (v *validator) featureErrors(base string, err error) {
 // error, not a list.
 func splitJoined(err error) []error {
 	switch err.(type) {
-	case *cors.ConfigError, *proxy.ConfigError, *validate.DocumentError:
+	case *cors.ConfigError, *proxy.ConfigError:
 		return []error{err}
 	}
 	return unjoin(err)

@@ -201,11 +201,20 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 // configuration's remote key sets into account: whether an identity
 // provider answers is a fact about the network, not the file.
 func Check(cfg *config.Config) error {
+	_, err := Lint(cfg)
+	return err
+}
+
+// Lint is [Check] that also returns the warnings only the compiled
+// features can give, such as the operations an OpenAPI document leaves
+// without a response schema. Errors and warnings name their field as
+// [*config.FieldError] values, which [config.Config.Locate] gives a line.
+func Lint(cfg *config.Config) (warnings []error, err error) {
 	g, err := New(cfg, Options{offline: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return g.Close()
+	return g.checks.warnings, g.Close()
 }
 
 // upstreamTransport returns the transport for an upstream: the one in

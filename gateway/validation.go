@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/config"
@@ -20,6 +21,8 @@ type checks struct {
 	limitsErr  error
 	validators map[string]built[*validate.Validator]
 	wafs       map[string]built[*waf.WAF]
+	// warnings are what compiling found risky but valid; see [Lint].
+	warnings []error
 }
 
 // built remembers a construction, failed or not, so that it runs once.
@@ -106,6 +109,8 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 	v, err := validate.New(vc)
 	if err != nil {
 		err = &config.FieldError{Path: "upstreams." + name + ".openapi", Err: err}
+	} else if w := schemaWarning(u.OpenAPI, vc.Responses, v.WithoutResponseSchema()); w != nil {
+		c.warnings = append(c.warnings, &config.FieldError{Path: "upstreams." + name + ".validation.responses", Err: w})
 	}
 	if c.validators == nil {
 		c.validators = map[string]built[*validate.Validator]{}
@@ -179,4 +184,21 @@ func unjoinErrors(err error) []error {
 		}
 	}
 	return []error{err}
+}
+
+// schemaWarning says which operations of a document declare no response
+// schema, whose responses pass unfiltered (or are all refused under
+// enforce), or returns nil.
+func schemaWarning(doc string, responses validate.Mode, ops []string) error {
+	if len(ops) == 0 || responses == validate.Off {
+		return nil
+	}
+	list := strings.Join(ops[:min(len(ops), 10)], ", ")
+	if len(ops) > 10 {
+		list += fmt.Sprintf(" and %d more", len(ops)-10)
+	}
+	if responses == validate.Enforce {
+		return fmt.Errorf("enforce: %d operation(s) in %s declare no response schema; their responses are refused with 502 after the upstream has run them: %s", len(ops), doc, list)
+	}
+	return fmt.Errorf("%d operation(s) in %s declare no response schema; their responses pass unfiltered: %s", len(ops), doc, list)
 }

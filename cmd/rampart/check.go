@@ -41,17 +41,27 @@ func check(path string, out io.Writer) error {
 	fmt.Fprint(out, diags.String())
 	errs, warns := len(diags.Errors()), len(diags.Warnings())
 	if errs == 0 {
-		if err := gateway.Check(cfg); err != nil {
-			// Errors the compiled features find name their field, so
-			// they get its line like the loader's own.
-			for _, p := range cfg.Locate(err) {
-				for _, line := range strings.Split(p.Message, "\n") {
-					p.Message = line
-					fmt.Fprintln(out, p.String())
+		warnings, err := gateway.Lint(cfg)
+		// What the compiled features find names its field, so it gets
+		// its line like the loader's own problems.
+		found := cfg.Locate(err)
+		for _, w := range warnings {
+			for _, p := range cfg.Locate(w) {
+				p.Severity = config.Warning
+				found = append(found, p)
+				warns++
+			}
+		}
+		for _, p := range found {
+			for _, line := range strings.Split(p.Message, "\n") {
+				p.Message = line
+				fmt.Fprintln(out, p.String())
+				if p.Severity == config.Error {
 					errs++
 				}
 			}
-		} else {
+		}
+		if err == nil {
 			describeKeys(out, path, cfg)
 		}
 	}

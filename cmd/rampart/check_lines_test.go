@@ -26,8 +26,14 @@ routes:
 // gateway compile step, and wants every error at its file, line and field.
 func TestCheckLocatesFeatureErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "bad-openapi.yaml"), []byte("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for name, doc := range map[string]string{
+		"bad-openapi.yaml": "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n",
+		"dangling.yaml":    "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {$ref: '#/components/responses/Missing'}}\n",
+		"noschema.yaml":    "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n    delete:\n      responses: {'204': {description: gone}}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	jwtSection := "auth:\n  jwt:\n    issuers:\n      - issuer: https://id.example/\n        audience: [api]\n        algorithms: [ES256, none]\n        jwks_url: https://id.example/jwks.json\n"
 	tests := []struct {
@@ -35,6 +41,7 @@ func TestCheckLocatesFeatureErrors(t *testing.T) {
 		upstream, auth, route string
 		section               string
 		want                  string
+		ok                    bool // check passes, with warnings
 	}{
 		{name: "JWT algorithm none", auth: "jwt", section: jwtSection,
 			want: "x.yaml:15: error: auth.jwt.issuers[0].algorithms[1]: "},
@@ -54,6 +61,12 @@ func TestCheckLocatesFeatureErrors(t *testing.T) {
 			want: "x.yaml:10: error: routes[0].waf.paranoia: "},
 		{name: "OpenAPI document invalid (found by the gateway)", upstream: "    openapi: ./bad-openapi.yaml", auth: "none",
 			want: "x.yaml:4: error: upstreams.app.openapi: "},
+		{name: "OpenAPI dangling reference (found by the gateway)", upstream: "    openapi: ./dangling.yaml", auth: "none",
+			want: "x.yaml:4: error: upstreams.app.openapi: "},
+		{name: "responses without schema pass under filter", upstream: "    openapi: ./noschema.yaml", auth: "none", ok: true,
+			want: "x.yaml:2: warning: upstreams.app.validation.responses: 2 operation(s) in ./noschema.yaml declare no response schema; their responses pass unfiltered: DELETE /a, GET /a"},
+		{name: "responses without schema refused under enforce", upstream: "    openapi: ./noschema.yaml\n    validation: {responses: enforce}", auth: "none", ok: true,
+			want: "x.yaml:5: warning: upstreams.app.validation.responses: enforce: 2 operation(s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,8 +79,8 @@ func TestCheckLocatesFeatureErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, out := execute("check", "--config", f)
-			if code != 2 {
-				t.Fatalf("exit %d, want 2:\n%s", code, out)
+			if want := map[bool]int{false: 2, true: 0}[tt.ok]; code != want {
+				t.Fatalf("exit %d, want %d:\n%s", code, want, out)
 			}
 			if !strings.Contains(out, f[:len(f)-len("x.yaml")]+tt.want) {
 				t.Errorf("output lacks %q:\n%s", tt.want, out)
