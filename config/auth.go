@@ -352,11 +352,6 @@ func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
 	if is.Leeway < 0 || is.Leeway > 5*time.Minute {
 		v.errorf(p+".leeway", "must be between 0 and 5m")
 	}
-	for _, f := range []struct{ field, path string }{{"public_key_file", is.PublicKeyFile}, {"jwks_file", is.JWKSFile}} {
-		if f.path != "" {
-			is.setPath(f.field, v.res.abs(f.path))
-		}
-	}
 }
 
 // errorsUnder counts the errors reported so far at path or below it.
@@ -408,15 +403,6 @@ func (v *validator) jwtKeys(j *JWT) {
 			p += "." + f
 		}
 		v.errorf(p, "%s", ce.Reason)
-	}
-}
-
-func (is *JWTIssuer) setPath(field, p string) {
-	switch field {
-	case "public_key_file":
-		is.PublicKeyFile = p
-	case "jwks_file":
-		is.JWKSFile = p
 	}
 }
 

@@ -21,6 +21,8 @@ type Config struct {
 	// against which relative paths in the file are resolved.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
+	// lines maps each field path of the file to its line, for [Config.Locate].
+	lines map[string]int
 }
 
 // Server holds listener settings. They are read once at start: a reload
@@ -218,6 +220,32 @@ var DefaultTimeouts = Timeouts{
 	Idle:       120 * time.Second,
 	Upstream:   30 * time.Second,
 	Shutdown:   30 * time.Second,
+}
+
+// resolvePaths makes the file paths the file names relative to its folder
+// absolute, in one pass right after decoding and before validation, so
+// that validation only reads the configuration. The OpenAPI documents keep
+// their spelling, which problems quote; they are resolved where read.
+func (c *Config) resolvePaths(r resolver) {
+	if t := c.Server.TLS; t != nil {
+		if t.CertFile != "" {
+			t.CertFile = r.abs(t.CertFile)
+		}
+		if t.KeyFile != "" {
+			t.KeyFile = r.abs(t.KeyFile)
+		}
+	}
+	if c.Auth.JWT != nil {
+		for i := range c.Auth.JWT.Issuers {
+			is := &c.Auth.JWT.Issuers[i]
+			if is.PublicKeyFile != "" {
+				is.PublicKeyFile = r.abs(is.PublicKeyFile)
+			}
+			if is.JWKSFile != "" {
+				is.JWKSFile = r.abs(is.JWKSFile)
+			}
+		}
+	}
 }
 
 func (c *Config) applyDefaults() {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -109,4 +110,60 @@ func (d Diagnostics) sorted() Diagnostics {
 		return d[i].Severity < d[j].Severity
 	})
 	return d
+}
+
+// FieldError is an error found in one field of the file after loading,
+// when the compiled features see what loading does not (the gateway
+// compiles OpenAPI documents and WAF rules). Path is the field's path in
+// the file as [Problem.Path] writes it: "routes[3].waf.paranoia",
+// "upstreams.app.openapi". [Config.Locate] turns it into a located
+// [Problem].
+type FieldError struct {
+	Path string
+	Err  error
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Locate turns an error from compiling c, such as gateway.Check's, into
+// problems of the file: every [*FieldError] it holds gets the line of its
+// path. Errors without a field are listed at the file, without a line.
+func (c *Config) Locate(err error) Diagnostics {
+	if err == nil {
+		return nil
+	}
+	var out Diagnostics
+	for _, e := range flatten(err) {
+		p := Problem{File: c.File, Message: e.Error(), Severity: Error}
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			v := validator{lines: c.lines}
+			p.Path, p.Line, p.Message = fe.Path, v.line(fe.Path), fe.Err.Error()
+		}
+		out = append(out, p)
+	}
+	return out.sorted()
+}
+
+// flatten lists the errors an errors.Join tree holds, down to each
+// [*FieldError]. A wrapper around errors that hold field errors is dropped:
+// the field's path says more than the wrapper's prefix.
+func flatten(err error) []error {
+	var fe *FieldError
+	if _, ok := err.(*FieldError); ok || !errors.As(err, &fe) {
+		return []error{err}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return flatten(u)
+	}
+	return []error{err}
 }

@@ -79,7 +79,7 @@ func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 	lines := map[string]int{}
 	indexLines(root.Content[0], "", lines)
 
-	cfg := &Config{File: file, Dir: dir}
+	cfg := &Config{File: file, Dir: dir, lines: lines}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	v := &validator{file: file, lines: lines, res: resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}}
@@ -93,6 +93,7 @@ func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 		v.diags = append(v.diags, yamlProblem(file, err, lines)...)
 	}
 	cfg.applyDefaults()
+	cfg.resolvePaths(v.res)
 	v.config(cfg)
 	return cfg, v.diags.sorted()
 }

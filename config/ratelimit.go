@@ -222,7 +222,7 @@ func isLoopback(host string) bool {
 
 func (v *validator) rateLimit(path string, p RateLimit) {
 	if _, err := ratelimit.ParseKey(p.KeySpec()); err != nil {
-		v.errorf(path+".key", "%s", strings.TrimPrefix(err.Error(), "ratelimit: "))
+		v.featureErrors(path+".key", err)
 	}
 	bad := false
 	if p.Limit <= 0 {
@@ -239,7 +239,7 @@ func (v *validator) rateLimit(path string, p RateLimit) {
 	}
 	if !bad {
 		if err := p.RateLimitLimit().Validate(); err != nil {
-			v.errorf(path, "%s", strings.TrimPrefix(err.Error(), "ratelimit: "))
+			v.featureErrors(path, err)
 		}
 	}
 }

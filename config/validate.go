@@ -130,13 +130,6 @@ func (v *validator) server(s *Server) {
 		v.warnf("server.timeouts.upstream", "longer than the write timeout (%s): slow upstream answers would be cut off without a 504", t.Write)
 	}
 	if s.TLS != nil {
-		// Relative to the config file, like every other path in it.
-		if s.TLS.CertFile != "" {
-			s.TLS.CertFile = v.res.abs(s.TLS.CertFile)
-		}
-		if s.TLS.KeyFile != "" {
-			s.TLS.KeyFile = v.res.abs(s.TLS.KeyFile)
-		}
 		ok := true
 		for field, f := range map[string]string{"cert_file": s.TLS.CertFile, "key_file": s.TLS.KeyFile} {
 			if f == "" {
@@ -167,7 +160,7 @@ func (v *validator) upstreams(ups map[string]Upstream, write time.Duration) {
 		if u.URL == "" {
 			v.errorf(path+".url", "required")
 		} else if _, err := proxy.ParseTarget(u.URL); err != nil {
-			v.errorf(path+".url", "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), proxy.ErrBadConfig.Error()), ": "))
+			v.featureErrors(path, err)
 		}
 		if u.Timeout < 0 {
 			v.errorf(path+".timeout", "must not be negative")
@@ -188,14 +181,7 @@ func (v *validator) upstreams(ups map[string]Upstream, write time.Duration) {
 
 func (v *validator) headers(h *Headers) {
 	if _, err := secureheaders.New(secureheaders.Config{Profile: h.Profile, Set: h.Set}); err != nil {
-		for _, e := range unjoin(err) {
-			msg := strings.TrimPrefix(e.Error(), secureheaders.ErrBadConfig.Error()+": ")
-			path := "headers.set"
-			if strings.HasPrefix(msg, "unknown profile") {
-				path = "headers.profile"
-			}
-			v.errorf(path, "%s", msg)
-		}
+		v.featureErrors("headers", err)
 	}
 	if h.Profile == secureheaders.ProfileNone {
 		v.warnf("headers.profile", "no security headers are sent")
@@ -210,28 +196,21 @@ func (v *validator) headers(h *Headers) {
 }
 
 func (v *validator) cors(c *CORS) {
+	cc := cors.Config{
+		AllowedOrigins:   c.AllowedOrigins,
+		AllowedMethods:   c.AllowedMethods,
+		AllowedHeaders:   c.AllowedHeaders,
+		ExposedHeaders:   c.ExposedHeaders,
+		AllowCredentials: c.AllowCredentials,
+		MaxAge:           c.MaxAge,
+	}
+	if err := cc.Validate(); err != nil {
+		v.featureErrors("cors", err)
+	}
 	for i, o := range c.AllowedOrigins {
-		path := fmt.Sprintf("cors.allowed_origins[%d]", i)
-		if err := (cors.Config{AllowedOrigins: []string{o}, AllowCredentials: c.AllowCredentials}).Validate(); err != nil {
-			v.errorf(path, "%s", strings.TrimPrefix(err.Error(), "cors: "))
-		} else if o == "*" {
-			v.warnf(path, "every site may read responses (without credentials)")
+		if o == "*" && !c.AllowCredentials {
+			v.warnf(fmt.Sprintf("cors.allowed_origins[%d]", i), "every site may read responses (without credentials)")
 		}
-	}
-	for i, m := range c.AllowedMethods {
-		if err := (cors.Config{AllowedMethods: []string{m}}).Validate(); err != nil {
-			v.errorf(fmt.Sprintf("cors.allowed_methods[%d]", i), "%q is not a method", m)
-		}
-	}
-	for field, list := range map[string][]string{"allowed_headers": c.AllowedHeaders, "exposed_headers": c.ExposedHeaders} {
-		for i, h := range list {
-			if err := (cors.Config{AllowedHeaders: []string{h}, AllowCredentials: c.AllowCredentials}).Validate(); err != nil {
-				v.errorf(fmt.Sprintf("cors.%s[%d]", field, i), "%s", strings.TrimPrefix(err.Error(), cors.ErrBadConfig.Error()+": "))
-			}
-		}
-	}
-	if err := (cors.Config{MaxAge: c.MaxAge}).Validate(); err != nil {
-		v.errorf("cors.max_age", "must be between 0 and 24h")
 	}
 	if len(c.AllowedOrigins) == 0 && (c.AllowCredentials || len(c.AllowedMethods) > 0) {
 		v.warnf("cors", "no allowed_origins: no origin gets CORS headers")

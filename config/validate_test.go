@@ -273,8 +273,8 @@ func TestUpstreamTimeoutAgainstWrite(t *testing.T) {
 func TestCORSWildcardInFile(t *testing.T) {
 	diags := parseWith(t, "cors:\n  allowed_origins: [\"https://*.example.co.uk\", \"https://*.co.uk\", \"https://*.github.io\"]\n", "")
 	expect(t, diags, "cors",
-		`x.yaml:6: error: cors.allowed_origins[1]: origin "https://*.co.uk": "co.uk" is a public suffix`,
-		`x.yaml:6: error: cors.allowed_origins[2]: origin "https://*.github.io": "github.io" is a public suffix`,
+		`x.yaml:6: error: cors.allowed_origins[1]: "https://*.co.uk": "co.uk" is a public suffix`,
+		`x.yaml:6: error: cors.allowed_origins[2]: "https://*.github.io": "github.io" is a public suffix`,
 	)
 }
 

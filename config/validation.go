@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/rampart-api/rampart/jsonlimits"
-	"github.com/rampart-api/rampart/validate"
-	"github.com/rampart-api/rampart/waf"
 )
 
 // MaxDocumentBytes bounds the size of an OpenAPI document.
@@ -97,16 +95,26 @@ func (w *WAF) Key() string {
 	return fmt.Sprintf("p%d t%d d%t b%d x%v", w.Paranoia, w.AnomalyThreshold, w.DetectOnly, w.MaxBodyBytes, slices.Compact(slices.Sorted(slices.Values(w.ExcludeRules))))
 }
 
+// Validation modes, as package validate names them; the gateway passes
+// them on unchanged and package validate refuses any other.
+const (
+	ModeEnforce = "enforce"
+	ModeReport  = "report"
+	ModeFilter  = "filter"
+	ModeOff     = "off"
+)
+
 // Modes each validation field accepts; the first is the default.
 var (
-	requestModes  = []validate.Mode{validate.Enforce, validate.Report, validate.Off}
-	responseModes = []validate.Mode{validate.Filter, validate.Enforce, validate.Report, validate.Off}
+	requestModes  = []string{ModeEnforce, ModeReport, ModeOff}
+	responseModes = []string{ModeFilter, ModeEnforce, ModeReport, ModeOff}
 )
 
 // validation checks the OpenAPI documents, the structural limits and the
-// route WAFs. Each document is read and compiled here, which has no side
-// effects, and kept in Upstream.Document so the gateway runs what was
-// checked.
+// route WAFs. Each document is read here and kept in Upstream.Document so
+// the gateway compiles the bytes that were read; compiling it is the
+// gateway's (rampart check does it), so config does not import the
+// OpenAPI library.
 func (v *validator) validation(c *Config) {
 	for _, name := range sortedKeys(c.Upstreams) {
 		u := c.Upstreams[name]
@@ -122,16 +130,11 @@ func (v *validator) validation(c *Config) {
 func (v *validator) upstreamValidation(path string, u *Upstream) {
 	vc := u.Validation
 	p := path + ".validation"
-	cfg := validate.Config{
-		Requests:                v.mode(p+".requests", vc.Requests, requestModes),
-		Responses:               v.mode(p+".responses", vc.Responses, responseModes),
-		Inventory:               v.mode(p+".inventory", vc.Inventory, requestModes),
-		RejectUnknownProperties: vc.RejectsUnknownProperties(),
-		MaxResponseBody:         vc.MaxResponseBytes,
-	}
+	requests := v.mode(p+".requests", vc.Requests, requestModes)
+	responses := v.mode(p+".responses", vc.Responses, responseModes)
+	inventory := v.mode(p+".inventory", vc.Inventory, requestModes)
 	if vc.MaxResponseBytes < 0 {
 		v.errorf(p+".max_response_bytes", "must not be negative")
-		cfg.MaxResponseBody = 0
 	}
 	if u.OpenAPI == "" {
 		if !vc.isZero() {
@@ -141,18 +144,18 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 	}
 	for _, w := range []struct {
 		field string
-		mode  validate.Mode
+		mode  string
 		what  string
 	}{
-		{"requests", cfg.Requests, "requests that do not match the document reach the upstream"},
-		{"responses", cfg.Responses, "undeclared response properties (password hashes, internal fields) reach clients"},
-		{"inventory", cfg.Inventory, "endpoints the document does not describe reach the upstream"},
+		{"requests", requests, "requests that do not match the document reach the upstream"},
+		{"responses", responses, "undeclared response properties (password hashes, internal fields) reach clients"},
+		{"inventory", inventory, "endpoints the document does not describe reach the upstream"},
 	} {
-		if w.mode == validate.Off {
+		if w.mode == ModeOff {
 			v.warnf(p+"."+w.field, "off: %s", w.what)
 		}
 	}
-	if !cfg.RejectUnknownProperties {
+	if !vc.RejectsUnknownProperties() {
 		v.warnf(p+".reject_unknown_properties", "false: request properties the schemas do not declare reach the upstream unless a schema sets additionalProperties: false (mass assignment)")
 	}
 	data, err := v.res.read(v.res.abs(u.OpenAPI))
@@ -167,44 +170,16 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 		v.errorf(path+".openapi", "%s is larger than %d bytes", u.OpenAPI, MaxDocumentBytes)
 		return
 	}
-	val, err := validate.New(validate.Config{Document: data, Requests: cfg.Requests, Responses: cfg.Responses, Inventory: cfg.Inventory, MaxResponseBody: cfg.MaxResponseBody})
-	if err != nil {
-		for _, e := range unjoin(err) {
-			msg := strings.TrimPrefix(e.Error(), validate.ErrDocument.Error()+": ")
-			v.errorf(path+".openapi", "%s: %s", u.OpenAPI, msg)
-		}
-		return
-	}
 	u.Document = data
-	if ops := val.WithoutResponseSchema(); len(ops) > 0 && cfg.Responses != validate.Off {
-		list := strings.Join(ops[:min(len(ops), 10)], ", ")
-		if len(ops) > 10 {
-			list += fmt.Sprintf(" and %d more", len(ops)-10)
-		}
-		if cfg.Responses == validate.Enforce {
-			v.warnf(p+".responses", "enforce: %d operation(s) in %s declare no response schema; their responses are refused with 502 after the upstream has run them: %s", len(ops), u.OpenAPI, list)
-		} else {
-			v.warnf(p+".responses", "%d operation(s) in %s declare no response schema; their responses pass unfiltered: %s", len(ops), u.OpenAPI, list)
-		}
-	}
 }
 
 // mode checks one mode field and returns it, or "" (the default) when it
 // is not one of allowed.
-func (v *validator) mode(path, m string, allowed []validate.Mode) validate.Mode {
-	if m == "" {
-		return ""
+func (v *validator) mode(path, m string, allowed []string) string {
+	if m == "" || slices.Contains(allowed, m) {
+		return m
 	}
-	for _, a := range allowed {
-		if validate.Mode(m) == a {
-			return a
-		}
-	}
-	names := make([]string, len(allowed))
-	for i, a := range allowed {
-		names[i] = string(a)
-	}
-	v.errorf(path, "%q is not one of %s", m, strings.Join(names, ", "))
+	v.errorf(path, "%q is not one of %s", m, strings.Join(allowed, ", "))
 	return ""
 }
 
@@ -240,15 +215,10 @@ func (v *validator) routeWAF(path string, w *WAF) {
 		v.warnf(path+".enabled", "false: the route's requests are not inspected")
 		return
 	}
-	if w.Paranoia < 0 || w.Paranoia > 4 {
-		v.errorf(path+".paranoia", "%d is outside 1..4", w.Paranoia)
-	}
-	if w.AnomalyThreshold < 0 || w.AnomalyThreshold > 1000 {
-		v.errorf(path+".anomaly_threshold", "%d is outside 1..1000", w.AnomalyThreshold)
-	}
-	if w.MaxBodyBytes < 0 || w.MaxBodyBytes > waf.MaxMaxBodyBytes {
-		v.errorf(path+".max_body_bytes", "%d is outside 1..%d", w.MaxBodyBytes, waf.MaxMaxBodyBytes)
-	}
+	// Paranoia, anomaly_threshold and max_body_bytes are checked by
+	// package waf when the gateway compiles the route (rampart check
+	// does), which reports them at their lines: config does not import
+	// the WAF engine to repeat its ranges.
 	for i, id := range w.ExcludeRules {
 		if id <= 0 {
 			v.errorf(fmt.Sprintf("%s.exclude_rules[%d]", path, i), "%d is not a rule id", id)

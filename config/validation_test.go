@@ -72,16 +72,6 @@ func TestValidationConfig(t *testing.T) {
 	}{
 		{name: "secure defaults", upstream: "    openapi: ./openapi.yaml"},
 		{name: "OpenAPI 3.1", upstream: "    openapi: openapi-3.1.yaml"},
-		{
-			name:     "responses without schema pass under filter",
-			upstream: "    openapi: ./noschema.yaml",
-			warnings: []string{"validation.responses: 2 operation(s) in ./noschema.yaml declare no response schema; their responses pass unfiltered: DELETE /a, GET /a"},
-		},
-		{
-			name:     "responses without schema refused under enforce",
-			upstream: "    openapi: ./noschema.yaml\n    validation: {responses: enforce}",
-			warnings: []string{"validation.responses: enforce: 2 operation(s)"},
-		},
 		{name: "every mode named", upstream: "    openapi: ./openapi.yaml\n    validation: {requests: report, responses: enforce, inventory: report, max_response_bytes: 65536}"},
 		{
 			name:     "checks switched off",
@@ -92,11 +82,6 @@ func TestValidationConfig(t *testing.T) {
 			name:     "missing document",
 			upstream: "    openapi: ./missing.yaml",
 			errors:   []string{"upstreams.app.openapi:", "missing.yaml"},
-		},
-		{
-			name:     "document with a dangling reference",
-			upstream: "    openapi: ./broken.yaml",
-			errors:   []string{"upstreams.app.openapi: ./broken.yaml:", "Missing"},
 		},
 		{
 			name:     "empty document",
@@ -131,11 +116,8 @@ func TestValidationConfig(t *testing.T) {
 		},
 		{
 			name:  "WAF out of range",
-			route: "    waf: {paranoia: 5, anomaly_threshold: -1, max_body_bytes: 1099511627776, exclude_rules: [0, -942100]}",
+			route: "    waf: {exclude_rules: [0, -942100]}",
 			errors: []string{
-				"routes[0].waf.paranoia: 5 is outside 1..4",
-				"routes[0].waf.anomaly_threshold: -1 is outside",
-				"routes[0].waf.max_body_bytes: 1099511627776 is outside",
 				"routes[0].waf.exclude_rules[0]: 0 is not a rule id",
 				"routes[0].waf.exclude_rules[1]: -942100 is not a rule id",
 			},

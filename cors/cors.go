@@ -28,6 +28,28 @@ func (e *OriginError) Error() string {
 
 func (e *OriginError) Unwrap() error { return ErrBadConfig }
 
+// ConfigError reports one unacceptable [Config] field. Field names it in
+// this package's terms, with an index for lists: "AllowedOrigins[2]",
+// "AllowedMethods[0]", "ExposedHeaders[1]", "MaxAge". Callers map it to
+// their own names with errors.As, never by reading the message.
+type ConfigError struct {
+	Field  string
+	Reason string
+	// Err is the specific error, an [*OriginError] for an origin; nil
+	// otherwise.
+	Err error
+}
+
+func (e *ConfigError) Error() string { return "cors: " + e.Field + ": " + e.Reason }
+
+// Unwrap returns [ErrBadConfig] and Err, if any.
+func (e *ConfigError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrBadConfig}
+	}
+	return []error{ErrBadConfig, e.Err}
+}
+
 // Config is a CORS policy. The zero Config allows no cross-origin access.
 type Config struct {
 	// AllowedOrigins are exact origins ("https://app.example.com"),
@@ -79,35 +101,44 @@ func New(cfg Config) (*Policy, error) {
 	})}, nil
 }
 
-// Validate reports every problem in cfg, joined. It has no side effects.
+// Validate reports every problem in cfg, joined, each a [*ConfigError]. It
+// has no side effects.
 func (cfg Config) Validate() error {
 	var errs []error
-	for _, o := range cfg.AllowedOrigins {
-		if err := validateOrigin(o, cfg.AllowCredentials); err != nil {
-			errs = append(errs, err)
+	bad := func(field string, i int, reason string, err error) {
+		if i >= 0 {
+			field = fmt.Sprintf("%s[%d]", field, i)
+		}
+		errs = append(errs, &ConfigError{Field: field, Reason: reason, Err: err})
+	}
+	for i, o := range cfg.AllowedOrigins {
+		if oe := validateOrigin(o, cfg.AllowCredentials); oe != nil {
+			bad("AllowedOrigins", i, fmt.Sprintf("%q: %s", oe.Value, oe.Reason), oe)
 		}
 	}
-	for _, m := range cfg.AllowedMethods {
+	for i, m := range cfg.AllowedMethods {
 		if !httpguts.ValidHeaderFieldName(m) || m == "*" {
-			errs = append(errs, fmt.Errorf("%w: method %q", ErrBadConfig, m))
+			bad("AllowedMethods", i, fmt.Sprintf("%q is not a method", m), nil)
 		}
 	}
-	for _, h := range append(append([]string(nil), cfg.AllowedHeaders...), cfg.ExposedHeaders...) {
-		switch {
-		case h == "*" && cfg.AllowCredentials:
-			errs = append(errs, fmt.Errorf("%w: header \"*\" with credentials (browsers take it literally; list the headers)", ErrBadConfig))
-		case h != "*" && !httpguts.ValidHeaderFieldName(h):
-			errs = append(errs, fmt.Errorf("%w: header %q", ErrBadConfig, h))
+	for field, list := range map[string][]string{"AllowedHeaders": cfg.AllowedHeaders, "ExposedHeaders": cfg.ExposedHeaders} {
+		for i, h := range list {
+			switch {
+			case h == "*" && cfg.AllowCredentials:
+				bad(field, i, "\"*\" with credentials (browsers take it literally; list the headers)", nil)
+			case h != "*" && !httpguts.ValidHeaderFieldName(h):
+				bad(field, i, fmt.Sprintf("%q is not a header name", h), nil)
+			}
 		}
 	}
 	if cfg.MaxAge < 0 || cfg.MaxAge > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("%w: max_age %s outside 0..24h", ErrBadConfig, cfg.MaxAge))
+		bad("MaxAge", -1, fmt.Sprintf("%s is outside 0..24h", cfg.MaxAge), nil)
 	}
 	return errors.Join(errs...)
 }
 
-func validateOrigin(o string, credentials bool) error {
-	bad := func(reason string) error { return &OriginError{Value: o, Reason: reason} }
+func validateOrigin(o string, credentials bool) *OriginError {
+	bad := func(reason string) *OriginError { return &OriginError{Value: o, Reason: reason} }
 	switch o {
 	case "*":
 		if credentials {

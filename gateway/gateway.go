@@ -183,7 +183,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
 			continue
 		}
-		h, err := g.routeChain(cfg, rc, p, authn)
+		h, err := g.routeChain(cfg, i, p, authn)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
@@ -209,11 +209,20 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 // configuration's remote key sets into account: whether an identity
 // provider answers is a fact about the network, not the file.
 func Check(cfg *config.Config) error {
+	_, err := Lint(cfg)
+	return err
+}
+
+// Lint is [Check] that also returns the warnings only the compiled
+// features can give, such as the operations an OpenAPI document leaves
+// without a response schema. Errors and warnings name their field as
+// [*config.FieldError] values, which [config.Config.Locate] gives a line.
+func Lint(cfg *config.Config) (warnings []error, err error) {
 	g, err := New(cfg, Options{offline: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return g.Close()
+	return g.checks.warnings, g.Close()
 }
 
 // upstreamTransport returns the transport for an upstream: the one in
@@ -237,7 +246,8 @@ func (g *Gateway) upstreamTransport(target string, timeout time.Duration) (http.
 
 // routeChain builds the middleware chain of one route, in pipeline order,
 // ending at the upstream proxy.
-func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.Handler, a *authenticators) (http.Handler, error) {
+func (g *Gateway) routeChain(cfg *config.Config, i int, upstream http.Handler, a *authenticators) (http.Handler, error) {
+	rc := cfg.Routes[i]
 	before, after, err := g.routeLimits(cfg, rc)
 	if err != nil {
 		return nil, err
@@ -246,7 +256,7 @@ func (g *Gateway) routeChain(cfg *config.Config, rc config.Route, upstream http.
 	if err != nil {
 		return nil, err
 	}
-	checks, err := g.routeValidation(cfg, rc)
+	checks, err := g.routeValidation(cfg, i)
 	if err != nil {
 		return nil, err
 	}

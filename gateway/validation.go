@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/config"
@@ -19,6 +21,8 @@ type checks struct {
 	limitsErr  error
 	validators map[string]built[*validate.Validator]
 	wafs       map[string]built[*waf.Firewall]
+	// warnings are what compiling found risky but valid; see [Lint].
+	warnings []error
 }
 
 // built remembers a construction, failed or not, so that it runs once.
@@ -33,7 +37,11 @@ type built[T any] struct {
 // upstream without a document, the structural limits alone; then the WAF.
 // Cheap checks come first so that a malformed body never costs a WAF pass,
 // and an undocumented endpoint never reaches the WAF.
-func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampart.Middleware, error) {
+//
+// Errors in a document or a WAF setting are [*config.FieldError] values
+// naming the field of the file, so that rampart check prints its line.
+func (g *Gateway) routeValidation(cfg *config.Config, i int) ([]rampart.Middleware, error) {
+	rc := cfg.Routes[i]
 	lim, err := g.jsonLimits(cfg)
 	if err != nil {
 		return nil, err
@@ -57,7 +65,7 @@ func (g *Gateway) routeValidation(cfg *config.Config, rc config.Route) ([]rampar
 	if rc.WAF.On() {
 		w, err := g.waf(rc.WAF)
 		if err != nil {
-			return nil, err
+			return nil, wafFieldErrors(fmt.Sprintf("routes[%d].waf", i), err)
 		}
 		mws = append(mws, w.Handler)
 	}
@@ -101,7 +109,9 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 	}
 	v, err := validate.New(vc)
 	if err != nil {
-		err = fmt.Errorf("upstream %s: openapi: %w", name, err)
+		err = &config.FieldError{Path: "upstreams." + name + ".openapi", Err: err}
+	} else if w := schemaWarning(u.OpenAPI, vc.Responses, v.WithoutResponseSchema()); w != nil {
+		c.warnings = append(c.warnings, &config.FieldError{Path: "upstreams." + name + ".validation.responses", Err: w})
 	}
 	if c.validators == nil {
 		c.validators = map[string]built[*validate.Validator]{}
@@ -136,4 +146,60 @@ func (g *Gateway) waf(wc *config.WAF) (*waf.Firewall, error) {
 	}
 	c.wafs[key] = built[*waf.Firewall]{w, err}
 	return w, err
+}
+
+// wafFields maps waf.Config's field names to the keys of a route's waf
+// section.
+var wafFields = map[string]string{
+	"ParanoiaLevel":    "paranoia",
+	"AnomalyThreshold": "anomaly_threshold",
+	"MaxBodyBytes":     "max_body_bytes",
+}
+
+// wafFieldErrors turns each typed error of waf.New into a field error
+// below path, by its type and field, never by its text.
+func wafFieldErrors(path string, err error) error {
+	var errs []error
+	for _, e := range unjoinErrors(err) {
+		p := path
+		var ce *waf.ConfigError
+		var ee *waf.ExclusionError
+		switch {
+		case errors.As(e, &ce):
+			if k, ok := wafFields[ce.Field]; ok {
+				p += "." + k
+			}
+		case errors.As(e, &ee):
+			p += ".exclude_rules"
+		}
+		errs = append(errs, &config.FieldError{Path: p, Err: e})
+	}
+	return errors.Join(errs...)
+}
+
+// unjoinErrors returns the errors an errors.Join holds, or err alone.
+func unjoinErrors(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			return j.Unwrap()
+		}
+	}
+	return []error{err}
+}
+
+// schemaWarning says which operations of a document declare no response
+// schema, whose responses pass unfiltered (or are all refused under
+// enforce), or returns nil.
+func schemaWarning(doc string, responses validate.Mode, ops []string) error {
+	if len(ops) == 0 || responses == validate.Off {
+		return nil
+	}
+	list := strings.Join(ops[:min(len(ops), 10)], ", ")
+	if len(ops) > 10 {
+		list += fmt.Sprintf(" and %d more", len(ops)-10)
+	}
+	if responses == validate.Enforce {
+		return fmt.Errorf("enforce: %d operation(s) in %s declare no response schema; their responses are refused with 502 after the upstream has run them: %s", len(ops), doc, list)
+	}
+	return fmt.Errorf("%d operation(s) in %s declare no response schema; their responses pass unfiltered: %s", len(ops), doc, list)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -27,6 +26,27 @@ import (
 
 // ErrBadConfig wraps every configuration problem.
 var ErrBadConfig = errors.New("proxy: invalid config")
+
+// ConfigError reports one unacceptable [Config] field, named by its Go
+// name ("Target", "Timeout"). Callers map it to their own names with
+// errors.As, never by reading the message. It never quotes the target,
+// which may hold credentials.
+type ConfigError struct {
+	Field  string
+	Reason string
+	// Err is the underlying parse error, if any.
+	Err error
+}
+
+func (e *ConfigError) Error() string { return "proxy: " + e.Field + ": " + e.Reason }
+
+// Unwrap returns [ErrBadConfig] and Err, if any.
+func (e *ConfigError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrBadConfig}
+	}
+	return []error{ErrBadConfig, e.Err}
+}
 
 // ExcerptBytes bounds how much of a scrubbed upstream error body is logged.
 const ExcerptBytes = 512
@@ -89,7 +109,7 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("%w: negative timeout", ErrBadConfig)
+		return nil, &ConfigError{Field: "Timeout", Reason: "must not be negative"}
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
@@ -116,8 +136,9 @@ func New(cfg Config) (*Proxy, error) {
 	return p, nil
 }
 
-// ParseTarget checks an upstream URL. Its errors never quote the URL,
-// which may hold credentials.
+// ParseTarget checks an upstream URL. Its errors are [*ConfigError] values
+// for the field "Target" and never quote the URL, which may hold
+// credentials.
 func ParseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -126,17 +147,17 @@ func ParseTarget(s string) (*url.URL, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return nil, fmt.Errorf("%w: upstream url: %w", ErrBadConfig, err)
+		return nil, &ConfigError{Field: "Target", Reason: err.Error(), Err: err}
 	}
 	switch {
 	case u.User != nil:
-		return nil, fmt.Errorf("%w: upstream url: credentials in the URL would be forwarded in logs; use headers", ErrBadConfig)
+		return nil, &ConfigError{Field: "Target", Reason: "credentials in the URL would be forwarded in logs; use headers"}
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%w: upstream url: scheme must be http or https", ErrBadConfig)
+		return nil, &ConfigError{Field: "Target", Reason: "scheme must be http or https"}
 	case u.Host == "":
-		return nil, fmt.Errorf("%w: upstream url: no host", ErrBadConfig)
+		return nil, &ConfigError{Field: "Target", Reason: "no host"}
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("%w: upstream url: no query or fragment allowed", ErrBadConfig)
+		return nil, &ConfigError{Field: "Target", Reason: "no query or fragment allowed"}
 	}
 	return u, nil
 }

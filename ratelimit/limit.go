@@ -44,7 +44,9 @@ func PerHour(rate int) Limit { return Limit{Rate: rate, Period: time.Hour, Burst
 
 // LimitError reports why a Limit is refused.
 type LimitError struct {
-	Limit  Limit
+	Limit Limit
+	// Field is the failing field of Limit: "Rate", "Period" or "Burst".
+	Field  string
 	Reason string
 }
 
@@ -60,19 +62,19 @@ func (e *LimitError) Unwrap() error { return ErrInvalidLimit }
 func (l Limit) Validate() error {
 	var errs []error
 	if l.Rate <= 0 {
-		errs = append(errs, &LimitError{l, "rate must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Rate", Reason: "rate must be positive"})
 	}
 	if l.Period <= 0 {
-		errs = append(errs, &LimitError{l, "period must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Period", Reason: "period must be positive"})
 	}
 	if l.Burst <= 0 {
-		errs = append(errs, &LimitError{l, "burst must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Burst", Reason: "burst must be positive"})
 	}
 	if l.Rate > 0 && l.Period > 0 && l.Period/time.Duration(l.Rate) < time.Microsecond {
-		errs = append(errs, &LimitError{l, "period/rate is under a microsecond"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Period", Reason: "period/rate is under a microsecond"})
 	}
 	if l.Rate > 0 && l.Period >= time.Duration(l.Rate) && l.Burst > 0 && time.Duration(l.Burst) > maxSpan/l.Interval() {
-		errs = append(errs, &LimitError{l, "burst × period/rate is over ten years"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Burst", Reason: "burst × period/rate is over ten years"})
 	}
 	return errors.Join(errs...)
 }

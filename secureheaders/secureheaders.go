@@ -21,6 +21,19 @@ const (
 // ErrBadConfig wraps every configuration problem.
 var ErrBadConfig = errors.New("secureheaders: invalid config")
 
+// ConfigError reports one unacceptable [Config] field. Field names it in
+// this package's terms: "Profile", or "Set[NAME]" for one header. Callers
+// map it to their own names with errors.As, never by reading the message.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "secureheaders: " + e.Field + ": " + e.Reason }
+
+// Unwrap returns [ErrBadConfig].
+func (e *ConfigError) Unwrap() error { return ErrBadConfig }
+
 // Helmet is helmet 8's default header set.
 var Helmet = []Header{
 	{"Content-Security-Policy", "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests"},
@@ -87,7 +100,8 @@ type Headers struct {
 	remove   []string
 }
 
-// New compiles cfg, reporting every problem at once.
+// New compiles cfg, reporting every problem at once, joined, each a
+// [*ConfigError].
 func New(cfg Config) (*Headers, error) {
 	var base []Header
 	var errs []error
@@ -98,7 +112,7 @@ func New(cfg Config) (*Headers, error) {
 		base = API
 	case ProfileNone:
 	default:
-		errs = append(errs, fmt.Errorf("%w: unknown profile %q (want helmet, api or none)", ErrBadConfig, cfg.Profile))
+		errs = append(errs, &ConfigError{"Profile", fmt.Sprintf("unknown profile %q (want helmet, api or none)", cfg.Profile)})
 	}
 	h := &Headers{}
 	h.set = slices.Clone(base)
@@ -111,11 +125,11 @@ func New(cfg Config) (*Headers, error) {
 		v := cfg.Set[name]
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		if !httpguts.ValidHeaderFieldName(name) {
-			errs = append(errs, fmt.Errorf("%w: header name %q", ErrBadConfig, name))
+			errs = append(errs, &ConfigError{"Set[" + name + "]", fmt.Sprintf("%q is not a header name", name)})
 			continue
 		}
 		if v != nil && !httpguts.ValidHeaderFieldValue(*v) {
-			errs = append(errs, fmt.Errorf("%w: value of %s has invalid characters", ErrBadConfig, name))
+			errs = append(errs, &ConfigError{"Set[" + name + "]", "the value has invalid characters"})
 			continue
 		}
 		i := slices.IndexFunc(h.set, func(x Header) bool { return x.Name == canon })

@@ -106,6 +106,20 @@ var (
 	ErrDocument    = errors.New("validate: invalid OpenAPI document")
 )
 
+// DocumentError reports why the OpenAPI document is refused. It wraps
+// [ErrDocument] and the loader's own error; Reason is the explanation
+// without the package prefix, for callers that name the document
+// themselves.
+type DocumentError struct {
+	Reason string
+	Err    error
+}
+
+func (e *DocumentError) Error() string { return ErrDocument.Error() + ": " + e.Reason }
+
+// Unwrap returns [ErrDocument] and Err.
+func (e *DocumentError) Unwrap() []error { return []error{ErrDocument, e.Err} }
+
 // InvalidModeError reports a mode a check does not accept.
 type InvalidModeError struct {
 	Field string
@@ -223,7 +237,7 @@ func New(cfg Config) (*Validator, error) {
 		rdoc := *doc
 		rdoc.Servers = nil
 		if v.router, err = legacy.NewRouter(&rdoc); err != nil {
-			errs = append(errs, fmt.Errorf("%w: building router: %w", ErrDocument, err))
+			errs = append(errs, &DocumentError{Reason: "building router: " + err.Error(), Err: err})
 		}
 	}
 	v.options = &openapi3filter.Options{
@@ -265,7 +279,7 @@ func load(cfg Config) (*openapi3.T, error) {
 	if cfg.File != "" {
 		var err error
 		if data, err = os.ReadFile(cfg.File); err != nil {
-			return nil, fmt.Errorf("%w: reading %s: %w", ErrDocument, cfg.File, err)
+			return nil, &DocumentError{Reason: "reading " + cfg.File + ": " + err.Error(), Err: err}
 		}
 		location = &url.URL{Path: cfg.File}
 	}
@@ -279,10 +293,10 @@ func load(cfg Config) (*openapi3.T, error) {
 		doc, err = loader.LoadFromData(data)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDocument, err)
+		return nil, &DocumentError{Reason: err.Error(), Err: err}
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDocument, err)
+		return nil, &DocumentError{Reason: err.Error(), Err: err}
 	}
 	return doc, nil
 }

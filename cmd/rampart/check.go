@@ -41,12 +41,27 @@ func check(path string, out io.Writer) error {
 	fmt.Fprint(out, diags.String())
 	errs, warns := len(diags.Errors()), len(diags.Warnings())
 	if errs == 0 {
-		if err := gateway.Check(cfg); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(out, "%s: error: %s\n", path, line)
-				errs++
+		warnings, err := gateway.Lint(cfg)
+		// What the compiled features find names its field, so it gets
+		// its line like the loader's own problems.
+		found := cfg.Locate(err)
+		for _, w := range warnings {
+			for _, p := range cfg.Locate(w) {
+				p.Severity = config.Warning
+				found = append(found, p)
+				warns++
 			}
-		} else {
+		}
+		for _, p := range found {
+			for _, line := range strings.Split(p.Message, "\n") {
+				p.Message = line
+				fmt.Fprintln(out, p.String())
+				if p.Severity == config.Error {
+					errs++
+				}
+			}
+		}
+		if err == nil {
 			describeKeys(out, path, cfg)
 		}
 	}
