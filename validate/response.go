@@ -47,7 +47,7 @@ type responseBuffer struct {
 
 // firstChunk is the capacity a response buffer starts with; it then
 // doubles as bytes arrive, up to the response bound.
-const firstChunk = 4 << 10
+const firstChunk = 512
 
 // grow makes room for n more bytes, charging the budget for the new
 // capacity first. It reports false, keeping the buffer as it was, when the
