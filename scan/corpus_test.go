@@ -296,7 +296,7 @@ func startApp(t *testing.T, dir, bins string, m *corpusManifest) *corpusApp {
 		env = append(env, k+"="+v)
 	}
 	env = append(env, m.PortEnv+"="+strconv.Itoa(port))
-	var logs syncBuffer
+	var logs testproc.Buffer
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -392,21 +392,4 @@ func (a *corpusApp) login(id corpusIdentity) (string, error) {
 		return "", fmt.Errorf("no %s in the login answer", l.Token)
 	}
 	return tok, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

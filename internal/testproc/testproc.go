@@ -4,10 +4,12 @@
 package testproc
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,4 +71,25 @@ func WaitHTTP(t testing.TB, url string, want int, timeout time.Duration, exited 
 			t.Fatalf("%s did not answer %d within %v: %v%s", url, want, timeout, err, output())
 		}
 	}
+}
+
+// Buffer collects a process's output or a log for a test: safe for the
+// writer goroutine and the test to use at once. The zero value is ready.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -49,3 +49,21 @@ func TestRequireSkipsLocally(t *testing.T) {
 	}
 	testproc.Require(t, true, "never shown")
 }
+
+func TestBufferConcurrent(t *testing.T) {
+	var b testproc.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			_, _ = b.Write([]byte("x"))
+		}
+	}()
+	for range 100 {
+		_ = b.String()
+	}
+	<-done
+	if got := b.String(); len(got) != 100 {
+		t.Fatalf("%d bytes, want 100", len(got))
+	}
+}
