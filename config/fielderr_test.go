@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rampart-api/rampart/cors"
@@ -83,4 +84,20 @@ func TestLocate(t *testing.T) {
 	if c.Locate(nil) != nil {
 		t.Error("nil error located")
 	}
+}
+
+// FuzzFeatureErrorPath wants every feature field name, however shaped, to
+// map to a path below its section, never above or beside it.
+func FuzzFeatureErrorPath(f *testing.F) {
+	for _, s := range []string{"AllowedOrigins[2]", "Set[X-Frame-Options]", "MaxAge", "", "[", "]", "Set[", "AllowedOrigins[1][2]", "Set[a.b]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		for _, names := range []fieldNames{corsFields, headerFields, proxyFields, rateLimitFields, nil} {
+			p := featureError{field: field, names: names}.path("cors")
+			if p != "cors" && !strings.HasPrefix(p, "cors.") {
+				t.Fatalf("%q -> %q", field, p)
+			}
+		}
+	})
 }
