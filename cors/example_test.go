@@ -36,6 +36,6 @@ func ExampleNew_wildcardWithCredentials() {
 	_, err := cors.New(cors.Config{AllowedOrigins: []string{"*", "null"}, AllowCredentials: true})
 	fmt.Println(err)
 	// Output:
-	// cors: origin "*": "*" together with allow_credentials would let every site read credentialed responses
-	// cors: origin "null": "null" is the origin of sandboxed iframes and local files: any page can send it
+	// cors: AllowedOrigins[0]: "*": "*" together with allow_credentials would let every site read credentialed responses
+	// cors: AllowedOrigins[1]: "null": "null" is the origin of sandboxed iframes and local files: any page can send it
 }
