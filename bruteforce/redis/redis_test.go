@@ -74,14 +74,15 @@ func TestLockedThroughAnotherGateway(t *testing.T) {
 }
 
 // TestLockoutGrowsAndResets runs on Redis's own clock with lockouts of a
-// fraction of a second.
+// fraction of a second, long enough that a busy machine's delay between
+// the lock and the reading of its time to live stays within the margin.
 func TestLockoutGrowsAndResets(t *testing.T) {
 	_, prefix := testClient(t)
-	h := gateway(t, prefix, bruteforce.Config{MaxFailures: 2, MaxFailuresPerIP: -1, Lockout: 100 * time.Millisecond, MaxLockout: 400 * time.Millisecond})
+	h := gateway(t, prefix, bruteforce.Config{MaxFailures: 2, MaxFailuresPerIP: -1, Lockout: 400 * time.Millisecond, MaxLockout: 1600 * time.Millisecond})
 	c, _ := testClient(t)
 	ctx := context.Background()
 	var key string
-	for _, want := range []time.Duration{100, 200, 400, 400} {
+	for _, want := range []time.Duration{400, 800, 1600, 1600} {
 		login(h, "203.0.113.7", "carol", "wrong")
 		login(h, "203.0.113.7", "carol", "wrong")
 		w := login(h, "203.0.113.7", "carol", "right")
