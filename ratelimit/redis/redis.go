@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rampart-api/rampart/internal/deadline"
+	"github.com/rampart-api/rampart/internal/redisclock"
 	"github.com/rampart-api/rampart/ratelimit"
 )
 
@@ -82,7 +82,7 @@ type Limiter struct {
 	interval    int64 // µs
 	burstOffset int64 // µs
 	timeout     time.Duration
-	clock       *serverClock
+	clock       *redisclock.Clock
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -112,7 +112,7 @@ func New(cfg Config) (*Limiter, error) {
 		interval:    iv,
 		burstOffset: iv * int64(cfg.Limit.Burst),
 		timeout:     cfg.Timeout,
-		clock:       &serverClock{},
+		clock:       &redisclock.Clock{},
 	}, nil
 }
 
@@ -128,13 +128,9 @@ func (l *Limiter) Allow(ctx context.Context, key string, n int) (ratelimit.Decis
 		defer cancel()
 	}
 	res, err := deadline.Call(ctx, func(ctx context.Context) ([]int64, error) {
-		var dl int64
-		if t, ok := ctx.Deadline(); ok {
-			off, err := l.clock.offset(ctx, l.client)
-			if err != nil {
-				return nil, fmt.Errorf("reading the server clock: %w", err)
-			}
-			dl = max(t.UnixMicro()+off, 1)
+		dl, err := l.clock.Deadline(ctx, l.client)
+		if err != nil {
+			return nil, fmt.Errorf("reading the server clock: %w", err)
 		}
 		return gcraScript.Run(ctx, l.client, []string{l.prefix + key + "}"}, l.interval, l.burstOffset, n, l.limit.Burst, dl).Int64Slice()
 	})
@@ -144,7 +140,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, n int) (ratelimit.Decis
 	if len(res) != 5 {
 		return d, fmt.Errorf("%w: GCRA script returned %d values", ratelimit.ErrStore, len(res))
 	}
-	l.clock.observe(res[4], time.Now())
+	l.clock.Observe(res[4], time.Now())
 	if res[0] == -2 {
 		return d, fmt.Errorf("%w: %w", ratelimit.ErrStore, ErrDeadlinePassed)
 	}
@@ -160,39 +156,6 @@ func usec(v int64) time.Duration {
 		return -1
 	}
 	return time.Duration(v) * time.Microsecond
-}
-
-// serverClock is the offset from the gateway's clock to Redis's, in µs.
-// It is safe for concurrent use.
-type serverClock struct {
-	known atomic.Bool
-	off   atomic.Int64
-}
-
-// offset returns the last measured offset, reading Redis's TIME once if
-// none was measured yet.
-func (c *serverClock) offset(ctx context.Context, client goredis.UniversalClient) (int64, error) {
-	if c.known.Load() {
-		return c.off.Load(), nil
-	}
-	t, err := client.Time(ctx).Result()
-	if err != nil {
-		return 0, err
-	}
-	c.observe(t.UnixMicro(), time.Now())
-	return c.off.Load(), nil
-}
-
-// observe records that Redis's clock read serverNow µs at some moment
-// before arrived. The estimate is at most the true offset, by up to the
-// round trip, which makes translated deadlines early rather than late.
-func (c *serverClock) observe(serverNow int64, arrived time.Time) {
-	c.observeOffset(serverNow - arrived.UnixMicro())
-}
-
-func (c *serverClock) observeOffset(off int64) {
-	c.off.Store(off)
-	c.known.Store(true)
 }
 
 // Store makes Redis limiters sharing one client; it implements
