@@ -76,7 +76,7 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 		l.Server = slog.New(slog.DiscardHandler)
 	}
 	if access != nil {
-		l.Access = audit.NewAccessLog(slog.NewJSONHandler(access, nil))
+		l.Access = audit.NewJSONAccessLog(access)
 	}
 	if events != nil {
 		l.Events = audit.NewLogger(slog.NewJSONHandler(events, nil))
