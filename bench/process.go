@@ -359,6 +359,7 @@ func runProcesses(args []string, out io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "directory where each Rampart process writes SCENARIO.cpu.pprof")
 	memprofile := fs.String("memprofile", "", "directory where each Rampart process writes SCENARIO.mem.pprof")
 	keep := fs.Bool("keep", false, "keep the working directory (binaries, configs, access logs)")
+	prebuilt := fs.String("rampart", "", "measure this rampart binary instead of building ./cmd/rampart (e.g. an earlier version)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -390,7 +391,12 @@ func runProcesses(args []string, out io.Writer) error {
 
 	fmt.Fprintln(out, "building rampart and bareproxy")
 	rampartBin, bareBin := filepath.Join(dir, "rampart"), filepath.Join(dir, "bareproxy")
-	for bin, pkg := range map[string]string{rampartBin: "./cmd/rampart", bareBin: "./bench/bareproxy"} {
+	builds := map[string]string{rampartBin: "./cmd/rampart", bareBin: "./bench/bareproxy"}
+	if *prebuilt != "" {
+		delete(builds, rampartBin)
+		rampartBin = *prebuilt
+	}
+	for bin, pkg := range builds {
 		if o, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("go build %s: %w: %s", pkg, err, o)
 		}
