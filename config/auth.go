@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/rampart-api/rampart/auth/claims"
 	"github.com/rampart-api/rampart/auth/jwt"
@@ -97,7 +97,7 @@ func (c *ClaimPath) UnmarshalYAML(n *yaml.Node) error {
 		*c = ClaimPath(claims.Segments(segs...))
 		return nil
 	}
-	return fmt.Errorf("line %d: a claim path is a string or a list of keys", n.Line)
+	return errors.New("a claim path is a string or a list of keys")
 }
 
 // Config maps the block onto the authenticator's own configuration. Secrets

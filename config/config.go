@@ -222,32 +222,6 @@ var DefaultTimeouts = Timeouts{
 	Shutdown:   30 * time.Second,
 }
 
-// resolvePaths makes the file paths the file names relative to its folder
-// absolute, in one pass right after decoding and before validation, so
-// that validation only reads the configuration. The OpenAPI documents keep
-// their spelling, which problems quote; they are resolved where read.
-func (c *Config) resolvePaths(r resolver) {
-	if t := c.Server.TLS; t != nil {
-		if t.CertFile != "" {
-			t.CertFile = r.abs(t.CertFile)
-		}
-		if t.KeyFile != "" {
-			t.KeyFile = r.abs(t.KeyFile)
-		}
-	}
-	if c.Auth.JWT != nil {
-		for i := range c.Auth.JWT.Issuers {
-			is := &c.Auth.JWT.Issuers[i]
-			if is.PublicKeyFile != "" {
-				is.PublicKeyFile = r.abs(is.PublicKeyFile)
-			}
-			if is.JWKSFile != "" {
-				is.JWKSFile = r.abs(is.JWKSFile)
-			}
-		}
-	}
-}
-
 func (c *Config) applyDefaults() {
 	s := &c.Server
 	if s.Listen == "" {

@@ -28,7 +28,6 @@ const (
 type validator struct {
 	file  string
 	lines map[string]int
-	res   resolver
 	diags Diagnostics
 }
 
@@ -54,18 +53,11 @@ func (v *validator) line(path string) int {
 	return 0
 }
 
-// secret resolves s and reports a missing reference or a literal value.
+// secret warns about a secret written in the file itself; resolving it
+// was the loader's.
 func (v *validator) secret(path string, s *Secret) {
-	if !s.IsSet() {
-		return
-	}
-	if !s.IsReference() && !strings.Contains(s.ref, "${") {
+	if s.IsSet() && !s.IsReference() && !strings.Contains(s.ref, "${") {
 		v.warnf(path, "literal secret in the config file; use ${env:NAME} or ${file:PATH}")
-	}
-	if err := v.res.resolve(s); err != nil {
-		for _, e := range unjoin(err) {
-			v.errorf(path, "%v", e)
-		}
 	}
 }
 
