@@ -229,42 +229,11 @@ func (c *Config) EffectiveAuth(r Route) []string {
 	return c.Auth.Authenticators()
 }
 
-var knownAlgs = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-
+// authConfig checks the authenticators. The JWT rules are package jwt's:
+// config adds the warnings about risky but valid settings.
 func (v *validator) authConfig(a *Auth) {
 	if j := a.JWT; j != nil {
-		if len(j.Issuers) == 0 {
-			v.errorf("auth.jwt.issuers", "at least one issuer is required")
-		}
-		before := v.errorsUnder("auth.jwt")
-		switch {
-		case j.Scheme == "" || strings.EqualFold(j.Scheme, jwt.SchemeBearer):
-		case j.Scheme == jwt.SchemeNone:
-			if j.Header == "" || strings.EqualFold(j.Header, "Authorization") {
-				v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")
-			}
-		default:
-			v.errorf("auth.jwt.scheme", "%q: want Bearer or none", j.Scheme)
-		}
-		seen := map[string]bool{}
-		anonymous := -1
-		for i := range j.Issuers {
-			p := fmt.Sprintf("auth.jwt.issuers[%d]", i)
-			if j.Issuers[i].Issuer == "" {
-				if anonymous >= 0 {
-					v.errorf(p+".issuer", "required: only one issuer may omit it (auth.jwt.issuers[%d] does)", anonymous)
-				} else if is := &j.Issuers[i]; is.JWKSURL == "" && !is.Discovery {
-					anonymous = i
-				}
-			}
-			v.jwtIssuer(p, &j.Issuers[i], seen)
-		}
-		if j.Cache.Disabled {
-			v.warnf("auth.jwt.cache.disabled", "every request pays a full signature verification")
-		}
-		if v.errorsUnder("auth.jwt") == before {
-			v.jwtKeys(j)
-		}
+		v.jwt(j)
 	}
 	if k := a.APIKey; k != nil {
 		if k.KeysFile == "" && len(k.Keys) == 0 {
@@ -300,109 +269,41 @@ func (v *validator) authConfig(a *Auth) {
 	}
 }
 
-func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
-	switch {
-	case is.Issuer == "" && (is.JWKSURL != "" || is.Discovery):
-		v.errorf(p+".issuer", "required with jwks_url and discovery: keys fetched from the network do not identify an issuer")
-	case is.Issuer == "":
-		v.warnf(p, "no issuer: iss is not checked; every token this key verifies is accepted, whatever its iss")
-	case seen[is.Issuer]:
-		v.errorf(p+".issuer", "issuer %q configured twice", is.Issuer)
-	}
-	seen[is.Issuer] = true
-	name := is.Issuer
-	if name == "" {
-		name = "this key"
-	}
-	if len(is.Audience) == 0 && !is.DangerouslyAcceptAnyAudience {
-		v.errorf(p+".audience", "required: tokens minted for other services of %s would be accepted (or set dangerously_accept_any_audience: true)", name)
-	}
-	if is.DangerouslyAcceptAnyAudience {
-		v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", name)
-	}
-	if is.MaxAge < 0 {
-		v.errorf(p+".max_age", "must not be negative")
-	}
-	if is.DangerouslyAllowWeakRSA {
-		v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
-	}
-	if is.DangerouslyAcceptHighS {
-		v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
-	}
-	if len(is.Algorithms) == 0 {
-		v.errorf(p+".algorithms", "required: the allowlist is the only source of truth (e.g. [ES256])")
-	}
-	for i, a := range is.Algorithms {
-		if strings.EqualFold(a, "none") {
-			v.errorf(fmt.Sprintf("%s.algorithms[%d]", p, i), "none is never allowed")
-		} else if !slices.Contains(knownAlgs, a) {
-			v.errorf(fmt.Sprintf("%s.algorithms[%d]", p, i), "unknown algorithm %q (want one of %s)", a, strings.Join(knownAlgs, ", "))
-		}
-	}
-	sources := 0
-	for _, set := range []bool{is.Secret.IsSet(), is.PublicKeyFile != "", is.JWKSFile != "", is.JWKSURL != "", is.Discovery} {
-		if set {
-			sources++
-		}
-	}
-	if sources != 1 {
-		v.errorf(p, "exactly one key source is required: secret, public_key_file, jwks_file, jwks_url or discovery (found %d)", sources)
-	}
-	v.secret(p+".secret", &is.Secret)
-	if is.Leeway < 0 || is.Leeway > 5*time.Minute {
-		v.errorf(p+".leeway", "must be between 0 and 5m")
-	}
-}
-
-// errorsUnder counts the errors reported so far at path or below it.
-func (v *validator) errorsUnder(path string) int {
-	n := 0
-	for _, p := range v.diags {
-		if p.Severity == Error && (p.Path == path || strings.HasPrefix(p.Path, path+".") || strings.HasPrefix(p.Path, path+"[")) {
-			n++
-		}
-	}
-	return n
-}
-
-// jwtFields maps the jwt package's field names onto the file's.
-var jwtFields = map[string]string{
-	"Issuer": "issuer", "Audience": "audience", "Algorithms": "algorithms", "Leeway": "leeway",
-	"MaxAge": "max_age", "Secret": "secret", "PublicKeyFile": "public_key_file", "JWKSFile": "jwks_file",
-	"JWKSURL": "jwks_url", "Discovery": "discovery", "RefetchInterval": "refetch_interval",
-	"SubjectClaim": "subject_claim", "RolesClaim": "roles_claim", "ScopesClaim": "scopes_claim",
-	"TenantClaim": "tenant_claim", "Header": "header", "Scheme": "scheme", "Cookie": "cookie",
-	"MaxTokenBytes": "max_token_bytes", "Cache.MaxEntries": "cache.max_entries",
-}
-
-// jwtKeys runs the authenticator's own validation over the block, as the
+// jwt runs the authenticator's own validation over the block, as the
 // gateway will: it reads every key file and resolved secret and applies
-// the same strength rules, without contacting any identity provider. Its
-// refusals become errors at the field they concern.
-func (v *validator) jwtKeys(j *JWT) {
-	_, err := jwt.Check(j.Config())
-	if err == nil {
-		return
+// the same rules, without contacting any identity provider. Each refusal
+// names its field below auth.jwt. The warnings are about settings the
+// authenticator accepts.
+func (v *validator) jwt(j *JWT) {
+	if _, err := jwt.Check(j.Config()); err != nil {
+		v.featureErrors("auth.jwt", err)
 	}
-	for _, e := range unjoin(err) {
-		var ce *jwt.ConfigError
-		if !errors.As(e, &ce) {
-			v.errorf("auth.jwt", "%v", e)
-			continue
-		}
-		p := "auth.jwt"
-		if ce.Issuer != "" {
-			for i, is := range j.Issuers {
-				if is.Issuer == ce.Issuer || fmt.Sprintf("#%d", i+1) == ce.Issuer {
-					p = fmt.Sprintf("auth.jwt.issuers[%d]", i)
-					break
-				}
+	if j.Scheme == jwt.SchemeNone && (j.Header == "" || strings.EqualFold(j.Header, "Authorization")) {
+		v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")
+	}
+	if j.Cache.Disabled {
+		v.warnf("auth.jwt.cache.disabled", "every request pays a full signature verification")
+	}
+	for i := range j.Issuers {
+		is := &j.Issuers[i]
+		p := fmt.Sprintf("auth.jwt.issuers[%d]", i)
+		v.secret(p+".secret", &is.Secret)
+		name := is.Issuer
+		if name == "" {
+			name = "this key"
+			if is.JWKSURL == "" && !is.Discovery {
+				v.warnf(p, "no issuer: iss is not checked; every token this key verifies is accepted, whatever its iss")
 			}
 		}
-		if f, ok := jwtFields[ce.Field]; ok {
-			p += "." + f
+		if is.DangerouslyAcceptAnyAudience {
+			v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", name)
 		}
-		v.errorf(p, "%s", ce.Reason)
+		if is.DangerouslyAllowWeakRSA {
+			v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
+		}
+		if is.DangerouslyAcceptHighS {
+			v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
+		}
 	}
 }
 
