@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-api/rampart/auth/claims"
 	"github.com/rampart-api/rampart/auth/jwt"
+	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/route"
 )
 
@@ -234,6 +235,10 @@ func (c *Config) EffectiveAuth(r Route) []string {
 func (v *validator) authConfig(a *Auth) {
 	if j := a.JWT; j != nil {
 		v.jwt(j)
+	}
+	ih := a.IdentityHeaders
+	if _, err := authz.NewForwarder(authz.ForwardConfig{Subject: ih.Subject, Roles: ih.Roles, Scopes: ih.Scopes, Tenant: ih.Tenant}); err != nil {
+		v.featureErrors("auth.identity_headers", err)
 	}
 	if k := a.APIKey; k != nil {
 		if k.KeysFile == "" && len(k.Keys) == 0 {

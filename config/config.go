@@ -222,6 +222,8 @@ var DefaultTimeouts = Timeouts{
 	Shutdown:   30 * time.Second,
 }
 
+// applyDefaults fills the fields left empty, once, right after loading:
+// the gateway compiles the values it finds.
 func (c *Config) applyDefaults() {
 	s := &c.Server
 	if s.Listen == "" {
@@ -268,5 +270,13 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
+	}
+	if r := c.RateLimits.Redis; r != nil {
+		if r.Prefix == "" {
+			r.Prefix = DefaultRedisPrefix
+		}
+		if r.Timeout == 0 {
+			r.Timeout = DefaultRedisTimeout
+		}
 	}
 }

@@ -49,8 +49,22 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse decodes and validates data as if read from file.
+// Parse decodes and validates data as if read from file. It decodes,
+// resolves references and paths and applies defaults once; validation
+// then only reads the result.
 func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
+	cfg, diags := decode(data, file, opts...)
+	if cfg == nil {
+		return nil, diags
+	}
+	v := &validator{file: file, lines: cfg.lines}
+	v.config(cfg)
+	return cfg, append(diags, v.diags...).sorted()
+}
+
+// decode is Parse without the validation: the configuration as the file
+// and its references give it, with defaults applied.
+func decode(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
@@ -89,9 +103,7 @@ func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 	res := resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}
 	diags = append(diags, cfg.resolve(res, lines)...)
 	cfg.applyDefaults()
-	v := &validator{file: file, lines: lines}
-	v.config(cfg)
-	return cfg, append(diags, v.diags...).sorted()
+	return cfg, diags
 }
 
 // position is where a node starts in the file.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -316,6 +317,21 @@ func (v *validator) log(l *Log) {
 	case "debug", "info", "warn", "error":
 	default:
 		v.errorf("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+	for _, f := range []struct{ field, target string }{{"server", l.Server}, {"access", l.Access}, {"events", l.Events}} {
+		switch f.target {
+		case "", "off", "stderr", "stdout":
+			continue
+		}
+		// serve creates the file; check makes sure it could, without
+		// creating it.
+		if fi, err := os.Stat(f.target); err == nil && fi.IsDir() {
+			v.errorf("log."+f.field, "%s is a folder", f.target)
+		} else if dir, err := os.Stat(filepath.Dir(f.target)); err != nil {
+			v.errorf("log."+f.field, "folder of %s: %v", f.target, unwrapPathError(err))
+		} else if !dir.IsDir() {
+			v.errorf("log."+f.field, "%s is not a folder", filepath.Dir(f.target))
+		}
 	}
 }
 

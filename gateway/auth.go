@@ -59,9 +59,6 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		for _, e := range k.Keys {
 			kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
 		}
-		if kc.KeysFile != "" && cfg.Dir != "" {
-			kc.KeysFile = absPath(cfg.Dir, kc.KeysFile)
-		}
 		v, err := apikey.New(kc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("auth.apikey: %w", err))

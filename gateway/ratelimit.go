@@ -152,10 +152,11 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 		ls.bf = g.carriedLockouts("bruteforce.memory", cfg)
 	case config.StoreRedis:
 		var url string
+		var timeout time.Duration
 		if rl.Redis != nil {
-			url = rl.Redis.URL.Value()
+			url, timeout = rl.Redis.URL.Value(), rl.Redis.Timeout
 		}
-		client, err := shared(g, "redis", url+"|"+redisTimeout(rl.Redis).String(), func() (goredis.UniversalClient, func() error, error) {
+		client, err := shared(g, "redis", url+"|"+timeout.String(), func() (goredis.UniversalClient, func() error, error) {
 			c, err := newRedisClient(rl.Redis)
 			if err != nil {
 				return nil, nil, err
@@ -167,10 +168,6 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 			break
 		}
 		prefix := rl.Redis.Prefix
-		if prefix == "" {
-			prefix = config.DefaultRedisPrefix
-		}
-		timeout := redisTimeout(rl.Redis)
 		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
 		bf, err := bfredis.New(client, prefix+"bf:")
 		if err != nil {
@@ -303,16 +300,7 @@ func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
 		return nil, errors.New("url is not a valid Redis URL")
 	}
 	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return rlredis.NewClient(opt, redisTimeout(r)), nil
-}
-
-// redisTimeout is the bound on one store call: redis.timeout or its
-// default.
-func redisTimeout(r *config.Redis) time.Duration {
-	if r == nil || r.Timeout == 0 {
-		return config.DefaultRedisTimeout
-	}
-	return r.Timeout
+	return rlredis.NewClient(opt, r.Timeout), nil
 }
 
 // deadlineStore gives every call to a shared brute-force store a
