@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
@@ -225,7 +226,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			}
 		}
 		if g.ipOn {
-			counters = append(counters, Counter{Key: "bf:ip:" + ratelimit.ClientAddr(r).String(), Policy: g.ip})
+			counters = append(counters, Counter{Key: "bf:ip:" + clientip.Group(r).String(), Policy: g.ip})
 		}
 		if len(counters) == 0 {
 			next.ServeHTTP(w, r)
