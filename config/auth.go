@@ -17,10 +17,16 @@ import (
 
 // Auth configures the authenticators routes may name.
 type Auth struct {
-	// Realm is named in WWW-Authenticate challenges.
-	Realm         string         `yaml:"realm"`
-	JWT           *JWT           `yaml:"jwt"`
-	APIKey        *APIKey        `yaml:"apikey"`
+	// Realm is named in WWW-Authenticate challenges (default rampart).
+	Realm string `yaml:"realm"`
+	// JWT verifies JSON Web Tokens (auth.jwt); routes name it jwt. Unset:
+	// no JWT authenticator.
+	JWT *JWT `yaml:"jwt"`
+	// APIKey verifies API keys stored as hashes (auth.apikey); routes name
+	// it apikey. Unset: no API key authenticator.
+	APIKey *APIKey `yaml:"apikey"`
+	// Introspection checks opaque tokens at an RFC 7662 endpoint
+	// (auth.introspection); routes name it introspection. Unset: none.
 	Introspection *Introspection `yaml:"introspection"`
 	// IdentityHeaders name the headers carrying the verified identity to
 	// upstreams; "-" disables one. Client copies are always removed.
@@ -35,47 +41,94 @@ type JWT struct {
 	Scheme string `yaml:"scheme"`
 	// Cookie names a cookie carrying the token when the header holds
 	// none.
-	Cookie        string      `yaml:"cookie"`
-	MaxTokenBytes int         `yaml:"max_token_bytes"`
-	Cache         JWTCache    `yaml:"cache"`
-	Issuers       []JWTIssuer `yaml:"issuers"`
+	Cookie string `yaml:"cookie"`
+	// MaxTokenBytes refuses longer tokens before any decoding (default
+	// 8192).
+	MaxTokenBytes int `yaml:"max_token_bytes"`
+	// Cache bounds the verified-token cache.
+	Cache JWTCache `yaml:"cache"`
+	// Issuers are the trusted issuers, chosen by the token's iss; at least
+	// one is required.
+	Issuers []JWTIssuer `yaml:"issuers"`
 }
 
 // JWTCache bounds the verified-token cache.
 type JWTCache struct {
-	MaxEntries int  `yaml:"max_entries"`
-	Disabled   bool `yaml:"disabled"`
+	// MaxEntries is the most verified tokens remembered (default 10000).
+	MaxEntries int `yaml:"max_entries"`
+	// Disabled turns the cache off: every request pays a signature check
+	// (a warning).
+	Disabled bool `yaml:"disabled"`
 }
 
 // JWTIssuer is one trusted issuer with exactly one key source.
 type JWTIssuer struct {
-	Issuer                       string        `yaml:"issuer"`
-	Audience                     []string      `yaml:"audience"`
-	DangerouslyAcceptAnyAudience bool          `yaml:"dangerously_accept_any_audience"`
-	DangerouslyAcceptHighS       bool          `yaml:"dangerously_accept_high_s"`
-	Algorithms                   []string      `yaml:"algorithms"`
-	Leeway                       time.Duration `yaml:"leeway"`
-	Type                         string        `yaml:"type"`
+	// Issuer must equal the token's iss exactly. It may be omitted in one
+	// issuer whose key is a secret, public_key_file or jwks_file: iss is
+	// then not checked (a warning). Required with jwks_url and discovery.
+	Issuer string `yaml:"issuer"`
+	// Audience lists the accepted aud values; a token must name one.
+	// Required unless DangerouslyAcceptAnyAudience is set.
+	Audience []string `yaml:"audience"`
+	// DangerouslyAcceptAnyAudience accepts tokens minted for any service of
+	// this issuer (a warning). It must not be set when the issuer serves
+	// other APIs.
+	DangerouslyAcceptAnyAudience bool `yaml:"dangerously_accept_any_audience"`
+	// DangerouslyAcceptHighS accepts high-S ECDSA signatures from this
+	// issuer (a warning); by default they are refused.
+	DangerouslyAcceptHighS bool `yaml:"dangerously_accept_high_s"`
+	// Algorithms is the allowlist, the only source of truth: HS256, HS384,
+	// HS512 (with a secret), RS256, RS384, RS512, PS256, PS384, PS512,
+	// ES256, ES384, ES512 or EdDSA (with public keys). none is never
+	// allowed. Required.
+	Algorithms []string `yaml:"algorithms"`
+	// Leeway tolerates clock skew on exp, nbf and iat; 0 (default) to 5m.
+	Leeway time.Duration `yaml:"leeway"`
+	// Type, when set, is the required typ header, such as at+jwt.
+	Type string `yaml:"type"`
 	// MaxAge accepts tokens without exp whose iat is at most this old,
 	// and caps those with one.
 	MaxAge time.Duration `yaml:"max_age"`
 	// DangerouslyAllowWeakRSA accepts RSA keys from 1024 bits.
 	DangerouslyAllowWeakRSA bool `yaml:"dangerously_allow_weak_rsa"`
 
-	Secret        Secret `yaml:"secret"`
+	// Secret is the HMAC key, a reference (${env:NAME} or ${file:PATH}) of
+	// at least 32 bytes (48 for HS384, 64 for HS512). One of the key
+	// sources.
+	Secret Secret `yaml:"secret"`
+	// PublicKeyFile is a PEM public key or certificate, relative to the
+	// config file. RSA keys need 2048 bits unless DangerouslyAllowWeakRSA is
+	// set. One of the key sources.
 	PublicKeyFile string `yaml:"public_key_file"`
-	JWKSFile      string `yaml:"jwks_file"`
-	JWKSURL       string `yaml:"jwks_url"`
-	Discovery     bool   `yaml:"discovery"`
+	// JWKSFile is a JWK Set file, relative to the config file. One of the
+	// key sources.
+	JWKSFile string `yaml:"jwks_file"`
+	// JWKSURL is fetched at start, refreshed every RefreshInterval and
+	// refetched on an unknown kid; https only, except for loopback
+	// addresses. One of the key sources.
+	JWKSURL string `yaml:"jwks_url"`
+	// Discovery finds the JWKS URL in the Issuer's OpenID Provider
+	// metadata. One of the key sources.
+	Discovery bool `yaml:"discovery"`
 
+	// RefreshInterval is how often a fetched JWKS is refreshed (default
+	// 1h).
 	RefreshInterval time.Duration `yaml:"refresh_interval"`
+	// RefetchInterval is the least time between fetches caused by unknown
+	// kids (default 1m, at least 1s).
 	RefetchInterval time.Duration `yaml:"refetch_interval"`
-	FetchTimeout    time.Duration `yaml:"fetch_timeout"`
+	// FetchTimeout bounds each JWKS or discovery fetch (default 5s).
+	FetchTimeout time.Duration `yaml:"fetch_timeout"`
 
+	// SubjectClaim is the claim path of the subject (default sub).
 	SubjectClaim ClaimPath `yaml:"subject_claim"`
-	RolesClaim   ClaimPath `yaml:"roles_claim"`
-	ScopesClaim  ClaimPath `yaml:"scopes_claim"`
-	TenantClaim  ClaimPath `yaml:"tenant_claim"`
+	// RolesClaim is the claim path of the roles (default roles).
+	RolesClaim ClaimPath `yaml:"roles_claim"`
+	// ScopesClaim is the claim path of the scopes (default scope, then
+	// scp).
+	ScopesClaim ClaimPath `yaml:"scopes_claim"`
+	// TenantClaim is the claim path of the tenant (default none).
+	TenantClaim ClaimPath `yaml:"tenant_claim"`
 }
 
 // ClaimPath is a claim path, written as a string ("userId", "data.role",
@@ -148,61 +201,111 @@ func (is *JWTIssuer) config() jwt.IssuerConfig {
 
 // APIKey verifies keys stored as SHA-256 hashes.
 type APIKey struct {
-	Header   string        `yaml:"header"`
-	Scheme   string        `yaml:"scheme"`
-	KeysFile string        `yaml:"keys_file"`
-	Keys     []APIKeyEntry `yaml:"keys"`
+	// Header carries the key (default X-API-Key).
+	Header string `yaml:"header"`
+	// Scheme, when set, requires the header value to be "<scheme> <key>";
+	// required when Header is Authorization.
+	Scheme string `yaml:"scheme"`
+	// KeysFile is a file of key entries, relative to the config file,
+	// read at start and by rampart check.
+	KeysFile string `yaml:"keys_file"`
+	// Keys are the stored keys, with those of KeysFile; keys or keys_file
+	// is required.
+	Keys []APIKeyEntry `yaml:"keys"`
 }
 
 // APIKeyEntry is one stored key: its hash, never the key.
 type APIKeyEntry struct {
-	Hash    string   `yaml:"hash"`
-	Subject string   `yaml:"subject"`
-	Roles   []string `yaml:"roles"`
-	Scopes  []string `yaml:"scopes"`
-	Tenant  string   `yaml:"tenant"`
-	Name    string   `yaml:"name"`
+	// Hash is "sha256:" and the hex SHA-256 of the key (rampart token
+	// apikey prints it); the key itself is never stored. Required.
+	Hash string `yaml:"hash"`
+	// Subject is the principal of a request bearing the key. Required.
+	Subject string `yaml:"subject"`
+	// Roles are the principal's roles.
+	Roles []string `yaml:"roles"`
+	// Scopes are the principal's scopes.
+	Scopes []string `yaml:"scopes"`
+	// Tenant is the principal's tenant.
+	Tenant string `yaml:"tenant"`
+	// Name labels the key for operators; it is the key_name claim.
+	Name string `yaml:"name"`
 }
 
 // Introspection checks opaque tokens with an RFC 7662 endpoint.
 type Introspection struct {
-	Endpoint          string        `yaml:"endpoint"`
-	ClientID          string        `yaml:"client_id"`
-	ClientSecret      Secret        `yaml:"client_secret"`
-	AuthMethod        string        `yaml:"auth_method"`
-	Issuer            string        `yaml:"issuer"`
-	Audience          []string      `yaml:"audience"`
-	SubjectClaim      ClaimPath     `yaml:"subject_claim"`
-	RolesClaim        ClaimPath     `yaml:"roles_claim"`
-	ScopesClaim       ClaimPath     `yaml:"scopes_claim"`
-	TenantClaim       ClaimPath     `yaml:"tenant_claim"`
-	Timeout           time.Duration `yaml:"timeout"`
-	CacheSize         int           `yaml:"cache_size"`
-	CacheTTL          time.Duration `yaml:"cache_ttl"`
-	NegativeCacheTTL  time.Duration `yaml:"negative_cache_ttl"`
-	InsecureAllowHTTP bool          `yaml:"insecure_allow_http"`
+	// Endpoint is the introspection URL; https unless InsecureAllowHTTP.
+	// Required.
+	Endpoint string `yaml:"endpoint"`
+	// ClientID authenticates the gateway at the endpoint. Required.
+	ClientID string `yaml:"client_id"`
+	// ClientSecret authenticates the gateway at the endpoint, a reference
+	// (${env:NAME} or ${file:PATH}). Required.
+	ClientSecret Secret `yaml:"client_secret"`
+	// AuthMethod is client_secret_basic (default) or client_secret_post.
+	AuthMethod string `yaml:"auth_method"`
+	// Issuer, when set, must equal the answer's iss.
+	Issuer string `yaml:"issuer"`
+	// Audience, when set, must share a value with the answer's aud.
+	Audience []string `yaml:"audience"`
+	// SubjectClaim is the claim path of the subject (default sub).
+	SubjectClaim ClaimPath `yaml:"subject_claim"`
+	// RolesClaim is the claim path of the roles (default roles).
+	RolesClaim ClaimPath `yaml:"roles_claim"`
+	// ScopesClaim is the claim path of the scopes (default scope).
+	ScopesClaim ClaimPath `yaml:"scopes_claim"`
+	// TenantClaim is the claim path of the tenant (default none).
+	TenantClaim ClaimPath `yaml:"tenant_claim"`
+	// Timeout bounds one introspection call (default 3s).
+	Timeout time.Duration `yaml:"timeout"`
+	// CacheSize bounds the answer cache in entries (default 10000);
+	// negative disables it.
+	CacheSize int `yaml:"cache_size"`
+	// CacheTTL is the longest an active answer is reused, never past the
+	// token's exp: the delay before a revocation takes effect (default 1m).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// NegativeCacheTTL is how long an inactive answer is reused (default
+	// 10s, at most CacheTTL).
+	NegativeCacheTTL time.Duration `yaml:"negative_cache_ttl"`
+	// InsecureAllowHTTP permits a plain-http Endpoint, sending tokens and
+	// the client secret in clear (a warning).
+	InsecureAllowHTTP bool `yaml:"insecure_allow_http"`
 }
 
 // IdentityHeaders name the forwarded identity headers.
 type IdentityHeaders struct {
+	// Subject names the header carrying the subject (default
+	// X-Rampart-Subject).
 	Subject string `yaml:"subject"`
-	Roles   string `yaml:"roles"`
-	Scopes  string `yaml:"scopes"`
-	Tenant  string `yaml:"tenant"`
+	// Roles names the header carrying the roles (default X-Rampart-Roles).
+	Roles string `yaml:"roles"`
+	// Scopes names the header carrying the scopes (default
+	// X-Rampart-Scopes).
+	Scopes string `yaml:"scopes"`
+	// Tenant names the header carrying the tenant (default
+	// X-Rampart-Tenant).
+	Tenant string `yaml:"tenant"`
 }
 
 // Owner is the object-level rule of a route (OWASP API1).
 type Owner struct {
-	Param       string    `yaml:"param"`
-	Claim       ClaimPath `yaml:"claim"`
-	ExceptRoles []string  `yaml:"except_roles"`
+	// Param is the path parameter holding the owner's id. Required.
+	Param string `yaml:"param"`
+	// Claim is the claim path the parameter must equal; empty means the
+	// principal's subject.
+	Claim ClaimPath `yaml:"claim"`
+	// ExceptRoles are roles that may act on any owner's objects.
+	ExceptRoles []string `yaml:"except_roles"`
 }
 
 // Tenant is the tenant-isolation rule of a route.
 type Tenant struct {
-	Param  string    `yaml:"param"`
-	Header string    `yaml:"header"`
-	Claim  ClaimPath `yaml:"claim"`
+	// Param is the path parameter naming the tenant; set Param or Header.
+	Param string `yaml:"param"`
+	// Header is the request header naming the tenant; set Param or Header.
+	Header string `yaml:"header"`
+	// Claim is the claim path of the principal's tenant; empty means the
+	// tenant the authenticator found (its tenant_claim).
+	Claim ClaimPath `yaml:"claim"`
 }
 
 // Authenticators lists the configured authenticator names in the order a

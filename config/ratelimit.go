@@ -51,8 +51,10 @@ type Redis struct {
 type RateLimit struct {
 	// Key is ip, subject, claim:NAME, apikey[:HEADER] or header:NAME;
 	// empty means ip.
-	Key    string        `yaml:"key"`
-	Limit  int           `yaml:"limit"`
+	Key string `yaml:"key"`
+	// Limit is how many requests each key may make per Window. Required.
+	Limit int `yaml:"limit"`
+	// Window is the period Limit counts over. Required.
 	Window time.Duration `yaml:"window"`
 	// Burst is the most admitted at once; 0 means Limit.
 	Burst int `yaml:"burst"`
@@ -86,11 +88,13 @@ type BruteForce struct {
 	MaxFailures int `yaml:"max_failures"`
 	// MaxFailuresPerIP per client IP within Window start a lockout of the
 	// IP; 0 means 4 × MaxFailures, -1 disables the per-IP count.
-	MaxFailuresPerIP int           `yaml:"max_failures_per_ip"`
-	Window           time.Duration `yaml:"window"`
+	MaxFailuresPerIP int `yaml:"max_failures_per_ip"`
+	// Window is the period failures are counted over (default 15m).
+	Window time.Duration `yaml:"window"`
 	// Lockout is the first lockout (default 15m); each next one doubles
 	// up to MaxLockout (default 24h).
-	Lockout    time.Duration `yaml:"lockout"`
+	Lockout time.Duration `yaml:"lockout"`
+	// MaxLockout caps the doubling lockouts (default 24h).
 	MaxLockout time.Duration `yaml:"max_lockout"`
 	// Forget is how long a past lockout still doubles the next one
 	// (default 24h).
