@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/rampart-api/rampart/auth/apikey"
 	"github.com/rampart-api/rampart/auth/claims"
 	"github.com/rampart-api/rampart/auth/jwt"
 	"github.com/rampart-api/rampart/authz"
@@ -344,18 +345,7 @@ func (v *validator) authConfig(a *Auth) {
 		v.featureErrors("auth.identity_headers", err)
 	}
 	if k := a.APIKey; k != nil {
-		if k.KeysFile == "" && len(k.Keys) == 0 {
-			v.errorf("auth.apikey", "keys or keys_file is required")
-		}
-		for i, e := range k.Keys {
-			p := fmt.Sprintf("auth.apikey.keys[%d]", i)
-			if e.Hash == "" {
-				v.errorf(p+".hash", "required (sha256:<hex> of the key; rampart never stores keys)")
-			}
-			if e.Subject == "" {
-				v.errorf(p+".subject", "required")
-			}
-		}
+		v.apikey(k)
 	}
 	if in := a.Introspection; in != nil {
 		p := "auth.introspection"
@@ -413,6 +403,46 @@ func (v *validator) jwt(j *JWT) {
 			v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
 		}
 	}
+}
+
+// apikey runs the authenticator's own validation, as the gateway will: it
+// reads the keys file and checks every entry. Each refusal names its
+// field below auth.apikey.
+func (v *validator) apikey(k *APIKey) {
+	_, err := apikey.New(k.Config())
+	if err == nil {
+		return
+	}
+	for _, e := range unjoin(err) {
+		var ee *apikey.EntryError
+		switch {
+		case errors.As(e, &ee) && ee.Source == "keys":
+			p := fmt.Sprintf("auth.apikey.keys[%d]", ee.Index)
+			if ee.Field == "hash" || ee.Field == "subject" {
+				p += "." + ee.Field
+			}
+			v.errorf(p, "%v", ee.Err)
+		case errors.As(e, &ee), errors.Is(e, apikey.ErrKeysFile):
+			v.errorf("auth.apikey.keys_file", "%v", e)
+		case errors.Is(e, apikey.ErrBadHeader):
+			v.errorf("auth.apikey.header", "%v", e)
+		case errors.Is(e, apikey.ErrBadScheme), errors.Is(e, apikey.ErrSchemeNeeded):
+			v.errorf("auth.apikey.scheme", "%v", e)
+		case errors.Is(e, apikey.ErrNoKeys):
+			v.errorf("auth.apikey", "keys or keys_file is required")
+		default:
+			v.errorf("auth.apikey", "%v", e)
+		}
+	}
+}
+
+// Config maps the block onto the authenticator's own configuration.
+func (k *APIKey) Config() apikey.Config {
+	kc := apikey.Config{Header: k.Header, Scheme: k.Scheme, KeysFile: k.KeysFile}
+	for _, e := range k.Keys {
+		kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
+	}
+	return kc
 }
 
 // routeAuth checks a route's authentication and authorization settings.

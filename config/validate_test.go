@@ -301,3 +301,33 @@ func TestJWTIssuerDangerousSwitches(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIKeyErrorsAtTheirField wants the authenticator's own refusals of
+// an apikey block, keys file included, at the field they concern.
+func TestAPIKeyErrorsAtTheirField(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keys.yaml"), []byte("- {hash: \"sha256:abc\", subject: ci}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name, block string
+		want        []string
+	}{
+		{"valid", "    keys: [{hash: \"" + hash + "\", subject: ci}]\n", nil},
+		{"no keys", "    header: X-Key\n", []string{"x.yaml:7: error: auth.apikey: keys or keys_file is required"}},
+		{"short hash", "    keys:\n      - {hash: \"sha256:ab\", subject: ci}\n", []string{"x.yaml:9: error: auth.apikey.keys[0].hash: "}},
+		{"no subject", "    keys:\n      - {hash: \"" + hash + "\"}\n", []string{"x.yaml:9: error: auth.apikey.keys[0].subject: required"}},
+		{"duplicate hash", "    keys:\n      - {hash: \"" + hash + "\", subject: a}\n      - {hash: \"" + hash + "\", subject: b}\n", []string{"x.yaml:10: error: auth.apikey.keys[1].hash: "}},
+		{"bearer tokens taken for keys", "    header: Authorization\n    keys: [{hash: \"" + hash + "\", subject: ci}]\n", []string{"error: auth.apikey.scheme: "}},
+		{"bad entry in the keys file", "    keys_file: keys.yaml\n", []string{"x.yaml:8: error: auth.apikey.keys_file: "}},
+		{"keys file missing", "    keys_file: absent.yaml\n", []string{"x.yaml:8: error: auth.apikey.keys_file: "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := "upstreams:\n  app: {url: http://127.0.0.1:9000}\nroutes:\n  - {path: /api, upstream: app, auth: apikey}\n\nauth:\n  apikey:\n" + tt.block
+			_, diags := config.Parse([]byte(data), filepath.Join(dir, "x.yaml"))
+			expect(t, diags, "auth.apikey", tt.want...)
+		})
+	}
+}

@@ -55,11 +55,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		}
 	}
 	if k := ac.APIKey; k != nil {
-		kc := apikey.Config{Header: k.Header, Scheme: k.Scheme, KeysFile: k.KeysFile}
-		for _, e := range k.Keys {
-			kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
-		}
-		v, err := apikey.New(kc)
+		v, err := apikey.New(k.Config())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("auth.apikey: %w", err))
 		} else {

@@ -64,6 +64,10 @@ func agreementCases(t *testing.T) []string {
 	write("bad-openapi.yaml", "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n")
 	write("ok-openapi.yaml", "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}\n")
 
+	hash := "sha256:1799caa80b5b8b5ebdb8508b52b6056bf8c87819d1b21140c093431ea6bc33e2"
+	write("keys.yaml", "- {hash: \""+hash+"\", subject: ci}\n")
+	write("keys-bad.yaml", "- {hash: \"sha256:abc\", subject: ci}\n")
+
 	head := "upstreams:\n  app:\n    url: http://127.0.0.1:9000\n"
 	route := "routes:\n  - {path: /a, upstream: app, auth: %s}\n"
 	jwtBlock := func(issuer string) string {
@@ -89,6 +93,11 @@ func agreementCases(t *testing.T) []string {
 		"log-file.yaml":            head + r("none") + "log:\n  access: " + filepath.Join(dir, "access.log") + "\n",
 		"redis-store.yaml":         head + r("none") + "rate_limits:\n  store: redis\n  redis: {url: 'redis://127.0.0.1:1/0'}\n  default: [{limit: 10, window: 1m}]\n",
 		"identity-header-bad.yaml": head + r("none") + "auth:\n  identity_headers: {subject: 'X Bad'}\n",
+		"apikey-file.yaml":         head + r("apikey") + "auth:\n  apikey:\n    keys_file: keys.yaml\n",
+		"apikey-file-missing.yaml": head + r("apikey") + "auth:\n  apikey:\n    keys_file: absent.yaml\n",
+		"apikey-file-bad.yaml":     head + r("apikey") + "auth:\n  apikey:\n    keys_file: keys-bad.yaml\n",
+		"apikey-no-subject.yaml":   head + r("apikey") + "auth:\n  apikey:\n    keys: [{hash: \"" + hash + "\"}]\n",
+		"apikey-bearer.yaml":       head + r("apikey") + "auth:\n  apikey:\n    header: Authorization\n    scheme: Bearer\n    keys: [{hash: \"" + hash + "\", subject: ci}]\n",
 	} {
 		files = append(files, write(name, data))
 	}
@@ -104,6 +113,8 @@ var agreementAccepts = map[string]bool{
 	"waf-paranoia-5.yaml": false, "waf-paranoia-2.yaml": true,
 	"log-folder-missing.yaml": false, "log-file.yaml": true,
 	"redis-store.yaml": true, "identity-header-bad.yaml": false,
+	"apikey-file.yaml": true, "apikey-file-missing.yaml": false, "apikey-file-bad.yaml": false,
+	"apikey-no-subject.yaml": false, "apikey-bearer.yaml": false,
 	// The repository's own files.
 	"seed-short-secret.yaml": false, "missing-public-key.yaml": false, "weak-rsa.yaml": false,
 	"valid.yaml": true, "broken.yaml": false,
