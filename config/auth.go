@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-api/rampart/auth/apikey"
 	"github.com/rampart-api/rampart/auth/claims"
+	"github.com/rampart-api/rampart/auth/introspect"
 	"github.com/rampart-api/rampart/auth/jwt"
 	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/route"
@@ -348,22 +349,7 @@ func (v *validator) authConfig(a *Auth) {
 		v.apikey(k)
 	}
 	if in := a.Introspection; in != nil {
-		p := "auth.introspection"
-		if in.Endpoint == "" {
-			v.errorf(p+".endpoint", "required")
-		} else if strings.HasPrefix(in.Endpoint, "http://") && !in.InsecureAllowHTTP {
-			v.errorf(p+".endpoint", "must be https (insecure_allow_http sends tokens and the client secret in clear)")
-		}
-		if in.InsecureAllowHTTP {
-			v.warnf(p+".insecure_allow_http", "tokens and the client secret travel in clear")
-		}
-		if in.ClientID == "" {
-			v.errorf(p+".client_id", "required")
-		}
-		if !in.ClientSecret.IsSet() {
-			v.errorf(p+".client_secret", "required")
-		}
-		v.secret(p+".client_secret", &in.ClientSecret)
+		v.introspection(in)
 	}
 }
 
@@ -433,6 +419,41 @@ func (v *validator) apikey(k *APIKey) {
 		default:
 			v.errorf("auth.apikey", "%v", e)
 		}
+	}
+}
+
+// introspection runs the authenticator's own validation; it contacts
+// no endpoint. Each refusal names its field below auth.introspection.
+func (v *validator) introspection(in *Introspection) {
+	p := "auth.introspection"
+	if _, err := introspect.New(in.Config()); err != nil {
+		v.featureErrors(p, err)
+	}
+	if in.InsecureAllowHTTP {
+		v.warnf(p+".insecure_allow_http", "tokens and the client secret travel in clear")
+	}
+	v.secret(p+".client_secret", &in.ClientSecret)
+}
+
+// Config maps the block onto the authenticator's own configuration.
+// Secrets must have been resolved (Load does it).
+func (in *Introspection) Config() introspect.Config {
+	return introspect.Config{
+		Endpoint:          in.Endpoint,
+		ClientID:          in.ClientID,
+		ClientSecret:      in.ClientSecret.Value(),
+		AuthMethod:        in.AuthMethod,
+		Issuer:            in.Issuer,
+		Audience:          in.Audience,
+		SubjectClaim:      string(in.SubjectClaim),
+		RolesClaim:        string(in.RolesClaim),
+		ScopesClaim:       string(in.ScopesClaim),
+		TenantClaim:       string(in.TenantClaim),
+		Timeout:           in.Timeout,
+		CacheSize:         in.CacheSize,
+		CacheTTL:          in.CacheTTL,
+		NegativeCacheTTL:  in.NegativeCacheTTL,
+		InsecureAllowHTTP: in.InsecureAllowHTTP,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-api/rampart/auth/introspect"
 	"github.com/rampart-api/rampart/auth/jwt"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
@@ -46,6 +47,7 @@ func asFeatureError(err error) (featureError, bool) {
 		le *ratelimit.LimitError
 		ke *ratelimit.KeyError
 		je *jwt.ConfigError
+		ie *introspect.ConfigError
 	)
 	switch {
 	case errors.As(err, &ce):
@@ -58,6 +60,8 @@ func asFeatureError(err error) (featureError, bool) {
 		return featureError{le.Field, rateLimitFields, le.Reason}, true
 	case errors.As(err, &je):
 		return featureError{je.Field, nil, je.Reason}, true
+	case errors.As(err, &ie):
+		return featureError{ie.Field, nil, ie.Reason}, true
 	case errors.As(err, &ke):
 		return featureError{"", nil, strconv.Quote(ke.Spec) + ": " + ke.Reason}, true
 	}

@@ -63,23 +63,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		}
 	}
 	if in := ac.Introspection; in != nil {
-		v, err := introspect.New(introspect.Config{
-			Endpoint:          in.Endpoint,
-			ClientID:          in.ClientID,
-			ClientSecret:      in.ClientSecret.Value(),
-			AuthMethod:        in.AuthMethod,
-			Issuer:            in.Issuer,
-			Audience:          in.Audience,
-			SubjectClaim:      string(in.SubjectClaim),
-			RolesClaim:        string(in.RolesClaim),
-			ScopesClaim:       string(in.ScopesClaim),
-			TenantClaim:       string(in.TenantClaim),
-			Timeout:           in.Timeout,
-			CacheSize:         in.CacheSize,
-			CacheTTL:          in.CacheTTL,
-			NegativeCacheTTL:  in.NegativeCacheTTL,
-			InsecureAllowHTTP: in.InsecureAllowHTTP,
-		})
+		v, err := introspect.New(in.Config())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("auth.introspection: %w", err))
 		} else {

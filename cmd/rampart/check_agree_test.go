@@ -93,6 +93,9 @@ func agreementCases(t *testing.T) []string {
 		"log-file.yaml":            head + r("none") + "log:\n  access: " + filepath.Join(dir, "access.log") + "\n",
 		"redis-store.yaml":         head + r("none") + "rate_limits:\n  store: redis\n  redis: {url: 'redis://127.0.0.1:1/0'}\n  default: [{limit: 10, window: 1m}]\n",
 		"identity-header-bad.yaml": head + r("none") + "auth:\n  identity_headers: {subject: 'X Bad'}\n",
+		"introspection.yaml":       head + r("introspection") + "auth:\n  introspection: {endpoint: 'https://idp.example/introspect', client_id: gw, client_secret: '${file:long.txt}'}\n",
+		"introspection-http.yaml":  head + r("introspection") + "auth:\n  introspection: {endpoint: 'http://idp.example/introspect', client_id: gw, client_secret: '${file:long.txt}'}\n",
+		"introspection-claim.yaml": head + r("introspection") + "auth:\n  introspection: {endpoint: 'https://idp.example/introspect', client_id: gw, client_secret: '${file:long.txt}', roles_claim: 'a..b'}\n",
 		"apikey-file.yaml":         head + r("apikey") + "auth:\n  apikey:\n    keys_file: keys.yaml\n",
 		"apikey-file-missing.yaml": head + r("apikey") + "auth:\n  apikey:\n    keys_file: absent.yaml\n",
 		"apikey-file-bad.yaml":     head + r("apikey") + "auth:\n  apikey:\n    keys_file: keys-bad.yaml\n",
@@ -113,6 +116,7 @@ var agreementAccepts = map[string]bool{
 	"waf-paranoia-5.yaml": false, "waf-paranoia-2.yaml": true,
 	"log-folder-missing.yaml": false, "log-file.yaml": true,
 	"redis-store.yaml": true, "identity-header-bad.yaml": false,
+	"introspection.yaml": true, "introspection-http.yaml": false, "introspection-claim.yaml": false,
 	"apikey-file.yaml": true, "apikey-file-missing.yaml": false, "apikey-file-bad.yaml": false,
 	"apikey-no-subject.yaml": false, "apikey-bearer.yaml": false,
 	// The repository's own files.
