@@ -331,3 +331,33 @@ func TestAPIKeyErrorsAtTheirField(t *testing.T) {
 		})
 	}
 }
+
+// TestIntrospectionErrorsAtTheirField wants the authenticator's own
+// refusals at the field they concern, with its line.
+func TestIntrospectionErrorsAtTheirField(t *testing.T) {
+	t.Setenv("IDP_SECRET", "s3cr3t-value")
+	block := func(fields string) string {
+		return "\nauth:\n  introspection:\n    client_id: gw\n    client_secret: ${env:IDP_SECRET}\n" + fields
+	}
+	tests := []struct {
+		name, fields string
+		want         []string
+	}{
+		{"valid", "    endpoint: https://idp.example/introspect\n", nil},
+		{"no endpoint", "", []string{"x.yaml:7: error: auth.introspection.endpoint: required"}},
+		{"plain http", "    endpoint: http://idp.example/introspect\n", []string{"x.yaml:10: error: auth.introspection.endpoint: must be https"}},
+		{"plain http allowed", "    endpoint: http://127.0.0.1:9/introspect\n    insecure_allow_http: true\n", []string{"x.yaml:11: warning: auth.introspection.insecure_allow_http"}},
+		{"auth method", "    endpoint: https://idp.example/introspect\n    auth_method: private_key_jwt\n", []string{`x.yaml:11: error: auth.introspection.auth_method: "private_key_jwt" is not one of`}},
+		{"roles claim", "    endpoint: https://idp.example/introspect\n    roles_claim: a..b\n", []string{"x.yaml:11: error: auth.introspection.roles_claim: "}},
+		{"negative cache ttl", "    endpoint: https://idp.example/introspect\n    cache_ttl: -1s\n", []string{"x.yaml:11: error: auth.introspection.cache_ttl: must not be negative"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diags := parseWith(t, block(tt.fields), "  - {path: /api, upstream: app, auth: introspection}\n")
+			expect(t, diags, "auth.introspection", tt.want...)
+			if strings.Contains(diags.String(), "s3cr3t") {
+				t.Fatal("secret printed")
+			}
+		})
+	}
+}
