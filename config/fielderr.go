@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart-api/rampart/auth/introspect"
 	"github.com/rampart-api/rampart/auth/jwt"
+	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
 	"github.com/rampart-api/rampart/ratelimit"
@@ -48,6 +49,7 @@ func asFeatureError(err error) (featureError, bool) {
 		ke *ratelimit.KeyError
 		je *jwt.ConfigError
 		ie *introspect.ConfigError
+		be *bruteforce.FieldError
 	)
 	switch {
 	case errors.As(err, &ce):
@@ -62,6 +64,12 @@ func asFeatureError(err error) (featureError, bool) {
 		return featureError{je.Field, nil, je.Reason}, true
 	case errors.As(err, &ie):
 		return featureError{ie.Field, nil, ie.Reason}, true
+	case errors.As(err, &be):
+		reason := be.Reason
+		if reason == "" {
+			reason = be.Err.Error()
+		}
+		return featureError{be.Field, nil, reason}, true
 	case errors.As(err, &ke):
 		return featureError{"", nil, strconv.Quote(ke.Spec) + ": " + ke.Reason}, true
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/ratelimit"
 )
 
@@ -70,6 +71,22 @@ type Concurrency struct {
 	PerUpstream int `yaml:"per_upstream"`
 	// PerClient caps each client IP (IPv6 by /64) across the gateway.
 	PerClient int `yaml:"per_client"`
+}
+
+// Config maps the block onto the guard's own settings; the gateway adds
+// the store.
+func (b *BruteForce) Config() bruteforce.Config {
+	return bruteforce.Config{
+		UsernameField:    b.UsernameField,
+		MaxBodyBytes:     b.MaxBodyBytes,
+		MaxFailures:      b.MaxFailures,
+		MaxFailuresPerIP: b.MaxFailuresPerIP,
+		Window:           b.Window,
+		Lockout:          b.Lockout,
+		MaxLockout:       b.MaxLockout,
+		Forget:           b.Forget,
+		FailureStatuses:  b.FailureStatuses,
+	}
 }
 
 // BruteForce marks a login route: attempts are counted per username and
@@ -273,30 +290,8 @@ func isPublic(c *Config, r Route) bool {
 }
 
 func (v *validator) bruteForce(p string, b *BruteForce) {
-	if b.MaxFailures < 0 {
-		v.errorf(p+".max_failures", "must not be negative")
-	}
-	if b.MaxBodyBytes < 0 {
-		v.errorf(p+".max_body_bytes", "must not be negative")
-	}
-	if b.MaxFailuresPerIP < -1 {
-		v.errorf(p+".max_failures_per_ip", "want -1 (off), 0 (4 × max_failures) or a count")
-	}
-	for _, f := range []struct {
-		name string
-		d    time.Duration
-	}{{"window", b.Window}, {"lockout", b.Lockout}, {"max_lockout", b.MaxLockout}, {"forget", b.Forget}} {
-		if f.d < 0 {
-			v.errorf(p+"."+f.name, "must not be negative")
-		}
-	}
-	if b.MaxLockout > 0 && b.Lockout > b.MaxLockout {
-		v.errorf(p+".max_lockout", "shorter than lockout (%s)", b.Lockout)
-	}
-	for i, s := range b.FailureStatuses {
-		if s < 400 || s > 599 {
-			v.errorf(fmt.Sprintf("%s.failure_statuses[%d]", p, i), "%d is not an error status", s)
-		}
+	if err := b.Config().Validate(); err != nil {
+		v.featureErrors(p, err)
 	}
 	if b.UsernameField == "" {
 		v.warnf(p+".username_field", "not set: failures are counted per client IP only")

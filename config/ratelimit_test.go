@@ -136,7 +136,7 @@ func TestRateLimitsProblems(t *testing.T) {
 				"error: routes[0].brute_force.max_failures_per_ip: want -1 (off)",
 				"error: routes[0].brute_force.window: must not be negative",
 				"error: routes[0].brute_force.forget: must not be negative",
-				"error: routes[0].brute_force.max_lockout: shorter than lockout (2h0m0s)",
+				"error: routes[0].brute_force.max_lockout: 1h0m0s is shorter than lockout (2h0m0s)",
 				"error: routes[0].brute_force.failure_statuses[0]: 200 is not an error status",
 				"warning: routes[0].brute_force.username_field: not set",
 			}},

@@ -90,22 +90,9 @@ func (g *Gateway) routeLimits(cfg *config.Config, rc config.Route) (before, afte
 		*pols.dst = append(*pols.dst, m.Handler)
 	}
 	if b := rc.BruteForce; b != nil {
-		guard, err := bruteforce.New(bruteforce.Config{
-			UsernameField:    b.UsernameField,
-			MaxBodyBytes:     b.MaxBodyBytes,
-			MaxFailures:      b.MaxFailures,
-			MaxFailuresPerIP: b.MaxFailuresPerIP,
-			Window:           b.Window,
-			Lockout:          b.Lockout,
-			MaxLockout:       b.MaxLockout,
-			Forget:           b.Forget,
-			FailureStatuses:  b.FailureStatuses,
-			Store:            ls.bf,
-			OnStoreError:     ls.mode,
-			Fallback:         ls.bfLocal,
-			Monitor:          ls.monitor,
-			Events:           g.opts.Events,
-		})
+		bc := b.Config()
+		bc.Store, bc.OnStoreError, bc.Fallback, bc.Monitor, bc.Events = ls.bf, ls.mode, ls.bfLocal, ls.monitor, g.opts.Events
+		guard, err := bruteforce.New(bc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("brute_force: %w", err))
 		} else {
