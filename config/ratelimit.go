@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -245,23 +246,13 @@ func (v *validator) rateLimit(path string, p RateLimit) {
 	if _, err := ratelimit.ParseKey(p.KeySpec()); err != nil {
 		v.featureErrors(path+".key", err)
 	}
-	bad := false
-	if p.Limit <= 0 {
-		v.errorf(path+".limit", "must be positive")
-		bad = true
-	}
-	if p.Window <= 0 {
-		v.errorf(path+".window", "must be positive")
-		bad = true
-	}
-	if p.Burst < 0 {
-		v.errorf(path+".burst", "must not be negative")
-		bad = true
-	}
-	if !bad {
-		if err := p.RateLimitLimit().Validate(); err != nil {
-			v.featureErrors(path, err)
+	// A burst the file leaves out is the limit: its error is the limit's.
+	for _, e := range unjoin(p.RateLimitLimit().Validate()) {
+		var le *ratelimit.LimitError
+		if e == nil || errors.As(e, &le) && le.Field == "Burst" && p.Burst == 0 && p.Limit <= 0 {
+			continue
 		}
+		v.featureErrors(path, e)
 	}
 }
 

@@ -112,7 +112,7 @@ func TestRateLimitsProblems(t *testing.T) {
 				`error: rate_limits.default[0].key: "cookie": unknown kind`,
 				"error: rate_limits.default[0].limit: must be positive",
 				"error: rate_limits.default[0].window: must be positive",
-				"error: rate_limits.default[0].burst: must not be negative",
+				"error: rate_limits.default[0].burst: must be positive",
 			}},
 		{"interval under a microsecond", "rate_limits:\n  default: [{limit: 1000000000, window: 1s}]\n" + route,
 			[]string{"error: rate_limits.default[0].window: period/rate is under a microsecond"}},
