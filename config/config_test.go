@@ -168,6 +168,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("routes: [{path: /, auth: [none]}]"))
 	f.Add([]byte("a: &x [*x]"))
+	f.Add([]byte("server:\n  max_body_bytes: lots\n  colour: red\nauth: {introspection: {client_secret: [a]}}\n"))
+	f.Add([]byte("routes:\n  - {path: /, owner: {param: x, claim: {a: b}}, role: admin}\n"))
+	f.Add([]byte("server:\n  listen: a:1\n    bad: 2\n"))
+	f.Add([]byte("---\n"))
+	f.Add([]byte("auth: {jwt: {issuers: [{secret: x, algorithms: [none, HS1]}, {jwks_url: 'http://x', discovery: true}]}, apikey: {keys: [{hash: x}]}}"))
 	f.Add([]byte("server: {trusted_proxies: [0.0.0.0/1, 128.0.0.0/1, \"::/1\", \"8000::/1\", \"::ffff:0:0/96\", 10.1.2.3/0]}"))
 	f.Add([]byte("server: {case_insensitive_routes: true}\nroutes: [{path: /Admin/users, upstream: app}, {path: /admin/USERS, methods: [GET, DELETE], upstream: app}]"))
 	f.Add([]byte("routes: [{path: /café/{id}, upstream: app}, {path: /CAFÉ/{x}, methods: [POST], upstream: app}]"))
