@@ -427,12 +427,3 @@ func normType(t string) string {
 	t = strings.ToLower(t)
 	return strings.TrimPrefix(t, "application/")
 }
-
-func validCookieName(s string) bool {
-	for _, c := range []byte(s) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return s != ""
-}

@@ -78,7 +78,7 @@ func hasField(err error, field string) bool {
 // file writes it, list indexes included, and reads no file.
 func TestValidateNamesFields(t *testing.T) {
 	secret := []byte(strings.Repeat("s", 32))
-	cfg := Config{Scheme: "Token", Header: "X Token", Cache: CacheConfig{MaxEntries: -1}, Issuers: []IssuerConfig{
+	cfg := Config{Scheme: "Token", Header: "X Token", Cookie: "session;id", Cache: CacheConfig{MaxEntries: -1}, Issuers: []IssuerConfig{
 		{Issuer: "a", Audience: []string{"api"}, Algorithms: []string{"HS256"}, Secret: secret},
 		{Issuer: "b", Audience: []string{"api", ""}, Algorithms: []string{"ES256", "none", "HS1"}, PublicKeyFile: "/nonexistent/key.pem", MaxAge: -1},
 		{Issuer: "a", Audience: []string{"api"}, Algorithms: []string{"RS256"}, JWKSURL: "http://idp.example/jwks"},
@@ -88,7 +88,7 @@ func TestValidateNamesFields(t *testing.T) {
 	}}
 	err := cfg.Validate()
 	for _, f := range []string{
-		"scheme", "header", "cache.max_entries",
+		"scheme", "header", "cookie", "cache.max_entries",
 		"issuers[1].algorithms[1]", "issuers[1].algorithms[2]", "issuers[1].audience[1]", "issuers[1].max_age",
 		"issuers[2].issuer", "issuers[2].jwks_url", "issuers[3].issuer", "issuers[5].issuer",
 	} {

@@ -47,7 +47,9 @@ func (c Config) validate() configErrors {
 	if c.MaxTokenBytes < 0 {
 		errs.add("max_token_bytes", "must not be negative")
 	}
-	if c.Cookie != "" && !validCookieName(c.Cookie) {
+	// A cookie name is an RFC 9110 token (RFC 6265), the grammar of a
+	// header field name.
+	if c.Cookie != "" && !httpguts.ValidHeaderFieldName(c.Cookie) {
 		errs.add("cookie", "%q is not a valid cookie name", c.Cookie)
 	}
 	if c.Header != "" && !httpguts.ValidHeaderFieldName(c.Header) {
