@@ -255,10 +255,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
 	info := rampart.InfoFrom(in.Context())
-	client := p.cfg.Proxies.ClientIP(in)
-	if info != nil && info.ClientIP.IsValid() {
-		client = info.ClientIP
-	}
+	client := p.cfg.Proxies.From(in)
 	if client.IsValid() {
 		out.Header["X-Real-Ip"] = []string{client.String()}
 	}
