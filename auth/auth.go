@@ -197,13 +197,12 @@ func (a *Chain) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	a.onError(w, r, perr)
 }
 
-const invalidPrefix = "rampart: invalid credentials: "
-
 // Reason returns the precise internal reason carried by an authentication
 // error, for logs and security events: the Reason of a [*problem.Error] in
-// the chain, or the error text without the generic "invalid credentials"
-// prefix. Authenticators must keep credentials and unverified token
-// contents out of their error text; Reason does not scrub them.
+// the chain, else the text of the reason a [*rampart.CredentialsError] (or
+// an error wrapping ErrInvalidCredentials and one reason) carries, else
+// the error's text. Authenticators must keep credentials and unverified
+// token contents out of their error text; Reason does not scrub them.
 func Reason(err error) string {
 	if err == nil {
 		return ""
@@ -212,7 +211,18 @@ func Reason(err error) string {
 	if errors.As(err, &p) && p.Reason != "" {
 		return p.Reason
 	}
-	return strings.TrimPrefix(err.Error(), invalidPrefix)
+	var ce *rampart.CredentialsError
+	if errors.As(err, &ce) && ce.Reason != nil {
+		return ce.Reason.Error()
+	}
+	// fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, reason), as
+	// authenticators written before CredentialsError do.
+	if m, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := m.Unwrap(); len(errs) == 2 && errs[0] == rampart.ErrInvalidCredentials && errs[1] != nil {
+			return errs[1].Error()
+		}
+	}
+	return err.Error()
 }
 
 var _ rampart.Authenticator = (*Chain)(nil)

@@ -40,10 +40,18 @@ var (
 	ErrTenantClaim    = &Denial{"tenant claim missing or not a string", audit.OWASPBOLA}
 )
 
+// RuleError is a rule that cannot be applied to a request: a
+// configuration mistake, answered as a technical failure (500, fail
+// closed), not as a denial. Reason goes to the security event.
+type RuleError struct {
+	Reason string
+}
+
+func (e *RuleError) Error() string { return "authz: " + e.Reason }
+
 // ErrParamMissing is returned when a rule names a path parameter the
-// matched route does not have: a configuration mistake, answered as a
-// technical failure (fail closed), not as a denial.
-var ErrParamMissing = errors.New("authz: path parameter missing")
+// matched route does not have.
+var ErrParamMissing error = &RuleError{Reason: "path parameter missing"}
 
 // ErrNoPrincipal is returned for a nil principal (authentication did not
 // run); it wraps [rampart.ErrNoCredentials], so it is answered with a 401.
@@ -299,7 +307,11 @@ func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		perr.WithHeader("WWW-Authenticate", a.challenge)
 		owasp = audit.OWASPAuth
 	default:
-		perr = &problem.Error{Status: http.StatusInternalServerError, Reason: strings.TrimPrefix(err.Error(), "authz: "), Err: err}
+		reason := err.Error()
+		if re := (*RuleError)(nil); errors.As(err, &re) {
+			reason = re.Reason
+		}
+		perr = &problem.Error{Status: http.StatusInternalServerError, Reason: reason, Err: err}
 		owasp = audit.OWASPMisconfig
 	}
 	a.events.Emit(r, audit.Event{Name: audit.AuthzDenied, Reason: perr.Reason, OWASP: owasp, Status: perr.Status})
