@@ -59,7 +59,7 @@ type Chain struct {
 	challenge      string // no credentials presented (RFC 6750 §3.1: no error code)
 	invalidToken   string // credentials presented and refused
 	events         *audit.Logger
-	onError        problem.ErrorHandler
+	errorHandler   problem.ErrorHandler
 }
 
 // New validates cfg and returns the middleware. It reports every problem
@@ -87,11 +87,11 @@ func New(cfg Config) (*Chain, error) {
 	a := &Chain{
 		authenticators: append([]rampart.Authenticator(nil), cfg.Authenticators...),
 		events:         cfg.Events,
-		onError:        cfg.ErrorHandler,
+		errorHandler:   cfg.ErrorHandler,
 	}
 	a.challenge, a.invalidToken = challenges(cfg.Authenticators, realm)
-	if a.onError == nil {
-		a.onError = problem.Write
+	if a.errorHandler == nil {
+		a.errorHandler = problem.Write
 	}
 	return a, nil
 }
@@ -194,7 +194,7 @@ func (a *Chain) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		OWASP:  audit.OWASPAuth,
 		Status: perr.Status,
 	})
-	a.onError(w, r, perr)
+	a.errorHandler(w, r, perr)
 }
 
 // Reason returns the precise internal reason carried by an authentication

@@ -117,7 +117,7 @@ type Authorizer struct {
 
 	challenge, insufficientScope string
 	events                       *audit.Logger
-	onError                      problem.ErrorHandler
+	errorHandler                 problem.ErrorHandler
 }
 
 type owner struct {
@@ -154,10 +154,10 @@ func New(cfg Config) (*Authorizer, error) {
 		return p
 	}
 	a := &Authorizer{
-		roles:   names("roles", cfg.Roles),
-		scopes:  names("scopes", cfg.Scopes),
-		events:  cfg.Events,
-		onError: cfg.ErrorHandler,
+		roles:        names("roles", cfg.Roles),
+		scopes:       names("scopes", cfg.Scopes),
+		events:       cfg.Events,
+		errorHandler: cfg.ErrorHandler,
 	}
 	if o := cfg.Owner; o != nil {
 		if !validName(o.Param) {
@@ -188,8 +188,8 @@ func New(cfg Config) (*Authorizer, error) {
 	}
 	a.challenge = `Bearer realm="` + realm + `"`
 	a.insufficientScope = `Bearer realm="` + realm + `", error="insufficient_scope"`
-	if a.onError == nil {
-		a.onError = problem.Write
+	if a.errorHandler == nil {
+		a.errorHandler = problem.Write
 	}
 	return a, nil
 }
@@ -315,7 +315,7 @@ func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		owasp = audit.OWASPMisconfig
 	}
 	a.events.Emit(r, audit.Event{Name: audit.AuthzDenied, Reason: perr.Reason, OWASP: owasp, Status: perr.Status})
-	a.onError(w, r, perr)
+	a.errorHandler(w, r, perr)
 }
 
 func validName(s string) bool {

@@ -37,7 +37,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			}
 			v.events.Emit(r, audit.Event{Name: audit.ValidationFailed, Reason: "endpoint not in OpenAPI document", OWASP: audit.OWASPInventory, Status: status})
 			if v.inventory == Enforce {
-				v.onError(w, r, problem.New(http.StatusNotFound, "endpoint not in OpenAPI document"))
+				v.errorHandler(w, r, problem.New(http.StatusNotFound, "endpoint not in OpenAPI document"))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -59,7 +59,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 					Attrs: []slog.Attr{slog.Any("pointers", pointers(p.Errors))},
 				})
 				if refuse {
-					v.onError(w, r, p)
+					v.errorHandler(w, r, p)
 					return
 				}
 			}

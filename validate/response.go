@@ -255,7 +255,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 			h.Del(k)
 		}
-		v.onError(b.w, r, problem.New(http.StatusBadGateway, b.refused))
+		v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, b.refused))
 		return
 	}
 	blocking := v.responses != Report
@@ -269,7 +269,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 				h.Del(k)
 			}
-			v.onError(b.w, r, problem.New(http.StatusBadGateway, reason))
+			v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, reason))
 			return
 		}
 		b.send(b.buf)
@@ -279,7 +279,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 			h.Del(k)
 		}
-		v.onError(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
+		v.errorHandler(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
 		return
 	}
 	if b.overflow {
@@ -377,7 +377,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 				for _, k := range []string{"Content-Length", "Content-Type"} {
 					h.Del(k)
 				}
-				v.onError(b.w, r, problem.New(http.StatusBadGateway, "response does not match OpenAPI document"))
+				v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, "response does not match OpenAPI document"))
 				return
 			}
 		}
