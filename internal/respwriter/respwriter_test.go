@@ -75,7 +75,10 @@ type holder struct {
 	held  []byte
 }
 
-func (h *holder) Hold(status int) bool { h.asked = append(h.asked, status); return status == http.StatusOK }
+func (h *holder) Hold(status int) bool {
+	h.asked = append(h.asked, status)
+	return status == http.StatusOK
+}
 func (h *holder) Held(p []byte) (int, error) {
 	h.held = append(h.held, p...)
 	return len(p), nil
