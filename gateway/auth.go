@@ -36,7 +36,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		jc.Logger = g.log
 		if g.opts.offline {
 			if _, err := jwt.Check(jc); err != nil {
-				errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+				errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 			} else {
 				a.byName[config.AuthJWT] = auth.Func(func(*http.Request) (*rampart.Principal, error) {
 					return nil, rampart.ErrNoCredentials
@@ -49,7 +49,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			}
 			return v, v.Close, nil
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 		} else {
 			a.byName[config.AuthJWT] = v
 		}
@@ -57,7 +57,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	if k := ac.APIKey; k != nil {
 		v, err := apikey.New(k.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.apikey: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.apikey", Err: err})
 		} else {
 			a.byName[config.AuthAPIKey] = v
 		}
@@ -65,7 +65,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	if in := ac.Introspection; in != nil {
 		v, err := introspect.New(in.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.introspection: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.introspection", Err: err})
 		} else {
 			a.byName[config.AuthIntrospection] = v
 		}
@@ -73,7 +73,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	ih := ac.IdentityHeaders
 	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: ih.Subject, Roles: ih.Roles, Scopes: ih.Scopes, Tenant: ih.Tenant})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("auth.identity_headers: %w", err))
+		errs = append(errs, &config.FieldError{Path: "auth.identity_headers", Err: err})
 	}
 	a.forwarder = fwd
 	return a, errs
