@@ -157,3 +157,71 @@ func TestFrom(t *testing.T) {
 		})
 	}
 }
+
+func TestGroup(t *testing.T) {
+	for _, tt := range []struct {
+		name, remote, info, want string
+	}{
+		{"IPv4 is kept whole", "198.51.100.2:9", "", "198.51.100.2"},
+		{"IPv6 is its /64", "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:9", "", "2001:db8:1:2::"},
+		{"two addresses of one /64 are one client", "10.0.0.1:9", "2001:db8:1:2::ffff", "2001:db8:1:2::"},
+		{"mapped IPv4 is IPv4, not a /64", "[::ffff:198.51.100.2]:9", "", "198.51.100.2"},
+		{"zone dropped before masking", "[fe80::1:2:3:4%eth0]:9", "", "fe80::"},
+		{"forged X-Forwarded-For ignored", "198.51.100.2:9", "", "198.51.100.2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			r.Header.Set("X-Forwarded-For", "2001:db8:ffff::1")
+			if tt.info != "" {
+				var info *rampart.Info
+				r, info = rampart.WithInfo(r)
+				info.ClientIP = netip.MustParseAddr(tt.info)
+			}
+			if got := clientip.Group(r); got.String() != tt.want {
+				t.Fatalf("Group = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "@unix"
+	if got := clientip.Group(r); got.IsValid() {
+		t.Fatalf("Group of an unknown peer = %s, want the zero Addr", got)
+	}
+}
+
+func TestResolverFrom(t *testing.T) {
+	res, err := clientip.New([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded := func() *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.1.2.3:4000"
+		r.Header.Set("X-Forwarded-For", "6.6.6.6, 203.0.113.9")
+		return r
+	}
+	stored := func() *http.Request {
+		r, info := rampart.WithInfo(forwarded())
+		info.ClientIP = netip.MustParseAddr("::ffff:198.51.100.7")
+		return r
+	}
+	for _, tt := range []struct {
+		name string
+		res  *clientip.Resolver
+		r    *http.Request
+		want string
+	}{
+		{"resolved when nothing stored", res, forwarded(), "203.0.113.9"},
+		{"nil resolver trusts no forwarding header", nil, forwarded(), "10.1.2.3"},
+		{"stored address wins, unmapped", res, stored(), "198.51.100.7"},
+		{"stored address wins over a nil resolver", nil, stored(), "198.51.100.7"},
+	} {
+		if got := tt.res.From(tt.r); got.String() != tt.want {
+			t.Errorf("%s: From = %v, want %s", tt.name, got, tt.want)
+		}
+	}
+	if got := clientip.From(forwarded()); got.String() != "10.1.2.3" {
+		t.Errorf("package From trusted a forwarding header: %v", got)
+	}
+}

@@ -36,7 +36,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		jc.Logger = g.log
 		if g.opts.offline {
 			if _, err := jwt.Check(jc); err != nil {
-				errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+				errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 			} else {
 				a.byName[config.AuthJWT] = auth.Func(func(*http.Request) (*rampart.Principal, error) {
 					return nil, rampart.ErrNoCredentials
@@ -49,46 +49,23 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			}
 			return v, v.Close, nil
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 		} else {
 			a.byName[config.AuthJWT] = v
 		}
 	}
 	if k := ac.APIKey; k != nil {
-		kc := apikey.Config{Header: k.Header, Scheme: k.Scheme, KeysFile: k.KeysFile}
-		for _, e := range k.Keys {
-			kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
-		}
-		if kc.KeysFile != "" && cfg.Dir != "" {
-			kc.KeysFile = absPath(cfg.Dir, kc.KeysFile)
-		}
-		v, err := apikey.New(kc)
+		v, err := apikey.New(k.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.apikey: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.apikey", Err: err})
 		} else {
 			a.byName[config.AuthAPIKey] = v
 		}
 	}
 	if in := ac.Introspection; in != nil {
-		v, err := introspect.New(introspect.Config{
-			Endpoint:          in.Endpoint,
-			ClientID:          in.ClientID,
-			ClientSecret:      in.ClientSecret.Value(),
-			AuthMethod:        in.AuthMethod,
-			Issuer:            in.Issuer,
-			Audience:          in.Audience,
-			SubjectClaim:      string(in.SubjectClaim),
-			RolesClaim:        string(in.RolesClaim),
-			ScopesClaim:       string(in.ScopesClaim),
-			TenantClaim:       string(in.TenantClaim),
-			Timeout:           in.Timeout,
-			CacheSize:         in.CacheSize,
-			CacheTTL:          in.CacheTTL,
-			NegativeCacheTTL:  in.NegativeCacheTTL,
-			InsecureAllowHTTP: in.InsecureAllowHTTP,
-		})
+		v, err := introspect.New(in.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.introspection: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.introspection", Err: err})
 		} else {
 			a.byName[config.AuthIntrospection] = v
 		}
@@ -96,7 +73,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	ih := ac.IdentityHeaders
 	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: ih.Subject, Roles: ih.Roles, Scopes: ih.Scopes, Tenant: ih.Tenant})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("auth.identity_headers: %w", err))
+		errs = append(errs, &config.FieldError{Path: "auth.identity_headers", Err: err})
 	}
 	a.forwarder = fwd
 	return a, errs
@@ -130,25 +107,25 @@ func (a *authenticators) rewrite(pr *httputil.ProxyRequest) {
 }
 
 // routeAuth returns the authentication and authorization middlewares of
-// one route, in that order; none for a public route.
-func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticators) ([]rampart.Middleware, error) {
+// one route; both are nil for a public route, and authorization is nil
+// for a route with no role, scope, owner or tenant rule.
+func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticators) (authn, authzn rampart.Middleware, err error) {
 	names := cfg.EffectiveAuth(rc)
 	if len(names) == 0 || len(names) == 1 && names[0] == config.AuthNone {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var list []rampart.Authenticator
 	for _, n := range names {
 		v, ok := a.byName[n]
 		if !ok {
-			return nil, fmt.Errorf("authenticator %q is not configured", n)
+			return nil, nil, fmt.Errorf("authenticator %q is not configured", n)
 		}
 		list = append(list, v)
 	}
-	authn, err := auth.New(auth.Config{Authenticators: list, Realm: cfg.Auth.Realm, Events: g.opts.Events})
+	an, err := auth.New(auth.Config{Authenticators: list, Realm: cfg.Auth.Realm, Events: g.opts.Events})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	mws := []rampart.Middleware{authn.Handler}
 	zc := authz.Config{Roles: rc.Roles, Scopes: rc.Scopes, Realm: cfg.Auth.Realm, Events: g.opts.Events}
 	if o := rc.Owner; o != nil {
 		zc.Owner = &authz.Owner{Param: o.Param, Claim: string(o.Claim), ExceptRoles: o.ExceptRoles}
@@ -156,14 +133,14 @@ func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticato
 	if t := rc.Tenant; t != nil {
 		zc.Tenant = &authz.Tenant{Param: t.Param, Header: t.Header, Claim: string(t.Claim)}
 	}
-	if zc.Roles != nil || zc.Scopes != nil || zc.Owner != nil || zc.Tenant != nil {
-		z, err := authz.New(zc)
-		if err != nil {
-			return nil, err
-		}
-		mws = append(mws, z.Handler)
+	if zc.Roles == nil && zc.Scopes == nil && zc.Owner == nil && zc.Tenant == nil {
+		return an.Handler, nil, nil
 	}
-	return mws, nil
+	z, err := authz.New(zc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return an.Handler, z.Handler, nil
 }
 
 type closerFunc func() error

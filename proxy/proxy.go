@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/http/httputil"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -95,10 +94,10 @@ type Config struct {
 
 // Proxy forwards to one upstream. It is safe for concurrent use.
 type Proxy struct {
-	rp      *httputil.ReverseProxy
-	target  *url.URL
-	cfg     Config
-	errorFn problem.ErrorHandler
+	rp           *httputil.ReverseProxy
+	target       *url.URL
+	cfg          Config
+	errorHandler problem.ErrorHandler
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -118,9 +117,9 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{target: target, cfg: cfg, errorFn: cfg.ErrorHandler}
-	if p.errorFn == nil {
-		p.errorFn = problem.Write
+	p := &Proxy{target: target, cfg: cfg, errorHandler: cfg.ErrorHandler}
+	if p.errorHandler == nil {
+		p.errorHandler = problem.Write
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -228,16 +227,11 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
 	info := rampart.InfoFrom(in.Context())
-	var client netip.Addr
-	if info != nil && info.ClientIP.IsValid() {
-		client = info.ClientIP
-	} else {
-		client = p.cfg.Proxies.ClientIP(in)
-	}
+	client := p.cfg.Proxies.From(in)
 
 	// The peer's and the client's text and the Forwarded element are
-	// written into one buffer and become one string; the header values
-	// share one backing array. Every request pays for this.
+	// written into one buffer and become one string, and the header
+	// values come from the request's Info: every request pays for this.
 	var buf [256]byte
 	b := peer.AppendTo(buf[:0])
 	peerEnd, clientStart, clientEnd := len(b), 0, len(b)
@@ -455,10 +449,10 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	var nerr net.Error
 	switch {
 	case errors.As(err, &perr):
-		p.errorFn(w, r, perr)
+		p.errorHandler(w, r, perr)
 		return
 	case errors.As(err, &tooBig):
-		p.errorFn(w, r, problem.Wrap(http.StatusRequestEntityTooLarge, err))
+		p.errorHandler(w, r, problem.Wrap(http.StatusRequestEntityTooLarge, err))
 		return
 	case errors.Is(r.Context().Err(), context.Canceled):
 		// The client went away; nobody reads this answer.
@@ -482,5 +476,5 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p.cfg.Events.Emit(r, audit.Event{Name: event, Reason: reason, Status: status})
-	p.errorFn(w, r, problem.Wrap(status, err))
+	p.errorHandler(w, r, problem.Wrap(status, err))
 }

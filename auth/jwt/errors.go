@@ -2,7 +2,6 @@ package jwt
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/rampart-api/rampart"
 )
@@ -35,44 +34,36 @@ var ErrHighS = errors.New("jwt: high-S ECDSA signature: the issuer emits high-S 
 // ErrConfig is wrapped by every [ConfigError].
 var ErrConfig = errors.New("jwt: invalid configuration")
 
-// ConfigError reports one invalid configuration field. [New] returns all of
-// them at once, joined.
+// ConfigError reports one invalid configuration field. [Config.Validate],
+// [New] and [Check] return all of them at once, joined.
 type ConfigError struct {
-	// Issuer is the issuer the field belongs to, empty for top-level fields.
-	Issuer string
-	Field  string
+	// Field is the path of the field as a rampart.yaml file writes it
+	// under auth.jwt, list indexes included: "header",
+	// "cache.max_entries", "issuers[1].algorithms[0]",
+	// "issuers[0].public_key_file". An issuer's key source as a whole is
+	// "issuers[0]". [IssuerConfig.PublicKeyPEM], which files do not
+	// have, is "issuers[N].public_key_pem".
+	Field string
+	// Reason says what is wrong, in the terms of the file.
 	Reason string
 }
 
-func (e *ConfigError) Error() string {
-	if e.Issuer != "" {
-		return fmt.Sprintf("jwt: issuer %q: %s: %s", e.Issuer, e.Field, e.Reason)
-	}
-	return fmt.Sprintf("jwt: %s: %s", e.Field, e.Reason)
-}
+func (e *ConfigError) Error() string { return "jwt: " + e.Field + ": " + e.Reason }
 
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 
-// invalidError joins rampart.ErrInvalidCredentials with a precise reason.
-// The values are built once, so refusing a flood of bad tokens allocates
-// no error values.
-type invalidError struct {
-	reason error
-	chain  []error
-}
-
-func (e *invalidError) Error() string   { return e.reason.Error() }
-func (e *invalidError) Unwrap() []error { return e.chain }
-
-var invalidErrors = func() map[error]*invalidError {
-	m := make(map[error]*invalidError)
+// invalidErrors holds one [*rampart.CredentialsError] per reason. The
+// values are built once, so refusing a flood of bad tokens allocates no
+// error values.
+var invalidErrors = func() map[error]error {
+	m := make(map[error]error)
 	for _, r := range []error{
 		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
 		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
 		ErrHighS,
 	} {
-		m[r] = &invalidError{reason: r, chain: []error{rampart.ErrInvalidCredentials, r}}
+		m[r] = rampart.InvalidCredentials(r)
 	}
 	return m
 }()
@@ -83,5 +74,5 @@ func invalid(reason error) error {
 	if e, ok := invalidErrors[reason]; ok {
 		return e
 	}
-	return fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, reason)
+	return rampart.InvalidCredentials(reason)
 }
