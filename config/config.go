@@ -227,6 +227,7 @@ var DefaultTimeouts = Timeouts{
 // that validation only reads the configuration. The OpenAPI documents keep
 // their spelling, which problems quote; they are resolved where read.
 func (c *Config) resolvePaths(r resolver) {
+	c.resolveRedisPaths(r)
 	if t := c.Server.TLS; t != nil {
 		if t.CertFile != "" {
 			t.CertFile = r.abs(t.CertFile)
