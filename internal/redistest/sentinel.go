@@ -26,6 +26,7 @@ type Sentinels struct {
 	// Servers are the master's and the replica's host:port, in the order
 	// they started (the first is the first master).
 	Servers []string
+	procs   map[string]*exec.Cmd
 }
 
 // StartSentinels starts a master, a replica of it and three Sentinels
@@ -40,7 +41,7 @@ func StartSentinels(t testing.TB) *Sentinels {
 	sentinel, err := exec.LookPath("redis-sentinel")
 	testproc.Require(t, err == nil, "redis-sentinel not found (apt-get install redis-sentinel)")
 	dir := t.TempDir()
-	s := &Sentinels{}
+	s := &Sentinels{procs: map[string]*exec.Cmd{}}
 	masterPort := testproc.FreePort(t)
 	for i := range 2 {
 		port := masterPort
@@ -50,8 +51,10 @@ func StartSentinels(t testing.TB) *Sentinels {
 			port = testproc.FreePort(t)
 			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(masterPort))
 		}
-		startOwned(t, exec.Command(server, append([]string{"--port", strconv.Itoa(port)}, args...)...))
+		cmd := exec.Command(server, append([]string{"--port", strconv.Itoa(port)}, args...)...)
+		startOwned(t, cmd)
 		s.Servers = append(s.Servers, "127.0.0.1:"+strconv.Itoa(port))
+		s.procs[s.Servers[i]] = cmd
 	}
 	for _, a := range s.Servers {
 		waitPing(t, a)
@@ -112,20 +115,29 @@ func (s *Sentinels) Master(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("no Sentinel named the master: %w", last)
 }
 
-// Failover makes the Sentinels promote the replica (SENTINEL FAILOVER)
-// and waits until every Sentinel names a new master that accepts writes
-// and the old master has become its replica, in sync.
-func (s *Sentinels) Failover(t testing.TB) (from, to string) {
+// Failover makes the Sentinels promote the replica and waits until every
+// Sentinel names the new master and it accepts writes. With kill, the
+// master is killed (SIGKILL) and the Sentinels notice it down on their
+// own; otherwise SENTINEL FAILOVER asks for the switch, and Failover
+// also waits until the old master is the new one's replica, in sync.
+func (s *Sentinels) Failover(t testing.TB, kill bool) (from, to string) {
 	t.Helper()
 	ctx := context.Background()
 	from, err := s.Master(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addrs[0], MaxRetries: -1})
-	defer cl.Close()
-	if err := cl.Failover(ctx, SentinelMaster).Err(); err != nil {
-		t.Fatalf("SENTINEL FAILOVER: %v", err)
+	if kill {
+		if err := s.procs[from].Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		cl := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addrs[0], MaxRetries: -1})
+		err := cl.Failover(ctx, SentinelMaster).Err()
+		cl.Close()
+		if err != nil {
+			t.Fatalf("SENTINEL FAILOVER: %v", err)
+		}
 	}
 	for _, a := range s.Addrs {
 		waitFor(t, "Sentinel "+a+" to name the new master", func(ctx context.Context) error {
@@ -150,6 +162,9 @@ func (s *Sentinels) Failover(t testing.TB) (from, to string) {
 		defer c.Close()
 		return c.Set(ctx, "rampart-test:failover-probe", "1", 0).Err()
 	})
+	if kill {
+		return from, to
+	}
 	waitFor(t, "the old master to follow the new one", func(ctx context.Context) error {
 		c := goredis.NewClient(&goredis.Options{Addr: from, MaxRetries: -1})
 		defer c.Close()
@@ -163,4 +178,13 @@ func (s *Sentinels) Failover(t testing.TB) (from, to string) {
 		return nil
 	})
 	return from, to
+}
+
+// ClientFor returns a plain client for one server of a topology a test
+// owns, closed when the test ends.
+func ClientFor(t testing.TB, addr string) *goredis.Client {
+	t.Helper()
+	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return c
 }
