@@ -213,7 +213,7 @@ func (v *validator) rateLimits(c *Config) {
 // redis checks the URL without ever printing it: it may hold a password.
 func (v *validator) redis(r *Redis) {
 	p := "rate_limits.redis"
-	v.secret(p+".url", &r.URL)
+	v.redisURL(p+".url", &r.URL)
 	if r.URL.Value() != "" {
 		u, err := url.Parse(r.URL.Value())
 		switch {

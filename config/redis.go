@@ -121,6 +121,22 @@ func (v *validator) redisTopology(p string, r *Redis) {
 	v.redisTLS(p, r)
 }
 
+// redisURL resolves the URL like any secret, except that a literal URL
+// without a password (one given in password instead) is no secret.
+func (v *validator) redisURL(path string, s *Secret) {
+	if s.IsSet() && !s.IsReference() && !strings.Contains(s.ref, "${") {
+		if u, err := url.Parse(s.ref); err == nil {
+			if _, has := u.User.Password(); !has {
+				if err := v.res.resolve(s); err != nil {
+					v.errorf(path, "%v", err)
+				}
+				return
+			}
+		}
+	}
+	v.secret(path, s)
+}
+
 // redisAddrs checks that every address is host:port and warns when one
 // is reached in clear over the network.
 func (v *validator) redisAddrs(p string, r *Redis) {

@@ -76,6 +76,7 @@ func TestRedisTopologyQuiet(t *testing.T) {
 		`{mode: sentinel, master_name: mymaster, addrs: ["127.0.0.1:26379", "127.0.0.1:26380"], db: 2, sentinel_password: "${env:REDIS_PASSWORD}"}`,
 		`{mode: cluster, addrs: ["redis-0.redis:6379", "redis-1.redis:6379"], tls: {ca_file: ca.pem, server_name: redis}}`,
 		`{url: "${env:REDIS_URL}", password: "${env:REDIS_PASSWORD}"}`,
+		`{url: "redis://127.0.0.1:6379/2", password: "${env:REDIS_PASSWORD}"}`,
 	} {
 		cfg, diags := parseLimits(t, "rate_limits:\n  store: redis\n  redis: "+redis+"\nroutes:\n  - {path: /x, upstream: app, auth: none}\n")
 		if len(diags) != 0 {
