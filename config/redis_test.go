@@ -3,6 +3,8 @@ package config_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/rampart-api/rampart/config"
 )
 
 func TestRedisTopology(t *testing.T) {
@@ -87,4 +89,50 @@ func TestRedisTopologyQuiet(t *testing.T) {
 			t.Errorf("ca_file %q", tls.CAFile)
 		}
 	}
+}
+
+// FuzzRedisTopology feeds arbitrary rate_limits.redis blocks to the
+// loader: never a panic, never the password printed, and a block without
+// errors names a mode that has what it needs.
+func FuzzRedisTopology(f *testing.F) {
+	for _, s := range []string{
+		`{mode: cluster, addrs: ["127.0.0.1:7000", "[::1]:7001"], password: "${env:REDIS_PASSWORD}"}`,
+		`{mode: sentinel, master_name: m, addrs: ["127.0.0.1:26379"], db: 2, sentinel_password: "${env:REDIS_PASSWORD}"}`,
+		`{mode: ring, addrs: ["127.0.0.1", ":0", "redis://h:1"]}`,
+		`{url: "redis://:hunter2@127.0.0.1:6379/0", tls: {cert_file: c.pem, insecure_skip_verify: true}}`,
+		`{mode: cluster, prefix: "{x}", db: 1, url: "${env:REDIS_URL}"}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, redis string) {
+		cfg, diags := parseLimits(t, "rate_limits:\n  store: redis\n  redis: "+redis+"\nroutes:\n  - {path: /x, upstream: app, auth: none}\n")
+		// The password comes from the environment; a block that spells
+		// it out may see its own text quoted back.
+		if !strings.Contains(redis, "hunter2") && strings.Contains(diags.String(), "hunter2") {
+			t.Fatal("the Redis password is printed")
+		}
+		if diags.HasErrors() {
+			return
+		}
+		if cfg == nil {
+			t.Fatal("no config and no error")
+		}
+		r := cfg.RateLimits.Redis
+		switch r.EffectiveMode() {
+		case config.RedisSingle:
+			if r.URL.Value() == "" {
+				t.Fatal("mode single without a URL passed")
+			}
+		case config.RedisCluster:
+			if len(r.Addrs) == 0 || strings.ContainsAny(r.Prefix, "{}") {
+				t.Fatalf("cluster block passed: %v %q", r.Addrs, r.Prefix)
+			}
+		case config.RedisSentinel:
+			if len(r.Addrs) == 0 || r.MasterName == "" {
+				t.Fatal("sentinel block without addrs or master_name passed")
+			}
+		default:
+			t.Fatalf("mode %q passed", r.Mode)
+		}
+	})
 }
