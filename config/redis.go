@@ -104,7 +104,6 @@ func (v *validator) redisTopology(p string, r *Redis) {
 		}
 	default:
 		v.errorf(p+".mode", "%q is not single, cluster or sentinel", r.Mode)
-		return
 	}
 	if mode != RedisSentinel {
 		if r.SentinelUsername.IsSet() {

@@ -13,8 +13,8 @@ func TestRedisTopology(t *testing.T) {
 		name, redis string
 		want        []string
 	}{
-		{"unknown mode", `{mode: ring, addrs: ["127.0.0.1:7000"]}`,
-			[]string{`x.yaml:5: error: rate_limits.redis.mode: "ring" is not single, cluster or sentinel`}},
+		{"unknown mode, and the rest still checked", `{mode: ring, addrs: ["127.0.0.1:7000"], tls: {key_file: k.pem}}`,
+			[]string{`x.yaml:5: error: rate_limits.redis.mode: "ring" is not single, cluster or sentinel`, "error: rate_limits.redis.tls.key_file: cert_file and key_file go together"}},
 		{"cluster without addrs", `{mode: cluster}`,
 			[]string{"error: rate_limits.redis.addrs: required with mode cluster"}},
 		{"sentinel without master_name", `{mode: sentinel, addrs: ["127.0.0.1:26379", "127.0.0.1:26380"]}`,
