@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t rampart .
+# docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
+#   --build-arg REVISION=$(git rev-parse HEAD) -t rampart .
 # docker run --rm -p 8080:8080 -v $PWD/rampart.yaml:/etc/rampart/rampart.yaml:ro rampart
 #
 # The build stage's go build line is run as written by deploy/docker_test.go,
@@ -20,6 +21,12 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
 # distroless/static: CA certificates, tzdata and /etc/passwd, no shell and
 # no package manager; the nonroot variant runs as uid 65532.
 FROM gcr.io/distroless/static-debian12:nonroot
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="rampart" \
+      org.opencontainers.image.source="https://github.com/rampart-api/rampart" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
 COPY --from=build /out/rampart /rampart
 USER 65532:65532
 EXPOSE 8080 9901
