@@ -109,7 +109,7 @@ func TestRedisOverTLS(t *testing.T) {
 	srv := redistest.StartTLS(t, cert, key, "s3cret-over-tls", &tls.Config{RootCAs: roots, ServerName: "redis.test", MinVersion: tls.VersionTLS12})
 
 	block := func(tlsBlock string) string {
-		return fmt.Sprintf(`{url: "redis://%s/0", password: "${env:REDIS_PASSWORD}", timeout: 2s%s}`, srv.Addr, tlsBlock)
+		return fmt.Sprintf(`{url: "redis://%s/0", password: "${env:REDIS_PASSWORD}", timeout: 5s%s}`, srv.Addr, tlsBlock)
 	}
 	t.Run("trusted CA and name: exact", func(t *testing.T) {
 		gws := threeGateways(t, block(fmt.Sprintf(`, tls: {ca_file: %q, server_name: redis.test}`, ca.file)), "fail_closed")

@@ -184,7 +184,7 @@ func TestSentinelFailover(t *testing.T) {
 		}
 		t.Run(tt.mode+", "+how, func(t *testing.T) {
 			s := redistest.StartSentinels(t)
-			gws := threeGateways(t, fmt.Sprintf(`{mode: sentinel, master_name: %s, addrs: [%s], timeout: 1s}`,
+			gws := threeGateways(t, fmt.Sprintf(`{mode: sentinel, master_name: %s, addrs: [%s], timeout: 3s}`,
 				redistest.SentinelMaster, strings.Join(s.Addrs, ", ")), tt.mode)
 
 			if got := admitted(t, gws, []string{"before"}, 30); got["before"] != 10 {
