@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -240,7 +241,7 @@ func TestKubernetesConfigMapChecks(t *testing.T) {
 		t.Fatalf("rampart check would refuse the ConfigMap:\n%s", diags)
 	}
 	for _, w := range diags.Warnings() {
-		t.Logf("warning: %s", w)
+		t.Logf("%s", w)
 	}
 	if _, err := gateway.Lint(cfg); err != nil {
 		t.Fatalf("the ConfigMap does not compile: %v", err)
@@ -285,4 +286,46 @@ func withoutTopLevel(t *testing.T, data []byte, key string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestKubernetesPathsAgree checks that what the ConfigMap's rampart.yaml
+// reads is where the Deployment mounts it: the config file the container
+// is told to load, and every ${file:...} secret, which must be a key of
+// the mounted Secret.
+func TestKubernetesPathsAgree(t *testing.T) {
+	all := manifests(t)
+	dep := need(t, all, "Deployment/rampart")
+	pod := object(dep.get("spec", "template", "spec").(map[string]any))
+	c := object(pod.get("containers", 0).(map[string]any))
+	mounts := map[string]string{} // mountPath → volume
+	for _, m := range c.get("volumeMounts").([]any) {
+		mm := m.(map[string]any)
+		mounts[mm["mountPath"].(string)] = mm["name"].(string)
+	}
+	args := fmt.Sprint(c.get("args"))
+	if !strings.Contains(args, "--config /etc/rampart/rampart.yaml") || mounts["/etc/rampart/rampart.yaml"] != "config" {
+		t.Errorf("the container loads %s but the ConfigMap is mounted at %v", args, mounts)
+	}
+	items := map[string]bool{}
+	var secretVolume string
+	for _, v := range pod.get("volumes").([]any) {
+		vm := object(v.(map[string]any))
+		if vm.get("secret", "secretName") == "rampart-secrets" {
+			secretVolume = vm.get("name").(string)
+			for _, it := range vm.get("secret", "items").([]any) {
+				items[it.(map[string]any)["path"].(string)] = true
+			}
+		}
+	}
+	text := need(t, all, "ConfigMap/rampart-config").get("data", "rampart.yaml").(string)
+	refs := regexp.MustCompile(`\$\{file:([^}]*)\}`).FindAllStringSubmatch(text, -1)
+	if len(refs) == 0 {
+		t.Fatal("the ConfigMap reads no secret file")
+	}
+	for _, ref := range refs {
+		dir, name := filepath.Dir(ref[1]), filepath.Base(ref[1])
+		if mounts[dir] != secretVolume || !items[name] {
+			t.Errorf("%s: not a file of the mounted Secret (%s at %v, items %v)", ref[1], secretVolume, mounts, items)
+		}
+	}
 }
