@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,9 +21,11 @@ var (
 	redisLogTo   atomic.Pointer[slog.Logger]
 )
 
-// routeRedisLog sends go-redis's messages (Sentinel switching masters,
-// Cluster slots moving, nodes failing) to log until the returned function
-// is called.
+// routeRedisLog sends go-redis's messages to log until the returned
+// function is called: Sentinel and Cluster topology changes (a new
+// master, slots moving) at info level, everything else (a failed dial,
+// once per attempt) at debug level, since the rate limiter's monitor
+// already reports an outage once, as a warning and an event.
 func routeRedisLog(log *slog.Logger) (stop func()) {
 	redisLogOnce.Do(func() { goredis.SetLogger(redisLog{}) })
 	redisLogTo.Store(log)
@@ -32,7 +35,14 @@ func routeRedisLog(log *slog.Logger) (stop func()) {
 type redisLog struct{}
 
 func (redisLog) Printf(ctx context.Context, format string, args ...any) {
-	if l := redisLogTo.Load(); l != nil {
-		l.WarnContext(ctx, "redis client", slog.String("message", fmt.Sprintf(format, args...)))
+	l := redisLogTo.Load()
+	if l == nil {
+		return
 	}
+	msg := fmt.Sprintf(format, args...)
+	level := slog.LevelDebug
+	if strings.HasPrefix(msg, "sentinel: ") || strings.HasPrefix(msg, "cluster: ") {
+		level = slog.LevelInfo
+	}
+	l.Log(ctx, level, "redis client", slog.String("message", msg))
 }
