@@ -120,15 +120,13 @@ func (v *validator) redisTopology(p string, r *Redis) {
 	v.redisTLS(p, r)
 }
 
-// redisURL resolves the URL like any secret, except that a literal URL
-// without a password (one given in password instead) is no secret.
+// redisURL warns about a URL written in the file, like any secret,
+// unless it holds no password (one given in password instead): then it
+// is no secret.
 func (v *validator) redisURL(path string, s *Secret) {
 	if s.IsSet() && !s.IsReference() && !strings.Contains(s.ref, "${") {
 		if u, err := url.Parse(s.ref); err == nil {
 			if _, has := u.User.Password(); !has {
-				if err := v.res.resolve(s); err != nil {
-					v.errorf(path, "%v", err)
-				}
 				return
 			}
 		}
@@ -181,18 +179,5 @@ func (v *validator) redisTLS(p string, r *Redis) {
 	}
 	if t.InsecureSkipVerify {
 		v.warnf(p+".insecure_skip_verify", "any server certificate is accepted: anyone on the path can read and change the counters")
-	}
-}
-
-// resolveRedisPaths makes the TLS files of the Redis block absolute.
-func (c *Config) resolveRedisPaths(r resolver) {
-	rd := c.RateLimits.Redis
-	if rd == nil || rd.TLS == nil {
-		return
-	}
-	for _, f := range []*string{&rd.TLS.CAFile, &rd.TLS.CertFile, &rd.TLS.KeyFile} {
-		if *f != "" {
-			*f = r.abs(*f)
-		}
 	}
 }

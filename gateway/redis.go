@@ -27,7 +27,7 @@ func redisClient(r *config.Redis) (goredis.UniversalClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
-	timeout := redisTimeout(r)
+	timeout := r.Timeout
 	switch r.EffectiveMode() {
 	case config.RedisCluster:
 		return rlredis.NewClusterClient(&goredis.ClusterOptions{
@@ -118,7 +118,7 @@ func redisSettings(r *config.Redis) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%s|%d|%s", r.EffectiveMode(), r.URL.Value(), strings.Join(r.Addrs, ","), r.MasterName, r.DB, redisTimeout(r))
+	fmt.Fprintf(&b, "%s|%s|%s|%s|%d|%s", r.EffectiveMode(), r.URL.Value(), strings.Join(r.Addrs, ","), r.MasterName, r.DB, r.Timeout)
 	for _, s := range []config.Secret{r.Username, r.Password, r.SentinelUsername, r.SentinelPassword} {
 		fmt.Fprintf(&b, "|%d:%s", len(s.Value()), s.Value())
 	}
