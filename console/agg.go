@@ -99,7 +99,7 @@ type aggregates struct {
 	lockouts map[string]Lockout
 	stores   map[string]StoreState
 	config   []ConfigChange
-	recent   []Event // ring of recentEvents
+	recent   []*stored // ring of recentEvents
 	next     int
 	upstream incident
 	idp      incident
@@ -114,11 +114,11 @@ func newAggregates(k int) *aggregates {
 		policies: newWindowedTopK(k, topSpan),
 		lockouts: make(map[string]Lockout),
 		stores:   make(map[string]StoreState),
-		recent:   make([]Event, 0, recentEvents),
+		recent:   make([]*stored, 0, recentEvents),
 	}
 }
 
-func (a *aggregates) observe(t time.Time, ev Event, f eventFields) {
+func (a *aggregates) observe(t time.Time, ev *stored, f eventFields) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := slotOf(t)
@@ -148,8 +148,8 @@ func (a *aggregates) observe(t time.Time, ev Event, f eventFields) {
 	refused := f.status >= 400
 	if refused {
 		a.ips.add(t, clientNetOrEmpty(f.clientIP))
-		a.subjects.add(t, f.subject)
-		a.routes.add(t, f.route)
+		a.subjects.add(t, cut(f.subject, 128))
+		a.routes.add(t, cut(f.route, 128))
 	}
 	switch f.name {
 	case audit.RateLimitExceeded:
@@ -157,7 +157,7 @@ func (a *aggregates) observe(t time.Time, ev Event, f eventFields) {
 		if f.route != "" {
 			policy = f.route + " — " + f.reason
 		}
-		a.policies.add(t, policy)
+		a.policies.add(t, cut(policy, 192))
 	case audit.BruteForceLocked:
 		a.lock(t, f)
 	case audit.StoreUnavailable, audit.StoreRecovered:
@@ -285,7 +285,7 @@ type eventSummary struct {
 	lockouts []Lockout
 	health   Health
 	config   []ConfigChange
-	recent   []Event
+	recent   []*stored
 }
 
 func (a *aggregates) summary(now time.Time, window int, topN int) eventSummary {
@@ -356,7 +356,7 @@ func (a *aggregates) summary(now time.Time, window int, topN int) eventSummary {
 	}
 	sort.Slice(out.health.Stores, func(i, j int) bool { return out.health.Stores[i].Name < out.health.Stores[j].Name })
 	out.config = append([]ConfigChange(nil), a.config...)
-	out.recent = make([]Event, 0, len(a.recent))
+	out.recent = make([]*stored, 0, len(a.recent))
 	if len(a.recent) == recentEvents {
 		out.recent = append(out.recent, a.recent[a.next:]...)
 		out.recent = append(out.recent, a.recent[:a.next]...)

@@ -176,14 +176,14 @@ func (c *Console) observeAccess(rec slog.Record, pre []slog.Attr) {
 // browsers; with none connected it is not encoded.
 func (c *Console) observeEvent(rec slog.Record, pre []slog.Attr) {
 	t := c.recordTime(rec)
-	ev, f := parseEvent(rec, pre)
+	ev, f := scanEvent(t, rec, pre)
 	if f.name == "" {
 		return
 	}
 	c.ring.event(t, f.status >= 400)
 	c.agg.observe(t, ev, f)
 	if c.stream.active() {
-		if data, err := json.Marshal(ev); err == nil {
+		if data, err := json.Marshal(ev.event()); err == nil {
 			c.stream.publish(data)
 		}
 	}

@@ -144,7 +144,11 @@ func (c *Console) Summarize(window int) Summary {
 	s.Health.Health, s.Health.Gateway = e.health, "serving"
 	s.ByEvent, s.ByOWASP = nonNil(e.byEvent), e.byOWASP
 	s.TopIPs, s.TopSubject, s.TopRoutes, s.RateLimits = e.ips, e.subjects, e.routes, e.policies
-	s.Lockouts, s.Config, s.Recent = nonNil(e.lockouts), nonNil(e.config), e.recent
+	s.Lockouts, s.Config = nonNil(e.lockouts), nonNil(e.config)
+	s.Recent = make([]Event, len(e.recent))
+	for i, ev := range e.recent {
+		s.Recent[i] = ev.event()
+	}
 	s.Stream = c.stream.stats()
 	return s
 }
