@@ -13,7 +13,6 @@ import (
 	"github.com/rampart-api/rampart/console"
 )
 
-
 // BenchmarkAccessLog compares the access log line of a request with and
 // without the console's handler around the log's own handler (here one
 // that discards, so only the console's cost shows).

@@ -194,4 +194,3 @@ type streamStats struct {
 	Subscribers int   `json:"subscribers"`
 	Dropped     int64 `json:"dropped"`
 }
-

@@ -181,4 +181,3 @@ func (c *Console) serveSummary(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b)
 }
-
