@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/secureheaders"
@@ -33,8 +34,10 @@ var windows = map[int]bool{60: true, 300: true, 900: true, 3600: true}
 // Handler serves the console: the page at "/", its assets under
 // "/assets/", GET /api/summary and GET /events/stream. Every response
 // carries the api header profile with [CSP]. It does no access control:
-// mount it behind a token check. Mount it at a path ending in "/" (the
-// page uses relative URLs), e.g. with http.StripPrefix.
+// mount it behind a token check that lets [Public] requests through (a
+// browser cannot add a header to a page load; the page then asks for the
+// token and sends it with every data request). Mount it at a path ending
+// in "/" (the page uses relative URLs), e.g. with http.StripPrefix.
 func (c *Console) Handler() http.Handler {
 	assets, _ := fs.Sub(static, "static")
 	files := http.FileServerFS(assets)
@@ -66,6 +69,18 @@ func (c *Console) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	}))
+}
+
+// Public reports whether r, as [Console.Handler] sees it, asks for the page
+// or one of its assets: files that are the same for everyone and carry no
+// data, which a browser loads before it has a token. Everything else, the
+// summary and the event stream, needs the token.
+func Public(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	return p == "/" || (strings.HasPrefix(p, "/assets/") && !strings.Contains(p[len("/assets/"):], "/"))
 }
 
 func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) {

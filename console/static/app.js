@@ -181,7 +181,7 @@
       const li = el("li", { "data-event": r.name });
       const b = el("button", { type: "button", "aria-label": r.name + ": " + r.count + ". Filter events." });
       const name = el("span", { class: "name" }, r.name);
-      b.append(name, el("span", {}, ""), el("span", { class: "count" }, r.count), bar(r.count, max));
+      b.append(name, el("span", { class: "count" }, r.count), bar(r.count, max));
       b.addEventListener("click", () => setFilter("event", r.name, r.name));
       li.append(b);
       return li;

@@ -29,17 +29,22 @@ func (d *Demo) startConsole(addr string, logs *gateway.Logs) error {
 	}
 	d.Console, d.ConsoleToken = c, rand.Text()
 	d.ConsoleURL = "http://" + ln.Addr().String() + "/"
-	d.consoleSrv = &http.Server{Handler: RequireToken(d.ConsoleToken, c.Handler()), ReadHeaderTimeout: 5 * time.Second}
+	d.consoleSrv = &http.Server{Handler: RequireToken(d.ConsoleToken, console.Public, c.Handler()), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = d.consoleSrv.Serve(ln) }()
 	return nil
 }
 
 // RequireToken answers 401 to a request whose "Authorization: Bearer"
-// token is not token, compared in constant time, and passes the others to
-// next. The answer never says whether a token was sent.
-func RequireToken(token string, next http.Handler) http.Handler {
+// token is not token, compared in constant time, unless public says the
+// request needs none, and passes the others to next. The answer never
+// says whether a token was sent.
+func RequireToken(token string, public func(*http.Request) bool, next http.Handler) http.Handler {
 	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if public != nil && public(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rampart-console"`)
