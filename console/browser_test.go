@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -247,6 +248,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatal("screenshot is not a PNG")
 	}
+	// The same page in dark mode.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if bg := eval("dark", `getComputedStyle(document.body).backgroundColor`); bg != "rgb(15, 20, 27)" {
+		t.Fatalf("dark mode background %v", bg)
+	}
+	if png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "console-dark.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	pageMu.Lock()
 	defer pageMu.Unlock()
@@ -254,4 +270,3 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("page errors:\n%s", strings.Join(pageErrors, "\n"))
 	}
 }
-

@@ -49,7 +49,10 @@ func TestObserveSeesEveryRecordWhetherTheLogIsOnOrOff(t *testing.T) {
 			var gotNil []bool
 			logs.Observe(
 				func(h slog.Handler) slog.Handler { gotNil = append(gotNil, h == nil); c.next = h; return c },
-				func(h slog.Handler) slog.Handler { gotNil = append(gotNil, h == nil); return counting{mu: c.mu, seen: c.seen, next: h} },
+				func(h slog.Handler) slog.Handler {
+					gotNil = append(gotNil, h == nil)
+					return counting{mu: c.mu, seen: c.seen, next: h}
+				},
 			)
 			cfg, diags := config.Parse([]byte("upstreams: {app: {url: \"http://127.0.0.1:1\"}}\nroutes:\n  - {path: \"/api/*\", upstream: app, auth: none}\n"), "observe.yaml")
 			if diags.HasErrors() {
@@ -83,4 +86,3 @@ func TestObserveSeesEveryRecordWhetherTheLogIsOnOrOff(t *testing.T) {
 		})
 	}
 }
-

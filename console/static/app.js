@@ -122,7 +122,7 @@
   function chart(series, res) {
     const c = $("chart");
     c.replaceChildren();
-    const W = 600, H = 150, top = 14, bottom = 16;
+    const W = 600, H = 150, top = 4, bottom = 2;
     let max = 0;
     for (const p of series) max = Math.max(max, p.requests, p.refusals);
     const perSec = (n) => n / res;
@@ -133,16 +133,9 @@
       const yy = top + (H - top - bottom) * f;
       c.append(svg("line", { x1: 0, x2: W, y1: yy, y2: yy, class: "grid" }));
     }
-    const lbl = svg("text", { x: 2, y: 10 });
-    lbl.textContent = ymax.toFixed(ymax < 10 ? 1 : 0) + "/s";
-    c.append(lbl);
-    if (series.length) {
-      const t0 = svg("text", { x: 2, y: H - 3 });
-      t0.textContent = fmtTime(series[0].t);
-      const t1 = svg("text", { x: W - 2, y: H - 3, "text-anchor": "end" });
-      t1.textContent = fmtTime(series[series.length - 1].t);
-      c.append(t0, t1);
-    }
+    $("chart-max").textContent = ymax.toFixed(ymax < 10 ? 1 : 0) + "/s";
+    $("chart-start").textContent = series.length ? fmtTime(series[0].t) : "";
+    $("chart-end").textContent = series.length ? fmtTime(series[series.length - 1].t) : "";
     const pts = (key) => series.map((p, i) => x(i).toFixed(1) + "," + y(p[key]).toFixed(1)).join(" ");
     if (series.length > 1) {
       c.append(svg("polygon", { points: "0," + y(0) + " " + pts("requests") + " " + W + "," + y(0), class: "reqfill" }));
@@ -165,7 +158,7 @@
     const max = Math.max(0, ...cats.map((c) => c.count));
     ul.replaceChildren(...cats.map((c) => {
       const li = el("li", { "data-owasp": c.id, "data-zero": String(c.count === 0) });
-      const b = el("button", { type: "button", title: "Show " + c.id + " events", "aria-label": c.id + " " + c.name + ": " + c.count + ". Filter events." });
+      const b = el("button", { type: "button", title: c.id + " " + c.name, "aria-label": c.id + " " + c.name + ": " + c.count + ". Filter events." });
       b.append(el("span", { class: "id" }, c.id.replace(":2023", "")), el("span", { class: "name" }, c.name), el("span", { class: "count" }, c.count), bar(c.count, max));
       b.addEventListener("click", () => setFilter("owasp", c.id, c.id + " " + c.name));
       li.append(b);

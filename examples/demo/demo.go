@@ -66,10 +66,10 @@ type Demo struct {
 	Gateway    *gateway.Server
 	consoleSrv *http.Server
 	dir        string
-	stop    context.CancelFunc
-	done    chan error
-	apiSrv  *http.Server
-	logs    *gateway.Logs
+	stop       context.CancelFunc
+	done       chan error
+	apiSrv     *http.Server
+	logs       *gateway.Logs
 }
 
 // Start runs the naive API and the gateway until ctx is done or Close is
