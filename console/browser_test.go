@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rampart-api/rampart/examples/demo"
 	"github.com/rampart-api/rampart/internal/testproc"
@@ -214,6 +215,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	// A row expands to its fields, request id included.
 	do("expand", chromedp.Click(chromedp.CSS(`#events tr.row button`)))
 	waitFor("the event's fields", `Array.from(document.querySelectorAll("#events dt")).some(dt => dt.textContent === "request_id")`)
+
+	// The keyboard reaches the same filters: Enter on a category.
+	eval("focus API1", `document.querySelector('#owasp [data-owasp="API1:2023"] button').focus(); true`)
+	do("press Enter", chromedp.KeyEvent(kb.Enter))
+	waitFor("the category filter", `document.getElementById("filter-text").textContent.startsWith("API1:2023") && Array.from(document.querySelectorAll("#events tr.row")).every(tr => tr.dataset.owasp === "API1:2023")`)
 
 	// Hovering the table pauses it; new events wait until the pointer leaves.
 	do("clear filter", chromedp.Click(chromedp.ID("filter-clear")))

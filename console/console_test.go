@@ -270,6 +270,7 @@ func TestHTTP(t *testing.T) {
 		{"page as an asset", "GET", "/assets/index.html", true, 404, "application/problem+json"},
 		{"dot segments", "GET", "/assets/..%2fconsole.go", true, 404, "application/problem+json"},
 		{"unknown path", "GET", "/etc/passwd", true, 404, "application/problem+json"},
+		{"stream head", "HEAD", "/events/stream", true, 200, "text/event-stream"},
 		{"post", "POST", "/api/summary", true, 405, "application/problem+json"},
 		{"delete page", "DELETE", "/", true, 405, "application/problem+json"},
 	}

@@ -79,6 +79,11 @@ func (b *broker) stats() streamStats {
 // message with the running count when this browser fell behind, and a
 // comment every 15 seconds.
 func (c *Console) serveStream(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-store")
+		return
+	}
 	s := c.stream.subscribe()
 	if s == nil {
 		writeProblem(w, http.StatusServiceUnavailable, "too many console streams")
