@@ -145,8 +145,7 @@ func (a *aggregates) observe(t time.Time, ev *stored, f eventFields) {
 	}
 	a.next = (a.next + 1) % recentEvents
 
-	refused := f.status >= 400
-	if refused {
+	if f.refused() {
 		a.ips.add(t, clientNetOrEmpty(f.clientIP))
 		a.subjects.add(t, cut(f.subject, 128))
 		a.routes.add(t, cut(f.route, 128))
@@ -186,6 +185,12 @@ func (a *aggregates) observe(t time.Time, ev *stored, f eventFields) {
 		a.config = append(a.config, ConfigChange{Time: t.Unix(), Event: f.name, Problems: f.problems})
 	}
 }
+
+// refused reports whether the event refused the client's request: its
+// answer was a 4xx. A 5xx (an upstream down, a store failing closed) is
+// not the client's doing and makes no one an offender; the access log's
+// 5xx count shows it.
+func (f eventFields) refused() bool { return f.status >= 400 && f.status < 500 }
 
 func clientNetOrEmpty(ip string) string {
 	if ip == "" {

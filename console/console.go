@@ -180,7 +180,7 @@ func (c *Console) observeEvent(rec slog.Record, pre []slog.Attr) {
 	if f.name == "" {
 		return
 	}
-	c.ring.event(t, f.status >= 400)
+	c.ring.event(t, f.refused())
 	c.agg.observe(t, ev, f)
 	if c.stream.active() {
 		if data, err := json.Marshal(ev.event()); err == nil {

@@ -166,6 +166,14 @@ func TestSummaryAggregates(t *testing.T) {
 	if len(s.RateLimits) != 1 || s.RateLimits[0].Key != "/api/login — rate limit 10/1m0s exceeded" {
 		t.Errorf("rate limits %+v", s.RateLimits)
 	}
+	for _, row := range s.TopIPs {
+		if row.Key == "192.0.2.45" {
+			t.Errorf("a client whose requests met an upstream outage is not an offender: %+v", s.TopIPs)
+		}
+	}
+	if s.Totals.Refusals != 5 {
+		t.Errorf("refusals %d, want the five 4xx answers", s.Totals.Refusals)
+	}
 	h := s.Health
 	if h.Upstreams != "failing" || h.IdP != "failing" || h.IdPReason != "key set unavailable" || len(h.Stores) != 1 || h.Stores[0].State != "down" {
 		t.Errorf("health %+v", h)

@@ -93,11 +93,17 @@ func (r *ring) event(t time.Time, refused bool) {
 // Point is one bucket of the time series.
 type Point struct {
 	// Time is the start of the interval, in unix seconds.
-	Time        int64   `json:"t"`
-	Requests    int64   `json:"requests"`
-	Refusals    int64   `json:"refusals"`
-	Events      int64   `json:"events"`
-	Errors5xx   int64   `json:"errors_5xx"`
+	Time int64 `json:"t"`
+	// Requests counts access log lines: every finished request.
+	Requests int64 `json:"requests"`
+	// Refusals counts security events whose answer was a 4xx.
+	Refusals int64 `json:"refusals"`
+	// Events counts every security event.
+	Events int64 `json:"events"`
+	// Errors5xx counts requests answered with a 5xx.
+	Errors5xx int64 `json:"errors_5xx"`
+	// LatencyMean and LatencyMax are the requests' durations in
+	// milliseconds, arrival to last byte.
 	LatencyMean float64 `json:"latency_mean_ms"`
 	LatencyMax  float64 `json:"latency_max_ms"`
 }
