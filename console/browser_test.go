@@ -127,6 +127,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	do("open the console", chromedp.Navigate(d.ConsoleURL))
 	do("login form", chromedp.WaitVisible(chromedp.ID("token")))
+	do("wrong token", chromedp.SendKeys(chromedp.ID("token"), "not-the-token"), chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)))
+	waitFor("the refusal of a wrong token", `document.getElementById("login-error").textContent === "That token was refused." && document.getElementById("main").hidden`)
 	do("log in", chromedp.SendKeys(chromedp.ID("token"), d.ConsoleToken), chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)))
 	waitFor("the live stream", `document.getElementById("stream-state").textContent === "Live"`)
 	if stored := eval("storage", `JSON.stringify([document.cookie, localStorage.length, sessionStorage.length])`); stored != `["",0,0]` {

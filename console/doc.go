@@ -10,15 +10,18 @@
 // GET /api/summary and the server-sent event stream GET /events/stream,
 // so any listener can mount it:
 //
-//	c := console.New(console.Config{})
+//	c, err := console.New(console.Config{})
+//	…
 //	events := audit.NewLogger(c.EventHandler(slog.NewJSONHandler(os.Stderr, nil)))
 //	access := audit.NewAccessLog(c.AccessHandler(slog.NewJSONHandler(os.Stderr, nil)))
 //	admin := http.NewServeMux()
 //	admin.Handle("/console/", http.StripPrefix("/console", requireToken(c.Handler())))
 //
 // The console does no access control of its own: whoever mounts it checks
-// a token first. The page asks for that token when the API answers 401,
-// keeps it in memory only and sends it as "Authorization: Bearer".
+// a token for every request but the page and its assets ([Public]). The
+// page asks for that token when the API answers 401, keeps it in memory
+// only (no cookie, no web storage) and sends it as "Authorization:
+// Bearer", the event stream included.
 //
 // Memory is bounded whatever the traffic: one hour of 10-second buckets,
 // top-K tables kept by the space-saving algorithm, and capped maps for
