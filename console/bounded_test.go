@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,28 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	}
 	if s := c.Summarize(60); s.Stream.Dropped == 0 || s.Stream.Subscribers != 1 {
 		t.Fatalf("stream %+v: the unread events should be dropped", s.Stream)
+	}
+}
+
+// Events with huge values (a long path, a long reason) keep only what the
+// console shows of them.
+func TestLongValuesAreNotKept(t *testing.T) {
+	c := newConsole(t, console.Config{})
+	h := c.EventHandler(nil)
+	before := heap()
+	for i := range 400 {
+		long := strings.Repeat(fmt.Sprint(i%10), 1<<20)
+		rec := slog.NewRecord(time.Now(), slog.LevelWarn, "security event", 0)
+		rec.AddAttrs(slog.String("event", audit.RequestRejected), slog.Int("status", 414), slog.String("path", "/"+long),
+			slog.String("reason", long), slog.String("subject", long), slog.String("route", long))
+		_ = h.Handle(context.Background(), rec)
+	}
+	if grew := int64(heap()) - int64(before); grew > 8<<20 {
+		t.Fatalf("heap grew by %d bytes keeping 200 events", grew)
+	}
+	for _, ev := range c.Summarize(60).Recent {
+		if p, _ := ev["path"].(string); len(p) > 256 {
+			t.Fatalf("path of %d bytes", len(p))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,11 @@ func scanEvent(t time.Time, rec slog.Record, pre []slog.Attr) (*stored, eventFie
 			return false
 		}
 		a.Value = a.Value.Resolve()
+		if a.Value.Kind() == slog.KindString && len(a.Value.String()) > maxValueLen {
+			// Kept events hold no more than they show, and not the
+			// long string they were cut from.
+			a.Value = slog.StringValue(cut(a.Value.String(), maxValueLen))
+		}
 		s.attrs = append(s.attrs, a)
 		switch a.Value.Kind() {
 		case slog.KindString:
@@ -150,9 +156,11 @@ func buildEvent(t time.Time, attrs []slog.Attr) Event {
 	return ev
 }
 
+// cut returns s cut to n bytes, copied when cut so that the result does
+// not keep the longer string alive.
 func cut(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.Clone(s[:n])
 	}
 	return s
 }
