@@ -28,8 +28,11 @@ func (d *Demo) startConsole(addr string, logs *gateway.Logs) error {
 		return fmt.Errorf("demo console: %w", err)
 	}
 	d.Console, d.ConsoleToken = c, rand.Text()
-	d.ConsoleURL = "http://" + ln.Addr().String() + "/"
-	d.consoleSrv = &http.Server{Handler: RequireToken(d.ConsoleToken, console.Public, c.Handler()), ReadHeaderTimeout: 5 * time.Second}
+	d.ConsoleURL = "http://" + ln.Addr().String() + "/console/"
+	// Under /console/, as on an admin listener that serves more.
+	mux := http.NewServeMux()
+	mux.Handle("/console/", http.StripPrefix("/console", RequireToken(d.ConsoleToken, console.Public, c.Handler())))
+	d.consoleSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = d.consoleSrv.Serve(ln) }()
 	return nil
 }
