@@ -304,9 +304,16 @@
     } else {
       state.events.unshift(e);
       if (state.events.length > MAX_EVENTS) state.events.length = MAX_EVENTS;
-      drawEvents();
+      drawSoon();
     }
     soon();
+  }
+  // A burst of events redraws the table once per frame, not once per event.
+  let drawPending = false;
+  function drawSoon() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => { drawPending = false; drawEvents(); });
   }
 
   function setPaused(p) {
