@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -150,12 +152,26 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// readFileLimited reads a secret file, refusing large ones: a secret is
-// never megabytes, and a mistaken path to a log file should fail loudly.
+// MaxSecretFileBytes bounds a file a ${file:PATH} reference reads: a
+// secret is never megabytes, and a mistaken path to a log file or a device
+// must fail loudly rather than fill memory.
+const MaxSecretFileBytes = 1 << 20
+
+// readFileLimited reads a secret file, refusing one over
+// [MaxSecretFileBytes]. It reads at most one byte past the limit, so a
+// FIFO or /dev/zero cannot make it read forever.
 func readFileLimited(path string) ([]byte, error) {
-	b, err := readFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxSecretFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxSecretFileBytes {
+		return nil, fmt.Errorf("larger than %d bytes", MaxSecretFileBytes)
 	}
 	return b, nil
 }

@@ -243,6 +243,14 @@ func (s *Server) closeGateway(g *Gateway) error {
 	return err
 }
 
+// Close closes every connection at once, then the current configuration
+// and every retired one not yet closed; reloads are refused from then on.
+// It is for a server whose [Server.Serve] failed or never ran; a running
+// one is stopped by cancelling Serve's context.
+func (s *Server) Close() error {
+	return errors.Join(s.http.Close(), s.closeAll())
+}
+
 // problemCount is the number of errors err joins.
 func problemCount(err error) int {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -276,7 +284,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	select {
 	case err := <-errc:
-		return err
+		// The listener failed: nothing will be served, so release the
+		// connections and configurations now rather than never.
+		return errors.Join(err, s.Close())
 	case <-ctx.Done():
 	}
 	if s.drainDelay > 0 {

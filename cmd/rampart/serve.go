@@ -46,6 +46,20 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, config.Diagnosti
 	return cfg, diags, nil
 }
 
+// startupError prints each problem in err on its own line, located at
+// file:line: field where it names one, and returns the exit error that
+// ends the command with status 2.
+func startupError(stderr io.Writer, cfg *config.Config, err error) error {
+	problems := cfg.Locate(err)
+	if len(problems) == 1 {
+		return &exitError{Code: 2, Err: errors.New(problems[0].String())}
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p.String())
+	}
+	return &exitError{Code: 2, Err: fmt.Errorf("%s: %d error(s)", cfg.File, len(problems))}
+}
+
 // serve runs the gateway until ctx is done or SIGINT or SIGTERM arrives,
 // then drains; a second signal stops at once. ready, when set, receives
 // the bound address once the listener is open and the signals are
@@ -65,11 +79,12 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	}
 	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events})
 	if err != nil {
-		return &exitError{Code: 2, Err: err}
+		return startupError(stderr, cfg, err)
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
-		return &exitError{Code: 2, Err: fmt.Errorf("listening: %w", err)}
+		_ = srv.Close()
+		return startupError(stderr, cfg, &config.FieldError{Path: "server.listen", Err: err})
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
