@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,7 +15,8 @@ import (
 // headers, cookies or bodies. A nil *AccessLog discards. It is safe for
 // concurrent use.
 type AccessLog struct {
-	h slog.Handler
+	h   slog.Handler // nil: outcomes only go to hub
+	hub *Hub
 }
 
 // NewAccessLog returns an access log writing to h.
@@ -28,6 +30,10 @@ func NewAccessLog(h slog.Handler) *AccessLog {
 // Log records one finished request.
 func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duration) {
 	if a == nil {
+		return
+	}
+	a.hub.Request(r, Outcome{Status: status, Bytes: bytes, Duration: d})
+	if a.h == nil {
 		return
 	}
 	ctx := r.Context()
@@ -44,6 +50,9 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 	)
 	if info := rampart.InfoFrom(ctx); info != nil {
 		rec.AddAttrs(slog.String("request_id", info.RequestID))
+		if info.TraceID != ([16]byte{}) {
+			rec.AddAttrs(slog.String("trace_id", hex.EncodeToString(info.TraceID[:])))
+		}
 		if info.Route != "" {
 			rec.AddAttrs(slog.String("route", info.Route))
 		}

@@ -43,6 +43,9 @@ type Options struct {
 	// settings (see [Shared]). Nil gives this gateway a registry of its
 	// own: nothing is carried over. A [Server] sets it.
 	Shared *Shared
+	// Hub receives every security event and request outcome, whether or
+	// not Events and Access write them (see [audit.Hub]); nil: none.
+	Hub *audit.Hub
 
 	// offline compiles without contacting identity providers ([Check]).
 	offline bool
@@ -87,6 +90,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if opts.Shared == nil {
 		opts.Shared = NewShared()
 	}
+	opts.Events, opts.Access = opts.Events.Observed(opts.Hub), opts.Access.Observed(opts.Hub)
 	g := &Gateway{
 		opts:      opts,
 		log:       opts.Log,
@@ -153,6 +157,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			rewrites = append(rewrites, strip.rewrite)
 		}
 		p, err := proxy.New(proxy.Config{
+			Name:                       name,
 			Target:                     u.URL,
 			Timeout:                    timeout,
 			Transport:                  transport,

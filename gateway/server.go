@@ -75,6 +75,7 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Shared == nil {
 		opts.Shared = NewShared()
 	}
+	opts.Events, opts.Access = opts.Events.Observed(opts.Hub), opts.Access.Observed(opts.Hub)
 	gw, err := New(cfg, opts)
 	if err != nil {
 		return nil, err
