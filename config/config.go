@@ -16,6 +16,8 @@ type Config struct {
 	Limits     Limits              `yaml:"limits"`
 	Routes     []Route             `yaml:"routes"`
 	Log        Log                 `yaml:"log"`
+	Admin      Admin               `yaml:"admin"`
+	Tracing    Tracing             `yaml:"tracing"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.
