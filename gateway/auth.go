@@ -52,6 +52,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
 		} else {
 			a.byName[config.AuthJWT] = v
+			g.deps.jwt = v
 		}
 	}
 	if k := ac.APIKey; k != nil {

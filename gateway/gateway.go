@@ -72,7 +72,8 @@ type Gateway struct {
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
 	closeOnce sync.Once
-	inflight  inflight // requests a [Server] runs on this gateway; see server.go
+	inflight  inflight     // requests a [Server] runs on this gateway; see server.go
+	deps      dependencies // what readiness checks; see ready.go
 }
 
 type compiledRoute struct {

@@ -166,6 +166,7 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 			errs = append(errs, fmt.Errorf("rate_limits.redis: %w", err))
 			break
 		}
+		g.deps.store = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 		prefix := rl.Redis.Prefix
 		if prefix == "" {
 			prefix = config.DefaultRedisPrefix

@@ -40,6 +40,7 @@ type Server struct {
 	drain      time.Duration // longest wait for a retired gateway's requests
 	drainDelay time.Duration // serving on after a stop, for load balancers
 	now        chan struct{} // closed by StopNow
+	draining   atomic.Bool   // a stop has begun; readiness fails
 	nowOnce    sync.Once
 
 	mu      sync.Mutex // serialises reloads and shutdown
@@ -290,6 +291,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return errors.Join(err, s.Close())
 	case <-ctx.Done():
 	}
+	s.draining.Store(true)
 	if s.drainDelay > 0 {
 		s.http.SetKeepAlivesEnabled(false)
 		s.opts.Log.Info("stopping after the drain delay", slog.Duration("drain_delay", s.drainDelay))

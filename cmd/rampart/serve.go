@@ -104,7 +104,9 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		srv.StopNow()
 	}()
 
-	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path), slog.String("version", version))
+	bi := build()
+	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path),
+		slog.String("version", bi.Version), slog.String("revision", bi.ShortRevision()), slog.String("go_version", bi.GoVersion))
 	if ready != nil {
 		ready(ln.Addr())
 	}
