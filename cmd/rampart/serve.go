@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 )
@@ -77,7 +78,8 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}
-	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events})
+	hub := audit.NewHub()
+	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events, Hub: hub})
 	if err != nil {
 		return startupError(stderr, cfg, err)
 	}
@@ -86,6 +88,17 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		_ = srv.Close()
 		return startupError(stderr, cfg, &config.FieldError{Path: "server.listen", Err: err})
 	}
+	adm, err := startAdmin(cfg, srv, hub, logs.Server)
+	if err != nil {
+		_ = ln.Close()
+		_ = srv.Close()
+		return startupError(stderr, cfg, err)
+	}
+	defer func() {
+		if err := adm.stop(); err != nil {
+			logs.Server.Error("admin listener", slog.String("error", err.Error()))
+		}
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopSigs := make(chan os.Signal, 2)
