@@ -211,4 +211,3 @@ func (c keySetCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 }
-
