@@ -116,3 +116,22 @@ func TestStartupFailuresAreReported(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminPortTaken: a taken admin port is a startup failure located at
+// admin.listen.
+func TestAdminPortTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	doc := fmt.Sprintf("server: {listen: \"127.0.0.1:0\"}\nupstreams: {app: {url: \"http://127.0.0.1:9\"}}\nadmin: {listen: %q}\nroutes: [{path: /a, upstream: app, auth: none}]\n", taken.Addr())
+	if err := os.WriteFile(filepath.Join(dir, "rampart.yaml"), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := rampartProcess(t, dir, nil, "serve", "--config", "rampart.yaml")
+	if code == 0 || !strings.Contains(stderr, "rampart.yaml:3: error: admin.listen:") || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+}
