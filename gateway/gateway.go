@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-api/rampart/requestid"
 	"github.com/rampart-api/rampart/route"
 	"github.com/rampart-api/rampart/secureheaders"
+	"github.com/rampart-api/rampart/tracing"
 )
 
 // Options are the parts of a gateway that do not come from the file.
@@ -46,6 +47,9 @@ type Options struct {
 	// Hub receives every security event and request outcome, whether or
 	// not Events and Access write them (see [audit.Hub]); nil: none.
 	Hub *audit.Hub
+	// Tracer propagates W3C trace context to upstreams and exports spans
+	// (see package tracing); nil propagates only.
+	Tracer *tracing.Tracer
 
 	// offline compiles without contacting identity providers ([Check]).
 	offline bool
@@ -299,11 +303,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h[requestid.Header] = []string{info.RequestID}
 	info.ClientIP = g.ips.ClientIP(r)
 	g.headers.Apply(h)
+	r, span := g.opts.Tracer.Start(r, info)
 
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				g.opts.Access.Log(r, 499, rw.Bytes(), time.Since(start))
+				span.End(r, info, 499)
 				respwriter.Put(rw)
 				panic(v)
 			}
@@ -314,6 +320,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		g.opts.Access.Log(r, rw.Status(), rw.Bytes(), time.Since(start))
+		span.End(r, info, rw.Status())
 		respwriter.Put(rw)
 	}()
 

@@ -78,8 +78,13 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}
+	tracer, stopTracing, err := startTracing(cfg, logs.Server)
+	if err != nil {
+		return startupError(stderr, cfg, err)
+	}
+	defer stopTracing()
 	hub := audit.NewHub()
-	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events, Hub: hub})
+	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events, Hub: hub, Tracer: tracer})
 	if err != nil {
 		return startupError(stderr, cfg, err)
 	}
