@@ -49,19 +49,22 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 		slog.Int64("bytes", bytes),
 	)
 	if info := rampart.InfoFrom(ctx); info != nil {
-		rec.AddAttrs(slog.String("request_id", info.RequestID))
+		// One AddAttrs call: the record grows its attribute storage once.
+		var buf [5]slog.Attr
+		more := append(buf[:0], slog.String("request_id", info.RequestID))
 		if info.TraceID != ([16]byte{}) {
-			rec.AddAttrs(slog.String("trace_id", hex.EncodeToString(info.TraceID[:])))
+			more = append(more, slog.String("trace_id", hex.EncodeToString(info.TraceID[:])))
 		}
 		if info.Route != "" {
-			rec.AddAttrs(slog.String("route", info.Route))
+			more = append(more, slog.String("route", info.Route))
 		}
 		if info.ClientIP.IsValid() {
-			rec.AddAttrs(slog.String("client_ip", info.ClientIP.String()))
+			more = append(more, slog.String("client_ip", info.ClientIP.String()))
 		}
 		if info.Principal != nil && info.Principal.Subject != "" {
-			rec.AddAttrs(slog.String("subject", info.Principal.Subject))
+			more = append(more, slog.String("subject", info.Principal.Subject))
 		}
+		rec.AddAttrs(more...)
 	}
 	_ = a.h.Handle(ctx, rec)
 }
