@@ -21,7 +21,8 @@ type SpanContext struct {
 // Context level 1 defines it: version, trace id, parent id and flags in
 // lower-case hex. It refuses version ff, all-zero ids, upper-case hex,
 // and for version 00 anything but exactly 55 characters; a later version
-// may append fields after a dash, which are ignored.
+// may append fields after a dash, which are ignored. On failure it
+// returns the zero SpanContext.
 func ParseTraceparent(v string) (SpanContext, bool) {
 	var sc SpanContext
 	if len(v) < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-' {
@@ -35,11 +36,9 @@ func ParseTraceparent(v string) (SpanContext, bool) {
 		return sc, false
 	}
 	var flags [1]byte
-	if !lowerHex(sc.TraceID[:], v[3:35]) || !lowerHex(sc.SpanID[:], v[36:52]) || !lowerHex(flags[:], v[53:55]) {
-		return sc, false
-	}
-	if sc.TraceID == ([16]byte{}) || sc.SpanID == ([8]byte{}) {
-		return sc, false
+	if !lowerHex(sc.TraceID[:], v[3:35]) || !lowerHex(sc.SpanID[:], v[36:52]) || !lowerHex(flags[:], v[53:55]) ||
+		sc.TraceID == ([16]byte{}) || sc.SpanID == ([8]byte{}) {
+		return SpanContext{}, false
 	}
 	sc.Sampled = flags[0]&1 == 1
 	return sc, true
