@@ -135,3 +135,18 @@ func TestAdminPortTaken(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// TestCheckRefusesOpenAdminListener: rampart check refuses an admin
+// listener open to the network without a token, at its line.
+func TestCheckRefusesOpenAdminListener(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rampart.yaml")
+	doc := "upstreams: {app: {url: \"http://127.0.0.1:9\"}}\nroutes: [{path: /a, upstream: app, auth: none}]\nadmin:\n  listen: 0.0.0.0:9090\n  pprof: true\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out := execute("check", "--config", path)
+	if code != 2 || !strings.Contains(out, "rampart.yaml:4: error: admin.listen:") || !strings.Contains(out, "rampart.yaml:5: warning: admin.pprof:") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
