@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -59,4 +61,56 @@ func TestAdminAndTracingValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+var loopbackCases = []struct {
+	listen string
+	want   bool
+}{
+	{"127.0.0.1:9090", true},
+	{"127.8.9.10:9090", true},
+	{"[::1]:9090", true},
+	{"localhost:9090", true},
+	{":9090", false},
+	{"0.0.0.0:9090", false},
+	{"[::]:9090", false},
+	{"[::ffff:127.0.0.1]:9090", true},
+	{"10.0.0.1:9090", false},
+	{"localhost.example.com:9090", false},
+	{"127.0.0.1.nip.io:9090", false},
+	{"LOCALHOST:9090", false},
+	{"127.0.0.1", false},
+	{"", false},
+}
+
+func TestIsLoopback(t *testing.T) {
+	for _, tt := range loopbackCases {
+		if got := config.IsLoopback(tt.listen); got != tt.want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", tt.listen, got, tt.want)
+		}
+	}
+}
+
+// FuzzIsLoopback: an address called loopback names localhost or an IP
+// that is loopback, and never panics.
+func FuzzIsLoopback(f *testing.F) {
+	for _, tt := range loopbackCases {
+		f.Add(tt.listen)
+	}
+	f.Fuzz(func(t *testing.T, listen string) {
+		if !config.IsLoopback(listen) {
+			return
+		}
+		host, _, err := net.SplitHostPort(listen)
+		if err != nil {
+			t.Fatalf("%q accepted without a port", listen)
+		}
+		if host == "localhost" {
+			return
+		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.IsLoopback() {
+			t.Fatalf("%q accepted as loopback", listen)
+		}
+	})
 }
