@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -345,4 +346,40 @@ func TestReadyzFailsDuringDrain(t *testing.T) {
 	}
 	s.srv.StopNow()
 	<-stopped
+}
+
+// TestReadyzPingsTheStore: with the Redis store unreachable /readyz is
+// 503 and names the store, never its URL; with the CI Redis it is 200.
+func TestReadyzPingsTheStore(t *testing.T) {
+	t.Setenv("RAMPART_TEST_DOWN_REDIS", "redis://:hunter2@127.0.0.1:1/15")
+	doc := func(env string) string {
+		return fmt.Sprintf(`
+upstreams: {app: {url: %q}}
+rate_limits:
+  store: redis
+  redis: {url: "${env:%s}", timeout: 200ms}
+routes:
+  - {path: "/a", upstream: app, auth: none, rate_limit: [{key: ip, limit: 10, window: 1m}]}
+`, upstreamDown, env)
+	}
+	cfg, diags := config.Parse([]byte(doc("RAMPART_TEST_DOWN_REDIS")), "rampart.yaml")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	s := start(t, cfg, admin.Options{})
+	status, body := get(t, s.admin+"/readyz", "")
+	if status != 503 || !strings.Contains(body, "rate_limits.store redis: not answering") || strings.Contains(body, "hunter2") || strings.Contains(body, "127.0.0.1:1") {
+		t.Fatalf("/readyz with Redis down: %d %q", status, body)
+	}
+	if os.Getenv("RAMPART_TEST_REDIS") == "" {
+		return
+	}
+	cfg, diags = config.Parse([]byte(doc("RAMPART_TEST_REDIS")), "rampart.yaml")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	up := start(t, cfg, admin.Options{})
+	if status, body := get(t, up.admin+"/readyz", ""); status != 200 {
+		t.Fatalf("/readyz with Redis up: %d %q", status, body)
+	}
 }
