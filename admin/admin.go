@@ -89,14 +89,22 @@ func New(o Options) *Server {
 // one already registered; it is meant for code, not for configuration.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// ServeHTTP checks the token, then dispatches.
+// ServeHTTP checks the token, then dispatches. /healthz and /readyz
+// answer without it, since load balancers, kubelets and container health
+// checks cannot carry a secret; /readyz then gives only its status and
+// keeps the list of what is not ready for callers with the token.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.auth && !s.authorized(r) {
+	if s.auth && !probe(r) && !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rampart-admin"`)
 		problem.Write(w, r, problem.New(http.StatusUnauthorized, "admin token missing or wrong"))
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// probe reports whether r is a health or readiness probe.
+func probe(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && (r.URL.Path == "/healthz" || r.URL.Path == "/readyz")
 }
 
 // authorized compares the bearer token with the configured one in
@@ -128,6 +136,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
+	if s.auth && !s.authorized(r) {
+		_, _ = io.WriteString(w, "not ready\n")
+		return
+	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintf(w, "not ready: %s\n", line)
 	}

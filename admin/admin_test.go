@@ -225,7 +225,15 @@ func TestTokenRequiredWhenConfigured(t *testing.T) {
 	const token = "admin-token-0123456789"
 	s := start(t, parse(t, gatewayConfig(upstreamDown)), admin.Options{Token: token})
 	s.adm.Handle("GET /console/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "console") }))
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/console/"} {
+	wantRight := map[string]int{"/metrics": 200, "/console/": 200, "/debug/pprof/": 404, "/healthz/x": 404}
+	// Probes answer without the token; readiness then keeps its details.
+	if status, _ := get(t, s.admin+"/healthz", ""); status != 200 {
+		t.Errorf("/healthz without the token: %d", status)
+	}
+	if status, body := get(t, s.admin+"/readyz", ""); status != 200 || body != "ready\n" {
+		t.Errorf("/readyz without the token: %d %q", status, body)
+	}
+	for _, path := range []string{"/metrics", "/console/", "/debug/pprof/", "/healthz/x"} {
 		for _, tc := range []struct {
 			name, header string
 			want         int
@@ -236,8 +244,8 @@ func TestTokenRequiredWhenConfigured(t *testing.T) {
 			{"token with a suffix", "Bearer " + token + "x", 401},
 			{"basic scheme", "Basic " + token, 401},
 			{"bare token", token, 401},
-			{"right", "Bearer " + token, 200},
-			{"scheme in lower case", "bearer " + token, 200},
+			{"right", "Bearer " + token, wantRight[path]},
+			{"scheme in lower case", "bearer " + token, wantRight[path]},
 		} {
 			status, body := get(t, s.admin+path, tc.header)
 			if status != tc.want {

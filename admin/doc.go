@@ -6,8 +6,11 @@
 //
 // The listener is meant for loopback. When a token is set every request,
 // mounted handlers included, must carry "Authorization: Bearer <token>",
-// compared in constant time; rampart check refuses a non-loopback
-// address without one.
+// compared in constant time, except the probes: /healthz and /readyz
+// answer without it (kubelets and container health checks cannot carry a
+// secret), /readyz then with its status only, not the dependencies that
+// are not ready. rampart check refuses a non-loopback address without a
+// token.
 //
 //	s := admin.New(admin.Options{Ready: srv.Ready, Metrics: m.Handler()})
 //	s.Handle("GET /console/", consoleHandler)

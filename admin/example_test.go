@@ -35,7 +35,7 @@ func ExampleServer_Handle() {
 	}
 	// Output:
 	// /console/ token=false: 401 {"type":"about:blank","title":"Unauthorized","status":401}
-	// /readyz token=false: 401 {"type":"about:blank","title":"Unauthorized","status":401}
+	// /readyz token=false: 503 not ready
 	// /console/ token=true: 200 console
 	// /readyz token=true: 503 not ready: auth.jwt issuer https://id.example: no keys yet
 }

@@ -16,7 +16,7 @@ const limitsBase = `upstreams:
 
 func parseLimits(t testing.TB, yaml string) (*config.Config, config.Diagnostics) {
 	t.Helper()
-	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0", "REMOTE_REDIS": "redis://:hunter2@redis.internal:6379/0"}
+	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0", "REMOTE_REDIS": "redis://:hunter2@redis.internal:6379/0", "REDIS_PASSWORD": "hunter2"}
 	if !strings.HasPrefix(yaml, "upstreams:") {
 		yaml = limitsBase + yaml
 	}
@@ -112,7 +112,7 @@ func TestRateLimitsProblems(t *testing.T) {
 				`error: rate_limits.default[0].key: "cookie": unknown kind`,
 				"error: rate_limits.default[0].limit: must be positive",
 				"error: rate_limits.default[0].window: must be positive",
-				"error: rate_limits.default[0].burst: must not be negative",
+				"error: rate_limits.default[0].burst: must be positive",
 			}},
 		{"interval under a microsecond", "rate_limits:\n  default: [{limit: 1000000000, window: 1s}]\n" + route,
 			[]string{"error: rate_limits.default[0].window: period/rate is under a microsecond"}},
@@ -136,7 +136,7 @@ func TestRateLimitsProblems(t *testing.T) {
 				"error: routes[0].brute_force.max_failures_per_ip: want -1 (off)",
 				"error: routes[0].brute_force.window: must not be negative",
 				"error: routes[0].brute_force.forget: must not be negative",
-				"error: routes[0].brute_force.max_lockout: shorter than lockout (2h0m0s)",
+				"error: routes[0].brute_force.max_lockout: 1h0m0s is shorter than lockout (2h0m0s)",
 				"error: routes[0].brute_force.failure_statuses[0]: 200 is not an error status",
 				"warning: routes[0].brute_force.username_field: not set",
 			}},

@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Secret is a value that must not be written in the file: a reference
@@ -31,7 +31,7 @@ var (
 // UnmarshalYAML keeps the reference text; resolution happens in Load.
 func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a secret is a single string", n.Line)
+		return errors.New("a secret is a single string")
 	}
 	s.ref, s.line = n.Value, n.Line
 	return nil
@@ -118,6 +118,9 @@ func (r resolver) resolve(s *Secret) error {
 				p = filepath.Join(r.dir, p)
 			}
 			b, err := r.read(p)
+			if err == nil && len(b) > MaxSecretFileBytes || errors.Is(err, errFileTooLarge) {
+				err = fmt.Errorf("larger than %d bytes", MaxSecretFileBytes)
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("reading secret file %s: %w", name, unwrapPathError(err)))
 				return ""
@@ -157,21 +160,25 @@ func unwrapPathError(err error) error {
 // must fail loudly rather than fill memory.
 const MaxSecretFileBytes = 1 << 20
 
-// readFileLimited reads a secret file, refusing one over
-// [MaxSecretFileBytes]. It reads at most one byte past the limit, so a
-// FIFO or /dev/zero cannot make it read forever.
+// readFileLimited reads a file the configuration names (a secret or an
+// OpenAPI document), refusing one over [MaxDocumentBytes], the larger of
+// the two limits; a secret is then held to [MaxSecretFileBytes]. It reads
+// at most one byte past the limit, so a FIFO or /dev/zero cannot make it
+// read forever.
 func readFileLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxSecretFileBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, MaxDocumentBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxSecretFileBytes {
-		return nil, fmt.Errorf("larger than %d bytes", MaxSecretFileBytes)
+	if len(b) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", errFileTooLarge, MaxDocumentBytes)
 	}
 	return b, nil
 }
+
+var errFileTooLarge = errors.New("file too large")

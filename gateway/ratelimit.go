@@ -92,22 +92,9 @@ func (ls *limitState) bruteForce(rc config.Route, opts Options) (rampart.Middlew
 	if b == nil || ls.failed {
 		return nil, nil
 	}
-	guard, err := bruteforce.New(bruteforce.Config{
-		UsernameField:    b.UsernameField,
-		MaxBodyBytes:     b.MaxBodyBytes,
-		MaxFailures:      b.MaxFailures,
-		MaxFailuresPerIP: b.MaxFailuresPerIP,
-		Window:           b.Window,
-		Lockout:          b.Lockout,
-		MaxLockout:       b.MaxLockout,
-		Forget:           b.Forget,
-		FailureStatuses:  b.FailureStatuses,
-		Store:            ls.bf,
-		OnStoreError:     ls.mode,
-		Fallback:         ls.bfLocal,
-		Monitor:          ls.monitor,
-		Events:           opts.Events,
-	})
+	bc := b.Config()
+	bc.Store, bc.OnStoreError, bc.Fallback, bc.Monitor, bc.Events = ls.bf, ls.mode, ls.bfLocal, ls.monitor, opts.Events
+	guard, err := bruteforce.New(bc)
 	if err != nil {
 		return nil, fmt.Errorf("brute_force: %w", err)
 	}
@@ -157,12 +144,12 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 		ls.store = g.carriedStore("ratelimit.memory")
 		ls.bf = g.carriedLockouts("bruteforce.memory", cfg)
 	case config.StoreRedis:
-		var url string
+		var timeout time.Duration
 		if rl.Redis != nil {
-			url = rl.Redis.URL.Value()
+			timeout = rl.Redis.Timeout
 		}
-		client, err := shared(g, "redis", url+"|"+redisTimeout(rl.Redis).String(), func() (goredis.UniversalClient, func() error, error) {
-			c, err := newRedisClient(rl.Redis)
+		client, err := shared(g, "redis", redisSettings(rl.Redis), func() (goredis.UniversalClient, func() error, error) {
+			c, err := redisClient(rl.Redis)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -174,10 +161,6 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 		}
 		g.deps.store = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 		prefix := rl.Redis.Prefix
-		if prefix == "" {
-			prefix = config.DefaultRedisPrefix
-		}
-		timeout := redisTimeout(rl.Redis)
 		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
 		bf, err := bfredis.New(client, prefix+"bf:")
 		if err != nil {
@@ -296,32 +279,6 @@ func (s *sharedStore) NewLimiter(l ratelimit.Limit) (ratelimit.Limiter, error) {
 	return lim, nil
 }
 
-// newRedisClient connects lazily to the URL in r, with short timeouts so
-// that an unhealthy Redis costs a request at most about one timeout, and
-// no retries: a retried script may already have run, and would count a
-// request twice.
-func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
-	if r == nil || r.URL.Value() == "" {
-		return nil, errors.New("url is required")
-	}
-	opt, err := goredis.ParseURL(r.URL.Value())
-	if err != nil {
-		// go-redis's message may quote the URL, password included.
-		return nil, errors.New("url is not a valid Redis URL")
-	}
-	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return rlredis.NewClient(opt, redisTimeout(r)), nil
-}
-
-// redisTimeout is the bound on one store call: redis.timeout or its
-// default.
-func redisTimeout(r *config.Redis) time.Duration {
-	if r == nil || r.Timeout == 0 {
-		return config.DefaultRedisTimeout
-	}
-	return r.Timeout
-}
-
 // deadlineStore gives every call to a shared brute-force store a
 // deadline and returns by it, so that a hung store holds a login request
 // no longer than one timeout per call.
@@ -349,11 +306,3 @@ func (s deadlineStore) Reset(ctx context.Context, key string) error {
 	_, err := deadline.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Store.Reset(ctx, key) })
 	return err
 }
-
-// go-redis logs dial failures on its own, once per attempt; the Monitor
-// already reports an outage once, in the server log and as an event.
-var silenceRedisLog sync.Once
-
-type discardRedisLog struct{}
-
-func (discardRedisLog) Printf(context.Context, string, ...any) {}

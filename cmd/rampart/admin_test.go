@@ -56,7 +56,10 @@ routes: [{path: /a, upstream: app, auth: none}]
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	if status, _ := fetch("/healthz", ""); status != 401 {
+	if status, _ := fetch("/metrics", ""); status != 401 {
+		t.Fatalf("/metrics without the token: %d", status)
+	}
+	if status, _ := fetch("/healthz", ""); status != 200 {
 		t.Fatalf("/healthz without the token: %d", status)
 	}
 	if status, _ := fetch("/readyz", "0123456789abcdef-admin"); status != 200 {
