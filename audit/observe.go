@@ -121,7 +121,7 @@ func (a *AccessLog) Observed(hub *Hub) *AccessLog {
 	}
 	n := &AccessLog{hub: hub}
 	if a != nil {
-		n.h = a.h
+		n.h, n.z = a.h, a.z
 	}
 	return n
 }

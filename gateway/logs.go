@@ -81,8 +81,10 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 		l.Server = slog.New(slog.DiscardHandler)
 	}
 	if access != nil {
+		// The access log writes its lines without slog unless Observe
+		// wraps accessH, whose records another sink then needs.
 		l.accessH = slog.NewJSONHandler(access, nil)
-		l.Access = audit.NewAccessLog(l.accessH)
+		l.Access = audit.NewJSONAccessLog(access)
 	}
 	if events != nil {
 		l.eventsH = slog.NewJSONHandler(events, nil)

@@ -76,6 +76,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	}
 	defer logs.Close()
 	defer routeRedisLog(logs.Server)()
+	defer startProfiles(logs.Server)()
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}
