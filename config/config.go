@@ -27,6 +27,11 @@ type Config struct {
 	Routes []Route `yaml:"routes"`
 	// Log chooses where the server log, access log and security events go.
 	Log Log `yaml:"log"`
+	// Admin is the admin listener: health, readiness, metrics, pprof.
+	// Off unless admin.listen is set.
+	Admin Admin `yaml:"admin"`
+	// Tracing configures trace context propagation and span export.
+	Tracing Tracing `yaml:"tracing"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.

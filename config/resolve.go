@@ -52,6 +52,7 @@ func (c *Config) resolve(r resolver, lines map[string]int) Diagnostics {
 			abs(&t.KeyFile)
 		}
 	}
+	secret("admin.token", &c.Admin.Token)
 	for _, name := range sortedKeys(c.Upstreams) {
 		u := c.Upstreams[name]
 		if u.OpenAPI == "" {

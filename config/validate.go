@@ -79,6 +79,8 @@ func (v *validator) config(c *Config) {
 	v.validation(c)
 	v.routes(c)
 	v.log(&c.Log)
+	v.admin(c)
+	v.tracing(&c.Tracing)
 }
 
 func (v *validator) server(s *Server) {
