@@ -151,7 +151,7 @@ func (t *Tracer) Start(r *http.Request, info *rampart.Info) (*http.Request, Span
 	if v := h[TraceparentHeader]; len(v) == 1 {
 		v[0] = sc.Traceparent()
 	} else {
-		h[TraceparentHeader] = []string{sc.Traceparent()}
+		h[TraceparentHeader] = info.HeaderValue(sc.Traceparent())
 	}
 	return r, Span{}
 }
