@@ -69,6 +69,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Revocation, when set, refuses tokens whose jti it reports revoked
+	// ([ErrRevoked]), cached or not.
+	Revocation Revocation
 }
 
 // CacheConfig configures the verified-token cache.
@@ -144,6 +147,10 @@ type IssuerConfig struct {
 	JWKSURL string
 	// Discovery finds the JWKS URL from Issuer's OpenID Provider metadata.
 	Discovery bool
+	// KeySource supplies the keys from inside the process (the token
+	// service's); the set is replaced whenever the source publishes a
+	// new one.
+	KeySource KeySource
 	// RefreshInterval is the background refresh period; default 1h.
 	RefreshInterval time.Duration
 	// RefetchInterval is the least time between on-demand fetches caused
@@ -235,12 +242,15 @@ func Check(cfg Config) ([][]string, error) {
 	return out, nil
 }
 
-func build(cfg Config) (*Authenticator, []*remote, error) {
+// starter is background work New launches and Check does not.
+type starter interface{ start() }
+
+func build(cfg Config) (*Authenticator, []starter, error) {
 	var errs []error
 	bad := func(iss, field, reason string) {
 		errs = append(errs, &ConfigError{Issuer: iss, Field: field, Reason: reason})
 	}
-	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}}
+	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}, revocation: cfg.Revocation}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultMaxTokenBytes
 	}
@@ -284,7 +294,7 @@ func build(cfg Config) (*Authenticator, []*remote, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	var pending []*remote
+	var pending []starter
 	ctx, cancel := context.WithCancel(context.Background())
 	for idx, ic := range cfg.Issuers {
 		name := ic.Issuer
@@ -327,7 +337,7 @@ func build(cfg Config) (*Authenticator, []*remote, error) {
 	return a, pending, nil
 }
 
-func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, *remote, []error) {
+func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, starter, []error) {
 	var errs []error
 	bad := func(field, reason string) {
 		errs = append(errs, &ConfigError{Issuer: label, Field: field, Reason: reason})
@@ -336,13 +346,13 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 	pol := keyPolicy{weakRSA: ic.DangerouslyAllowWeakRSA}
 
 	sources := 0
-	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery} {
+	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery, ic.KeySource != nil} {
 		if set {
 			sources++
 		}
 	}
 	if sources != 1 {
-		bad("keys", "exactly one of Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery is required")
+		bad("keys", "exactly one of Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery, KeySource is required")
 	}
 
 	if len(ic.Algorithms) == 0 {
@@ -427,8 +437,14 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 
 	var r *remote
 	var static *keySet
+	var watcher *sourceWatcher
 	switch {
 	case sources != 1:
+	case ic.KeySource != nil:
+		watcher = &sourceWatcher{src: ic.KeySource, pol: pol, keys: &iss.keys, ctx: ctx, log: logger}
+		if _, err := watcher.load(); err != nil {
+			bad("KeySource", err.Error())
+		}
 	case ic.Secret != nil:
 		var k *key
 		if k, err = newKey("", "", ic.Secret, pol); err == nil {
@@ -504,6 +520,12 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 	}
 	if len(errs) > 0 {
 		return nil, nil, errs
+	}
+	if watcher != nil {
+		return iss, watcher, nil
+	}
+	if r == nil {
+		return iss, nil, nil
 	}
 	return iss, r, nil
 }

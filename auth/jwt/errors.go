@@ -70,12 +70,15 @@ var invalidErrors = func() map[error]*invalidError {
 		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
 		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
-		ErrHighS,
+		ErrHighS, ErrRevoked,
 	} {
 		m[r] = &invalidError{reason: r, chain: []error{rampart.ErrInvalidCredentials, r}}
 	}
 	return m
 }()
+
+// errAdd makes a reason sentinel declared outside the list above.
+func errAdd(text string) error { return errors.New(text) }
 
 // invalid returns the error for a refused token with the given reason, one
 // of the sentinels above.
