@@ -38,6 +38,9 @@ type JWT struct {
 	MaxTokenBytes int         `yaml:"max_token_bytes"`
 	Cache         JWTCache    `yaml:"cache"`
 	Issuers       []JWTIssuer `yaml:"issuers"`
+
+	// self is the tokens block the self issuer stands for.
+	self *Tokens
 }
 
 // JWTCache bounds the verified-token cache.
@@ -111,6 +114,10 @@ func (j *JWT) Config() jwt.Config {
 		Cache:         jwt.CacheConfig{MaxEntries: j.Cache.MaxEntries, Disabled: j.Cache.Disabled},
 	}
 	for _, is := range j.Issuers {
+		if is.Issuer == SelfIssuer && j.self != nil {
+			jc.Issuers = append(jc.Issuers, j.self.issuerConfig())
+			continue
+		}
 		jc.Issuers = append(jc.Issuers, is.config())
 	}
 	return jc
@@ -256,6 +263,10 @@ func (v *validator) authConfig(a *Auth) {
 				} else if is := &j.Issuers[i]; is.JWKSURL == "" && !is.Discovery {
 					anonymous = i
 				}
+			}
+			if j.Issuers[i].Issuer == SelfIssuer {
+				v.selfIssuer(p, &j.Issuers[i], j.self)
+				continue
 			}
 			v.jwtIssuer(p, &j.Issuers[i], seen)
 		}

@@ -16,6 +16,8 @@ type Config struct {
 	Limits     Limits              `yaml:"limits"`
 	Routes     []Route             `yaml:"routes"`
 	Log        Log                 `yaml:"log"`
+	// Tokens turns on the token service (see [Tokens]).
+	Tokens *Tokens `yaml:"tokens"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.
@@ -227,6 +229,7 @@ var DefaultTimeouts = Timeouts{
 // that validation only reads the configuration. The OpenAPI documents keep
 // their spelling, which problems quote; they are resolved where read.
 func (c *Config) resolvePaths(r resolver) {
+	c.resolveTokenPaths(r)
 	if t := c.Server.TLS; t != nil {
 		if t.CertFile != "" {
 			t.CertFile = r.abs(t.CertFile)
@@ -295,4 +298,5 @@ func (c *Config) applyDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	c.tokensDefaults()
 }

@@ -86,6 +86,7 @@ func (v *validator) config(c *Config) {
 	v.validation(c)
 	v.routes(c)
 	v.log(&c.Log)
+	v.tokens(c)
 }
 
 func (v *validator) server(s *Server) {

@@ -70,6 +70,7 @@ type Gateway struct {
 	checks    checks      // validators, structural limits and WAFs shared by routes
 	closeOnce sync.Once
 	inflight  inflight // requests a [Server] runs on this gateway; see server.go
+	tok       tokenState // the token service; see tokens.go
 }
 
 type compiledRoute struct {
@@ -134,6 +135,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, g.buildTokens(cfg)...)
 	authn, aerrs := g.buildAuth(cfg)
 	errs = append(errs, aerrs...)
 	proxies := map[string]*proxy.Proxy{}
@@ -183,7 +185,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
 			continue
 		}
-		h, err := g.routeChain(cfg, i, p, authn)
+		h, err := g.routeChain(cfg, i, g.loginUpstream(rc, p), authn)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
@@ -197,7 +199,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		_ = g.Close()
 		return nil, errors.Join(errs...)
 	}
-	g.front = c.Handler(http.HandlerFunc(g.dispatch))
+	g.front = c.Handler(g.tokenEndpoints(http.HandlerFunc(g.dispatch)))
 	return g, nil
 }
 

@@ -50,6 +50,24 @@ type compiledLogin struct {
 // unchanged, minus the X-Rampart-Login-* headers. A 2xx that names no
 // user is a broken upstream: 502, and no tokens.
 func (s *Service) LoginExchange(cfg LoginConfig) (func(http.Handler) http.Handler, error) {
+	c, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.exchange(c, next, w, r)
+		})
+	}, nil
+}
+
+// Validate checks cfg as [Service.LoginExchange] does.
+func (cfg LoginConfig) Validate() error {
+	_, err := cfg.compile()
+	return err
+}
+
+func (cfg LoginConfig) compile() (*compiledLogin, error) {
 	c := &compiledLogin{max: cfg.MaxBodyBytes}
 	if c.max == 0 {
 		c.max = DefaultLoginBodyBytes
@@ -80,31 +98,31 @@ func (s *Service) LoginExchange(cfg LoginConfig) (func(http.Handler) http.Handle
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			cw := &captureWriter{out: w, header: http.Header{}, max: c.max}
-			next.ServeHTTP(cw, r)
-			if !cw.wroteHeader {
-				cw.WriteHeader(http.StatusOK)
-			}
-			if cw.passed {
-				return
-			}
-			id, err := c.identity(cw)
-			if err != nil {
-				problem.Write(w, r, problem.New(http.StatusBadGateway, err.Error()))
-				return
-			}
-			resp, err := s.Issue(r.Context(), id)
-			if err != nil {
-				s.log.Error("issuing tokens after a login", "error", err)
-				problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "token store unavailable"))
-				return
-			}
-			s.emit(r, EventIssued, "login", id)
-			s.WriteResponse(w, resp)
-		})
-	}, nil
+	return c, nil
+}
+
+func (s *Service) exchange(c *compiledLogin, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	cw := &captureWriter{out: w, header: http.Header{}, max: c.max}
+	next.ServeHTTP(cw, r)
+	if !cw.wroteHeader {
+		cw.WriteHeader(http.StatusOK)
+	}
+	if cw.passed {
+		return
+	}
+	id, err := c.identity(cw)
+	if err != nil {
+		problem.Write(w, r, problem.New(http.StatusBadGateway, err.Error()))
+		return
+	}
+	resp, err := s.Issue(r.Context(), id)
+	if err != nil {
+		s.log.Error("issuing tokens after a login", "error", err)
+		problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "token store unavailable"))
+		return
+	}
+	s.emit(r, EventIssued, "login", id)
+	s.WriteResponse(w, resp)
 }
 
 func splitList(v string) []string {
