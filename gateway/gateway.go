@@ -69,7 +69,7 @@ type Gateway struct {
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
 	closeOnce sync.Once
-	inflight  inflight // requests a [Server] runs on this gateway; see server.go
+	inflight  inflight   // requests a [Server] runs on this gateway; see server.go
 	tok       tokenState // the token service; see tokens.go
 }
 

@@ -19,7 +19,8 @@ type Client struct {
 	Roles      []string
 }
 
-func (c Client) validate() error {
+// Validate checks the id and that SecretHash is an argon2id PHC string.
+func (c Client) Validate() error {
 	var errs []error
 	if c.ID == "" || strings.ContainsAny(c.ID, ":\x00") {
 		errs = append(errs, errors.New("ID: required, without ':'"))

@@ -69,13 +69,15 @@ func TestClientCredentials(t *testing.T) {
 		code   string
 		basic  bool
 	}{
-		"wrong secret basic":  {cc, basic("billing", "guess"), 401, "invalid_client", true},
-		"unknown client":      {cc, basic("nobody", "guess"), 401, "invalid_client", true},
-		"wrong secret post":   {url.Values{"grant_type": {"client_credentials"}, "client_id": {"billing"}, "client_secret": {"guess"}}, nil, 401, "invalid_client", false},
-		"no credentials":      {cc, nil, 401, "invalid_client", false},
-		"bearer scheme":       {cc, func(r *http.Request) { r.Header.Set("Authorization", "Bearer x") }, 401, "invalid_client", true},
-		"basic not base64":    {cc, func(r *http.Request) { r.Header.Set("Authorization", "Basic ***") }, 401, "invalid_client", true},
-		"basic without colon": {cc, func(r *http.Request) { r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("billing"))) }, 401, "invalid_client", true},
+		"wrong secret basic": {cc, basic("billing", "guess"), 401, "invalid_client", true},
+		"unknown client":     {cc, basic("nobody", "guess"), 401, "invalid_client", true},
+		"wrong secret post":  {url.Values{"grant_type": {"client_credentials"}, "client_id": {"billing"}, "client_secret": {"guess"}}, nil, 401, "invalid_client", false},
+		"no credentials":     {cc, nil, 401, "invalid_client", false},
+		"bearer scheme":      {cc, func(r *http.Request) { r.Header.Set("Authorization", "Bearer x") }, 401, "invalid_client", true},
+		"basic not base64":   {cc, func(r *http.Request) { r.Header.Set("Authorization", "Basic ***") }, 401, "invalid_client", true},
+		"basic without colon": {cc, func(r *http.Request) {
+			r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("billing")))
+		}, 401, "invalid_client", true},
 		"two methods": {url.Values{"grant_type": {"client_credentials"}, "client_secret": {secret}}, basic("billing", secret), 400, "invalid_request", false},
 		"id mismatch": {url.Values{"grant_type": {"client_credentials"}, "client_id": {"other"}}, basic("billing", secret), 400, "invalid_request", false},
 	} {

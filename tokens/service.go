@@ -205,7 +205,7 @@ func (cfg Config) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range cfg.Clients {
-		if err := c.validate(); err != nil {
+		if err := c.Validate(); err != nil {
 			bad(fmt.Sprintf("Clients[%d]", i), "%v", err)
 		}
 		if seen[c.ID] {

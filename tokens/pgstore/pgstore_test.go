@@ -131,4 +131,3 @@ func TestNotifyWakesAnotherGateway(t *testing.T) {
 		}
 	}
 }
-
