@@ -53,7 +53,7 @@ var migrations = []string{
 }
 
 // Dialect is SQLite's [sqlstore.Dialect].
-var Dialect = sqlstore.Dialect{Name: "sqlite", Migrations: migrations}
+var Dialect = sqlstore.Dialect{Name: "sqlite", Migrations: migrations, Prepare: true}
 
 // Open opens (creating it if needed) the database file at path in WAL
 // mode, with writers waiting up to 5s for each other, and applies the

@@ -19,6 +19,9 @@ type Dialect struct {
 	Name string
 	// Numbered rewrites ? placeholders as $1, $2, … (PostgreSQL).
 	Numbered bool
+	// Prepare prepares every statement once at Open; for drivers that
+	// do not cache prepared statements themselves (pgx does).
+	Prepare bool
 	// Migrations are the schema steps, applied in order; step i brings
 	// the schema to version i+1.
 	Migrations []string
@@ -34,9 +37,10 @@ type Dialect struct {
 // Store is a [tokens.Store] on a database/sql handle. It is safe for
 // concurrent use.
 type Store struct {
-	db *sql.DB
-	d  Dialect
-	q  map[string]string
+	db    *sql.DB
+	d     Dialect
+	q     map[string]string
+	stmts map[string]*sql.Stmt // prepared once: parsing is much of a small statement's cost
 }
 
 var _ tokens.Store = (*Store)(nil)
@@ -51,7 +55,57 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("migrating the token store: %w", err)
 	}
+	s.stmts = map[string]*sql.Stmt{}
+	for name, q := range s.q {
+		if !d.Prepare {
+			break
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			s.closeStmts()
+			return nil, fmt.Errorf("preparing %s: %w", name, err)
+		}
+		s.stmts[name] = st
+	}
 	return s, nil
+}
+
+func (s *Store) closeStmts() {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+}
+
+// exec runs the named statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, name string, args ...any) (sql.Result, error) {
+	if st := s.stmts[name]; st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, s.q[name], args...)
+}
+
+// queryRow runs the named query in tx.
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, name string, args ...any) *sql.Row {
+	if st := s.stmts[name]; st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, s.q[name], args...)
+}
+
+// query runs the named query outside a transaction.
+func (s *Store) query(ctx context.Context, name string, args ...any) (*sql.Rows, error) {
+	if st := s.stmts[name]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, s.q[name], args...)
+}
+
+// execDB runs the named statement outside a transaction.
+func (s *Store) execDB(ctx context.Context, name string, args ...any) (sql.Result, error) {
+	if st := s.stmts[name]; st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, s.q[name], args...)
 }
 
 // DB returns the handle, for the store packages' own queries.
@@ -146,7 +200,7 @@ var queries = map[string]string{
 
 // Keys implements [tokens.Store].
 func (s *Store) Keys(ctx context.Context) ([]tokens.KeyRecord, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["keys"])
+	rows, err := s.query(ctx, "keys")
 	if err != nil {
 		return nil, fmt.Errorf("reading signing keys: %w", err)
 	}
@@ -166,7 +220,7 @@ func (s *Store) Keys(ctx context.Context) ([]tokens.KeyRecord, error) {
 
 // AddKey implements [tokens.Store].
 func (s *Store) AddKey(ctx context.Context, k tokens.KeyRecord) error {
-	_, err := s.db.ExecContext(ctx, s.q["addKey"], k.KID, k.Algorithm, k.PublicJWK, k.Private,
+	_, err := s.execDB(ctx, "addKey", k.KID, k.Algorithm, k.PublicJWK, k.Private,
 		k.NotBefore.UnixMilli(), k.NotAfter.UnixMilli(), k.PublishUntil.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("storing a signing key: %w", err)
@@ -182,12 +236,12 @@ type storedClaims struct {
 
 func (s *Store) issue(ctx context.Context, tx *sql.Tx, g tokens.Grant) error {
 	a := g.Access
-	if _, err := tx.ExecContext(ctx, s.q["addAccess"], a.JTI, a.Family, a.Subject, a.ExpiresAt.UnixMilli()); err != nil {
+	if _, err := s.exec(ctx, tx, "addAccess", a.JTI, a.Family, a.Subject, a.ExpiresAt.UnixMilli()); err != nil {
 		return fmt.Errorf("recording an access token: %w", err)
 	}
 	if r := g.Refresh; r != nil {
 		cl, _ := json.Marshal(storedClaims{Roles: r.Roles, Scopes: r.Scopes, Tenant: r.Tenant})
-		if _, err := tx.ExecContext(ctx, s.q["addRefresh"], r.Hash, r.Family, r.Subject, r.ClientID, string(cl), r.ExpiresAt.UnixMilli()); err != nil {
+		if _, err := s.exec(ctx, tx, "addRefresh", r.Hash, r.Family, r.Subject, r.ClientID, string(cl), r.ExpiresAt.UnixMilli()); err != nil {
 			return fmt.Errorf("recording a refresh token: %w", err)
 		}
 	}
@@ -233,7 +287,7 @@ func (s *Store) Rotate(ctx context.Context, oldHash []byte, now time.Time, next 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var cl string
 		var exp int64
-		err := tx.QueryRowContext(ctx, s.q["use"], now.UnixMilli(), oldHash, now.UnixMilli()).Scan(&old.Family, &old.Subject, &old.ClientID, &cl, &exp)
+		err := s.queryRow(ctx, tx, "use", now.UnixMilli(), oldHash, now.UnixMilli()).Scan(&old.Family, &old.Subject, &old.ClientID, &cl, &exp)
 		if err == nil {
 			scanRefresh(&old, cl, exp)
 			g, err := next(old)
@@ -246,7 +300,7 @@ func (s *Store) Rotate(ctx context.Context, oldHash []byte, now time.Time, next 
 			return fmt.Errorf("exchanging a refresh token: %w", err)
 		}
 		var used, revoked int64
-		err = tx.QueryRowContext(ctx, s.q["find"], oldHash).Scan(&old.Family, &old.Subject, &old.ClientID, &cl, &exp, &used, &revoked)
+		err = s.queryRow(ctx, tx, "find", oldHash).Scan(&old.Family, &old.Subject, &old.ClientID, &cl, &exp, &used, &revoked)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return tokens.ErrNotFound
@@ -269,17 +323,17 @@ func (s *Store) Rotate(ctx context.Context, oldHash []byte, now time.Time, next 
 // subject and logs the access tokens as revoked.
 func (s *Store) revokeBy(ctx context.Context, tx *sql.Tx, by, value string, now time.Time, n *int) error {
 	if by == "Family" {
-		if _, err := tx.ExecContext(ctx, s.q["revokeFamily"], value); err != nil {
+		if _, err := s.exec(ctx, tx, "revokeFamily", value); err != nil {
 			return fmt.Errorf("revoking a family: %w", err)
 		}
-	} else if _, err := tx.ExecContext(ctx, s.q["revokeSubject"], value); err != nil {
+	} else if _, err := s.exec(ctx, tx, "revokeSubject", value); err != nil {
 		return fmt.Errorf("revoking a subject: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, s.q["log"+by], value, now.UnixMilli())
+	res, err := s.exec(ctx, tx, "log"+by, value, now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("logging revocations: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q["mark"+by], value); err != nil {
+	if _, err := s.exec(ctx, tx, "mark"+by, value); err != nil {
 		return fmt.Errorf("logging revocations: %w", err)
 	}
 	if n != nil {
@@ -298,7 +352,7 @@ func (s *Store) RevokeRefresh(ctx context.Context, h []byte, now time.Time) (tok
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var cl string
 		var exp, used, revoked int64
-		err := tx.QueryRowContext(ctx, s.q["find"], h).Scan(&r.Family, &r.Subject, &r.ClientID, &cl, &exp, &used, &revoked)
+		err := s.queryRow(ctx, tx, "find", h).Scan(&r.Family, &r.Subject, &r.ClientID, &cl, &exp, &used, &revoked)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return tokens.ErrNotFound
@@ -317,10 +371,10 @@ func (s *Store) RevokeRefresh(ctx context.Context, h []byte, now time.Time) (tok
 // RevokeAccess implements [tokens.Store].
 func (s *Store) RevokeAccess(ctx context.Context, jti string, exp time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q["logAccess"], jti, exp.UnixMilli()); err != nil {
+		if _, err := s.exec(ctx, tx, "logAccess", jti, exp.UnixMilli()); err != nil {
 			return fmt.Errorf("revoking an access token: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q["markAccess"], jti); err != nil {
+		if _, err := s.exec(ctx, tx, "markAccess", jti); err != nil {
 			return fmt.Errorf("revoking an access token: %w", err)
 		}
 		if s.d.AfterRevoke != nil {
@@ -339,7 +393,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, now time.Time
 
 // Revocations implements [tokens.Store].
 func (s *Store) Revocations(ctx context.Context, cursor int64, now time.Time) ([]tokens.Revocation, int64, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["revocations"], cursor)
+	rows, err := s.query(ctx, "revocations", cursor)
 	if err != nil {
 		return nil, cursor, fmt.Errorf("reading revocations: %w", err)
 	}
@@ -362,7 +416,7 @@ func (s *Store) Revocations(ctx context.Context, cursor int64, now time.Time) ([
 // Purge implements [tokens.Store].
 func (s *Store) Purge(ctx context.Context, now time.Time) error {
 	for _, q := range []string{"purgeRefresh", "purgeAccess", "purgeRevocation", "purgeKeys"} {
-		if _, err := s.db.ExecContext(ctx, s.q[q], now.UnixMilli()); err != nil {
+		if _, err := s.execDB(ctx, q, now.UnixMilli()); err != nil {
 			return fmt.Errorf("purging expired rows: %w", err)
 		}
 	}
@@ -370,4 +424,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) error {
 }
 
 // Close implements [tokens.Store].
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
