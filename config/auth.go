@@ -401,6 +401,9 @@ func (v *validator) jwtKeys(j *JWT) {
 			v.errorf("auth.jwt", "%v", e)
 			continue
 		}
+		if j.self != nil && ce.Issuer == strings.TrimSuffix(j.self.Issuer, "/") {
+			continue // the tokens block reports its own problems
+		}
 		p := "auth.jwt"
 		if ce.Issuer != "" {
 			for i, is := range j.Issuers {
