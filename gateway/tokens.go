@@ -21,6 +21,9 @@ type tokenState struct {
 	svc       *tokens.Service // nil without a tokens block, and in Check
 	login     func(http.Handler) http.Handler
 	loginPath string
+	// limits are rate_limits.default's client-IP policies, applied to
+	// the token service's endpoints as to a route.
+	limits []rampart.Middleware
 }
 
 // storeOpenTimeout bounds opening the token store and loading its keys.
@@ -79,6 +82,13 @@ func (g *Gateway) buildTokens(cfg *config.Config) []error {
 		return []error{fmt.Errorf("tokens: %w", err)}
 	}
 	g.tok.svc = svc
+	// The endpoints' own route, for rate_limits.default's IP policies
+	// (subject policies do not apply: no one is authenticated yet).
+	before, _, err := g.routeLimits(cfg, config.Route{Path: svc.Paths()[0]})
+	if err != nil {
+		return []error{fmt.Errorf("tokens: %w", err)}
+	}
+	g.tok.limits = before
 	if t.Login != nil {
 		login, err := svc.LoginExchange(t.Login.LoginConfig())
 		if err != nil {
@@ -132,6 +142,7 @@ func (g *Gateway) tokenEndpoints(next http.Handler) http.Handler {
 	if svc == nil {
 		return next
 	}
+	endpoints := rampart.Chain(svc, g.tok.limits...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !svc.Handles(r.URL.Path) {
 			next.ServeHTTP(w, r)
@@ -144,6 +155,6 @@ func (g *Gateway) tokenEndpoints(next http.Handler) http.Handler {
 			g.reject(w, r, problem.New(http.StatusRequestEntityTooLarge, "Content-Length over max_body_bytes"))
 			return
 		}
-		svc.ServeHTTP(w, r)
+		endpoints.ServeHTTP(w, r)
 	})
 }

@@ -67,7 +67,7 @@ type tokenGateway struct {
 	events *bytes.Buffer
 }
 
-func newTokenGateway(t *testing.T, upstream, store string) *tokenGateway {
+func newTokenGateway(t *testing.T, upstream, store string, extra ...string) *tokenGateway {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "rampart.yaml")
 	env := map[string]string{"KEK": "kek-for-tests-0123456789abcdef0123456789", "PG": store}
@@ -75,7 +75,7 @@ func newTokenGateway(t *testing.T, upstream, store string) *tokenGateway {
 	if strings.HasPrefix(store, "postgres://") {
 		storeBlock = "  store: postgres\n  postgres: {url: \"${env:PG}\"}"
 	}
-	cfg, diags := config.Parse([]byte(fmt.Sprintf(tokensConfig, upstream, storeBlock)), file, config.Options{
+	cfg, diags := config.Parse([]byte(fmt.Sprintf(tokensConfig, upstream, storeBlock)+strings.Join(extra, "")), file, config.Options{
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	})
 	if diags.HasErrors() {
@@ -245,4 +245,18 @@ func pgSchema(t *testing.T) string {
 	q.Set("search_path", name)
 	pu.RawQuery = q.Encode()
 	return pu.String()
+}
+
+func TestTokenEndpointsAreRateLimitedLikeRoutes(t *testing.T) {
+	app := httptest.NewServer(loginApp())
+	t.Cleanup(app.Close)
+	g := newTokenGateway(t, app.URL, "", "rate_limits:\n  default: [{key: ip, limit: 3, window: 1m}]\n")
+	codes := []int{}
+	for range 4 {
+		w, _ := g.refresh("unknown")
+		codes = append(codes, w.Code)
+	}
+	if fmt.Sprint(codes) != "[400 400 400 429]" {
+		t.Fatalf("statuses %v, want three invalid_grant then 429", codes)
+	}
 }
