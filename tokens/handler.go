@@ -223,7 +223,8 @@ func (s *Service) refreshGrant(w http.ResponseWriter, r *http.Request, form url.
 		writeError(w, badRequest("refresh_token is required"))
 		return
 	}
-	if _, ok := form["client_secret"]; ok || r.Header.Get("Authorization") != "" {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if _, ok := form["client_secret"]; ok || strings.EqualFold(scheme, "Basic") {
 		// Refresh tokens here belong to first-party logins, which have no
 		// client credentials; a client presenting some is confused.
 		writeError(w, &OAuthError{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: "refresh tokens are not bound to client credentials"})
