@@ -18,6 +18,7 @@ import (
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/bruteforce"
+	"github.com/rampart-api/rampart/problem"
 )
 
 // Paths returns the paths the service answers: the token and revocation
@@ -491,4 +492,32 @@ func (s *Service) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w.Header())
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// RevokeSubjectHandler answers POST ?sub=SUBJECT by revoking every token
+// of that subject ([Service.RevokeSubject]) with {"revoked": N}, the
+// number of access tokens revoked. It is for the admin listener, which
+// authenticates its callers; never mount it on the public listener.
+func (s *Service) RevokeSubjectHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			problem.Write(w, r, problem.New(http.StatusMethodNotAllowed, "POST required"))
+			return
+		}
+		subs := r.URL.Query()["sub"]
+		if len(subs) != 1 || subs[0] == "" {
+			problem.Write(w, r, problem.New(http.StatusBadRequest, "exactly one sub parameter is required"))
+			return
+		}
+		n, err := s.RevokeSubject(r.Context(), subs[0])
+		if err != nil {
+			s.log.Error("revoking a subject", slog.Any("error", err))
+			problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "token store unavailable"))
+			return
+		}
+		noStore(w.Header())
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int{"revoked": n})
+	})
 }

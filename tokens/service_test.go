@@ -176,6 +176,31 @@ func TestRevokeSubject(t *testing.T) {
 	if _, _, err := s.Refresh(ctx, b.RefreshToken); !errors.Is(err, tokens.ErrNotFound) {
 		t.Fatalf("erin's refresh token: %v", err)
 	}
+
+	// The admin listener's handler.
+	c, _ := s.Issue(ctx, tokens.Identity{Subject: "frank"})
+	h := s.RevokeSubjectHandler()
+	for _, tc := range []struct {
+		method, target string
+		status         int
+	}{
+		{"GET", "/tokens/revoke?sub=frank", 405},
+		{"POST", "/tokens/revoke", 400},
+		{"POST", "/tokens/revoke?sub=frank&sub=erin", 400},
+		{"POST", "/tokens/revoke?sub=frank", 200},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.target, nil))
+		if w.Code != tc.status {
+			t.Fatalf("%s %s: %d %s", tc.method, tc.target, w.Code, w.Body)
+		}
+		if tc.status == 200 && strings.TrimSpace(w.Body.String()) != `{"revoked":2}` {
+			t.Fatalf("body %s", w.Body)
+		}
+	}
+	if err := verify(v, c.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+		t.Fatalf("frank's token after the admin revoked him: %v", err)
+	}
 }
 
 func TestDiscoveryAndJWKS(t *testing.T) {
