@@ -187,7 +187,7 @@ func (s *Service) clearCookies(w http.ResponseWriter) {
 func (s *Service) emit(r *http.Request, name, reason string, id Identity) {
 	var attrs []slog.Attr
 	if id.Subject != "" {
-		attrs = append(attrs, slog.String("token_subject", id.Subject))
+		attrs = append(attrs, slog.String("subject", id.Subject))
 	}
 	if id.ClientID != "" {
 		attrs = append(attrs, slog.String("client_id", id.ClientID))

@@ -59,7 +59,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 	if w.Code != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("reuse: %d %v", w.Code, body)
 	}
-	if !strings.Contains(events.String(), `"event":"token.reuse_detected"`) || !strings.Contains(events.String(), `"token_subject":"alice"`) {
+	if !strings.Contains(events.String(), `"event":"token.reuse_detected"`) || !strings.Contains(events.String(), `"subject":"alice"`) {
 		t.Fatalf("events: %s", events.String())
 	}
 	if strings.Contains(events.String(), first.RefreshToken) || strings.Contains(events.String(), first.AccessToken) {
