@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httputil"
 	"time"
 
 	"github.com/rampart-api/rampart"
@@ -24,6 +25,8 @@ type tokenState struct {
 	// limits are rate_limits.default's client-IP policies, applied to
 	// the token service's endpoints as to a route.
 	limits []rampart.Middleware
+	// cookies: tokens.cookies is on.
+	cookies bool
 }
 
 // storeOpenTimeout bounds opening the token store and loading its keys.
@@ -81,7 +84,7 @@ func (g *Gateway) buildTokens(cfg *config.Config) []error {
 	if err != nil {
 		return []error{fmt.Errorf("tokens: %w", err)}
 	}
-	g.tok.svc = svc
+	g.tok.svc, g.tok.cookies = svc, t.Cookies
 	// The endpoints' own route, for rate_limits.default's IP policies
 	// (subject policies do not apply: no one is authenticated yet).
 	before, _, err := g.routeLimits(cfg, config.Route{Path: svc.Paths()[0]})
@@ -126,12 +129,24 @@ func (g *Gateway) selfKeys(jc *jwt.Config) {
 }
 
 // loginUpstream puts the login exchange in front of the login route's
-// upstream.
+// upstream and, with tokens.cookies, keeps the refresh cookie from every
+// upstream: it is the gateway's alone, and an app logging cookies would
+// otherwise hold a month-long credential.
 func (g *Gateway) loginUpstream(rc config.Route, upstream http.Handler) http.Handler {
-	if g.tok.login == nil || rc.Path != g.tok.loginPath || rc.Deny {
+	if g.tok.svc == nil || rc.Deny {
 		return upstream
 	}
-	return g.tok.login(upstream)
+	if g.tok.login != nil && rc.Path == g.tok.loginPath {
+		upstream = g.tok.login(upstream)
+	}
+	if !g.tok.cookies {
+		return upstream
+	}
+	strip := &carriers{cookies: map[string]bool{tokens.RefreshCookie: true}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strip.rewrite(&httputil.ProxyRequest{Out: r})
+		upstream.ServeHTTP(w, r)
+	})
 }
 
 // tokenEndpoints answers the token service's paths (token, revocation,

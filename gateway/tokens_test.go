@@ -72,6 +72,9 @@ func newTokenGateway(t *testing.T, upstream, store string, extra ...string) *tok
 	file := filepath.Join(t.TempDir(), "rampart.yaml")
 	env := map[string]string{"KEK": "kek-for-tests-0123456789abcdef0123456789", "PG": store}
 	storeBlock := ""
+	if store == cookiesOn {
+		storeBlock = "  cookies: true"
+	}
 	if strings.HasPrefix(store, "postgres://") {
 		storeBlock = "  store: postgres\n  postgres: {url: \"${env:PG}\"}"
 	}
@@ -111,6 +114,9 @@ func (g *tokenGateway) do(method, path, ctype, body, bearer string) (*httptest.R
 }
 
 const formType = "application/x-www-form-urlencoded"
+
+// cookiesOn, given to newTokenGateway as the store, turns tokens.cookies on.
+const cookiesOn = "cookies"
 
 func (g *tokenGateway) login(t *testing.T) map[string]any {
 	t.Helper()
@@ -258,5 +264,30 @@ func TestTokenEndpointsAreRateLimitedLikeRoutes(t *testing.T) {
 	}
 	if fmt.Sprint(codes) != "[400 400 400 429]" {
 		t.Fatalf("statuses %v, want three invalid_grant then 429", codes)
+	}
+}
+
+func TestRefreshCookieNeverReachesTheUpstream(t *testing.T) {
+	seen := make(chan string, 8)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Get("Cookie")
+		loginApp().ServeHTTP(w, r)
+	}))
+	t.Cleanup(app.Close)
+	g := newTokenGateway(t, app.URL, cookiesOn)
+	pair := g.login(t)
+	<-seen
+	r := httptest.NewRequest("GET", "/api/me", nil)
+	r.AddCookie(&http.Cookie{Name: "rampart_access", Value: pair["access_token"].(string)})
+	r.AddCookie(&http.Cookie{Name: "theme", Value: "dark"})
+	r.AddCookie(&http.Cookie{Name: "rampart_refresh", Value: pair["refresh_token"].(string)})
+	w := httptest.NewRecorder()
+	g.gw.ServeHTTP(w, r)
+	if w.Code != 200 {
+		t.Fatalf("cookie-authenticated request: %d %s", w.Code, w.Body)
+	}
+	got := <-seen
+	if strings.Contains(got, "rampart_refresh") || !strings.Contains(got, "theme=dark") {
+		t.Fatalf("upstream saw cookies %q", got)
 	}
 }
