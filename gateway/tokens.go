@@ -159,7 +159,9 @@ func (g *Gateway) tokenEndpoints(next http.Handler) http.Handler {
 	}
 	endpoints := rampart.Chain(svc, g.tok.limits...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !svc.Handles(r.URL.Path) {
+		// Only the paths as spelled: an escaped spelling goes on to route
+		// matching, which normalises or refuses it.
+		if r.URL.RawPath != "" || !svc.Handles(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

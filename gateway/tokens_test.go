@@ -177,6 +177,13 @@ func TestTokenServiceThroughTheGateway(t *testing.T) {
 	if w, _ := g.do("GET", "/.well-known/jwks.json", "", "", ""); w.Code != 200 || !strings.Contains(w.Body.String(), `"ES256"`) {
 		t.Fatalf("jwks: %d %s", w.Code, w.Body)
 	}
+	r := httptest.NewRequest("POST", "/oauth%2ftoken", strings.NewReader("grant_type=refresh_token&refresh_token=x"))
+	r.Header.Set("Content-Type", formType)
+	w = httptest.NewRecorder()
+	g.gw.ServeHTTP(w, r)
+	if w.Code != 400 || strings.Contains(w.Body.String(), "invalid_grant") {
+		t.Fatalf("an escaped spelling of the token path: %d %s", w.Code, w.Body)
+	}
 	if strings.Contains(g.events.String(), first["refresh_token"].(string)) {
 		t.Fatal("a refresh token reached the events")
 	}
