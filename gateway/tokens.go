@@ -64,6 +64,22 @@ func (g *Gateway) buildTokens(cfg *config.Config) []error {
 	if len(errs) > 0 {
 		return errs
 	}
+	// The endpoints' own route, for rate_limits.default's IP policies
+	// (subject policies do not apply: no one is authenticated yet).
+	path := t.TokenPath
+	if path == "" {
+		path = tokens.DefaultTokenPath
+	}
+	before, _, err := g.routeLimits(cfg, config.Route{Path: path})
+	if err != nil {
+		return []error{fmt.Errorf("tokens: %w", err)}
+	}
+	g.tok.limits = before
+	// Failed client authentications count in the gateway's brute-force
+	// store: in Redis, gateways share the lockouts.
+	if g.limits != nil && g.limits.bf != nil {
+		tc.ClientGuard = g.limits.bf
+	}
 	settings := fmt.Sprintf("%#v|%s|%s|%s", tc, t.Store, t.SQLite.Path, t.Postgres.URL.Value())
 	tc.Events, tc.Log = g.opts.Events, g.log
 	svc, err := shared(g, "tokens", settings, func() (*tokens.Service, func() error, error) {
@@ -85,13 +101,6 @@ func (g *Gateway) buildTokens(cfg *config.Config) []error {
 		return []error{fmt.Errorf("tokens: %w", err)}
 	}
 	g.tok.svc, g.tok.cookies = svc, t.Cookies
-	// The endpoints' own route, for rate_limits.default's IP policies
-	// (subject policies do not apply: no one is authenticated yet).
-	before, _, err := g.routeLimits(cfg, config.Route{Path: svc.Paths()[0]})
-	if err != nil {
-		return []error{fmt.Errorf("tokens: %w", err)}
-	}
-	g.tok.limits = before
 	if t.Login != nil {
 		login, err := svc.LoginExchange(t.Login.LoginConfig())
 		if err != nil {
