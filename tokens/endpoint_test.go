@@ -19,7 +19,7 @@ import (
 // from tokens.NewClientSecret.
 var cheap = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-func clientService(t *testing.T) (*tokens.Service, string) {
+func clientService(t testing.TB) (*tokens.Service, string) {
 	t.Helper()
 	const secret = "rs_correct-horse-battery-staple-0123456789"
 	h, err := argon2id.CreateHash(secret, cheap)
