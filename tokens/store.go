@@ -25,7 +25,10 @@ var (
 type Store interface {
 	// Keys returns every stored signing key, newest first.
 	Keys(ctx context.Context) ([]KeyRecord, error)
-	// AddKey stores a new signing key.
+	// AddKey stores a new signing key unless a key of the same algorithm
+	// already signs during part of [k.NotBefore, k.NotAfter), atomically:
+	// of gateways adding keys for the same period at once, one wins and
+	// the others read its key.
 	AddKey(ctx context.Context, k KeyRecord) error
 	// Issue records a newly issued access token and, when g.Refresh is
 	// set, its refresh token.

@@ -62,6 +62,7 @@ var Dialect = sqlstore.Dialect{
 	Name:       "postgres",
 	Numbered:   true,
 	Migrations: migrations,
+	LockKeys:   `LOCK TABLE rampart_signing_keys IN SHARE ROW EXCLUSIVE MODE`,
 	Lock: func(ctx context.Context, conn *sql.Conn) (func(), error) {
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 			return nil, err

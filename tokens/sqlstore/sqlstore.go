@@ -29,6 +29,10 @@ type Dialect struct {
 	// the function that releases the lock. Nil runs them in a
 	// transaction only.
 	Lock func(ctx context.Context, conn *sql.Conn) (func(), error)
+	// LockKeys, when set, is run at the start of AddKey's transaction
+	// to serialise key creation between processes (SQLite's write lock
+	// does it already).
+	LockKeys string
 	// AfterRevoke runs inside the transaction that added revocations
 	// (PostgreSQL sends a NOTIFY). Nil does nothing.
 	AfterRevoke func(ctx context.Context, tx *sql.Tx) error
@@ -177,7 +181,8 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 
 var queries = map[string]string{
 	"keys":       `SELECT kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms FROM rampart_signing_keys ORDER BY not_before_ms DESC, kid`,
-	"addKey":     `INSERT INTO rampart_signing_keys (kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"addKey": `INSERT INTO rampart_signing_keys (kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms)
+		SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rampart_signing_keys WHERE alg = ? AND not_before_ms < ? AND not_after_ms > ?)`,
 	"addAccess":  `INSERT INTO rampart_access_tokens (jti, family, subject, expires_ms) VALUES (?, ?, ?, ?)`,
 	"addRefresh": `INSERT INTO rampart_refresh_tokens (hash, family, subject, client_id, claims, expires_ms, used_ms, revoked) VALUES (?, ?, ?, ?, ?, ?, 0, 0)`,
 	"use": `UPDATE rampart_refresh_tokens SET used_ms = ? WHERE hash = ? AND used_ms = 0 AND revoked = 0 AND expires_ms > ?
@@ -220,12 +225,19 @@ func (s *Store) Keys(ctx context.Context) ([]tokens.KeyRecord, error) {
 
 // AddKey implements [tokens.Store].
 func (s *Store) AddKey(ctx context.Context, k tokens.KeyRecord) error {
-	_, err := s.execDB(ctx, "addKey", k.KID, k.Algorithm, k.PublicJWK, k.Private,
-		k.NotBefore.UnixMilli(), k.NotAfter.UnixMilli(), k.PublishUntil.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("storing a signing key: %w", err)
-	}
-	return nil
+	nb, na := k.NotBefore.UnixMilli(), k.NotAfter.UnixMilli()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.d.LockKeys != "" {
+			if _, err := tx.ExecContext(ctx, s.d.LockKeys); err != nil {
+				return fmt.Errorf("storing a signing key: %w", err)
+			}
+		}
+		if _, err := s.exec(ctx, tx, "addKey", k.KID, k.Algorithm, k.PublicJWK, k.Private,
+			nb, na, k.PublishUntil.UnixMilli(), k.Algorithm, na, nb); err != nil {
+			return fmt.Errorf("storing a signing key: %w", err)
+		}
+		return nil
+	})
 }
 
 type storedClaims struct {

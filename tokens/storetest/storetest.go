@@ -55,7 +55,7 @@ func Run(t *testing.T, open Open) {
 	ctx := context.Background()
 	t.Run("keys round trip newest first", func(t *testing.T) {
 		s := open(t)
-		for i, nb := range []time.Time{t0, t0.Add(time.Hour)} {
+		for i, nb := range []time.Time{t0, t0.Add(24 * time.Hour)} {
 			k := tokens.KeyRecord{KID: fmt.Sprintf("k%d", i), Algorithm: "ES256", PublicJWK: []byte(`{"kty":"EC"}`), Private: []byte{1, 2, 3, byte(i)},
 				NotBefore: nb, NotAfter: nb.Add(24 * time.Hour), PublishUntil: nb.Add(25 * time.Hour)}
 			if err := s.AddKey(ctx, k); err != nil {
@@ -66,17 +66,47 @@ func Run(t *testing.T, open Open) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ks) != 2 || ks[0].KID != "k1" || !ks[0].NotBefore.Equal(t0.Add(time.Hour)) || !bytes.Equal(ks[1].Private, []byte{1, 2, 3, 0}) {
+		if len(ks) != 2 || ks[0].KID != "k1" || !ks[0].NotBefore.Equal(t0.Add(24*time.Hour)) || !bytes.Equal(ks[1].Private, []byte{1, 2, 3, 0}) {
 			t.Fatalf("keys = %+v", ks)
-		}
-		if err := s.AddKey(ctx, ks[0]); err == nil {
-			t.Fatal("a duplicate kid was stored")
 		}
 		if err := s.Purge(ctx, t0.Add(25*time.Hour+30*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if ks, _ = s.Keys(ctx); len(ks) != 1 || ks[0].KID != "k1" {
 			t.Fatalf("after purge: %+v", ks)
+		}
+	})
+	t.Run("one key per instant among concurrent creators", func(t *testing.T) {
+		s := open(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Go(func() {
+				errs[i] = s.AddKey(ctx, tokens.KeyRecord{KID: fmt.Sprint("c", i), Algorithm: "ES256", PublicJWK: []byte(`{}`), Private: []byte{byte(i)},
+					NotBefore: t0.Add(time.Duration(i) * time.Millisecond), NotAfter: t0.Add(time.Hour), PublishUntil: t0.Add(2 * time.Hour)})
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		ks, err := s.Keys(ctx)
+		if err != nil || len(ks) != 1 {
+			t.Fatalf("%d keys stored for one instant, %v", len(ks), err)
+		}
+		// Another algorithm, or the next period, is a key of its own.
+		for _, k := range []tokens.KeyRecord{
+			{KID: "ed", Algorithm: "EdDSA", PublicJWK: []byte(`{}`), Private: []byte{1}, NotBefore: t0, NotAfter: t0.Add(time.Hour), PublishUntil: t0.Add(2 * time.Hour)},
+			{KID: "next", Algorithm: "ES256", PublicJWK: []byte(`{}`), Private: []byte{1}, NotBefore: t0.Add(time.Hour), NotAfter: t0.Add(2 * time.Hour), PublishUntil: t0.Add(3 * time.Hour)},
+		} {
+			if err := s.AddKey(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ks, _ := s.Keys(ctx); len(ks) != 3 {
+			t.Fatalf("%d keys, want 3", len(ks))
 		}
 	})
 	t.Run("rotation retires the presented token", func(t *testing.T) {
