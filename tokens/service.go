@@ -339,26 +339,35 @@ func (s *Service) PublicJWKS() ([]byte, <-chan struct{}) {
 // allocation. It is the gateway verifier's revocation check.
 func (s *Service) Revoked(jti string) bool { return s.revoked.Revoked(jti) }
 
+// revocationLookback is how many log entries before the cursor each
+// sync reads again. PostgreSQL hands out sequence numbers before commit,
+// so a revocation can become visible after one with a higher number; the
+// lookback catches it. Entries already in the set are added again,
+// harmlessly.
+const revocationLookback = 256
+
 // Sync reads the revocations logged since the last call into the
 // in-memory set. The background loop calls it every PollInterval and on
 // each notification.
 func (s *Service) Sync(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
+	from := max(0, s.cursor-revocationLookback)
 	for {
 		now := s.now()
-		rs, cursor, err := s.store.Revocations(ctx, s.cursor, now)
+		rs, cursor, err := s.store.Revocations(ctx, from, now)
 		if err != nil {
 			return err
 		}
 		if len(rs) > 0 {
 			s.revoked.Add(now, rs...)
 		}
-		more := cursor != s.cursor && len(rs) > 0
-		s.cursor = cursor
-		if !more {
+		if cursor <= s.cursor {
 			return nil
 		}
+		// New entries: read on until a query finds none (the store
+		// returns a bounded batch).
+		s.cursor, from = cursor, cursor
 	}
 }
 
