@@ -1,6 +1,7 @@
 package rampart_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -46,4 +47,17 @@ func ExamplePrincipal_HasScopes() {
 	fmt.Println(p.HasScopes("notes:read"), p.HasScopes("notes:read", "admin"))
 	// Output:
 	// true false
+}
+
+// An authenticator refuses credentials with the precise reason, which
+// goes to logs and security events; the client sees only a 401.
+func ExampleInvalidCredentials() {
+	errRevoked := errors.New("apikey: key revoked")
+	err := rampart.InvalidCredentials(errRevoked)
+	var ce *rampart.CredentialsError
+	fmt.Println(errors.Is(err, rampart.ErrInvalidCredentials), errors.Is(err, errRevoked))
+	fmt.Println(errors.As(err, &ce), ce.Reason)
+	// Output:
+	// true true
+	// true apikey: key revoked
 }

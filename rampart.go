@@ -73,8 +73,8 @@ next:
 
 // Authentication errors. An [Authenticator] returns ErrNoCredentials when the
 // request carries none of the credentials it understands, so that the next
-// authenticator may try; ErrInvalidCredentials (usually wrapped with a precise
-// reason) when it carries some that fail verification. Any other error is a
+// authenticator may try; ErrInvalidCredentials (usually as a [*CredentialsError]
+// with a precise reason) when it carries some that fail verification. Any other error is a
 // technical failure and must never be reported to the client as bad
 // credentials.
 var (
@@ -82,6 +82,25 @@ var (
 	ErrInvalidCredentials = errors.New("rampart: invalid credentials")
 	ErrForbidden          = errors.New("rampart: forbidden")
 )
+
+// CredentialsError is a refusal of presented credentials with its precise
+// reason, for logs and security events (never for the client). It matches
+// both [ErrInvalidCredentials] and Reason with errors.Is. Reason's text
+// must not contain the credentials or unverified token contents.
+type CredentialsError struct {
+	Reason error
+}
+
+// InvalidCredentials returns a [*CredentialsError] for reason.
+func InvalidCredentials(reason error) error { return &CredentialsError{Reason: reason} }
+
+// Error reads "rampart: invalid credentials: " and the reason.
+func (e *CredentialsError) Error() string {
+	return ErrInvalidCredentials.Error() + ": " + e.Reason.Error()
+}
+
+// Unwrap returns ErrInvalidCredentials and the reason.
+func (e *CredentialsError) Unwrap() []error { return []error{ErrInvalidCredentials, e.Reason} }
 
 // Authenticator verifies the credentials a request carries.
 type Authenticator interface {

@@ -59,7 +59,7 @@ type Chain struct {
 	challenge      string // no credentials presented (RFC 6750 §3.1: no error code)
 	invalidToken   string // credentials presented and refused
 	events         *audit.Logger
-	onError        problem.ErrorHandler
+	errorHandler   problem.ErrorHandler
 }
 
 // New validates cfg and returns the middleware. It reports every problem
@@ -87,11 +87,11 @@ func New(cfg Config) (*Chain, error) {
 	a := &Chain{
 		authenticators: append([]rampart.Authenticator(nil), cfg.Authenticators...),
 		events:         cfg.Events,
-		onError:        cfg.ErrorHandler,
+		errorHandler:   cfg.ErrorHandler,
 	}
 	a.challenge, a.invalidToken = challenges(cfg.Authenticators, realm)
-	if a.onError == nil {
-		a.onError = problem.Write
+	if a.errorHandler == nil {
+		a.errorHandler = problem.Write
 	}
 	return a, nil
 }
@@ -194,16 +194,15 @@ func (a *Chain) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		OWASP:  audit.OWASPAuth,
 		Status: perr.Status,
 	})
-	a.onError(w, r, perr)
+	a.errorHandler(w, r, perr)
 }
-
-const invalidPrefix = "rampart: invalid credentials: "
 
 // Reason returns the precise internal reason carried by an authentication
 // error, for logs and security events: the Reason of a [*problem.Error] in
-// the chain, or the error text without the generic "invalid credentials"
-// prefix. Authenticators must keep credentials and unverified token
-// contents out of their error text; Reason does not scrub them.
+// the chain, else the text of the reason a [*rampart.CredentialsError] (or
+// an error wrapping ErrInvalidCredentials and one reason) carries, else
+// the error's text. Authenticators must keep credentials and unverified
+// token contents out of their error text; Reason does not scrub them.
 func Reason(err error) string {
 	if err == nil {
 		return ""
@@ -212,7 +211,18 @@ func Reason(err error) string {
 	if errors.As(err, &p) && p.Reason != "" {
 		return p.Reason
 	}
-	return strings.TrimPrefix(err.Error(), invalidPrefix)
+	var ce *rampart.CredentialsError
+	if errors.As(err, &ce) && ce.Reason != nil {
+		return ce.Reason.Error()
+	}
+	// fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, reason), as
+	// authenticators written before CredentialsError do.
+	if m, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := m.Unwrap(); len(errs) == 2 && errs[0] == rampart.ErrInvalidCredentials && errs[1] != nil {
+			return errs[1].Error()
+		}
+	}
+	return err.Error()
 }
 
 var _ rampart.Authenticator = (*Chain)(nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth"
+	"github.com/rampart-api/rampart/problem"
 )
 
 var (
@@ -142,6 +143,18 @@ func TestCustomErrorHandler(t *testing.T) {
 func TestReason(t *testing.T) {
 	if got := auth.Reason(fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, errExpired)); got != "jwt: token expired" {
 		t.Fatalf("Reason = %q", got)
+	}
+	for _, err := range []error{
+		rampart.InvalidCredentials(errExpired),
+		fmt.Errorf("verifying: %w", rampart.InvalidCredentials(errExpired)),
+		&problem.Error{Status: 401, Reason: "jwt: token expired", Err: errors.New("rampart: invalid credentials: other")},
+	} {
+		if got := auth.Reason(err); got != "jwt: token expired" {
+			t.Fatalf("Reason(%v) = %q", err, got)
+		}
+	}
+	if got := auth.Reason(errors.New("rampart: invalid credentials: text only")); got != "rampart: invalid credentials: text only" {
+		t.Fatalf("Reason of an untyped error = %q; its text must not be trimmed", got)
 	}
 	if got := auth.Reason(nil); got != "" {
 		t.Fatalf("Reason(nil) = %q", got)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/rampart-api/rampart"
@@ -22,9 +21,9 @@ var (
 )
 
 var (
-	errMultipleAuthorization = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMultipleAuthorization)
-	errMalformedBearer       = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMalformedBearer)
-	errBearerTooLong         = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrBearerTooLong)
+	errMultipleAuthorization = rampart.InvalidCredentials(ErrMultipleAuthorization)
+	errMalformedBearer       = rampart.InvalidCredentials(ErrMalformedBearer)
+	errBearerTooLong         = rampart.InvalidCredentials(ErrBearerTooLong)
 )
 
 // BearerToken returns the token of an RFC 6750 "Authorization: Bearer"

@@ -40,10 +40,18 @@ var (
 	ErrTenantClaim    = &Denial{"tenant claim missing or not a string", audit.OWASPBOLA}
 )
 
+// RuleError is a rule that cannot be applied to a request: a
+// configuration mistake, answered as a technical failure (500, fail
+// closed), not as a denial. Reason goes to the security event.
+type RuleError struct {
+	Reason string
+}
+
+func (e *RuleError) Error() string { return "authz: " + e.Reason }
+
 // ErrParamMissing is returned when a rule names a path parameter the
-// matched route does not have: a configuration mistake, answered as a
-// technical failure (fail closed), not as a denial.
-var ErrParamMissing = errors.New("authz: path parameter missing")
+// matched route does not have.
+var ErrParamMissing error = &RuleError{Reason: "path parameter missing"}
 
 // ErrNoPrincipal is returned for a nil principal (authentication did not
 // run); it wraps [rampart.ErrNoCredentials], so it is answered with a 401.
@@ -109,7 +117,7 @@ type Authorizer struct {
 
 	challenge, insufficientScope string
 	events                       *audit.Logger
-	onError                      problem.ErrorHandler
+	errorHandler                 problem.ErrorHandler
 }
 
 type owner struct {
@@ -146,10 +154,10 @@ func New(cfg Config) (*Authorizer, error) {
 		return p
 	}
 	a := &Authorizer{
-		roles:   names("roles", cfg.Roles),
-		scopes:  names("scopes", cfg.Scopes),
-		events:  cfg.Events,
-		onError: cfg.ErrorHandler,
+		roles:        names("roles", cfg.Roles),
+		scopes:       names("scopes", cfg.Scopes),
+		events:       cfg.Events,
+		errorHandler: cfg.ErrorHandler,
 	}
 	if o := cfg.Owner; o != nil {
 		if !validName(o.Param) {
@@ -180,8 +188,8 @@ func New(cfg Config) (*Authorizer, error) {
 	}
 	a.challenge = `Bearer realm="` + realm + `"`
 	a.insufficientScope = `Bearer realm="` + realm + `", error="insufficient_scope"`
-	if a.onError == nil {
-		a.onError = problem.Write
+	if a.errorHandler == nil {
+		a.errorHandler = problem.Write
 	}
 	return a, nil
 }
@@ -299,11 +307,15 @@ func (a *Authorizer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		perr.WithHeader("WWW-Authenticate", a.challenge)
 		owasp = audit.OWASPAuth
 	default:
-		perr = &problem.Error{Status: http.StatusInternalServerError, Reason: strings.TrimPrefix(err.Error(), "authz: "), Err: err}
+		reason := err.Error()
+		if re := (*RuleError)(nil); errors.As(err, &re) {
+			reason = re.Reason
+		}
+		perr = &problem.Error{Status: http.StatusInternalServerError, Reason: reason, Err: err}
 		owasp = audit.OWASPMisconfig
 	}
 	a.events.Emit(r, audit.Event{Name: audit.AuthzDenied, Reason: perr.Reason, OWASP: owasp, Status: perr.Status})
-	a.onError(w, r, perr)
+	a.errorHandler(w, r, perr)
 }
 
 func validName(s string) bool {

@@ -1,12 +1,14 @@
 package authz_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/authz"
+	"github.com/rampart-api/rampart/problem"
 )
 
 func ExampleAuthorizer_Handler() {
@@ -101,4 +103,31 @@ func ExamplePathValues() {
 	// Output:
 	// /users/alice 200
 	// /users/bob 403
+}
+
+// Every refusing middleware takes an ErrorHandler, as
+// httputil.ReverseProxy does; it receives a *problem.Error and may wrap
+// problem.Write, which it replaces.
+func ExampleConfig_errorHandler() {
+	admins, err := authz.New(authz.Config{
+		Roles: []string{"admin"},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			var p *problem.Error
+			if errors.As(err, &p) {
+				fmt.Println("refused:", p.Status, p.Reason)
+			}
+			problem.Write(w, r, err)
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/admin", nil))
+	info.Principal = &rampart.Principal{Subject: "alice", Roles: []string{"user"}}
+	w := httptest.NewRecorder()
+	admins.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	// Output:
+	// refused: 403 role missing
+	// 403 application/problem+json
 }

@@ -96,18 +96,18 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // Guard protects a login route against password guessing and credential
 // stuffing. It is immutable and safe for concurrent use.
 type Guard struct {
-	field      string
-	user, ip   Policy
-	ipOn       bool
-	failure    map[int]bool
-	maxBody    int64
-	secret     []byte
-	store      Store
-	fallback   Store
-	mode       ratelimit.OnStoreError
-	monitor    *ratelimit.Monitor
-	events     *audit.Logger
-	errHandler problem.ErrorHandler
+	field        string
+	user, ip     Policy
+	ipOn         bool
+	failure      map[int]bool
+	maxBody      int64
+	secret       []byte
+	store        Store
+	fallback     Store
+	mode         ratelimit.OnStoreError
+	monitor      *ratelimit.Monitor
+	events       *audit.Logger
+	errorHandler problem.ErrorHandler
 }
 
 // New validates cfg, reporting every problem at once.
@@ -177,14 +177,14 @@ func New(cfg Config) (*Guard, error) {
 		field: cfg.UsernameField, user: p, ip: p, ipOn: cfg.MaxFailuresPerIP > 0,
 		failure: failure, maxBody: cfg.MaxBodyBytes, secret: cfg.KeySecret,
 		store: cfg.Store, fallback: cfg.Fallback, mode: mode, monitor: cfg.Monitor,
-		events: cfg.Events, errHandler: cfg.ErrorHandler,
+		events: cfg.Events, errorHandler: cfg.ErrorHandler,
 	}
 	g.ip.MaxFailures = cfg.MaxFailuresPerIP
 	if g.monitor == nil {
 		g.monitor, _ = ratelimit.NewMonitor(ratelimit.MonitorConfig{Store: "bruteforce", Events: cfg.Events})
 	}
-	if g.errHandler == nil {
-		g.errHandler = problem.Write
+	if g.errorHandler == nil {
+		g.errorHandler = problem.Write
 	}
 	return g, nil
 }
@@ -256,7 +256,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			if att.Locked > 0 {
 				g.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: "login locked out", OWASP: audit.OWASPAuth,
 					Status: http.StatusTooManyRequests, Attrs: []slog.Attr{slog.String("limit", "bruteforce")}})
-				g.errHandler(w, r, ratelimit.Exceeded(att.Locked, "login locked out"))
+				g.errorHandler(w, r, ratelimit.Exceeded(att.Locked, "login locked out"))
 				return
 			}
 		}
@@ -310,7 +310,7 @@ func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := problem.Wrap(status, err)
 	g.events.Emit(r, audit.Event{Name: audit.RequestRejected, Reason: p.Reason, OWASP: audit.OWASPAuth, Status: status})
-	g.errHandler(w, r, p)
+	g.errorHandler(w, r, p)
 }
 
 // settle keeps or refunds the attempt counted under each counter once the
@@ -362,7 +362,7 @@ func (g *Guard) failed(w http.ResponseWriter, r *http.Request, err error) (Store
 }
 
 func (g *Guard) degraded(w http.ResponseWriter, r *http.Request) (Store, bool) {
-	pass, local := g.monitor.Degraded(w, r, g.mode, g.errHandler, "brute-force store unavailable")
+	pass, local := g.monitor.Degraded(w, r, g.mode, g.errorHandler, "brute-force store unavailable")
 	if local {
 		return g.fallback, true
 	}

@@ -92,11 +92,22 @@ func Peer(req *http.Request) netip.Addr {
 // in the request's [rampart.Info], else the TCP [Peer]: never a
 // forwarding header, so a client cannot choose it. The address is
 // unmapped and without zone; it is the zero Addr when neither is known.
+// Every step that needs the client address reads it here.
 func From(req *http.Request) netip.Addr {
+	return (*Resolver)(nil).From(req)
+}
+
+// From is the package's [From] for code that may run without an earlier
+// [Resolver.Handler], such as a [proxy] used alone: when no address was
+// stored it resolves one as [Resolver.ClientIP] does. A nil r trusts no
+// proxy, and so gives the TCP [Peer].
+//
+// [proxy]: https://pkg.go.dev/github.com/rampart-api/rampart/proxy
+func (r *Resolver) From(req *http.Request) netip.Addr {
 	if info := rampart.InfoFrom(req.Context()); info != nil && info.ClientIP.IsValid() {
 		return info.ClientIP.Unmap().WithZone("")
 	}
-	return Peer(req)
+	return r.ClientIP(req)
 }
 
 // ClientIP returns the client address of req. It trusts X-Forwarded-For

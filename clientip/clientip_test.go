@@ -157,3 +157,39 @@ func TestFrom(t *testing.T) {
 		})
 	}
 }
+
+func TestResolverFrom(t *testing.T) {
+	res, err := clientip.New([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded := func() *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.1.2.3:4000"
+		r.Header.Set("X-Forwarded-For", "6.6.6.6, 203.0.113.9")
+		return r
+	}
+	stored := func() *http.Request {
+		r, info := rampart.WithInfo(forwarded())
+		info.ClientIP = netip.MustParseAddr("::ffff:198.51.100.7")
+		return r
+	}
+	for _, tt := range []struct {
+		name string
+		res  *clientip.Resolver
+		r    *http.Request
+		want string
+	}{
+		{"resolved when nothing stored", res, forwarded(), "203.0.113.9"},
+		{"nil resolver trusts no forwarding header", nil, forwarded(), "10.1.2.3"},
+		{"stored address wins, unmapped", res, stored(), "198.51.100.7"},
+		{"stored address wins over a nil resolver", nil, stored(), "198.51.100.7"},
+	} {
+		if got := tt.res.From(tt.r); got.String() != tt.want {
+			t.Errorf("%s: From = %v, want %s", tt.name, got, tt.want)
+		}
+	}
+	if got := clientip.From(forwarded()); got.String() != "10.1.2.3" {
+		t.Errorf("package From trusted a forwarding header: %v", got)
+	}
+}

@@ -52,7 +52,7 @@ type Limiter struct {
 	shards         [shardCount]shard
 	retryAfter     string
 	events         *audit.Logger
-	errHandler     problem.ErrorHandler
+	errorHandler   problem.ErrorHandler
 }
 
 const shardCount = 32
@@ -84,13 +84,13 @@ func New(cfg Config) (*Limiter, error) {
 	l := &Limiter{
 		max: int64(cfg.Max), perClient: int64(cfg.PerClient), seed: maphash.MakeSeed(),
 		retryAfter: strconv.FormatInt(int64((cfg.RetryAfter+time.Second-1)/time.Second), 10),
-		events:     cfg.Events, errHandler: cfg.ErrorHandler,
+		events:     cfg.Events, errorHandler: cfg.ErrorHandler,
 	}
 	for i := range l.shards {
 		l.shards[i].m = make(map[netip.Addr]int64)
 	}
-	if l.errHandler == nil {
-		l.errHandler = problem.Write
+	if l.errorHandler == nil {
+		l.errorHandler = problem.Write
 	}
 	return l, nil
 }
@@ -143,5 +143,5 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, reason, scope string) {
 	l.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: reason, OWASP: audit.OWASPResource,
 		Status: http.StatusServiceUnavailable, Attrs: []slog.Attr{slog.String("limit", "concurrency_"+scope)}})
-	l.errHandler(w, r, problem.New(http.StatusServiceUnavailable, reason).WithHeader(ratelimit.HeaderRetryAfter, l.retryAfter))
+	l.errorHandler(w, r, problem.New(http.StatusServiceUnavailable, reason).WithHeader(ratelimit.HeaderRetryAfter, l.retryAfter))
 }

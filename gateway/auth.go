@@ -131,25 +131,25 @@ func (a *authenticators) rewrite(pr *httputil.ProxyRequest) {
 }
 
 // routeAuth returns the authentication and authorization middlewares of
-// one route, in that order; none for a public route.
-func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticators) ([]rampart.Middleware, error) {
+// one route; both are nil for a public route, and authorization is nil
+// for a route with no role, scope, owner or tenant rule.
+func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticators) (authn, authzn rampart.Middleware, err error) {
 	names := cfg.EffectiveAuth(rc)
 	if len(names) == 0 || len(names) == 1 && names[0] == config.AuthNone {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var list []rampart.Authenticator
 	for _, n := range names {
 		v, ok := a.byName[n]
 		if !ok {
-			return nil, fmt.Errorf("authenticator %q is not configured", n)
+			return nil, nil, fmt.Errorf("authenticator %q is not configured", n)
 		}
 		list = append(list, v)
 	}
-	authn, err := auth.New(auth.Config{Authenticators: list, Realm: cfg.Auth.Realm, Events: g.opts.Events})
+	an, err := auth.New(auth.Config{Authenticators: list, Realm: cfg.Auth.Realm, Events: g.opts.Events})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	mws := []rampart.Middleware{authn.Handler}
 	zc := authz.Config{Roles: rc.Roles, Scopes: rc.Scopes, Realm: cfg.Auth.Realm, Events: g.opts.Events}
 	if o := rc.Owner; o != nil {
 		zc.Owner = &authz.Owner{Param: o.Param, Claim: string(o.Claim), ExceptRoles: o.ExceptRoles}
@@ -157,14 +157,14 @@ func (g *Gateway) routeAuth(cfg *config.Config, rc config.Route, a *authenticato
 	if t := rc.Tenant; t != nil {
 		zc.Tenant = &authz.Tenant{Param: t.Param, Header: t.Header, Claim: string(t.Claim)}
 	}
-	if zc.Roles != nil || zc.Scopes != nil || zc.Owner != nil || zc.Tenant != nil {
-		z, err := authz.New(zc)
-		if err != nil {
-			return nil, err
-		}
-		mws = append(mws, z.Handler)
+	if zc.Roles == nil && zc.Scopes == nil && zc.Owner == nil && zc.Tenant == nil {
+		return an.Handler, nil, nil
 	}
-	return mws, nil
+	z, err := authz.New(zc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return an.Handler, z.Handler, nil
 }
 
 type closerFunc func() error

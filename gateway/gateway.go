@@ -135,9 +135,18 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	// Resources the routes share are built once, here, each error naming
+	// its own field; a route whose shared step failed to build gets none.
+	// The token service comes after the limits (its endpoints are rate
+	// limited, its client lockouts kept in the brute-force store) and
+	// before authentication (auth.jwt trusts its keys).
+	var lerrs []error
+	g.limits, lerrs = g.buildLimits(cfg)
+	errs = append(errs, lerrs...)
 	errs = append(errs, g.buildTokens(cfg)...)
 	authn, aerrs := g.buildAuth(cfg)
 	errs = append(errs, aerrs...)
+	errs = append(errs, g.buildChecks(cfg)...)
 	proxies := map[string]*proxy.Proxy{}
 	strip := credentialCarriers(cfg)
 	for name, u := range cfg.Upstreams {
@@ -246,29 +255,31 @@ func (g *Gateway) upstreamTransport(target string, timeout time.Duration) (http.
 	})
 }
 
-// routeChain builds the middleware chain of one route, in pipeline order,
-// ending at the upstream proxy.
+// routeChain builds the middleware chain of one route, ending at the
+// upstream proxy. The steps are listed in the order a request meets them;
+// a step a route does not use is nil, and skipped.
 func (g *Gateway) routeChain(cfg *config.Config, i int, upstream http.Handler, a *authenticators) (http.Handler, error) {
 	rc := cfg.Routes[i]
-	before, after, err := g.routeLimits(cfg, rc)
-	if err != nil {
+	ipLimit, subjectLimit, limitErr := g.limits.rateLimits(cfg, rc, g.opts)
+	authn, authzn, authErr := g.routeAuth(cfg, rc, a)
+	bruteForce, bfErr := g.limits.bruteForce(rc, g.opts)
+	if err := errors.Join(limitErr, authErr, bfErr); err != nil {
 		return nil, err
 	}
-	authMWs, err := g.routeAuth(cfg, rc, a)
-	if err != nil {
-		return nil, err
-	}
-	checks, err := g.routeValidation(cfg, i)
-	if err != nil {
-		return nil, err
-	}
-	mws := make([]rampart.Middleware, 0, len(before)+len(authMWs)+1+len(after)+len(checks))
-	mws = append(mws, before...)    // IP limits: floods of bad tokens cost little
-	mws = append(mws, authMWs...)   // authentication, then authorization
-	mws = append(mws, g.bufferBody) // only callers allowed in upload bodies
-	mws = append(mws, after...)     // subject limits, brute force, concurrency
-	mws = append(mws, checks...)    // OpenAPI validation, structural limits, WAF
-	return rampart.Chain(upstream, mws...), nil
+	structural, schema, firewall := g.checks.route(cfg, rc)
+	return rampart.Chain(upstream,
+		ipLimit,                           // IP rate limits: floods of bad tokens cost little
+		authn,                             // authentication
+		authzn,                            // authorization: roles, scopes, owner, tenant
+		g.bufferBody,                      // body buffering, only for callers allowed in
+		subjectLimit,                      // subject and claim rate limits
+		bruteForce,                        // brute-force check; its accounting runs on the way back
+		g.limits.clientCap(),              // in-flight cap per client
+		g.limits.upstreamCap(rc.Upstream), // in-flight cap per upstream
+		structural,                        // structural JSON limits, unless the validator applies them
+		schema,                            // OpenAPI request validation; response filtering on the way back
+		firewall,                          // WAF
+	), nil
 }
 
 // Close releases background resources (key refreshers, store clients).
@@ -287,15 +298,11 @@ func (g *Gateway) Close() error {
 // ServeHTTP runs the pipeline.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The writer that records status and bytes for the access log comes
+	// first, so that recover's 500 is recorded; recover then wraps every
+	// other step.
 	rw := respwriter.Get(w)
 	r, info := rampart.WithInfo(r)
-	info.RequestID = requestid.FromRequest(r)
-	r.Header[requestid.Header] = []string{info.RequestID}
-	h := rw.Header()
-	h[requestid.Header] = []string{info.RequestID}
-	info.ClientIP = g.ips.ClientIP(r)
-	g.headers.Apply(h)
-
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -312,6 +319,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.opts.Access.Log(r, rw.Status(), rw.Bytes(), time.Since(start))
 		respwriter.Put(rw)
 	}()
+
+	info.RequestID = requestid.FromRequest(r)
+	r.Header[requestid.Header] = []string{info.RequestID}
+	h := rw.Header()
+	h[requestid.Header] = []string{info.RequestID}
+	info.ClientIP = g.ips.ClientIP(r)
+	g.headers.Apply(h)
 
 	if err := g.precheck(r); err != nil {
 		g.reject(rw, r, err)

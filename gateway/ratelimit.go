@@ -38,22 +38,17 @@ type limitState struct {
 
 	perClient   *concurrency.Limiter
 	perUpstream map[string]*concurrency.Limiter
-	err         error
+	// failed is set when the stores did not build; routes then get no
+	// limits, and New fails with the errors buildLimits returned.
+	failed bool
 }
 
-// routeLimits returns the middlewares that run before authentication (IP
-// limits) and after it (subject and claim limits, brute-force protection,
-// concurrency caps) for one route.
-func (g *Gateway) routeLimits(cfg *config.Config, rc config.Route) (before, after []rampart.Middleware, err error) {
-	if g.limits == nil {
-		g.limits = g.buildLimits(cfg)
-		if g.limits.err != nil {
-			return nil, nil, g.limits.err
-		}
-	}
-	ls := g.limits
-	if ls.err != nil {
-		// Reported with the first route; New fails anyway.
+// rateLimits returns the IP rate limits of a route, which run before
+// authentication, and its subject and claim limits, which run after it;
+// either is nil when the route has none. It returns neither when the
+// shared stores failed to build: that is reported once, by [buildLimits].
+func (ls *limitState) rateLimits(cfg *config.Config, rc config.Route, opts Options) (ip, subject rampart.Middleware, err error) {
+	if ls.failed {
 		return nil, nil, nil
 	}
 	var ipPolicies, principalPolicies []ratelimit.Policy
@@ -66,70 +61,81 @@ func (g *Gateway) routeLimits(cfg *config.Config, rc config.Route) (before, afte
 		}
 	}
 	var errs []error
-	for _, pols := range []struct {
-		list []ratelimit.Policy
-		dst  *[]rampart.Middleware
-	}{{ipPolicies, &before}, {principalPolicies, &after}} {
-		if len(pols.list) == 0 {
-			continue
+	limiter := func(pols []ratelimit.Policy) rampart.Middleware {
+		if len(pols) == 0 {
+			return nil
 		}
 		m, err := ratelimit.New(ratelimit.Config{
-			Policies:      pols.list,
+			Policies:      pols,
 			Store:         ls.store,
 			OnStoreError:  ls.mode,
 			Fallback:      ls.fallback,
 			Monitor:       ls.monitor,
 			Headers:       ls.headers,
 			LegacyHeaders: ls.legacy,
-			Events:        g.opts.Events,
+			Events:        opts.Events,
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rate_limit: %w", err))
-			continue
+			return nil
 		}
-		*pols.dst = append(*pols.dst, m.Handler)
+		return m.Handler
 	}
-	if b := rc.BruteForce; b != nil {
-		guard, err := bruteforce.New(bruteforce.Config{
-			UsernameField:    b.UsernameField,
-			MaxBodyBytes:     b.MaxBodyBytes,
-			MaxFailures:      b.MaxFailures,
-			MaxFailuresPerIP: b.MaxFailuresPerIP,
-			Window:           b.Window,
-			Lockout:          b.Lockout,
-			MaxLockout:       b.MaxLockout,
-			Forget:           b.Forget,
-			FailureStatuses:  b.FailureStatuses,
-			Store:            ls.bf,
-			OnStoreError:     ls.mode,
-			Fallback:         ls.bfLocal,
-			Monitor:          ls.monitor,
-			Events:           g.opts.Events,
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("brute_force: %w", err))
-		} else {
-			after = append(after, guard.Handler)
-		}
-	}
-	if ls.perClient != nil {
-		after = append(after, ls.perClient.Handler)
-	}
-	if l, err := ls.upstreamCap(cfg, rc.Upstream, g.opts); err != nil {
-		errs = append(errs, err)
-	} else if l != nil {
-		after = append(after, l.Handler)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
-	}
-	return before, after, nil
+	ip, subject = limiter(ipPolicies), limiter(principalPolicies)
+	return ip, subject, errors.Join(errs...)
 }
 
-// buildLimits makes the stores of cfg.RateLimits. Configuration errors
-// are kept in the result so that they are reported once, with the first
-// route.
-func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
+// bruteForce returns the brute-force guard of a route, or nil when it has
+// none or the shared stores failed to build.
+func (ls *limitState) bruteForce(rc config.Route, opts Options) (rampart.Middleware, error) {
+	b := rc.BruteForce
+	if b == nil || ls.failed {
+		return nil, nil
+	}
+	guard, err := bruteforce.New(bruteforce.Config{
+		UsernameField:    b.UsernameField,
+		MaxBodyBytes:     b.MaxBodyBytes,
+		MaxFailures:      b.MaxFailures,
+		MaxFailuresPerIP: b.MaxFailuresPerIP,
+		Window:           b.Window,
+		Lockout:          b.Lockout,
+		MaxLockout:       b.MaxLockout,
+		Forget:           b.Forget,
+		FailureStatuses:  b.FailureStatuses,
+		Store:            ls.bf,
+		OnStoreError:     ls.mode,
+		Fallback:         ls.bfLocal,
+		Monitor:          ls.monitor,
+		Events:           opts.Events,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("brute_force: %w", err)
+	}
+	return guard.Handler, nil
+}
+
+// clientCap returns the in-flight cap per client shared by every route,
+// or nil when there is none.
+func (ls *limitState) clientCap() rampart.Middleware {
+	if ls.perClient == nil {
+		return nil
+	}
+	return ls.perClient.Handler
+}
+
+// upstreamCap returns the in-flight cap shared by every route to the
+// upstream name, or nil when it has none.
+func (ls *limitState) upstreamCap(name string) rampart.Middleware {
+	if l := ls.perUpstream[name]; l != nil {
+		return l.Handler
+	}
+	return nil
+}
+
+// buildLimits makes what the routes of cfg share: the rate-limit and
+// brute-force stores, their Monitor, and the concurrency caps per client
+// and per upstream that routes use. Each error names its own field.
+func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 	rl := cfg.RateLimits
 	ls := &limitState{
 		mode:        ratelimit.OnStoreError(rl.OnStoreError),
@@ -191,29 +197,29 @@ func (g *Gateway) buildLimits(cfg *config.Config) *limitState {
 		}
 		ls.perClient = l
 	}
-	ls.err = errors.Join(errs...)
-	return ls
-}
-
-// upstreamCap returns the in-flight cap shared by every route to the
-// upstream name, or nil when it has none.
-func (ls *limitState) upstreamCap(cfg *config.Config, name string, opts Options) (*concurrency.Limiter, error) {
-	if l, ok := ls.perUpstream[name]; ok {
-		return l, nil
-	}
-	n := cfg.Upstreams[name].MaxInFlight
-	if n == 0 {
-		n = cfg.RateLimits.Concurrency.PerUpstream
-	}
-	var l *concurrency.Limiter
-	if n != 0 {
-		var err error
-		if l, err = concurrency.New(concurrency.Config{Max: n, Events: opts.Events}); err != nil {
-			return nil, fmt.Errorf("upstream %s: max_in_flight: %w", name, err)
+	for _, rc := range cfg.Routes {
+		if rc.Deny {
+			continue
 		}
+		u, ok := cfg.Upstreams[rc.Upstream]
+		if _, done := ls.perUpstream[rc.Upstream]; done || !ok {
+			continue
+		}
+		n := u.MaxInFlight
+		if n == 0 {
+			n = rl.Concurrency.PerUpstream
+		}
+		var l *concurrency.Limiter
+		if n != 0 {
+			var err error
+			if l, err = concurrency.New(concurrency.Config{Max: n, Events: g.opts.Events}); err != nil {
+				errs = append(errs, fmt.Errorf("upstream %s: max_in_flight: %w", rc.Upstream, err))
+			}
+		}
+		ls.perUpstream[rc.Upstream] = l
 	}
-	ls.perUpstream[name] = l
-	return l, nil
+	ls.failed = len(errs) > 0
+	return ls, errs
 }
 
 // carriedStore is a memory store whose limiters are carried over to the

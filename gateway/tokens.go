@@ -70,11 +70,13 @@ func (g *Gateway) buildTokens(cfg *config.Config) []error {
 	if path == "" {
 		path = tokens.DefaultTokenPath
 	}
-	before, _, err := g.routeLimits(cfg, config.Route{Path: path})
-	if err != nil {
-		return []error{fmt.Errorf("tokens: %w", err)}
+	if g.limits != nil {
+		ip, _, err := g.limits.rateLimits(cfg, config.Route{Path: path}, g.opts)
+		if err != nil {
+			return []error{fmt.Errorf("tokens: %w", err)}
+		}
+		g.tok.limits = []rampart.Middleware{ip}
 	}
-	g.tok.limits = before
 	// Failed client authentications count in the gateway's brute-force
 	// store: in Redis, gateways share the lockouts.
 	if g.limits != nil && g.limits.bf != nil {

@@ -18,9 +18,8 @@ import (
 // hundreds of milliseconds).
 type checks struct {
 	limits     *jsonlimits.Limits
-	limitsErr  error
-	validators map[string]built[*validate.Validator]
-	wafs       map[string]built[*waf.Firewall]
+	validators map[string]*validate.Validator  // by upstream; nil when it failed
+	wafs       map[string]built[*waf.Firewall] // by [config.WAF.Key]
 	// warnings are what compiling found risky but valid; see [Lint].
 	warnings []error
 }
@@ -31,67 +30,75 @@ type built[T any] struct {
 	err error
 }
 
-// routeValidation returns the request validation and WAF middlewares of
-// one route, which run after authorization and before the proxy: the
-// OpenAPI validator (which applies the structural limits first) or, for an
-// upstream without a document, the structural limits alone; then the WAF.
-// Cheap checks come first so that a malformed body never costs a WAF pass,
-// and an undocumented endpoint never reaches the WAF.
-//
-// Errors in a document or a WAF setting are [*config.FieldError] values
-// naming the field of the file, so that rampart check prints its line.
-func (g *Gateway) routeValidation(cfg *config.Config, i int) ([]rampart.Middleware, error) {
-	rc := cfg.Routes[i]
-	lim, err := g.jsonLimits(cfg)
-	if err != nil {
-		return nil, err
+// buildChecks makes the input checks the routes of cfg share: the
+// structural limits, the validator of each upstream a route reaches that
+// has a document, and the WAF of each route that turns it on. Each error
+// names its own field as a [*config.FieldError] or a field prefix, so
+// that rampart check prints its line; a WAF setting used by several
+// routes is compiled once and its error reported under each route.
+func (g *Gateway) buildChecks(cfg *config.Config) []error {
+	var errs []error
+	c := &g.checks
+	lc := cfg.Limits.JSONLimits(cfg.Server.MaxBodyBytes)
+	lc.Events = g.opts.Events
+	var err error
+	if c.limits, err = jsonlimits.New(lc); err != nil {
+		errs = append(errs, fmt.Errorf("limits: %w", err))
 	}
-	var mws []rampart.Middleware
-	if u := cfg.Upstreams[rc.Upstream]; u.OpenAPI != "" || u.Document != nil {
-		v, err := g.validator(cfg, rc.Upstream, u, lim)
-		if err != nil {
-			return nil, err
+	for i, rc := range cfg.Routes {
+		if rc.Deny {
+			continue
 		}
-		if validate.Mode(u.Validation.Requests) == validate.Off {
-			// The structural limits, charsets, encodings and the
-			// _method refusal hold on every route, whatever the
-			// document's request mode.
-			mws = append(mws, lim.Handler)
+		if u, ok := cfg.Upstreams[rc.Upstream]; ok && c.limits != nil && (u.OpenAPI != "" || u.Document != nil) {
+			if _, done := c.validators[rc.Upstream]; !done {
+				if err := g.validator(cfg, rc.Upstream, u, c.limits); err != nil {
+					errs = append(errs, err)
+				}
+			}
 		}
-		mws = append(mws, v.Handler)
-	} else {
-		mws = append(mws, lim.Handler)
+		if rc.WAF.On() {
+			if err := g.waf(rc.WAF); err != nil {
+				errs = append(errs, wafFieldErrors(fmt.Sprintf("routes[%d].waf", i), err))
+			}
+		}
 	}
-	if rc.WAF.On() {
-		w, err := g.waf(rc.WAF)
-		if err != nil {
-			return nil, wafFieldErrors(fmt.Sprintf("routes[%d].waf", i), err)
-		}
-		mws = append(mws, w.Handler)
-	}
-	return mws, nil
+	return errs
 }
 
-func (g *Gateway) jsonLimits(cfg *config.Config) (*jsonlimits.Limits, error) {
-	c := &g.checks
-	if c.limits == nil && c.limitsErr == nil {
-		lc := cfg.Limits.JSONLimits(cfg.Server.MaxBodyBytes)
-		lc.Events = g.opts.Events
-		if c.limits, c.limitsErr = jsonlimits.New(lc); c.limitsErr != nil {
-			c.limitsErr = fmt.Errorf("limits: %w", c.limitsErr)
+// route returns the request checks of one route, which run after
+// authorization and before the proxy: the structural limits, applied
+// alone where no validator applies them first; the OpenAPI validator,
+// which also filters responses on the way back; then the WAF. Cheap
+// checks come first so that a malformed body never costs a WAF pass, and
+// an undocumented endpoint never reaches the WAF. Any may be nil: absent,
+// or not built ([buildChecks] reported why).
+func (c *checks) route(cfg *config.Config, rc config.Route) (structural, schema, firewall rampart.Middleware) {
+	if c.limits == nil {
+		return nil, nil, nil
+	}
+	structural = c.limits.Handler
+	if v := c.validators[rc.Upstream]; v != nil {
+		schema = v.Handler
+		if validate.Mode(cfg.Upstreams[rc.Upstream].Validation.Requests) != validate.Off {
+			// The validator applies the structural limits, charsets,
+			// encodings and the _method refusal first; with requests
+			// off they run alone, since they hold on every route.
+			structural = nil
 		}
 	}
-	return c.limits, c.limitsErr
+	if rc.WAF.On() {
+		if w := c.wafs[rc.WAF.Key()].v; w != nil {
+			firewall = w.Handler
+		}
+	}
+	return structural, schema, firewall
 }
 
 // validator builds the upstream's validator from the document the
 // configuration checked at load time, or reads it when the configuration
 // was built in code.
-func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, lim *jsonlimits.Limits) (*validate.Validator, error) {
+func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, lim *jsonlimits.Limits) error {
 	c := &g.checks
-	if b, ok := c.validators[name]; ok {
-		return b.v, b.err
-	}
 	vc := validate.Config{
 		Document:                u.Document,
 		Requests:                validate.Mode(u.Validation.Requests),
@@ -114,18 +121,19 @@ func (g *Gateway) validator(cfg *config.Config, name string, u config.Upstream, 
 		c.warnings = append(c.warnings, &config.FieldError{Path: "upstreams." + name + ".validation.responses", Err: w})
 	}
 	if c.validators == nil {
-		c.validators = map[string]built[*validate.Validator]{}
+		c.validators = map[string]*validate.Validator{}
 	}
-	c.validators[name] = built[*validate.Validator]{v, err}
-	return v, err
+	c.validators[name] = v // nil when it failed: built once either way
+	return err
 }
 
-// waf returns the WAF for wc's settings, compiling it the first time.
-func (g *Gateway) waf(wc *config.WAF) (*waf.Firewall, error) {
+// waf compiles the WAF for wc's settings the first time it is asked
+// for, and returns the error that compiling gave, every time.
+func (g *Gateway) waf(wc *config.WAF) error {
 	c := &g.checks
 	key := wc.Key()
 	if b, ok := c.wafs[key]; ok {
-		return b.v, b.err
+		return b.err
 	}
 	w, err := waf.New(waf.Config{
 		ParanoiaLevel:    wc.Paranoia,
@@ -145,7 +153,7 @@ func (g *Gateway) waf(wc *config.WAF) (*waf.Firewall, error) {
 		c.wafs = map[string]built[*waf.Firewall]{}
 	}
 	c.wafs[key] = built[*waf.Firewall]{w, err}
-	return w, err
+	return err
 }
 
 // wafFields maps waf.Config's field names to the keys of a route's waf

@@ -70,7 +70,7 @@ type Limits struct {
 	maxDepth, maxArray, maxString, maxProperties int
 	maxBody                                      int64
 	encoding                                     Encoding
-	onError                                      problem.ErrorHandler
+	errorHandler                                 problem.ErrorHandler
 	events                                       *audit.Logger
 }
 
@@ -94,7 +94,7 @@ func New(cfg Config) (*Limits, error) {
 		maxProperties: pick("MaxProperties", cfg.MaxProperties, DefaultMaxProperties),
 		maxBody:       cfg.MaxBody,
 		encoding:      cfg.RequestEncoding,
-		onError:       cfg.ErrorHandler,
+		errorHandler:  cfg.ErrorHandler,
 		events:        cfg.Events,
 	}
 	switch {
@@ -110,8 +110,8 @@ func New(cfg Config) (*Limits, error) {
 	default:
 		errs = append(errs, &InvalidEncodingError{Value: cfg.RequestEncoding})
 	}
-	if l.onError == nil {
-		l.onError = problem.Write
+	if l.errorHandler == nil {
+		l.errorHandler = problem.Write
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ func (l *Limits) Handler(next http.Handler) http.Handler {
 				Name: audit.ValidationFailed, Reason: p.Reason, OWASP: OWASPOf(err),
 				Status: p.Status, Attrs: []slog.Attr{slog.String("pointer", pointerOf(err))},
 			})
-			l.onError(w, r, p)
+			l.errorHandler(w, r, p)
 			return
 		}
 		next.ServeHTTP(w, r)

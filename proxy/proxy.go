@@ -94,10 +94,10 @@ type Config struct {
 
 // Proxy forwards to one upstream. It is safe for concurrent use.
 type Proxy struct {
-	rp      *httputil.ReverseProxy
-	target  *url.URL
-	cfg     Config
-	errorFn problem.ErrorHandler
+	rp           *httputil.ReverseProxy
+	target       *url.URL
+	cfg          Config
+	errorHandler problem.ErrorHandler
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -117,9 +117,9 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{target: target, cfg: cfg, errorFn: cfg.ErrorHandler}
-	if p.errorFn == nil {
-		p.errorFn = problem.Write
+	p := &Proxy{target: target, cfg: cfg, errorHandler: cfg.ErrorHandler}
+	if p.errorHandler == nil {
+		p.errorHandler = problem.Write
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -255,10 +255,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
 	info := rampart.InfoFrom(in.Context())
-	client := p.cfg.Proxies.ClientIP(in)
-	if info != nil && info.ClientIP.IsValid() {
-		client = info.ClientIP
-	}
+	client := p.cfg.Proxies.From(in)
 	if client.IsValid() {
 		out.Header["X-Real-Ip"] = []string{client.String()}
 	}
@@ -423,10 +420,10 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	var nerr net.Error
 	switch {
 	case errors.As(err, &perr):
-		p.errorFn(w, r, perr)
+		p.errorHandler(w, r, perr)
 		return
 	case errors.As(err, &tooBig):
-		p.errorFn(w, r, problem.Wrap(http.StatusRequestEntityTooLarge, err))
+		p.errorHandler(w, r, problem.Wrap(http.StatusRequestEntityTooLarge, err))
 		return
 	case errors.Is(r.Context().Err(), context.Canceled):
 		// The client went away; nobody reads this answer.
@@ -450,5 +447,5 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p.cfg.Events.Emit(r, audit.Event{Name: event, Reason: reason, Status: status})
-	p.errorFn(w, r, problem.Wrap(status, err))
+	p.errorHandler(w, r, problem.Wrap(status, err))
 }

@@ -92,15 +92,15 @@ type policy struct {
 // Middleware enforces a list of policies. It is immutable once built and
 // safe for concurrent use.
 type Middleware struct {
-	policies   []policy
-	mode       OnStoreError
-	monitor    *Monitor
-	headers    bool
-	legacy     bool
-	policyHdr  []string
-	events     *audit.Logger
-	errHandler problem.ErrorHandler
-	now        func() time.Time
+	policies     []policy
+	mode         OnStoreError
+	monitor      *Monitor
+	headers      bool
+	legacy       bool
+	policyHdr    []string
+	events       *audit.Logger
+	errorHandler problem.ErrorHandler
+	now          func() time.Time
 }
 
 // New validates cfg, reporting every problem at once, and builds the
@@ -108,11 +108,11 @@ type Middleware struct {
 func New(cfg Config) (*Middleware, error) {
 	var errs []error
 	m := &Middleware{
-		monitor:    cfg.Monitor,
-		legacy:     cfg.LegacyHeaders,
-		events:     cfg.Events,
-		errHandler: cfg.ErrorHandler,
-		now:        cfg.Now,
+		monitor:      cfg.Monitor,
+		legacy:       cfg.LegacyHeaders,
+		events:       cfg.Events,
+		errorHandler: cfg.ErrorHandler,
+		now:          cfg.Now,
 	}
 	mode, err := cfg.OnStoreError.Resolve(cfg.Fallback != nil)
 	m.mode = mode
@@ -183,8 +183,8 @@ func New(cfg Config) (*Middleware, error) {
 	if m.monitor == nil {
 		m.monitor, _ = NewMonitor(MonitorConfig{Events: cfg.Events, Now: cfg.Now})
 	}
-	if m.errHandler == nil {
-		m.errHandler = problem.Write
+	if m.errorHandler == nil {
+		m.errorHandler = problem.Write
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -246,7 +246,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				}
 			}
 			if !decided {
-				pass, local := m.monitor.Degraded(w, r, m.mode, m.errHandler, "rate limit store unavailable")
+				pass, local := m.monitor.Degraded(w, r, m.mode, m.errorHandler, "rate limit store unavailable")
 				switch {
 				case pass:
 					continue
@@ -254,7 +254,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 					return
 				}
 				if d, err = p.fallback.Allow(ctx, key, 1); err != nil {
-					m.monitor.Refuse(w, r, m.errHandler, "rate limit store unavailable")
+					m.monitor.Refuse(w, r, m.errorHandler, "rate limit store unavailable")
 					return
 				}
 			}
@@ -265,7 +265,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				}
 				m.setHeaders(w, shown)
 				m.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: p.reason, OWASP: audit.OWASPResource, Status: http.StatusTooManyRequests})
-				m.errHandler(w, r, Exceeded(d.RetryAfter, p.reason))
+				m.errorHandler(w, r, Exceeded(d.RetryAfter, p.reason))
 				return
 			}
 			if !shownSet || d.Remaining < shown.Remaining || d.Remaining == shown.Remaining && d.ResetAfter > shown.ResetAfter {

@@ -153,13 +153,13 @@ type Validator struct {
 	maxResp   int64
 	budget    Budget
 	// decoding holds a slot per response being decoded and filtered.
-	decoding  chan struct{}
-	maxErrors int
-	limits    *jsonlimits.Limits
-	onError   problem.ErrorHandler
-	events    *audit.Logger
-	options   *openapi3filter.Options
-	is31      bool
+	decoding     chan struct{}
+	maxErrors    int
+	limits       *jsonlimits.Limits
+	errorHandler problem.ErrorHandler
+	events       *audit.Logger
+	options      *openapi3filter.Options
+	is31         bool
 	// unschematized holds the operations whose responses give no schema:
 	// filter passes them unchanged.
 	unschematized map[*openapi3.Operation]bool
@@ -194,21 +194,21 @@ func New(cfg Config) (*Validator, error) {
 		return v
 	}
 	v := &Validator{
-		requests:  mode("Requests", cfg.Requests, Enforce, Enforce, Report, Off),
-		responses: mode("Responses", cfg.Responses, Filter, Filter, Enforce, Report, Off),
-		inventory: mode("Inventory", cfg.Inventory, Enforce, Enforce, Report, Off),
-		strict:    cfg.RejectUnknownProperties,
-		maxBody:   bound("MaxBody", cfg.MaxBody, DefaultMaxBody),
-		maxResp:   bound("MaxResponseBody", cfg.MaxResponseBody, DefaultMaxResponseBody),
-		maxErrors: int(bound("MaxErrors", int64(cfg.MaxErrors), DefaultMaxErrors)),
-		budget:    cfg.Budget,
-		decoding:  make(chan struct{}, runtime.GOMAXPROCS(0)),
-		limits:    cfg.Limits,
-		onError:   cfg.ErrorHandler,
-		events:    cfg.Events,
+		requests:     mode("Requests", cfg.Requests, Enforce, Enforce, Report, Off),
+		responses:    mode("Responses", cfg.Responses, Filter, Filter, Enforce, Report, Off),
+		inventory:    mode("Inventory", cfg.Inventory, Enforce, Enforce, Report, Off),
+		strict:       cfg.RejectUnknownProperties,
+		maxBody:      bound("MaxBody", cfg.MaxBody, DefaultMaxBody),
+		maxResp:      bound("MaxResponseBody", cfg.MaxResponseBody, DefaultMaxResponseBody),
+		maxErrors:    int(bound("MaxErrors", int64(cfg.MaxErrors), DefaultMaxErrors)),
+		budget:       cfg.Budget,
+		decoding:     make(chan struct{}, runtime.GOMAXPROCS(0)),
+		limits:       cfg.Limits,
+		errorHandler: cfg.ErrorHandler,
+		events:       cfg.Events,
 	}
-	if v.onError == nil {
-		v.onError = problem.Write
+	if v.errorHandler == nil {
+		v.errorHandler = problem.Write
 	}
 	if v.limits == nil {
 		var err error

@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/jsonlimits"
 	"github.com/rampart-api/rampart/problem"
 )
@@ -37,7 +38,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			}
 			v.events.Emit(r, audit.Event{Name: audit.ValidationFailed, Reason: "endpoint not in OpenAPI document", OWASP: audit.OWASPInventory, Status: status})
 			if v.inventory == Enforce {
-				v.onError(w, r, problem.New(http.StatusNotFound, "endpoint not in OpenAPI document"))
+				v.errorHandler(w, r, problem.New(http.StatusNotFound, "endpoint not in OpenAPI document"))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -59,7 +60,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 					Attrs: []slog.Attr{slog.Any("pointers", pointers(p.Errors))},
 				})
 				if refuse {
-					v.onError(w, r, p)
+					v.errorHandler(w, r, p)
 					return
 				}
 			}
@@ -71,8 +72,10 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		// A compressed response could not be read to filter it.
 		r.Header.Del("Accept-Encoding")
 		rb := &responseBuffer{w: w, v: v, r: r, route: route, max: v.maxResp}
+		rb.rw = respwriter.GetHeld(w, rb)
+		defer respwriter.Put(rb.rw)
 		defer rb.release()
-		next.ServeHTTP(rb, r)
+		next.ServeHTTP(rb.rw, r)
 		v.finish(rb, r, route, in)
 	})
 }

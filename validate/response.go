@@ -14,23 +14,24 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/jsonlimits"
 	"github.com/rampart-api/rampart/problem"
 )
 
 // responseBuffer holds a JSON response until it is checked, and holds back
 // a response the document does not allow; any other response streams
-// through untouched.
+// through untouched. It is the [respwriter.Holder] of the writer the
+// handler gets, which records the status and decides, by asking Hold,
+// whether the response is held.
 type responseBuffer struct {
-	w           http.ResponseWriter
-	v           *Validator
-	r           *http.Request
-	route       *routers.Route
-	max         int64
-	status      int
-	wroteHeader bool
-	passthrough bool
-	overflow    bool
+	rw       *respwriter.Writer  // what the handler writes to
+	w        http.ResponseWriter // what rw wraps: where the answer goes
+	v        *Validator
+	r        *http.Request
+	route    *routers.Route
+	max      int64
+	overflow bool
 	// starved is set when the shared budget could not cover the buffer.
 	starved bool
 	// refused is why a 2xx is refused whole; its bytes are counted, not
@@ -74,21 +75,10 @@ func (b *responseBuffer) release() {
 	b.charged = 0
 }
 
-func (b *responseBuffer) Header() http.Header { return b.w.Header() }
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (b *responseBuffer) Unwrap() http.ResponseWriter { return b.w }
-
-func (b *responseBuffer) WriteHeader(status int) {
-	if b.wroteHeader {
-		return
-	}
-	if status >= 100 && status < 200 {
-		b.w.WriteHeader(status)
-		return
-	}
-	b.wroteHeader = true
-	b.status = status
+// Hold decides, from the final status and the headers, whether the
+// response is buffered and checked or refused whole (held), or streams
+// through.
+func (b *responseBuffer) Hold(status int) bool {
 	check, reason, mediaType := b.v.plan(b.route, status, b.w.Header())
 	b.mediaType = mediaType
 	switch {
@@ -96,12 +86,11 @@ func (b *responseBuffer) WriteHeader(status int) {
 		b.v.events.Emit(b.r, audit.Event{Name: eventFor(reason), Reason: reason, OWASP: audit.OWASPPropertyAuthz})
 	case reason != "":
 		b.refused = reason
-		return
+		return true
 	case check:
-		return
+		return true
 	}
-	b.passthrough = true
-	b.w.WriteHeader(status)
+	return false
 }
 
 // Reasons a whole 2xx response is refused.
@@ -164,13 +153,9 @@ func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check
 	return isJSON, "", m.Type
 }
 
-func (b *responseBuffer) Write(p []byte) (int, error) {
-	if !b.wroteHeader {
-		b.WriteHeader(http.StatusOK)
-	}
-	if b.passthrough {
-		return b.w.Write(p)
-	}
+// Held buffers body bytes of a held response, within the response bound
+// and the shared budget.
+func (b *responseBuffer) Held(p []byte) (int, error) {
 	if b.refused != "" {
 		b.held += len(p)
 		return len(p), nil
@@ -205,9 +190,9 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 // stream gives up checking under report, which never blocks: what was
 // held goes out, p and the rest stream.
 func (b *responseBuffer) stream(p []byte) (int, error) {
-	b.passthrough = true
+	b.rw.Pass()
 	b.w.Header().Del("Content-Length")
-	b.w.WriteHeader(b.status)
+	b.w.WriteHeader(b.rw.Status())
 	held := b.buf
 	if len(held) > 0 {
 		if _, err := b.w.Write(held); err != nil {
@@ -223,39 +208,30 @@ func (b *responseBuffer) stream(p []byte) (int, error) {
 // held responses is spent.
 const reasonBudget = "response buffer budget exhausted"
 
-// Flush is a no-op while buffering: a half-checked body must not leave.
-func (b *responseBuffer) Flush() {
-	if b.passthrough {
-		if f, ok := b.w.(http.Flusher); ok {
-			f.Flush()
-		}
-	}
-}
-
 // finish checks and writes a buffered response. Under filter and enforce
 // it fails closed: a JSON response that is too large, compressed or not
 // JSON, and a 2xx refused by [Validator.plan] that has a body, become a
 // 502.
 func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Route, in *openapi3filter.RequestValidationInput) {
-	if b.passthrough {
-		return
-	}
-	if !b.wroteHeader {
+	if !b.rw.Written() {
 		// The handler wrote nothing: an empty 200.
 		b.w.WriteHeader(http.StatusOK)
 		return
 	}
+	if !b.rw.Holding() {
+		return // it streamed through
+	}
 	h := b.w.Header()
 	if b.refused != "" {
 		if b.held == 0 {
-			b.w.WriteHeader(b.status)
+			b.w.WriteHeader(b.rw.Status())
 			return
 		}
 		v.events.Emit(r, audit.Event{Name: eventFor(b.refused), Reason: b.refused, OWASP: audit.OWASPPropertyAuthz, Status: http.StatusBadGateway})
 		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 			h.Del(k)
 		}
-		v.onError(b.w, r, problem.New(http.StatusBadGateway, b.refused))
+		v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, b.refused))
 		return
 	}
 	blocking := v.responses != Report
@@ -269,7 +245,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 				h.Del(k)
 			}
-			v.onError(b.w, r, problem.New(http.StatusBadGateway, reason))
+			v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, reason))
 			return
 		}
 		b.send(b.buf)
@@ -279,7 +255,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		for _, k := range []string{"Content-Length", "Content-Type", "Content-Encoding"} {
 			h.Del(k)
 		}
-		v.onError(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
+		v.errorHandler(b.w, r, problem.New(http.StatusServiceUnavailable, reasonBudget).WithHeader("Retry-After", "1"))
 		return
 	}
 	if b.overflow {
@@ -290,7 +266,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(route, b.status, b.mediaType)
+	schema := responseSchema(route, b.rw.Status(), b.mediaType)
 	if schema == nil {
 		b.send(b.buf)
 		return
@@ -361,7 +337,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 	if v.responses != Filter {
 		rin := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: in,
-			Status:                 b.status,
+			Status:                 b.rw.Status(),
 			Header:                 h,
 			Body:                   io.NopCloser(bytes.NewReader(out)),
 			Options:                &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SchemaValidationOptions: v.options.SchemaValidationOptions},
@@ -377,7 +353,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 				for _, k := range []string{"Content-Length", "Content-Type"} {
 					h.Del(k)
 				}
-				v.onError(b.w, r, problem.New(http.StatusBadGateway, "response does not match OpenAPI document"))
+				v.errorHandler(b.w, r, problem.New(http.StatusBadGateway, "response does not match OpenAPI document"))
 				return
 			}
 		}
@@ -396,7 +372,7 @@ func (s sender) Write(p []byte) (int, error) {
 
 func (b *responseBuffer) send(body []byte) {
 	b.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	b.w.WriteHeader(b.status)
+	b.w.WriteHeader(b.rw.Status())
 	_, _ = b.w.Write(body)
 }
 
@@ -447,7 +423,4 @@ func responseSchema(route *routers.Route, status int, mediaType string) *openapi
 	return mt.Schema.Value
 }
 
-var (
-	_ http.ResponseWriter = (*responseBuffer)(nil)
-	_ http.Flusher        = (*responseBuffer)(nil)
-)
+var _ respwriter.Holder = (*responseBuffer)(nil)

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/corazawaf/coraza/v3/types"
 
-	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/clientip"
 )
 
 // Rule ids with a meaning of their own.
@@ -191,17 +190,13 @@ func parseScore(msg string) (int, bool) {
 	return n, err == nil
 }
 
-// clientIP is the trusted client address from [rampart.Info], or the peer
-// address when no earlier step set one.
+// clientIP is the client address [clientip.From] gives, as text, or ""
+// when none is known.
 func clientIP(r *http.Request) string {
-	if info := rampart.InfoFrom(r.Context()); info != nil && info.ClientIP.IsValid() {
-		return info.ClientIP.String()
+	if a := clientip.From(r); a.IsValid() {
+		return a.String()
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return ""
 }
 
 // logged reports whether m is a detection rather than one of the nolog

@@ -34,9 +34,9 @@ var (
 // The refusals returned by Authenticate, built once so that a flood of bad
 // keys costs no allocations for error values.
 var (
-	errUnknownKey   = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrUnknownKey)
-	errMalformedKey = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMalformedKey)
-	errMultipleKeys = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrMultipleKeys)
+	errUnknownKey   = rampart.InvalidCredentials(ErrUnknownKey)
+	errMalformedKey = rampart.InvalidCredentials(ErrMalformedKey)
+	errMultipleKeys = rampart.InvalidCredentials(ErrMultipleKeys)
 )
 
 // Configuration errors returned by [New], joined when several apply.

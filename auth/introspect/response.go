@@ -14,13 +14,13 @@ import (
 
 // Refusals, built once: a flood of dead tokens allocates no error values.
 var (
-	errInactive      = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrInactive)
-	errExpired       = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrExpired)
-	errNotYetValid   = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrNotYetValid)
-	errWrongIssuer   = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrWrongIssuer)
-	errWrongAudience = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrWrongAudience)
-	errNoSubject     = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrNoSubject)
-	errNotAccess     = fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, ErrNotAccess)
+	errInactive      = rampart.InvalidCredentials(ErrInactive)
+	errExpired       = rampart.InvalidCredentials(ErrExpired)
+	errNotYetValid   = rampart.InvalidCredentials(ErrNotYetValid)
+	errWrongIssuer   = rampart.InvalidCredentials(ErrWrongIssuer)
+	errWrongAudience = rampart.InvalidCredentials(ErrWrongAudience)
+	errNoSubject     = rampart.InvalidCredentials(ErrNoSubject)
+	errNotAccess     = rampart.InvalidCredentials(ErrNotAccess)
 )
 
 // decide turns an RFC 7662 response body into a cache entry: a principal

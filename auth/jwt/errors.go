@@ -53,32 +53,21 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 
-// invalidError joins rampart.ErrInvalidCredentials with a precise reason.
-// The values are built once, so refusing a flood of bad tokens allocates
-// no error values.
-type invalidError struct {
-	reason error
-	chain  []error
-}
-
-func (e *invalidError) Error() string   { return e.reason.Error() }
-func (e *invalidError) Unwrap() []error { return e.chain }
-
-var invalidErrors = func() map[error]*invalidError {
-	m := make(map[error]*invalidError)
+// invalidErrors holds one [*rampart.CredentialsError] per reason. The
+// values are built once, so refusing a flood of bad tokens allocates no
+// error values.
+var invalidErrors = func() map[error]error {
+	m := make(map[error]error)
 	for _, r := range []error{
 		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
 		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
 		ErrHighS, ErrRevoked,
 	} {
-		m[r] = &invalidError{reason: r, chain: []error{rampart.ErrInvalidCredentials, r}}
+		m[r] = rampart.InvalidCredentials(r)
 	}
 	return m
 }()
-
-// errAdd makes a reason sentinel declared outside the list above.
-func errAdd(text string) error { return errors.New(text) }
 
 // invalid returns the error for a refused token with the given reason, one
 // of the sentinels above.
@@ -86,5 +75,5 @@ func invalid(reason error) error {
 	if e, ok := invalidErrors[reason]; ok {
 		return e
 	}
-	return fmt.Errorf("%w: %w", rampart.ErrInvalidCredentials, reason)
+	return rampart.InvalidCredentials(reason)
 }

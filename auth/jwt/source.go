@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 )
@@ -23,7 +24,7 @@ type Revocation interface {
 }
 
 // ErrRevoked is a token whose jti has been revoked.
-var ErrRevoked = errAdd("jwt: token revoked")
+var ErrRevoked = errors.New("jwt: token revoked")
 
 // sourceWatcher keeps an issuer's key set equal to its KeySource's.
 type sourceWatcher struct {

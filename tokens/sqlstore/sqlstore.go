@@ -180,7 +180,7 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 }
 
 var queries = map[string]string{
-	"keys":       `SELECT kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms FROM rampart_signing_keys ORDER BY not_before_ms DESC, kid`,
+	"keys": `SELECT kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms FROM rampart_signing_keys ORDER BY not_before_ms DESC, kid`,
 	"addKey": `INSERT INTO rampart_signing_keys (kid, alg, public_jwk, private_key, not_before_ms, not_after_ms, publish_until_ms)
 		SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rampart_signing_keys WHERE alg = ? AND not_before_ms < ? AND not_after_ms > ?)`,
 	"addAccess":  `INSERT INTO rampart_access_tokens (jti, family, subject, expires_ms) VALUES (?, ?, ?, ?)`,
