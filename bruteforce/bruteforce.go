@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/internal/respwriter"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
@@ -86,11 +87,24 @@ var (
 
 // FieldError reports a bad Config field.
 type FieldError struct {
+	// Field is the setting as a file writes it: "max_lockout",
+	// "failure_statuses[1]"; the Go name for Store, Fallback and
+	// OnStoreError, which files do not set per route.
 	Field string
-	Err   error
+	// Err is ErrBadValue, ErrNoStore, ErrNoFallback or ErrBadMode, or
+	// wraps one.
+	Err error
+	// Reason says what is wrong with a bad value, in the terms of the
+	// file; empty when Err says it all.
+	Reason string
 }
 
-func (e *FieldError) Error() string { return "bruteforce: " + e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Error() string {
+	if e.Reason != "" {
+		return "bruteforce: " + e.Field + ": " + e.Reason
+	}
+	return "bruteforce: " + e.Field + ": " + e.Err.Error()
+}
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // Guard protects a login route against password guessing and credential
@@ -110,41 +124,30 @@ type Guard struct {
 	errorHandler problem.ErrorHandler
 }
 
-// New validates cfg, reporting every problem at once.
+// orDefault is d, or def when d is zero.
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// New validates cfg ([Config.Validate], and a Store), reporting every
+// problem at once.
 func New(cfg Config) (*Guard, error) {
 	var errs []error
-	bad := func(field string, format string, args ...any) {
-		errs = append(errs, &FieldError{field, fmt.Errorf("%w: "+format, append([]any{ErrBadValue}, args...)...)})
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
 	}
-	def := func(v *time.Duration, d time.Duration, field string) {
-		if *v < 0 {
-			bad(field, "%v is negative", *v)
-		}
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&cfg.Window, DefaultWindow, "Window")
-	def(&cfg.Lockout, DefaultLockout, "Lockout")
-	def(&cfg.MaxLockout, DefaultMaxLockout, "MaxLockout")
-	def(&cfg.Forget, DefaultForget, "Forget")
-	if cfg.MaxLockout < cfg.Lockout {
-		bad("MaxLockout", "%v is shorter than Lockout %v", cfg.MaxLockout, cfg.Lockout)
-	}
-	if cfg.MaxFailures < 0 {
-		bad("MaxFailures", "%d is negative", cfg.MaxFailures)
-	}
+	cfg.Window = orDefault(cfg.Window, DefaultWindow)
+	cfg.Lockout = orDefault(cfg.Lockout, DefaultLockout)
+	cfg.MaxLockout = orDefault(cfg.MaxLockout, DefaultMaxLockout)
+	cfg.Forget = orDefault(cfg.Forget, DefaultForget)
 	if cfg.MaxFailures == 0 {
 		cfg.MaxFailures = DefaultMaxFailures
 	}
-	if cfg.MaxFailuresPerIP < -1 {
-		bad("MaxFailuresPerIP", "%d; want -1 (off), 0 (default) or a count", cfg.MaxFailuresPerIP)
-	}
 	if cfg.MaxFailuresPerIP == 0 {
 		cfg.MaxFailuresPerIP = DefaultIPFactor * cfg.MaxFailures
-	}
-	if cfg.MaxBodyBytes < 0 {
-		bad("MaxBodyBytes", "%d is negative", cfg.MaxBodyBytes)
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -154,20 +157,17 @@ func New(cfg Config) (*Guard, error) {
 	}
 	failure := make(map[int]bool, len(cfg.FailureStatuses))
 	for _, s := range cfg.FailureStatuses {
-		if s < 400 || s > 599 {
-			bad("FailureStatuses", "%d is not an error status", s)
-		}
 		failure[s] = true
 	}
 	if cfg.Store == nil {
-		errs = append(errs, &FieldError{"Store", ErrNoStore})
+		errs = append(errs, &FieldError{Field: "Store", Err: ErrNoStore})
 	}
 	mode, err := cfg.OnStoreError.Resolve(cfg.Fallback != nil)
 	switch {
 	case err == ratelimit.ErrNoFallback:
-		errs = append(errs, &FieldError{"Fallback", ErrNoFallback})
+		errs = append(errs, &FieldError{Field: "Fallback", Err: ErrNoFallback})
 	case err != nil:
-		errs = append(errs, &FieldError{"OnStoreError", fmt.Errorf("%w %q", ErrBadMode, string(mode))})
+		errs = append(errs, &FieldError{Field: "OnStoreError", Err: fmt.Errorf("%w %q", ErrBadMode, string(mode))})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			}
 		}
 		if g.ipOn {
-			counters = append(counters, Counter{Key: "bf:ip:" + ratelimit.ClientAddr(r).String(), Policy: g.ip})
+			counters = append(counters, Counter{Key: "bf:ip:" + clientip.Group(r).String(), Policy: g.ip})
 		}
 		if len(counters) == 0 {
 			next.ServeHTTP(w, r)

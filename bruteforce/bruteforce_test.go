@@ -268,3 +268,36 @@ func TestNewReportsEveryProblem(t *testing.T) {
 func TestMemoryStoreConformance(t *testing.T) {
 	bruteforcetest.Run(t, func(*testing.T) bruteforce.Store { return &bruteforce.MemoryStore{} })
 }
+
+// TestValidateNamesFields wants each bad setting at the field a file
+// writes, and the zero Config accepted.
+func TestValidateNamesFields(t *testing.T) {
+	if err := (bruteforce.Config{}).Validate(); err != nil {
+		t.Fatalf("zero Config: %v", err)
+	}
+	for _, tt := range []struct {
+		name  string
+		cfg   bruteforce.Config
+		field string
+	}{
+		{"negative window", bruteforce.Config{Window: -time.Second}, "window"},
+		{"negative forget", bruteforce.Config{Forget: -time.Second}, "forget"},
+		{"lockout past the default cap", bruteforce.Config{Lockout: 48 * time.Hour}, "max_lockout"},
+		{"cap under the lockout", bruteforce.Config{Lockout: time.Hour, MaxLockout: time.Minute}, "max_lockout"},
+		{"negative failures", bruteforce.Config{MaxFailures: -1}, "max_failures"},
+		{"per-IP below -1", bruteforce.Config{MaxFailuresPerIP: -2}, "max_failures_per_ip"},
+		{"negative body", bruteforce.Config{MaxBodyBytes: -1}, "max_body_bytes"},
+		{"success counted as failure", bruteforce.Config{FailureStatuses: []int{401, 200}}, "failure_statuses[1]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			var fe *bruteforce.FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, bruteforce.ErrBadValue) {
+				t.Fatalf("err = %v, want a FieldError at %s", err, tt.field)
+			}
+			if _, nerr := bruteforce.New(bruteforce.Config{Store: &bruteforce.MemoryStore{}, Window: tt.cfg.Window, Forget: tt.cfg.Forget, Lockout: tt.cfg.Lockout, MaxLockout: tt.cfg.MaxLockout, MaxFailures: tt.cfg.MaxFailures, MaxFailuresPerIP: tt.cfg.MaxFailuresPerIP, MaxBodyBytes: tt.cfg.MaxBodyBytes, FailureStatuses: tt.cfg.FailureStatuses}); nerr == nil {
+				t.Fatal("New accepts what Validate refuses")
+			}
+		})
+	}
+}

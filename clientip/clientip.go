@@ -88,6 +88,18 @@ func Peer(req *http.Request) netip.Addr {
 	return netip.Addr{}
 }
 
+// Group returns the address a client is counted by in limits: [From],
+// with an IPv6 address masked to its /64, since one host usually owns a
+// whole /64 and could otherwise take a fresh address per request.
+func Group(req *http.Request) netip.Addr {
+	a := From(req)
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		a = p.Addr()
+	}
+	return a
+}
+
 // From returns the client address an earlier [Resolver.Handler] stored
 // in the request's [rampart.Info], else the TCP [Peer]: never a
 // forwarding header, so a client cannot choose it. The address is

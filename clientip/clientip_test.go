@@ -158,6 +158,38 @@ func TestFrom(t *testing.T) {
 	}
 }
 
+func TestGroup(t *testing.T) {
+	for _, tt := range []struct {
+		name, remote, info, want string
+	}{
+		{"IPv4 is kept whole", "198.51.100.2:9", "", "198.51.100.2"},
+		{"IPv6 is its /64", "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:9", "", "2001:db8:1:2::"},
+		{"two addresses of one /64 are one client", "10.0.0.1:9", "2001:db8:1:2::ffff", "2001:db8:1:2::"},
+		{"mapped IPv4 is IPv4, not a /64", "[::ffff:198.51.100.2]:9", "", "198.51.100.2"},
+		{"zone dropped before masking", "[fe80::1:2:3:4%eth0]:9", "", "fe80::"},
+		{"forged X-Forwarded-For ignored", "198.51.100.2:9", "", "198.51.100.2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.remote
+			r.Header.Set("X-Forwarded-For", "2001:db8:ffff::1")
+			if tt.info != "" {
+				var info *rampart.Info
+				r, info = rampart.WithInfo(r)
+				info.ClientIP = netip.MustParseAddr(tt.info)
+			}
+			if got := clientip.Group(r); got.String() != tt.want {
+				t.Fatalf("Group = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "@unix"
+	if got := clientip.Group(r); got.IsValid() {
+		t.Fatalf("Group of an unknown peer = %s, want the zero Addr", got)
+	}
+}
+
 func TestResolverFrom(t *testing.T) {
 	res, err := clientip.New([]string{"10.0.0.0/8"})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/ratelimit"
 )
@@ -116,7 +117,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			defer l.inFlight.Add(-1)
 		}
 		if l.perClient > 0 {
-			a := ratelimit.ClientAddr(r)
+			a := clientip.Group(r)
 			s := &l.shards[maphash.Comparable(l.seed, a)%shardCount]
 			s.mu.Lock()
 			if s.m[a] >= l.perClient {

@@ -7,19 +7,28 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 
+	"github.com/rampart-api/rampart/auth/apikey"
 	"github.com/rampart-api/rampart/auth/claims"
+	"github.com/rampart-api/rampart/auth/introspect"
 	"github.com/rampart-api/rampart/auth/jwt"
+	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/route"
 )
 
 // Auth configures the authenticators routes may name.
 type Auth struct {
-	// Realm is named in WWW-Authenticate challenges.
-	Realm         string         `yaml:"realm"`
-	JWT           *JWT           `yaml:"jwt"`
-	APIKey        *APIKey        `yaml:"apikey"`
+	// Realm is named in WWW-Authenticate challenges (default rampart).
+	Realm string `yaml:"realm"`
+	// JWT verifies JSON Web Tokens (auth.jwt); routes name it jwt. Unset:
+	// no JWT authenticator.
+	JWT *JWT `yaml:"jwt"`
+	// APIKey verifies API keys stored as hashes (auth.apikey); routes name
+	// it apikey. Unset: no API key authenticator.
+	APIKey *APIKey `yaml:"apikey"`
+	// Introspection checks opaque tokens at an RFC 7662 endpoint
+	// (auth.introspection); routes name it introspection. Unset: none.
 	Introspection *Introspection `yaml:"introspection"`
 	// IdentityHeaders name the headers carrying the verified identity to
 	// upstreams; "-" disables one. Client copies are always removed.
@@ -34,10 +43,15 @@ type JWT struct {
 	Scheme string `yaml:"scheme"`
 	// Cookie names a cookie carrying the token when the header holds
 	// none.
-	Cookie        string      `yaml:"cookie"`
-	MaxTokenBytes int         `yaml:"max_token_bytes"`
-	Cache         JWTCache    `yaml:"cache"`
-	Issuers       []JWTIssuer `yaml:"issuers"`
+	Cookie string `yaml:"cookie"`
+	// MaxTokenBytes refuses longer tokens before any decoding (default
+	// 8192).
+	MaxTokenBytes int `yaml:"max_token_bytes"`
+	// Cache bounds the verified-token cache.
+	Cache JWTCache `yaml:"cache"`
+	// Issuers are the trusted issuers, chosen by the token's iss; at least
+	// one is required.
+	Issuers []JWTIssuer `yaml:"issuers"`
 
 	// self is the tokens block the self issuer stands for.
 	self *Tokens
@@ -45,39 +59,81 @@ type JWT struct {
 
 // JWTCache bounds the verified-token cache.
 type JWTCache struct {
-	MaxEntries int  `yaml:"max_entries"`
-	Disabled   bool `yaml:"disabled"`
+	// MaxEntries is the most verified tokens remembered (default 10000).
+	MaxEntries int `yaml:"max_entries"`
+	// Disabled turns the cache off: every request pays a signature check
+	// (a warning).
+	Disabled bool `yaml:"disabled"`
 }
 
 // JWTIssuer is one trusted issuer with exactly one key source.
 type JWTIssuer struct {
-	Issuer                       string        `yaml:"issuer"`
-	Audience                     []string      `yaml:"audience"`
-	DangerouslyAcceptAnyAudience bool          `yaml:"dangerously_accept_any_audience"`
-	DangerouslyAcceptHighS       bool          `yaml:"dangerously_accept_high_s"`
-	Algorithms                   []string      `yaml:"algorithms"`
-	Leeway                       time.Duration `yaml:"leeway"`
-	Type                         string        `yaml:"type"`
+	// Issuer must equal the token's iss exactly. It may be omitted in one
+	// issuer whose key is a secret, public_key_file or jwks_file: iss is
+	// then not checked (a warning). Required with jwks_url and discovery.
+	Issuer string `yaml:"issuer"`
+	// Audience lists the accepted aud values; a token must name one.
+	// Required unless DangerouslyAcceptAnyAudience is set.
+	Audience []string `yaml:"audience"`
+	// DangerouslyAcceptAnyAudience accepts tokens minted for any service of
+	// this issuer (a warning). It must not be set when the issuer serves
+	// other APIs.
+	DangerouslyAcceptAnyAudience bool `yaml:"dangerously_accept_any_audience"`
+	// DangerouslyAcceptHighS accepts high-S ECDSA signatures from this
+	// issuer (a warning); by default they are refused.
+	DangerouslyAcceptHighS bool `yaml:"dangerously_accept_high_s"`
+	// Algorithms is the allowlist, the only source of truth: HS256, HS384,
+	// HS512 (with a secret), RS256, RS384, RS512, PS256, PS384, PS512,
+	// ES256, ES384, ES512 or EdDSA (with public keys). none is never
+	// allowed. Required.
+	Algorithms []string `yaml:"algorithms"`
+	// Leeway tolerates clock skew on exp, nbf and iat; 0 (default) to 5m.
+	Leeway time.Duration `yaml:"leeway"`
+	// Type, when set, is the required typ header, such as at+jwt.
+	Type string `yaml:"type"`
 	// MaxAge accepts tokens without exp whose iat is at most this old,
 	// and caps those with one.
 	MaxAge time.Duration `yaml:"max_age"`
 	// DangerouslyAllowWeakRSA accepts RSA keys from 1024 bits.
 	DangerouslyAllowWeakRSA bool `yaml:"dangerously_allow_weak_rsa"`
 
-	Secret        Secret `yaml:"secret"`
+	// Secret is the HMAC key, a reference (${env:NAME} or ${file:PATH}) of
+	// at least 32 bytes (48 for HS384, 64 for HS512). One of the key
+	// sources.
+	Secret Secret `yaml:"secret"`
+	// PublicKeyFile is a PEM public key or certificate, relative to the
+	// config file. RSA keys need 2048 bits unless DangerouslyAllowWeakRSA is
+	// set. One of the key sources.
 	PublicKeyFile string `yaml:"public_key_file"`
-	JWKSFile      string `yaml:"jwks_file"`
-	JWKSURL       string `yaml:"jwks_url"`
-	Discovery     bool   `yaml:"discovery"`
+	// JWKSFile is a JWK Set file, relative to the config file. One of the
+	// key sources.
+	JWKSFile string `yaml:"jwks_file"`
+	// JWKSURL is fetched at start, refreshed every RefreshInterval and
+	// refetched on an unknown kid; https only, except for loopback
+	// addresses. One of the key sources.
+	JWKSURL string `yaml:"jwks_url"`
+	// Discovery finds the JWKS URL in the Issuer's OpenID Provider
+	// metadata. One of the key sources.
+	Discovery bool `yaml:"discovery"`
 
+	// RefreshInterval is how often a fetched JWKS is refreshed (default
+	// 1h).
 	RefreshInterval time.Duration `yaml:"refresh_interval"`
+	// RefetchInterval is the least time between fetches caused by unknown
+	// kids (default 1m, at least 1s).
 	RefetchInterval time.Duration `yaml:"refetch_interval"`
-	FetchTimeout    time.Duration `yaml:"fetch_timeout"`
+	// FetchTimeout bounds each JWKS or discovery fetch (default 5s).
+	FetchTimeout time.Duration `yaml:"fetch_timeout"`
 
+	// SubjectClaim is the claim path of the subject (default sub).
 	SubjectClaim ClaimPath `yaml:"subject_claim"`
-	RolesClaim   ClaimPath `yaml:"roles_claim"`
-	ScopesClaim  ClaimPath `yaml:"scopes_claim"`
-	TenantClaim  ClaimPath `yaml:"tenant_claim"`
+	// RolesClaim is the claim path of the roles (default roles).
+	RolesClaim ClaimPath `yaml:"roles_claim"`
+	// ScopesClaim is the claim path of the scopes (default scope, then
+	// scp).
+	ScopesClaim ClaimPath `yaml:"scopes_claim"`
+	// TenantClaim is the claim path of the tenant (default none).
+	TenantClaim ClaimPath `yaml:"tenant_claim"`
 }
 
 // ClaimPath is a claim path, written as a string ("userId", "data.role",
@@ -100,7 +156,7 @@ func (c *ClaimPath) UnmarshalYAML(n *yaml.Node) error {
 		*c = ClaimPath(claims.Segments(segs...))
 		return nil
 	}
-	return fmt.Errorf("line %d: a claim path is a string or a list of keys", n.Line)
+	return errors.New("a claim path is a string or a list of keys")
 }
 
 // Config maps the block onto the authenticator's own configuration. Secrets
@@ -154,61 +210,111 @@ func (is *JWTIssuer) config() jwt.IssuerConfig {
 
 // APIKey verifies keys stored as SHA-256 hashes.
 type APIKey struct {
-	Header   string        `yaml:"header"`
-	Scheme   string        `yaml:"scheme"`
-	KeysFile string        `yaml:"keys_file"`
-	Keys     []APIKeyEntry `yaml:"keys"`
+	// Header carries the key (default X-API-Key).
+	Header string `yaml:"header"`
+	// Scheme, when set, requires the header value to be "<scheme> <key>";
+	// required when Header is Authorization.
+	Scheme string `yaml:"scheme"`
+	// KeysFile is a file of key entries, relative to the config file,
+	// read at start and by rampart check.
+	KeysFile string `yaml:"keys_file"`
+	// Keys are the stored keys, with those of KeysFile; keys or keys_file
+	// is required.
+	Keys []APIKeyEntry `yaml:"keys"`
 }
 
 // APIKeyEntry is one stored key: its hash, never the key.
 type APIKeyEntry struct {
-	Hash    string   `yaml:"hash"`
-	Subject string   `yaml:"subject"`
-	Roles   []string `yaml:"roles"`
-	Scopes  []string `yaml:"scopes"`
-	Tenant  string   `yaml:"tenant"`
-	Name    string   `yaml:"name"`
+	// Hash is "sha256:" and the hex SHA-256 of the key (rampart token
+	// apikey prints it); the key itself is never stored. Required.
+	Hash string `yaml:"hash"`
+	// Subject is the principal of a request bearing the key. Required.
+	Subject string `yaml:"subject"`
+	// Roles are the principal's roles.
+	Roles []string `yaml:"roles"`
+	// Scopes are the principal's scopes.
+	Scopes []string `yaml:"scopes"`
+	// Tenant is the principal's tenant.
+	Tenant string `yaml:"tenant"`
+	// Name labels the key for operators; it is the key_name claim.
+	Name string `yaml:"name"`
 }
 
 // Introspection checks opaque tokens with an RFC 7662 endpoint.
 type Introspection struct {
-	Endpoint          string        `yaml:"endpoint"`
-	ClientID          string        `yaml:"client_id"`
-	ClientSecret      Secret        `yaml:"client_secret"`
-	AuthMethod        string        `yaml:"auth_method"`
-	Issuer            string        `yaml:"issuer"`
-	Audience          []string      `yaml:"audience"`
-	SubjectClaim      ClaimPath     `yaml:"subject_claim"`
-	RolesClaim        ClaimPath     `yaml:"roles_claim"`
-	ScopesClaim       ClaimPath     `yaml:"scopes_claim"`
-	TenantClaim       ClaimPath     `yaml:"tenant_claim"`
-	Timeout           time.Duration `yaml:"timeout"`
-	CacheSize         int           `yaml:"cache_size"`
-	CacheTTL          time.Duration `yaml:"cache_ttl"`
-	NegativeCacheTTL  time.Duration `yaml:"negative_cache_ttl"`
-	InsecureAllowHTTP bool          `yaml:"insecure_allow_http"`
+	// Endpoint is the introspection URL; https unless InsecureAllowHTTP.
+	// Required.
+	Endpoint string `yaml:"endpoint"`
+	// ClientID authenticates the gateway at the endpoint. Required.
+	ClientID string `yaml:"client_id"`
+	// ClientSecret authenticates the gateway at the endpoint, a reference
+	// (${env:NAME} or ${file:PATH}). Required.
+	ClientSecret Secret `yaml:"client_secret"`
+	// AuthMethod is client_secret_basic (default) or client_secret_post.
+	AuthMethod string `yaml:"auth_method"`
+	// Issuer, when set, must equal the answer's iss.
+	Issuer string `yaml:"issuer"`
+	// Audience, when set, must share a value with the answer's aud.
+	Audience []string `yaml:"audience"`
+	// SubjectClaim is the claim path of the subject (default sub).
+	SubjectClaim ClaimPath `yaml:"subject_claim"`
+	// RolesClaim is the claim path of the roles (default roles).
+	RolesClaim ClaimPath `yaml:"roles_claim"`
+	// ScopesClaim is the claim path of the scopes (default scope).
+	ScopesClaim ClaimPath `yaml:"scopes_claim"`
+	// TenantClaim is the claim path of the tenant (default none).
+	TenantClaim ClaimPath `yaml:"tenant_claim"`
+	// Timeout bounds one introspection call (default 3s).
+	Timeout time.Duration `yaml:"timeout"`
+	// CacheSize bounds the answer cache in entries (default 10000);
+	// negative disables it.
+	CacheSize int `yaml:"cache_size"`
+	// CacheTTL is the longest an active answer is reused, never past the
+	// token's exp: the delay before a revocation takes effect (default 1m).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// NegativeCacheTTL is how long an inactive answer is reused (default
+	// 10s, at most CacheTTL).
+	NegativeCacheTTL time.Duration `yaml:"negative_cache_ttl"`
+	// InsecureAllowHTTP permits a plain-http Endpoint, sending tokens and
+	// the client secret in clear (a warning).
+	InsecureAllowHTTP bool `yaml:"insecure_allow_http"`
 }
 
 // IdentityHeaders name the forwarded identity headers.
 type IdentityHeaders struct {
+	// Subject names the header carrying the subject (default
+	// X-Rampart-Subject).
 	Subject string `yaml:"subject"`
-	Roles   string `yaml:"roles"`
-	Scopes  string `yaml:"scopes"`
-	Tenant  string `yaml:"tenant"`
+	// Roles names the header carrying the roles (default X-Rampart-Roles).
+	Roles string `yaml:"roles"`
+	// Scopes names the header carrying the scopes (default
+	// X-Rampart-Scopes).
+	Scopes string `yaml:"scopes"`
+	// Tenant names the header carrying the tenant (default
+	// X-Rampart-Tenant).
+	Tenant string `yaml:"tenant"`
 }
 
 // Owner is the object-level rule of a route (OWASP API1).
 type Owner struct {
-	Param       string    `yaml:"param"`
-	Claim       ClaimPath `yaml:"claim"`
-	ExceptRoles []string  `yaml:"except_roles"`
+	// Param is the path parameter holding the owner's id. Required.
+	Param string `yaml:"param"`
+	// Claim is the claim path the parameter must equal; empty means the
+	// principal's subject.
+	Claim ClaimPath `yaml:"claim"`
+	// ExceptRoles are roles that may act on any owner's objects.
+	ExceptRoles []string `yaml:"except_roles"`
 }
 
 // Tenant is the tenant-isolation rule of a route.
 type Tenant struct {
-	Param  string    `yaml:"param"`
-	Header string    `yaml:"header"`
-	Claim  ClaimPath `yaml:"claim"`
+	// Param is the path parameter naming the tenant; set Param or Header.
+	Param string `yaml:"param"`
+	// Header is the request header naming the tenant; set Param or Header.
+	Header string `yaml:"header"`
+	// Claim is the claim path of the principal's tenant; empty means the
+	// tenant the authenticator found (its tenant_claim).
+	Claim ClaimPath `yaml:"claim"`
 }
 
 // Authenticators lists the configured authenticator names in the order a
@@ -236,188 +342,142 @@ func (c *Config) EffectiveAuth(r Route) []string {
 	return c.Auth.Authenticators()
 }
 
-var knownAlgs = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-
+// authConfig checks the authenticators. The JWT rules are package jwt's:
+// config adds the warnings about risky but valid settings.
 func (v *validator) authConfig(a *Auth) {
 	if j := a.JWT; j != nil {
-		if len(j.Issuers) == 0 {
-			v.errorf("auth.jwt.issuers", "at least one issuer is required")
-		}
-		before := v.errorsUnder("auth.jwt")
-		switch {
-		case j.Scheme == "" || strings.EqualFold(j.Scheme, jwt.SchemeBearer):
-		case j.Scheme == jwt.SchemeNone:
-			if j.Header == "" || strings.EqualFold(j.Header, "Authorization") {
-				v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")
-			}
-		default:
-			v.errorf("auth.jwt.scheme", "%q: want Bearer or none", j.Scheme)
-		}
-		seen := map[string]bool{}
-		anonymous := -1
-		for i := range j.Issuers {
-			p := fmt.Sprintf("auth.jwt.issuers[%d]", i)
-			if j.Issuers[i].Issuer == "" {
-				if anonymous >= 0 {
-					v.errorf(p+".issuer", "required: only one issuer may omit it (auth.jwt.issuers[%d] does)", anonymous)
-				} else if is := &j.Issuers[i]; is.JWKSURL == "" && !is.Discovery {
-					anonymous = i
-				}
-			}
-			if j.Issuers[i].Issuer == SelfIssuer {
-				v.selfIssuer(p, &j.Issuers[i], j.self)
-				continue
-			}
-			v.jwtIssuer(p, &j.Issuers[i], seen)
-		}
-		if j.Cache.Disabled {
-			v.warnf("auth.jwt.cache.disabled", "every request pays a full signature verification")
-		}
-		if v.errorsUnder("auth.jwt") == before {
-			v.jwtKeys(j)
-		}
+		v.jwt(j)
+	}
+	ih := a.IdentityHeaders
+	if _, err := authz.NewForwarder(authz.ForwardConfig{Subject: ih.Subject, Roles: ih.Roles, Scopes: ih.Scopes, Tenant: ih.Tenant}); err != nil {
+		v.featureErrors("auth.identity_headers", err)
 	}
 	if k := a.APIKey; k != nil {
-		if k.KeysFile == "" && len(k.Keys) == 0 {
-			v.errorf("auth.apikey", "keys or keys_file is required")
-		}
-		for i, e := range k.Keys {
-			p := fmt.Sprintf("auth.apikey.keys[%d]", i)
-			if e.Hash == "" {
-				v.errorf(p+".hash", "required (sha256:<hex> of the key; rampart never stores keys)")
-			}
-			if e.Subject == "" {
-				v.errorf(p+".subject", "required")
-			}
-		}
+		v.apikey(k)
 	}
 	if in := a.Introspection; in != nil {
-		p := "auth.introspection"
-		if in.Endpoint == "" {
-			v.errorf(p+".endpoint", "required")
-		} else if strings.HasPrefix(in.Endpoint, "http://") && !in.InsecureAllowHTTP {
-			v.errorf(p+".endpoint", "must be https (insecure_allow_http sends tokens and the client secret in clear)")
-		}
-		if in.InsecureAllowHTTP {
-			v.warnf(p+".insecure_allow_http", "tokens and the client secret travel in clear")
-		}
-		if in.ClientID == "" {
-			v.errorf(p+".client_id", "required")
-		}
-		if !in.ClientSecret.IsSet() {
-			v.errorf(p+".client_secret", "required")
-		}
-		v.secret(p+".client_secret", &in.ClientSecret)
+		v.introspection(in)
 	}
 }
 
-func (v *validator) jwtIssuer(p string, is *JWTIssuer, seen map[string]bool) {
-	switch {
-	case is.Issuer == "" && (is.JWKSURL != "" || is.Discovery):
-		v.errorf(p+".issuer", "required with jwks_url and discovery: keys fetched from the network do not identify an issuer")
-	case is.Issuer == "":
-		v.warnf(p, "no issuer: iss is not checked; every token this key verifies is accepted, whatever its iss")
-	case seen[is.Issuer]:
-		v.errorf(p+".issuer", "issuer %q configured twice", is.Issuer)
-	}
-	seen[is.Issuer] = true
-	name := is.Issuer
-	if name == "" {
-		name = "this key"
-	}
-	if len(is.Audience) == 0 && !is.DangerouslyAcceptAnyAudience {
-		v.errorf(p+".audience", "required: tokens minted for other services of %s would be accepted (or set dangerously_accept_any_audience: true)", name)
-	}
-	if is.DangerouslyAcceptAnyAudience {
-		v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", name)
-	}
-	if is.MaxAge < 0 {
-		v.errorf(p+".max_age", "must not be negative")
-	}
-	if is.DangerouslyAllowWeakRSA {
-		v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
-	}
-	if is.DangerouslyAcceptHighS {
-		v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
-	}
-	if len(is.Algorithms) == 0 {
-		v.errorf(p+".algorithms", "required: the allowlist is the only source of truth (e.g. [ES256])")
-	}
-	for i, a := range is.Algorithms {
-		if strings.EqualFold(a, "none") {
-			v.errorf(fmt.Sprintf("%s.algorithms[%d]", p, i), "none is never allowed")
-		} else if !slices.Contains(knownAlgs, a) {
-			v.errorf(fmt.Sprintf("%s.algorithms[%d]", p, i), "unknown algorithm %q (want one of %s)", a, strings.Join(knownAlgs, ", "))
-		}
-	}
-	sources := 0
-	for _, set := range []bool{is.Secret.IsSet(), is.PublicKeyFile != "", is.JWKSFile != "", is.JWKSURL != "", is.Discovery} {
-		if set {
-			sources++
-		}
-	}
-	if sources != 1 {
-		v.errorf(p, "exactly one key source is required: secret, public_key_file, jwks_file, jwks_url or discovery (found %d)", sources)
-	}
-	v.secret(p+".secret", &is.Secret)
-	if is.Leeway < 0 || is.Leeway > 5*time.Minute {
-		v.errorf(p+".leeway", "must be between 0 and 5m")
-	}
-}
-
-// errorsUnder counts the errors reported so far at path or below it.
-func (v *validator) errorsUnder(path string) int {
-	n := 0
-	for _, p := range v.diags {
-		if p.Severity == Error && (p.Path == path || strings.HasPrefix(p.Path, path+".") || strings.HasPrefix(p.Path, path+"[")) {
-			n++
-		}
-	}
-	return n
-}
-
-// jwtFields maps the jwt package's field names onto the file's.
-var jwtFields = map[string]string{
-	"Issuer": "issuer", "Audience": "audience", "Algorithms": "algorithms", "Leeway": "leeway",
-	"MaxAge": "max_age", "Secret": "secret", "PublicKeyFile": "public_key_file", "JWKSFile": "jwks_file",
-	"JWKSURL": "jwks_url", "Discovery": "discovery", "RefetchInterval": "refetch_interval",
-	"SubjectClaim": "subject_claim", "RolesClaim": "roles_claim", "ScopesClaim": "scopes_claim",
-	"TenantClaim": "tenant_claim", "Header": "header", "Scheme": "scheme", "Cookie": "cookie",
-	"MaxTokenBytes": "max_token_bytes", "Cache.MaxEntries": "cache.max_entries",
-}
-
-// jwtKeys runs the authenticator's own validation over the block, as the
+// jwt runs the authenticator's own validation over the block, as the
 // gateway will: it reads every key file and resolved secret and applies
-// the same strength rules, without contacting any identity provider. Its
-// refusals become errors at the field they concern.
-func (v *validator) jwtKeys(j *JWT) {
-	_, err := jwt.Check(j.Config())
+// the same rules, without contacting any identity provider. Each refusal
+// names its field below auth.jwt. The warnings are about settings the
+// authenticator accepts.
+func (v *validator) jwt(j *JWT) {
+	if _, err := jwt.Check(j.Config()); err != nil {
+		if err = v.withoutSelf(j, err); err != nil {
+			v.featureErrors("auth.jwt", err)
+		}
+	}
+	for i := range j.Issuers {
+		if j.Issuers[i].Issuer == SelfIssuer {
+			v.selfIssuer(fmt.Sprintf("auth.jwt.issuers[%d]", i), &j.Issuers[i], j.self)
+		}
+	}
+	if j.Scheme == jwt.SchemeNone && (j.Header == "" || strings.EqualFold(j.Header, "Authorization")) {
+		v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")
+	}
+	if j.Cache.Disabled {
+		v.warnf("auth.jwt.cache.disabled", "every request pays a full signature verification")
+	}
+	for i := range j.Issuers {
+		is := &j.Issuers[i]
+		p := fmt.Sprintf("auth.jwt.issuers[%d]", i)
+		v.secret(p+".secret", &is.Secret)
+		name := is.Issuer
+		if name == "" {
+			name = "this key"
+			if is.JWKSURL == "" && !is.Discovery {
+				v.warnf(p, "no issuer: iss is not checked; every token this key verifies is accepted, whatever its iss")
+			}
+		}
+		if is.DangerouslyAcceptAnyAudience {
+			v.warnf(p+".dangerously_accept_any_audience", "tokens for any service of %s are accepted", name)
+		}
+		if is.DangerouslyAllowWeakRSA {
+			v.warnf(p+".dangerously_allow_weak_rsa", "RSA keys from 1024 bits are accepted; such keys are within reach of a well-funded attacker: rotate to 2048 bits or more")
+		}
+		if is.DangerouslyAcceptHighS {
+			v.warnf(p+".dangerously_accept_high_s", "high-S ECDSA signatures from %s are accepted: each token has two strings, and anything outside Rampart that keys tokens by their string (replay or revocation lists) must normalise S", is.Issuer)
+		}
+	}
+}
+
+// apikey runs the authenticator's own validation, as the gateway will: it
+// reads the keys file and checks every entry. Each refusal names its
+// field below auth.apikey.
+func (v *validator) apikey(k *APIKey) {
+	_, err := apikey.New(k.Config())
 	if err == nil {
 		return
 	}
 	for _, e := range unjoin(err) {
-		var ce *jwt.ConfigError
-		if !errors.As(e, &ce) {
-			v.errorf("auth.jwt", "%v", e)
-			continue
-		}
-		if j.self != nil && ce.Issuer == strings.TrimSuffix(j.self.Issuer, "/") {
-			continue // the tokens block reports its own problems
-		}
-		p := "auth.jwt"
-		if ce.Issuer != "" {
-			for i, is := range j.Issuers {
-				if is.Issuer == ce.Issuer || fmt.Sprintf("#%d", i+1) == ce.Issuer {
-					p = fmt.Sprintf("auth.jwt.issuers[%d]", i)
-					break
-				}
+		var ee *apikey.EntryError
+		switch {
+		case errors.As(e, &ee) && ee.Source == "keys":
+			p := fmt.Sprintf("auth.apikey.keys[%d]", ee.Index)
+			if ee.Field == "hash" || ee.Field == "subject" {
+				p += "." + ee.Field
 			}
+			v.errorf(p, "%v", ee.Err)
+		case errors.As(e, &ee), errors.Is(e, apikey.ErrKeysFile):
+			v.errorf("auth.apikey.keys_file", "%v", e)
+		case errors.Is(e, apikey.ErrBadHeader):
+			v.errorf("auth.apikey.header", "%v", e)
+		case errors.Is(e, apikey.ErrBadScheme), errors.Is(e, apikey.ErrSchemeNeeded):
+			v.errorf("auth.apikey.scheme", "%v", e)
+		case errors.Is(e, apikey.ErrNoKeys):
+			v.errorf("auth.apikey", "keys or keys_file is required")
+		default:
+			v.errorf("auth.apikey", "%v", e)
 		}
-		if f, ok := jwtFields[ce.Field]; ok {
-			p += "." + f
-		}
-		v.errorf(p, "%s", ce.Reason)
 	}
+}
+
+// introspection runs the authenticator's own validation; it contacts
+// no endpoint. Each refusal names its field below auth.introspection.
+func (v *validator) introspection(in *Introspection) {
+	p := "auth.introspection"
+	if _, err := introspect.New(in.Config()); err != nil {
+		v.featureErrors(p, err)
+	}
+	if in.InsecureAllowHTTP {
+		v.warnf(p+".insecure_allow_http", "tokens and the client secret travel in clear")
+	}
+	v.secret(p+".client_secret", &in.ClientSecret)
+}
+
+// Config maps the block onto the authenticator's own configuration.
+// Secrets must have been resolved (Load does it).
+func (in *Introspection) Config() introspect.Config {
+	return introspect.Config{
+		Endpoint:          in.Endpoint,
+		ClientID:          in.ClientID,
+		ClientSecret:      in.ClientSecret.Value(),
+		AuthMethod:        in.AuthMethod,
+		Issuer:            in.Issuer,
+		Audience:          in.Audience,
+		SubjectClaim:      string(in.SubjectClaim),
+		RolesClaim:        string(in.RolesClaim),
+		ScopesClaim:       string(in.ScopesClaim),
+		TenantClaim:       string(in.TenantClaim),
+		Timeout:           in.Timeout,
+		CacheSize:         in.CacheSize,
+		CacheTTL:          in.CacheTTL,
+		NegativeCacheTTL:  in.NegativeCacheTTL,
+		InsecureAllowHTTP: in.InsecureAllowHTTP,
+	}
+}
+
+// Config maps the block onto the authenticator's own configuration.
+func (k *APIKey) Config() apikey.Config {
+	kc := apikey.Config{Header: k.Header, Scheme: k.Scheme, KeysFile: k.KeysFile}
+	for _, e := range k.Keys {
+		kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
+	}
+	return kc
 }
 
 // routeAuth checks a route's authentication and authorization settings.

@@ -7,22 +7,34 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Server     Server              `yaml:"server"`
-	Upstreams  map[string]Upstream `yaml:"upstreams"`
-	Headers    Headers             `yaml:"headers"`
-	CORS       CORS                `yaml:"cors"`
-	Auth       Auth                `yaml:"auth"`
-	RateLimits RateLimits          `yaml:"rate_limits"`
-	Limits     Limits              `yaml:"limits"`
-	Routes     []Route             `yaml:"routes"`
-	Log        Log                 `yaml:"log"`
+	// Server holds the listener settings.
+	Server Server `yaml:"server"`
+	// Upstreams are the APIs behind the gateway, by name; at least one is
+	// required.
+	Upstreams map[string]Upstream `yaml:"upstreams"`
+	// Headers selects the security headers every response gets.
+	Headers Headers `yaml:"headers"`
+	// CORS is the cross-origin policy; without origins, no CORS headers.
+	CORS CORS `yaml:"cors"`
+	// Auth configures the authenticators routes may name.
+	Auth Auth `yaml:"auth"`
+	// RateLimits configures rate limits, brute-force lockouts and
+	// concurrency caps.
+	RateLimits RateLimits `yaml:"rate_limits"`
+	// Limits are the structural limits on every JSON request body.
+	Limits Limits `yaml:"limits"`
+	// Routes are the only paths forwarded; at least one is required.
+	Routes []Route `yaml:"routes"`
+	// Log chooses where the server log, access log and security events go.
+	Log Log `yaml:"log"`
 	// Tokens turns on the token service (see [Tokens]).
 	Tokens *Tokens `yaml:"tokens"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.
 	File string `yaml:"-"`
-	Dir  string `yaml:"-"`
+	// Dir is File's folder.
+	Dir string `yaml:"-"`
 	// lines maps each field path of the file to its line, for [Config.Locate].
 	lines map[string]int
 }
@@ -30,19 +42,25 @@ type Config struct {
 // Server holds listener settings. They are read once at start: a reload
 // does not change them.
 type Server struct {
+	// Listen is the host:port to listen on (default 127.0.0.1:8080).
 	Listen string `yaml:"listen"`
 	// TrustedProxies are CIDR prefixes or addresses whose
 	// X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
-	MaxHeaderBytes int      `yaml:"max_header_bytes"`
+	// MaxBodyBytes is the largest request body; a larger one is refused
+	// with 413 before the upstream sees a byte (default 1 MiB).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxHeaderBytes bounds the request line and headers, 1024 to 1048576;
+	// over it, 431 (default 16 KiB).
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
 	// MaxBufferedBytes bounds the request bodies held in memory at once,
 	// across all requests; past it a request needing a buffer gets 503.
 	MaxBufferedBytes int64 `yaml:"max_buffered_bytes"`
 	// MaxUploadsPerClient caps the bodies one client IP (IPv6 by /64)
 	// may be sending at once; -1 removes the cap.
-	MaxUploadsPerClient int      `yaml:"max_uploads_per_client"`
-	Timeouts            Timeouts `yaml:"timeouts"`
+	MaxUploadsPerClient int `yaml:"max_uploads_per_client"`
+	// Timeouts bound every phase of a request.
+	Timeouts Timeouts `yaml:"timeouts"`
 	// CaseInsensitiveRoutes matches literal path segments ignoring case.
 	// With case-sensitive routes (the default) a path that would match a
 	// different route when case is ignored is refused.
@@ -51,7 +69,8 @@ type Server struct {
 	// or ignore (/a/ is matched and forwarded as /a, as Express routes by
 	// default).
 	TrailingSlash string `yaml:"trailing_slash"`
-	TLS           *TLS   `yaml:"tls"`
+	// TLS serves HTTPS; unset serves plain HTTP.
+	TLS *TLS `yaml:"tls"`
 }
 
 // Trailing-slash policies for [Server.TrailingSlash].
@@ -62,18 +81,30 @@ const (
 
 // TLS enables HTTPS on the listener.
 type TLS struct {
+	// CertFile is the PEM certificate chain, relative to the config file.
 	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
+	// KeyFile is the PEM private key of CertFile, relative to the config
+	// file.
+	KeyFile string `yaml:"key_file"`
 }
 
 // Timeouts bound every phase of a request.
 type Timeouts struct {
+	// ReadHeader bounds reading the request headers (default 5s).
 	ReadHeader time.Duration `yaml:"read_header"`
-	Read       time.Duration `yaml:"read"`
-	Write      time.Duration `yaml:"write"`
-	Idle       time.Duration `yaml:"idle"`
-	Upstream   time.Duration `yaml:"upstream"`
-	Shutdown   time.Duration `yaml:"shutdown"`
+	// Read bounds reading the whole request (default 30s).
+	Read time.Duration `yaml:"read"`
+	// Write bounds writing the response (default 30s).
+	Write time.Duration `yaml:"write"`
+	// Idle is how long a keep-alive connection waits for the next request
+	// (default 120s).
+	Idle time.Duration `yaml:"idle"`
+	// Upstream bounds the wait for an upstream's response headers; then
+	// 504 (default 30s).
+	Upstream time.Duration `yaml:"upstream"`
+	// Shutdown is how long a stop waits for requests in flight (default
+	// 30s).
+	Shutdown time.Duration `yaml:"shutdown"`
 	// DrainDelay is how long a stopping gateway keeps serving before it
 	// stops accepting connections, so that load balancers notice the
 	// stop first. Zero (the default) stops accepting at once.
@@ -82,7 +113,11 @@ type Timeouts struct {
 
 // Upstream is one API behind the gateway.
 type Upstream struct {
-	URL     string        `yaml:"url"`
+	// URL is the upstream's base URL, http or https; its path prefixes the
+	// forwarded paths. Required.
+	URL string `yaml:"url"`
+	// Timeout replaces server.timeouts.upstream for this upstream; 0 keeps
+	// it.
 	Timeout time.Duration `yaml:"timeout"`
 	// DangerouslyKeepErrorBodies forwards upstream 5xx bodies unchanged.
 	DangerouslyKeepErrorBodies bool `yaml:"dangerously_keep_error_bodies"`
@@ -119,23 +154,42 @@ type Headers struct {
 
 // CORS is the cross-origin policy; no origins means no CORS headers.
 type CORS struct {
-	AllowedOrigins   []string      `yaml:"allowed_origins"`
-	AllowedMethods   []string      `yaml:"allowed_methods"`
-	AllowedHeaders   []string      `yaml:"allowed_headers"`
-	ExposedHeaders   []string      `yaml:"exposed_headers"`
-	AllowCredentials bool          `yaml:"allow_credentials"`
-	MaxAge           time.Duration `yaml:"max_age"`
+	// AllowedOrigins are exact origins (https://app.example.com) or
+	// subdomain wildcards below a registrable domain
+	// (https://*.example.com). Empty (default): no CORS headers.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// AllowedMethods are the methods preflights allow (default GET, HEAD,
+	// POST).
+	AllowedMethods []string `yaml:"allowed_methods"`
+	// AllowedHeaders are the request headers preflights allow (default
+	// none).
+	AllowedHeaders []string `yaml:"allowed_headers"`
+	// ExposedHeaders are the response headers scripts may read (default
+	// none).
+	ExposedHeaders []string `yaml:"exposed_headers"`
+	// AllowCredentials lets browsers send cookies and credentials; refused
+	// with the origin *.
+	AllowCredentials bool `yaml:"allow_credentials"`
+	// MaxAge is how long browsers may cache a preflight, at most 24h
+	// (default: the browser's).
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Route maps a path pattern and methods to an upstream and a policy.
 type Route struct {
+	// Path is the pattern: /api/items/{id}; {name} is one segment and a
+	// trailing /* matches a subtree. Required.
 	Path string `yaml:"path"`
 	// Deny answers 404 for the path and everything under it, beating any
 	// wildcard route above it; nothing is forwarded. A denied route has no
 	// upstream, methods or policy.
-	Deny     bool     `yaml:"deny"`
-	Methods  []string `yaml:"methods"`
-	Upstream string   `yaml:"upstream"`
+	Deny bool `yaml:"deny"`
+	// Methods are the allowed methods (default [GET]); GET brings HEAD and
+	// ["*"] allows any.
+	Methods []string `yaml:"methods"`
+	// Upstream names the upstreams entry requests go to. Required unless
+	// Deny.
+	Upstream string `yaml:"upstream"`
 	// Auth lists the authenticators tried in order, or is exactly
 	// [none]. Written as a single word or a list. Empty means every
 	// configured authenticator.
@@ -224,33 +278,8 @@ var DefaultTimeouts = Timeouts{
 	Shutdown:   30 * time.Second,
 }
 
-// resolvePaths makes the file paths the file names relative to its folder
-// absolute, in one pass right after decoding and before validation, so
-// that validation only reads the configuration. The OpenAPI documents keep
-// their spelling, which problems quote; they are resolved where read.
-func (c *Config) resolvePaths(r resolver) {
-	c.resolveTokenPaths(r)
-	if t := c.Server.TLS; t != nil {
-		if t.CertFile != "" {
-			t.CertFile = r.abs(t.CertFile)
-		}
-		if t.KeyFile != "" {
-			t.KeyFile = r.abs(t.KeyFile)
-		}
-	}
-	if c.Auth.JWT != nil {
-		for i := range c.Auth.JWT.Issuers {
-			is := &c.Auth.JWT.Issuers[i]
-			if is.PublicKeyFile != "" {
-				is.PublicKeyFile = r.abs(is.PublicKeyFile)
-			}
-			if is.JWKSFile != "" {
-				is.JWKSFile = r.abs(is.JWKSFile)
-			}
-		}
-	}
-}
-
+// applyDefaults fills the fields left empty, once, right after loading:
+// the gateway compiles the values it finds.
 func (c *Config) applyDefaults() {
 	s := &c.Server
 	if s.Listen == "" {
@@ -297,6 +326,14 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
+	}
+	if r := c.RateLimits.Redis; r != nil {
+		if r.Prefix == "" {
+			r.Prefix = DefaultRedisPrefix
+		}
+		if r.Timeout == 0 {
+			r.Timeout = DefaultRedisTimeout
+		}
 	}
 	c.tokensDefaults()
 }

@@ -98,12 +98,16 @@ func TestStrictDecoding(t *testing.T) {
 		{"unknown top-level key", "upstream:\n  app: {url: http://x}\n", `x.yaml:1: error: upstream: unknown field "upstream"`},
 		{"unknown nested key", "server:\n  listen: 127.0.0.1:1\n  max_body: 5\n", `x.yaml:3: error: server.max_body: unknown field "max_body"`},
 		{"unknown route key", "routes:\n  - path: /\n    role: admin\n", `x.yaml:3: error: routes[0].role: unknown field "role"`},
-		{"bad duration", "server:\n  timeouts: {read: 5 minutes}\n", `x.yaml:2: error: server.timeouts.read: cannot unmarshal !!str`},
-		{"bad int", "server:\n  max_body_bytes: lots\n", `x.yaml:2: error: server.max_body_bytes: cannot unmarshal !!str`},
+		{"bad duration", "server:\n  timeouts: {read: 5 minutes}\n", "x.yaml:2: error: server.timeouts.read: cannot construct !!str `5 minutes` into time.Duration"},
+		{"bad int", "server:\n  max_body_bytes: lots\n", "x.yaml:2: error: server.max_body_bytes: cannot construct !!str `lots` into int64"},
 		{"duplicate key", "server:\n  listen: a:1\n  listen: b:2\n", `mapping key "listen" already defined`},
 		{"buffer budget under one body", "server:\n  max_body_bytes: 2048\n  max_buffered_bytes: 1024\n", `server.max_buffered_bytes: 1024 is less than max_body_bytes`},
 		{"uploads per client below -1", "server:\n  max_uploads_per_client: -2\n", `server.max_uploads_per_client: -2`},
 		{"syntax", "server: [\n", `x.yaml:`},
+		{"syntax error has its line", "server:\n  listen: a:1\n    bad: 2\n", `x.yaml:3: error: `},
+		{"secret written as a list", "auth:\n  introspection:\n    client_secret: [a, b]\n", `x.yaml:3: error: auth.introspection.client_secret: a secret is a single string`},
+		{"claim path written as a map", "routes:\n  - path: /\n    owner: {param: x, claim: {a: b}}\n", `x.yaml:3: error: routes[0].owner.claim: a claim path is a string or a list of keys`},
+		{"unknown key beside a type error", "server:\n  max_body_bytes: lots\n  colour: red\n", `x.yaml:3: error: server.colour: unknown field "colour"`},
 		{"empty", "", "empty configuration"},
 	}
 	for _, tt := range tests {
@@ -164,6 +168,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("routes: [{path: /, auth: [none]}]"))
 	f.Add([]byte("a: &x [*x]"))
+	f.Add([]byte("server:\n  max_body_bytes: lots\n  colour: red\nauth: {introspection: {client_secret: [a]}}\n"))
+	f.Add([]byte("routes:\n  - {path: /, owner: {param: x, claim: {a: b}}, role: admin}\n"))
+	f.Add([]byte("server:\n  listen: a:1\n    bad: 2\n"))
+	f.Add([]byte("---\n"))
+	f.Add([]byte("auth: {jwt: {issuers: [{secret: x, algorithms: [none, HS1]}, {jwks_url: 'http://x', discovery: true}]}, apikey: {keys: [{hash: x}]}}"))
 	f.Add([]byte("server: {trusted_proxies: [0.0.0.0/1, 128.0.0.0/1, \"::/1\", \"8000::/1\", \"::ffff:0:0/96\", 10.1.2.3/0]}"))
 	f.Add([]byte("server: {case_insensitive_routes: true}\nroutes: [{path: /Admin/users, upstream: app}, {path: /admin/USERS, methods: [GET, DELETE], upstream: app}]"))
 	f.Add([]byte("routes: [{path: /café/{id}, upstream: app}, {path: /CAFÉ/{x}, methods: [POST], upstream: app}]"))

@@ -26,10 +26,15 @@ func (s Severity) String() string {
 
 // Problem is one finding about the file, located by line and field path.
 type Problem struct {
-	File     string
-	Line     int
-	Path     string
-	Message  string
+	// File is the configuration file.
+	File string
+	// Line is the line of the field, or 0 when the file has none.
+	Line int
+	// Path is the field's path: routes[2].upstream.
+	Path string
+	// Message says what is wrong.
+	Message string
+	// Severity is Error or Warning.
 	Severity Severity
 }
 
@@ -96,7 +101,10 @@ func (d Diagnostics) Err() error {
 }
 
 // LoadError is returned when a configuration has errors.
-type LoadError struct{ Diagnostics Diagnostics }
+type LoadError struct {
+	// Diagnostics are the errors, in file order.
+	Diagnostics Diagnostics
+}
 
 func (e *LoadError) Error() string {
 	return fmt.Sprintf("config: %d error(s):\n%s", len(e.Diagnostics), strings.TrimRight(e.Diagnostics.String(), "\n"))
@@ -119,8 +127,10 @@ func (d Diagnostics) sorted() Diagnostics {
 // "upstreams.app.openapi". [Config.Locate] turns it into a located
 // [Problem].
 type FieldError struct {
+	// Path is the field's path in the file.
 	Path string
-	Err  error
+	// Err is what is wrong with it.
+	Err error
 }
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }

@@ -6,7 +6,13 @@ func ResolveSecretForTest(ref, dir string, o Options) (Secret, Diagnostics) {
 		o.ReadFile = readFileLimited
 	}
 	s := Secret{ref: ref}
-	v := &validator{file: "x.yaml", res: resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}}
+	r := resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}
+	v := &validator{file: "x.yaml"}
+	if err := r.resolve(&s); err != nil {
+		for _, e := range unjoin(err) {
+			v.errorf("secret", "%v", e)
+		}
+	}
 	v.secret("secret", &s)
 	return s, v.diags
 }

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-api/rampart/auth/introspect"
+	"github.com/rampart-api/rampart/auth/jwt"
+	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
 	"github.com/rampart-api/rampart/ratelimit"
@@ -44,6 +47,9 @@ func asFeatureError(err error) (featureError, bool) {
 		pe *proxy.ConfigError
 		le *ratelimit.LimitError
 		ke *ratelimit.KeyError
+		je *jwt.ConfigError
+		ie *introspect.ConfigError
+		be *bruteforce.FieldError
 	)
 	switch {
 	case errors.As(err, &ce):
@@ -54,6 +60,16 @@ func asFeatureError(err error) (featureError, bool) {
 		return featureError{pe.Field, proxyFields, pe.Reason}, true
 	case errors.As(err, &le):
 		return featureError{le.Field, rateLimitFields, le.Reason}, true
+	case errors.As(err, &je):
+		return featureError{je.Field, nil, je.Reason}, true
+	case errors.As(err, &ie):
+		return featureError{ie.Field, nil, ie.Reason}, true
+	case errors.As(err, &be):
+		reason := be.Reason
+		if reason == "" {
+			reason = be.Err.Error()
+		}
+		return featureError{be.Field, nil, reason}, true
 	case errors.As(err, &ke):
 		return featureError{"", nil, strconv.Quote(ke.Spec) + ": " + ke.Reason}, true
 	}
@@ -62,8 +78,15 @@ func asFeatureError(err error) (featureError, bool) {
 
 // path returns the file path of the failing field below base: a list index
 // is kept ("allowed_origins[2]"), a map key becomes a key ("set.X-Frame-Options").
-// A field the table does not know locates the error at base.
+// A field the table does not know locates the error at base. A feature
+// without a table names its fields as the file does.
 func (f featureError) path(base string) string {
+	if f.names == nil {
+		if f.field == "" {
+			return base
+		}
+		return base + "." + f.field
+	}
 	name, rest, _ := strings.Cut(f.field, "[")
 	key, ok := f.names[name]
 	if !ok {

@@ -1,17 +1,14 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // MaxFileBytes bounds the size of a configuration file.
@@ -52,8 +49,22 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse decodes and validates data as if read from file.
+// Parse decodes and validates data as if read from file. It decodes,
+// resolves references and paths and applies defaults once; validation
+// then only reads the result.
 func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
+	cfg, diags := decode(data, file, opts...)
+	if cfg == nil {
+		return nil, diags
+	}
+	v := &validator{file: file, lines: cfg.lines}
+	v.config(cfg)
+	return cfg, append(diags, v.diags...).sorted()
+}
+
+// decode is Parse without the validation: the configuration as the file
+// and its references give it, with defaults applied.
+func decode(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
@@ -71,80 +82,83 @@ func Parse(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Diagnostics(yamlProblem(file, err, nil))
+		return nil, yamlProblems(file, err, nil, nil).sorted()
 	}
 	if len(root.Content) == 0 {
 		return nil, Diagnostics{{File: file, Message: "empty configuration"}}
 	}
 	lines := map[string]int{}
-	indexLines(root.Content[0], "", lines)
+	at := map[position]string{}
+	indexLines(root.Content[0], "", lines, at)
 
 	cfg := &Config{File: file, Dir: dir, lines: lines}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	v := &validator{file: file, lines: lines, res: resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}}
-	if err := dec.Decode(cfg); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return nil, Diagnostics(yamlProblem(file, err, lines)).sorted()
-		}
+	var diags Diagnostics
+	if err := yaml.Load(data, cfg, yaml.WithKnownFields()); err != nil {
 		// Unknown fields and wrong types leave the rest decoded: go on,
-		// so that one run lists every problem.
-		v.diags = append(v.diags, yamlProblem(file, err, lines)...)
+		// so that one run lists every problem. The keys the type does not
+		// know are the errors a lenient decode does not make.
+		lenient := yaml.Load(data, &Config{})
+		diags = yamlProblems(file, err, lenient, at)
 	}
+	res := resolver{env: o.LookupEnv, read: o.ReadFile, dir: dir}
+	diags = append(diags, cfg.resolve(res, lines)...)
 	cfg.applyDefaults()
-	cfg.resolvePaths(v.res)
-	v.config(cfg)
-	return cfg, v.diags.sorted()
+	return cfg, diags
 }
 
-var (
-	linePrefix   = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	typeName     = regexp.MustCompile(`into (config\.)?(\w+|\[\]\w+|map\[\w+\]\*?\w+)$`)
-)
+// position is where a node starts in the file.
+type position struct{ line, column int }
 
-// yamlProblem turns decoder errors into located problems.
-func yamlProblem(file string, err error, lines map[string]int) []Problem {
-	var te *yaml.TypeError
-	var msgs []string
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+// yamlProblems turns the decoder's errors into located problems: each
+// [*yaml.LoadError] carries the position of its node, which at maps to
+// the field path. An error that strict decoding makes and lenient
+// decoding does not is a key the configuration does not know.
+func yamlProblems(file string, strict, lenient error, at map[position]string) Diagnostics {
+	known := map[yaml.Mark]bool{}
+	for _, e := range loadErrors(lenient) {
+		known[e.Mark] = true
 	}
-	byLine := map[int]string{}
-	for p, l := range lines {
-		if old, ok := byLine[l]; !ok || len(p) > len(old) {
-			byLine[l] = p
+	var out Diagnostics
+	for _, e := range loadErrors(strict) {
+		p := Problem{File: file, Line: e.Mark.Line, Path: at[position{e.Mark.Line, e.Mark.Column}], Message: e.Message}
+		if !known[e.Mark] && p.Path != "" {
+			p.Message = fmt.Sprintf("unknown field %q", lastKey(p.Path))
 		}
-	}
-	var out []Problem
-	for _, m := range msgs {
-		p := Problem{File: file}
-		if sm := linePrefix.FindStringSubmatch(m); sm != nil {
-			p.Line, _ = strconv.Atoi(sm[1])
-			m = sm[2]
-			p.Path = byLine[p.Line]
-		}
-		if sm := unknownField.FindStringSubmatch(m); sm != nil {
-			m = fmt.Sprintf("unknown field %q", sm[1])
-		} else {
-			m = typeName.ReplaceAllString(m, "into $2")
-		}
-		p.Message = m
 		out = append(out, p)
+	}
+	if len(out) == 0 && strict != nil {
+		out = append(out, Problem{File: file, Message: strict.Error()})
 	}
 	return out
 }
 
+// loadErrors lists the located errors err holds.
+func loadErrors(err error) []*yaml.LoadError {
+	var many *yaml.LoadErrors
+	var one *yaml.LoadError
+	switch {
+	case errors.As(err, &many):
+		return many.Errors
+	case errors.As(err, &one):
+		return []*yaml.LoadError{one}
+	}
+	return nil
+}
+
+// lastKey is the last mapping key of a field path: "max_body" of
+// "server.max_body", "role" of "routes[0].role".
+func lastKey(path string) string {
+	return path[strings.LastIndexByte(path, '.')+1:]
+}
+
 // indexLines records the line of every mapping key and sequence item under
-// its field path: server.listen, routes[2].upstream, upstreams.app.url.
-func indexLines(n *yaml.Node, path string, lines map[string]int) {
+// its field path (server.listen, routes[2].upstream, upstreams.app.url),
+// and in at the path of the key and value nodes at each position.
+func indexLines(n *yaml.Node, path string, lines map[string]int, at map[position]string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			indexLines(c, path, lines)
+			indexLines(c, path, lines, at)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -154,13 +168,18 @@ func indexLines(n *yaml.Node, path string, lines map[string]int) {
 				p = path + "." + k.Value
 			}
 			lines[p] = k.Line
-			indexLines(v, p, lines)
+			at[position{k.Line, k.Column}] = p
+			at[position{v.Line, v.Column}] = p
+			indexLines(v, p, lines, at)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			lines[p] = c.Line
-			indexLines(c, p, lines)
+			if _, ok := at[position{c.Line, c.Column}]; !ok {
+				at[position{c.Line, c.Column}] = p
+			}
+			indexLines(c, p, lines, at)
 		}
 	}
 	// Aliases are not followed: their lines are the anchor's, and a

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/ratelimit"
 )
 
@@ -51,8 +53,10 @@ type Redis struct {
 type RateLimit struct {
 	// Key is ip, subject, claim:NAME, apikey[:HEADER] or header:NAME;
 	// empty means ip.
-	Key    string        `yaml:"key"`
-	Limit  int           `yaml:"limit"`
+	Key string `yaml:"key"`
+	// Limit is how many requests each key may make per Window. Required.
+	Limit int `yaml:"limit"`
+	// Window is the period Limit counts over. Required.
 	Window time.Duration `yaml:"window"`
 	// Burst is the most admitted at once; 0 means Limit.
 	Burst int `yaml:"burst"`
@@ -68,6 +72,22 @@ type Concurrency struct {
 	PerUpstream int `yaml:"per_upstream"`
 	// PerClient caps each client IP (IPv6 by /64) across the gateway.
 	PerClient int `yaml:"per_client"`
+}
+
+// Config maps the block onto the guard's own settings; the gateway adds
+// the store.
+func (b *BruteForce) Config() bruteforce.Config {
+	return bruteforce.Config{
+		UsernameField:    b.UsernameField,
+		MaxBodyBytes:     b.MaxBodyBytes,
+		MaxFailures:      b.MaxFailures,
+		MaxFailuresPerIP: b.MaxFailuresPerIP,
+		Window:           b.Window,
+		Lockout:          b.Lockout,
+		MaxLockout:       b.MaxLockout,
+		Forget:           b.Forget,
+		FailureStatuses:  b.FailureStatuses,
+	}
 }
 
 // BruteForce marks a login route: attempts are counted per username and
@@ -86,11 +106,13 @@ type BruteForce struct {
 	MaxFailures int `yaml:"max_failures"`
 	// MaxFailuresPerIP per client IP within Window start a lockout of the
 	// IP; 0 means 4 × MaxFailures, -1 disables the per-IP count.
-	MaxFailuresPerIP int           `yaml:"max_failures_per_ip"`
-	Window           time.Duration `yaml:"window"`
+	MaxFailuresPerIP int `yaml:"max_failures_per_ip"`
+	// Window is the period failures are counted over (default 15m).
+	Window time.Duration `yaml:"window"`
 	// Lockout is the first lockout (default 15m); each next one doubles
 	// up to MaxLockout (default 24h).
-	Lockout    time.Duration `yaml:"lockout"`
+	Lockout time.Duration `yaml:"lockout"`
+	// MaxLockout caps the doubling lockouts (default 24h).
 	MaxLockout time.Duration `yaml:"max_lockout"`
 	// Forget is how long a past lockout still doubles the next one
 	// (default 24h).
@@ -224,23 +246,13 @@ func (v *validator) rateLimit(path string, p RateLimit) {
 	if _, err := ratelimit.ParseKey(p.KeySpec()); err != nil {
 		v.featureErrors(path+".key", err)
 	}
-	bad := false
-	if p.Limit <= 0 {
-		v.errorf(path+".limit", "must be positive")
-		bad = true
-	}
-	if p.Window <= 0 {
-		v.errorf(path+".window", "must be positive")
-		bad = true
-	}
-	if p.Burst < 0 {
-		v.errorf(path+".burst", "must not be negative")
-		bad = true
-	}
-	if !bad {
-		if err := p.RateLimitLimit().Validate(); err != nil {
-			v.featureErrors(path, err)
+	// A burst the file leaves out is the limit: its error is the limit's.
+	for _, e := range unjoin(p.RateLimitLimit().Validate()) {
+		var le *ratelimit.LimitError
+		if e == nil || errors.As(e, &le) && le.Field == "Burst" && p.Burst == 0 && p.Limit <= 0 {
+			continue
 		}
+		v.featureErrors(path, e)
 	}
 }
 
@@ -269,30 +281,8 @@ func isPublic(c *Config, r Route) bool {
 }
 
 func (v *validator) bruteForce(p string, b *BruteForce) {
-	if b.MaxFailures < 0 {
-		v.errorf(p+".max_failures", "must not be negative")
-	}
-	if b.MaxBodyBytes < 0 {
-		v.errorf(p+".max_body_bytes", "must not be negative")
-	}
-	if b.MaxFailuresPerIP < -1 {
-		v.errorf(p+".max_failures_per_ip", "want -1 (off), 0 (4 × max_failures) or a count")
-	}
-	for _, f := range []struct {
-		name string
-		d    time.Duration
-	}{{"window", b.Window}, {"lockout", b.Lockout}, {"max_lockout", b.MaxLockout}, {"forget", b.Forget}} {
-		if f.d < 0 {
-			v.errorf(p+"."+f.name, "must not be negative")
-		}
-	}
-	if b.MaxLockout > 0 && b.Lockout > b.MaxLockout {
-		v.errorf(p+".max_lockout", "shorter than lockout (%s)", b.Lockout)
-	}
-	for i, s := range b.FailureStatuses {
-		if s < 400 || s > 599 {
-			v.errorf(fmt.Sprintf("%s.failure_statuses[%d]", p, i), "%d is not an error status", s)
-		}
+	if err := b.Config().Validate(); err != nil {
+		v.featureErrors(p, err)
 	}
 	if b.UsernameField == "" {
 		v.warnf(p+".username_field", "not set: failures are counted per client IP only")

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Secret is a value that must not be written in the file: a reference
@@ -29,7 +29,7 @@ var (
 // UnmarshalYAML keeps the reference text; resolution happens in Load.
 func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a secret is a single string", n.Line)
+		return errors.New("a secret is a single string")
 	}
 	s.ref, s.line = n.Value, n.Line
 	return nil

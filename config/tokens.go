@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -373,4 +374,31 @@ func (v *validator) tokens(c *Config) {
 			v.errorf(cp+".secret_hash", "not an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash); make one with rampart token client")
 		}
 	}
+}
+
+// withoutSelf drops the verifier's complaints about the self issuer: the
+// tokens block it is built from reports its own problems, at their lines.
+func (v *validator) withoutSelf(j *JWT, err error) error {
+	if j.self == nil {
+		return err
+	}
+	var keep []error
+	for _, e := range unjoin(err) {
+		var ce *jwt.ConfigError
+		if errors.As(e, &ce) && isSelfField(j, ce.Field) {
+			continue
+		}
+		keep = append(keep, e)
+	}
+	return errors.Join(keep...)
+}
+
+func isSelfField(j *JWT, field string) bool {
+	for i, is := range j.Issuers {
+		p := fmt.Sprintf("issuers[%d]", i)
+		if is.Issuer == SelfIssuer && (field == p || strings.HasPrefix(field, p+".") || strings.HasPrefix(field, p+"[")) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,9 +1,9 @@
 package config
 
 import (
-	"fmt"
+	"errors"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // StringList is a list that may also be written as a single scalar.
@@ -27,5 +27,5 @@ func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
 		*l = s
 		return nil
 	}
-	return fmt.Errorf("line %d: want a word or a list of words", n.Line)
+	return errors.New("want a word or a list of words")
 }

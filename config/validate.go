@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -28,7 +29,6 @@ const (
 type validator struct {
 	file  string
 	lines map[string]int
-	res   resolver
 	diags Diagnostics
 }
 
@@ -54,18 +54,11 @@ func (v *validator) line(path string) int {
 	return 0
 }
 
-// secret resolves s and reports a missing reference or a literal value.
+// secret warns about a secret written in the file itself; resolving it
+// was the loader's.
 func (v *validator) secret(path string, s *Secret) {
-	if !s.IsSet() {
-		return
-	}
-	if !s.IsReference() && !strings.Contains(s.ref, "${") {
+	if s.IsSet() && !s.IsReference() && !strings.Contains(s.ref, "${") {
 		v.warnf(path, "literal secret in the config file; use ${env:NAME} or ${file:PATH}")
-	}
-	if err := v.res.resolve(s); err != nil {
-		for _, e := range unjoin(err) {
-			v.errorf(path, "%v", e)
-		}
 	}
 }
 
@@ -325,6 +318,21 @@ func (v *validator) log(l *Log) {
 	case "debug", "info", "warn", "error":
 	default:
 		v.errorf("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+	for _, f := range []struct{ field, target string }{{"server", l.Server}, {"access", l.Access}, {"events", l.Events}} {
+		switch f.target {
+		case "", "off", "stderr", "stdout":
+			continue
+		}
+		// serve creates the file; check makes sure it could, without
+		// creating it.
+		if fi, err := os.Stat(f.target); err == nil && fi.IsDir() {
+			v.errorf("log."+f.field, "%s is a folder", f.target)
+		} else if dir, err := os.Stat(filepath.Dir(f.target)); err != nil {
+			v.errorf("log."+f.field, "folder of %s: %v", f.target, unwrapPathError(err))
+		} else if !dir.IsDir() {
+			v.errorf("log."+f.field, "%s is not a folder", filepath.Dir(f.target))
+		}
 	}
 }
 

@@ -301,3 +301,63 @@ func TestJWTIssuerDangerousSwitches(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIKeyErrorsAtTheirField wants the authenticator's own refusals of
+// an apikey block, keys file included, at the field they concern.
+func TestAPIKeyErrorsAtTheirField(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keys.yaml"), []byte("- {hash: \"sha256:abc\", subject: ci}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name, block string
+		want        []string
+	}{
+		{"valid", "    keys: [{hash: \"" + hash + "\", subject: ci}]\n", nil},
+		{"no keys", "    header: X-Key\n", []string{"x.yaml:7: error: auth.apikey: keys or keys_file is required"}},
+		{"short hash", "    keys:\n      - {hash: \"sha256:ab\", subject: ci}\n", []string{"x.yaml:9: error: auth.apikey.keys[0].hash: "}},
+		{"no subject", "    keys:\n      - {hash: \"" + hash + "\"}\n", []string{"x.yaml:9: error: auth.apikey.keys[0].subject: required"}},
+		{"duplicate hash", "    keys:\n      - {hash: \"" + hash + "\", subject: a}\n      - {hash: \"" + hash + "\", subject: b}\n", []string{"x.yaml:10: error: auth.apikey.keys[1].hash: "}},
+		{"bearer tokens taken for keys", "    header: Authorization\n    keys: [{hash: \"" + hash + "\", subject: ci}]\n", []string{"error: auth.apikey.scheme: "}},
+		{"bad entry in the keys file", "    keys_file: keys.yaml\n", []string{"x.yaml:8: error: auth.apikey.keys_file: "}},
+		{"keys file missing", "    keys_file: absent.yaml\n", []string{"x.yaml:8: error: auth.apikey.keys_file: "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := "upstreams:\n  app: {url: http://127.0.0.1:9000}\nroutes:\n  - {path: /api, upstream: app, auth: apikey}\n\nauth:\n  apikey:\n" + tt.block
+			_, diags := config.Parse([]byte(data), filepath.Join(dir, "x.yaml"))
+			expect(t, diags, "auth.apikey", tt.want...)
+		})
+	}
+}
+
+// TestIntrospectionErrorsAtTheirField wants the authenticator's own
+// refusals at the field they concern, with its line.
+func TestIntrospectionErrorsAtTheirField(t *testing.T) {
+	t.Setenv("IDP_SECRET", "s3cr3t-value")
+	block := func(fields string) string {
+		return "\nauth:\n  introspection:\n    client_id: gw\n    client_secret: ${env:IDP_SECRET}\n" + fields
+	}
+	tests := []struct {
+		name, fields string
+		want         []string
+	}{
+		{"valid", "    endpoint: https://idp.example/introspect\n", nil},
+		{"no endpoint", "", []string{"x.yaml:7: error: auth.introspection.endpoint: required"}},
+		{"plain http", "    endpoint: http://idp.example/introspect\n", []string{"x.yaml:10: error: auth.introspection.endpoint: must be https"}},
+		{"plain http allowed", "    endpoint: http://127.0.0.1:9/introspect\n    insecure_allow_http: true\n", []string{"x.yaml:11: warning: auth.introspection.insecure_allow_http"}},
+		{"auth method", "    endpoint: https://idp.example/introspect\n    auth_method: private_key_jwt\n", []string{`x.yaml:11: error: auth.introspection.auth_method: "private_key_jwt" is not one of`}},
+		{"roles claim", "    endpoint: https://idp.example/introspect\n    roles_claim: a..b\n", []string{"x.yaml:11: error: auth.introspection.roles_claim: "}},
+		{"negative cache ttl", "    endpoint: https://idp.example/introspect\n    cache_ttl: -1s\n", []string{"x.yaml:11: error: auth.introspection.cache_ttl: must not be negative"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diags := parseWith(t, block(tt.fields), "  - {path: /api, upstream: app, auth: introspection}\n")
+			expect(t, diags, "auth.introspection", tt.want...)
+			if strings.Contains(diags.String(), "s3cr3t") {
+				t.Fatal("secret printed")
+			}
+		})
+	}
+}

@@ -110,16 +110,14 @@ var (
 	responseModes = []string{ModeFilter, ModeEnforce, ModeReport, ModeOff}
 )
 
-// validation checks the OpenAPI documents, the structural limits and the
-// route WAFs. Each document is read here and kept in Upstream.Document so
-// the gateway compiles the bytes that were read; compiling it is the
-// gateway's (rampart check does it), so config does not import the
-// OpenAPI library.
+// validation checks the validation settings, the structural limits and
+// the route WAFs. The documents were read at load time into
+// Upstream.Document; compiling them is the gateway's (rampart check does
+// it), so config does not import the OpenAPI library.
 func (v *validator) validation(c *Config) {
 	for _, name := range sortedKeys(c.Upstreams) {
 		u := c.Upstreams[name]
 		v.upstreamValidation("upstreams."+name, &u)
-		c.Upstreams[name] = u
 	}
 	v.limits(&c.Limits, c.Server.MaxBodyBytes)
 	for i := range c.Routes {
@@ -158,19 +156,6 @@ func (v *validator) upstreamValidation(path string, u *Upstream) {
 	if !vc.RejectsUnknownProperties() {
 		v.warnf(p+".reject_unknown_properties", "false: request properties the schemas do not declare reach the upstream unless a schema sets additionalProperties: false (mass assignment)")
 	}
-	data, err := v.res.read(v.res.abs(u.OpenAPI))
-	switch {
-	case err != nil:
-		v.errorf(path+".openapi", "%s: %v", u.OpenAPI, unwrapPathError(err))
-		return
-	case len(data) == 0:
-		v.errorf(path+".openapi", "%s is empty", u.OpenAPI)
-		return
-	case len(data) > MaxDocumentBytes:
-		v.errorf(path+".openapi", "%s is larger than %d bytes", u.OpenAPI, MaxDocumentBytes)
-		return
-	}
-	u.Document = data
 }
 
 // mode checks one mode field and returns it, or "" (the default) when it

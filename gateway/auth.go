@@ -37,7 +37,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 		g.selfKeys(&jc)
 		if g.opts.offline {
 			if _, err := jwt.Check(jc); err != nil {
-				errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+				errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 			} else {
 				a.byName[config.AuthJWT] = auth.Func(func(*http.Request) (*rampart.Principal, error) {
 					return nil, rampart.ErrNoCredentials
@@ -50,46 +50,23 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			}
 			return v, v.Close, nil
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("auth.jwt: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 		} else {
 			a.byName[config.AuthJWT] = v
 		}
 	}
 	if k := ac.APIKey; k != nil {
-		kc := apikey.Config{Header: k.Header, Scheme: k.Scheme, KeysFile: k.KeysFile}
-		for _, e := range k.Keys {
-			kc.Keys = append(kc.Keys, apikey.Entry{Hash: e.Hash, Subject: e.Subject, Roles: e.Roles, Scopes: e.Scopes, Tenant: e.Tenant, Name: e.Name})
-		}
-		if kc.KeysFile != "" && cfg.Dir != "" {
-			kc.KeysFile = absPath(cfg.Dir, kc.KeysFile)
-		}
-		v, err := apikey.New(kc)
+		v, err := apikey.New(k.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.apikey: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.apikey", Err: err})
 		} else {
 			a.byName[config.AuthAPIKey] = v
 		}
 	}
 	if in := ac.Introspection; in != nil {
-		v, err := introspect.New(introspect.Config{
-			Endpoint:          in.Endpoint,
-			ClientID:          in.ClientID,
-			ClientSecret:      in.ClientSecret.Value(),
-			AuthMethod:        in.AuthMethod,
-			Issuer:            in.Issuer,
-			Audience:          in.Audience,
-			SubjectClaim:      string(in.SubjectClaim),
-			RolesClaim:        string(in.RolesClaim),
-			ScopesClaim:       string(in.ScopesClaim),
-			TenantClaim:       string(in.TenantClaim),
-			Timeout:           in.Timeout,
-			CacheSize:         in.CacheSize,
-			CacheTTL:          in.CacheTTL,
-			NegativeCacheTTL:  in.NegativeCacheTTL,
-			InsecureAllowHTTP: in.InsecureAllowHTTP,
-		})
+		v, err := introspect.New(in.Config())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auth.introspection: %w", err))
+			errs = append(errs, &config.FieldError{Path: "auth.introspection", Err: err})
 		} else {
 			a.byName[config.AuthIntrospection] = v
 		}
@@ -97,7 +74,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	ih := ac.IdentityHeaders
 	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: ih.Subject, Roles: ih.Roles, Scopes: ih.Scopes, Tenant: ih.Tenant})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("auth.identity_headers: %w", err))
+		errs = append(errs, &config.FieldError{Path: "auth.identity_headers", Err: err})
 	}
 	a.forwarder = fwd
 	return a, errs

@@ -96,9 +96,6 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		trimSlash: cfg.Server.TrailingSlash == config.TrailingSlashIgnore,
 	}
 	maxBuffered := cfg.Server.MaxBufferedBytes
-	if maxBuffered == 0 {
-		maxBuffered = max(config.DefaultMaxBufferedBytes, g.maxBody)
-	}
 	var errs []error
 	// One count of buffered bytes per registry: a reload keeps charging
 	// what the configuration it replaces still holds.
@@ -109,10 +106,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	g.buffered = &budget{max: maxBuffered, held: held}
 	perClient := cfg.Server.MaxUploadsPerClient
-	switch perClient {
-	case 0:
-		perClient = config.DefaultMaxUploadsPerClient
-	case -1:
+	if perClient == -1 {
 		perClient = 0
 	}
 	if g.uploads, err = concurrency.New(concurrency.Config{PerClient: perClient, Events: opts.Events}); err != nil {

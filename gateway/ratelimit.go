@@ -92,22 +92,9 @@ func (ls *limitState) bruteForce(rc config.Route, opts Options) (rampart.Middlew
 	if b == nil || ls.failed {
 		return nil, nil
 	}
-	guard, err := bruteforce.New(bruteforce.Config{
-		UsernameField:    b.UsernameField,
-		MaxBodyBytes:     b.MaxBodyBytes,
-		MaxFailures:      b.MaxFailures,
-		MaxFailuresPerIP: b.MaxFailuresPerIP,
-		Window:           b.Window,
-		Lockout:          b.Lockout,
-		MaxLockout:       b.MaxLockout,
-		Forget:           b.Forget,
-		FailureStatuses:  b.FailureStatuses,
-		Store:            ls.bf,
-		OnStoreError:     ls.mode,
-		Fallback:         ls.bfLocal,
-		Monitor:          ls.monitor,
-		Events:           opts.Events,
-	})
+	bc := b.Config()
+	bc.Store, bc.OnStoreError, bc.Fallback, bc.Monitor, bc.Events = ls.bf, ls.mode, ls.bfLocal, ls.monitor, opts.Events
+	guard, err := bruteforce.New(bc)
 	if err != nil {
 		return nil, fmt.Errorf("brute_force: %w", err)
 	}
@@ -158,10 +145,11 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 		ls.bf = g.carriedLockouts("bruteforce.memory", cfg)
 	case config.StoreRedis:
 		var url string
+		var timeout time.Duration
 		if rl.Redis != nil {
-			url = rl.Redis.URL.Value()
+			url, timeout = rl.Redis.URL.Value(), rl.Redis.Timeout
 		}
-		client, err := shared(g, "redis", url+"|"+redisTimeout(rl.Redis).String(), func() (goredis.UniversalClient, func() error, error) {
+		client, err := shared(g, "redis", url+"|"+timeout.String(), func() (goredis.UniversalClient, func() error, error) {
 			c, err := newRedisClient(rl.Redis)
 			if err != nil {
 				return nil, nil, err
@@ -173,10 +161,6 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 			break
 		}
 		prefix := rl.Redis.Prefix
-		if prefix == "" {
-			prefix = config.DefaultRedisPrefix
-		}
-		timeout := redisTimeout(rl.Redis)
 		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
 		bf, err := bfredis.New(client, prefix+"bf:")
 		if err != nil {
@@ -309,16 +293,7 @@ func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
 		return nil, errors.New("url is not a valid Redis URL")
 	}
 	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return rlredis.NewClient(opt, redisTimeout(r)), nil
-}
-
-// redisTimeout is the bound on one store call: redis.timeout or its
-// default.
-func redisTimeout(r *config.Redis) time.Duration {
-	if r == nil || r.Timeout == 0 {
-		return config.DefaultRedisTimeout
-	}
-	return r.Timeout
+	return rlredis.NewClient(opt, r.Timeout), nil
 }
 
 // deadlineStore gives every call to a shared brute-force store a

@@ -86,18 +86,7 @@ func ParseKey(spec string) (KeyFunc, error) {
 // usually owns a whole /64. Without an Info it uses the TCP peer address,
 // never a forwarding header: a client cannot choose its key.
 func IPKey(dst []byte, r *http.Request) ([]byte, bool) {
-	return appendIP(append(dst, "ip:"...), ClientAddr(r)), true
-}
-
-// ClientAddr is the address IPKey limits by: [clientip.From] (the trusted
-// client IP, else the TCP peer), with IPv6 masked to its /64.
-func ClientAddr(r *http.Request) netip.Addr {
-	a := clientip.From(r)
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		a = p.Addr()
-	}
-	return a
+	return appendIP(append(dst, "ip:"...), clientip.Group(r)), true
 }
 
 func appendIP(dst []byte, a netip.Addr) []byte {

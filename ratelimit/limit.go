@@ -46,12 +46,13 @@ func PerHour(rate int) Limit { return Limit{Rate: rate, Period: time.Hour, Burst
 type LimitError struct {
 	Limit Limit
 	// Field is the failing field of Limit: "Rate", "Period" or "Burst".
-	Field  string
+	Field string
+	// Reason says what is wrong with it.
 	Reason string
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("ratelimit: invalid limit %s: %s", e.Limit, e.Reason)
+	return fmt.Sprintf("ratelimit: invalid limit %s: %s: %s", e.Limit, e.Field, e.Reason)
 }
 
 func (e *LimitError) Unwrap() error { return ErrInvalidLimit }
@@ -62,13 +63,13 @@ func (e *LimitError) Unwrap() error { return ErrInvalidLimit }
 func (l Limit) Validate() error {
 	var errs []error
 	if l.Rate <= 0 {
-		errs = append(errs, &LimitError{Limit: l, Field: "Rate", Reason: "rate must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Rate", Reason: "must be positive"})
 	}
 	if l.Period <= 0 {
-		errs = append(errs, &LimitError{Limit: l, Field: "Period", Reason: "period must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Period", Reason: "must be positive"})
 	}
 	if l.Burst <= 0 {
-		errs = append(errs, &LimitError{Limit: l, Field: "Burst", Reason: "burst must be positive"})
+		errs = append(errs, &LimitError{Limit: l, Field: "Burst", Reason: "must be positive"})
 	}
 	if l.Rate > 0 && l.Period > 0 && l.Period/time.Duration(l.Rate) < time.Microsecond {
 		errs = append(errs, &LimitError{Limit: l, Field: "Period", Reason: "period/rate is under a microsecond"})

@@ -62,6 +62,7 @@ var (
 	ErrNoClient      = errors.New("introspect: client id and secret are required")
 	ErrBadAuthMethod = errors.New("introspect: auth method must be client_secret_basic or client_secret_post")
 	ErrBadLimit      = errors.New("introspect: durations and sizes must not be negative")
+	ErrBadClaim      = errors.New("introspect: invalid claim path")
 )
 
 // Config configures [New].
@@ -166,25 +167,43 @@ func New(cfg Config) (*Authenticator, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	bad := func(field string, kind error, reason string) {
+		errs = append(errs, &ConfigError{Field: field, Reason: reason, Err: kind})
+	}
 	u, err := url.Parse(cfg.Endpoint)
 	switch {
+	case cfg.Endpoint == "":
+		bad("endpoint", ErrBadEndpoint, "required")
 	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.Fragment != "":
-		errs = append(errs, fmt.Errorf("endpoint %q: %w", redactURL(cfg.Endpoint), ErrBadEndpoint))
-	case u.Scheme == "http" && !cfg.InsecureAllowHTTP, u.Scheme != "https" && u.Scheme != "http":
-		errs = append(errs, fmt.Errorf("endpoint %q (set InsecureAllowHTTP only for a loopback test server): %w", cfg.Endpoint, ErrBadEndpoint))
+		bad("endpoint", ErrBadEndpoint, fmt.Sprintf("%q is not an absolute URL without credentials and fragment", redactURL(cfg.Endpoint)))
+	case u.Scheme == "http" && !cfg.InsecureAllowHTTP:
+		bad("endpoint", ErrBadEndpoint, "must be https (insecure_allow_http sends tokens and the client secret in clear; only for a loopback test server)")
+	case u.Scheme != "https" && u.Scheme != "http":
+		bad("endpoint", ErrBadEndpoint, "must be https")
 	}
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		errs = append(errs, ErrNoClient)
+	if cfg.ClientID == "" {
+		bad("client_id", ErrNoClient, "required")
+	}
+	if cfg.ClientSecret == "" {
+		bad("client_secret", ErrNoClient, "required")
 	}
 	switch cfg.AuthMethod {
 	case "", ClientSecretBasic:
 	case ClientSecretPost:
 		a.post = true
 	default:
-		errs = append(errs, fmt.Errorf("auth method %q: %w", cfg.AuthMethod, ErrBadAuthMethod))
+		bad("auth_method", ErrBadAuthMethod, fmt.Sprintf("%q is not one of %s, %s", cfg.AuthMethod, ClientSecretBasic, ClientSecretPost))
 	}
-	if cfg.Timeout < 0 || cfg.CacheTTL < 0 || cfg.NegativeCacheTTL < 0 || cfg.MaxResponseBytes < 0 {
-		errs = append(errs, ErrBadLimit)
+	for _, l := range []struct {
+		field string
+		neg   bool
+	}{
+		{"timeout", cfg.Timeout < 0}, {"cache_ttl", cfg.CacheTTL < 0},
+		{"negative_cache_ttl", cfg.NegativeCacheTTL < 0}, {"max_response_bytes", cfg.MaxResponseBytes < 0},
+	} {
+		if l.neg {
+			bad(l.field, ErrBadLimit, "must not be negative")
+		}
 	}
 	a.negTTL = min(a.negTTL, a.ttl)
 	path := func(field, s, def string) claims.Path {
@@ -196,14 +215,14 @@ func New(cfg Config) (*Authenticator, error) {
 		}
 		p, err := claims.Parse(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+			bad(field, ErrBadClaim, err.Error())
 		}
 		return p
 	}
-	a.subject = path("subject claim", cfg.SubjectClaim, "sub")
-	a.roles = path("roles claim", cfg.RolesClaim, "roles")
-	a.scopes = path("scopes claim", cfg.ScopesClaim, "scope")
-	a.tenant = path("tenant claim", cfg.TenantClaim, "")
+	a.subject = path("subject_claim", cfg.SubjectClaim, "sub")
+	a.roles = path("roles_claim", cfg.RolesClaim, "roles")
+	a.scopes = path("scopes_claim", cfg.ScopesClaim, "scope")
+	a.tenant = path("tenant_claim", cfg.TenantClaim, "")
 
 	size := cfg.CacheSize
 	if size == 0 {

@@ -332,7 +332,7 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("missing %v in %v", want, err)
 		}
 	}
-	for _, frag := range []string{"roles claim", "tenant claim"} {
+	for _, frag := range []string{"roles_claim", "tenant_claim"} {
 		if err == nil || !strings.Contains(err.Error(), frag) {
 			t.Errorf("error does not mention %s", frag)
 		}
@@ -391,4 +391,38 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("accepted %q as %+v", body, p)
 		}
 	})
+}
+
+// TestNewNamesFields wants each refusal as a *ConfigError at the field a
+// configuration file writes, never quoting URL credentials.
+func TestNewNamesFields(t *testing.T) {
+	ok := introspect.Config{Endpoint: "https://id.example.com/introspect", ClientID: "a", ClientSecret: "b"}
+	for _, tt := range []struct {
+		name  string
+		mut   func(*introspect.Config)
+		field string
+		kind  error
+	}{
+		{"no endpoint", func(c *introspect.Config) { c.Endpoint = "" }, "endpoint", introspect.ErrBadEndpoint},
+		{"plain http", func(c *introspect.Config) { c.Endpoint = "http://id.example.com/i" }, "endpoint", introspect.ErrBadEndpoint},
+		{"credentials in the URL", func(c *introspect.Config) { c.Endpoint = "https://u:hunter2@id.example.com/i" }, "endpoint", introspect.ErrBadEndpoint},
+		{"no client id", func(c *introspect.Config) { c.ClientID = "" }, "client_id", introspect.ErrNoClient},
+		{"no client secret", func(c *introspect.Config) { c.ClientSecret = "" }, "client_secret", introspect.ErrNoClient},
+		{"unknown auth method", func(c *introspect.Config) { c.AuthMethod = "private_key_jwt" }, "auth_method", introspect.ErrBadAuthMethod},
+		{"negative cache ttl", func(c *introspect.Config) { c.CacheTTL = -1 }, "cache_ttl", introspect.ErrBadLimit},
+		{"bad roles claim", func(c *introspect.Config) { c.RolesClaim = "a..b" }, "roles_claim", introspect.ErrBadClaim},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			tt.mut(&c)
+			_, err := introspect.New(c)
+			var ce *introspect.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, tt.kind) {
+				t.Fatalf("err = %v, want a ConfigError at %s", err, tt.field)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error quotes a credential: %v", err)
+			}
+		})
+	}
 }

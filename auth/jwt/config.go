@@ -2,7 +2,6 @@ package jwt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-api/rampart/auth/claims"
-	"golang.org/x/net/http/httpguts"
 	"golang.org/x/time/rate"
 )
 
@@ -246,49 +244,24 @@ func Check(cfg Config) ([][]string, error) {
 type starter interface{ start() }
 
 func build(cfg Config) (*Authenticator, []starter, error) {
-	var errs []error
-	bad := func(iss, field, reason string) {
-		errs = append(errs, &ConfigError{Issuer: iss, Field: field, Reason: reason})
-	}
-	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}, revocation: cfg.Revocation}
+	errs := cfg.validate()
+	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}, rawToken: cfg.Scheme == SchemeNone, revocation: cfg.Revocation}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultMaxTokenBytes
-	}
-	if a.maxBytes < 0 {
-		bad("", "MaxTokenBytes", "negative")
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	if cfg.Cookie != "" && !validCookieName(cfg.Cookie) {
-		bad("", "Cookie", "not a valid cookie name")
-	}
 	a.header = "Authorization"
 	if cfg.Header != "" {
-		if !httpguts.ValidHeaderFieldName(cfg.Header) {
-			bad("", "Header", "not a valid header name")
-		}
 		a.header = http.CanonicalHeaderKey(cfg.Header)
-	}
-	switch {
-	case cfg.Scheme == "" || strings.EqualFold(cfg.Scheme, SchemeBearer):
-	case cfg.Scheme == SchemeNone:
-		a.rawToken = true
-	default:
-		bad("", "Scheme", fmt.Sprintf("%q: want Bearer or none", cfg.Scheme))
-	}
-	if cfg.Cache.MaxEntries < 0 {
-		bad("", "Cache.MaxEntries", "negative")
 	}
 	if !cfg.Cache.Disabled {
 		n := cfg.Cache.MaxEntries
-		if n == 0 {
+		if n <= 0 {
 			n = DefaultCacheEntries
 		}
 		a.cache = newCache(n)
-	}
-	if len(cfg.Issuers) == 0 {
-		bad("", "Issuers", "at least one issuer is required")
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -297,31 +270,21 @@ func build(cfg Config) (*Authenticator, []starter, error) {
 	var pending []starter
 	ctx, cancel := context.WithCancel(context.Background())
 	for idx, ic := range cfg.Issuers {
-		name := ic.Issuer
-		label := name
-		if name == "" {
-			label = fmt.Sprintf("#%d", idx+1)
-			switch {
-			case ic.JWKSURL != "" || ic.Discovery:
-				bad(label, "Issuer", "required with JWKSURL and Discovery: keys from the network do not identify an issuer")
-				continue
-			case a.anyIssuer != nil:
-				bad(label, "Issuer", "only one issuer may omit Issuer")
-				continue
-			}
-		} else if _, dup := a.byName[name]; dup {
-			bad(name, "Issuer", "configured twice")
+		p := fmt.Sprintf("issuers[%d]", idx)
+		if errs.under(p) {
+			// Its keys are loaded only once its settings are right, so
+			// that one mistake is reported once.
 			continue
 		}
-		iss, r, ierrs := compileIssuer(ic, label, cfg, ctx, logger, a.now)
-		errs = append(errs, ierrs...)
-		if iss == nil {
+		iss, r, err := compileIssuer(ic, p, cfg, ctx, logger, a.now)
+		if err != nil {
+			errs = append(errs, err...)
 			continue
 		}
-		if name == "" {
+		if ic.Issuer == "" {
 			a.anyIssuer = iss
 		} else {
-			a.byName[name] = iss
+			a.byName[ic.Issuer] = iss
 		}
 		a.ordered = append(a.ordered, iss)
 		a.highS = a.highS || iss.acceptHighS
@@ -331,82 +294,40 @@ func build(cfg Config) (*Authenticator, []starter, error) {
 	}
 	if len(errs) > 0 {
 		cancel()
-		return nil, nil, errors.Join(errs...)
+		return nil, nil, joinConfigErrors(errs)
 	}
 	a.cancel = cancel
 	return a, pending, nil
 }
 
-func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, starter, []error) {
-	var errs []error
-	bad := func(field, reason string) {
-		errs = append(errs, &ConfigError{Issuer: label, Field: field, Reason: reason})
-	}
+// compileIssuer builds the issuer at path p of a configuration that
+// passed [Config.Validate]: it loads the static keys, which may still be
+// refused (too weak, unreadable, of no listed algorithm).
+func compileIssuer(ic IssuerConfig, p string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, starter, configErrors) {
+	var errs configErrors
 	iss := &issuer{name: ic.Issuer, maxAge: ic.MaxAge, leeway: ic.Leeway, acceptHighS: ic.DangerouslyAcceptHighS}
 	pol := keyPolicy{weakRSA: ic.DangerouslyAllowWeakRSA}
-
-	sources := 0
-	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery, ic.KeySource != nil} {
-		if set {
-			sources++
-		}
-	}
-	if sources != 1 {
-		bad("keys", "exactly one of Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery, KeySource is required")
-	}
-
-	if len(ic.Algorithms) == 0 {
-		bad("Algorithms", "at least one algorithm is required")
-	}
-	for _, alg := range ic.Algorithms {
-		switch {
-		case strings.EqualFold(alg, "none"):
-			bad("Algorithms", `"none" is never allowed`)
-		case !slices.Contains(Algorithms, alg):
-			bad("Algorithms", fmt.Sprintf("unknown algorithm %q", alg))
-		case isHMAC(alg) && ic.Secret == nil:
-			bad("Algorithms", fmt.Sprintf("%s needs Secret; an HMAC algorithm with public keys is the RS256→HS256 key-confusion attack", alg))
-		case !isHMAC(alg) && ic.Secret != nil:
-			bad("Algorithms", fmt.Sprintf("%s is asymmetric but the key is an HMAC Secret", alg))
-		}
-	}
 	iss.algs = slices.Clone(ic.Algorithms)
-
-	if len(ic.Audience) == 0 && !ic.DangerouslyAcceptAnyAudience {
-		bad("Audience", "required (or set DangerouslyAcceptAnyAudience)")
-	}
-	if slices.Contains(ic.Audience, "") {
-		bad("Audience", "empty value")
-	}
-	if ic.Leeway < 0 || ic.Leeway > MaxLeeway {
-		bad("Leeway", fmt.Sprintf("must be between 0 and %s", MaxLeeway))
-	}
-	if ic.MaxAge < 0 {
-		bad("MaxAge", "negative")
-	}
 	iss.typ = normType(ic.Type)
 
-	var err error
-	path := func(field, s, def string) claims.Path {
+	path := func(s, def string) claims.Path {
 		if s == "" {
 			s = def
 		}
 		if s == "" {
 			return claims.Path{}
 		}
-		p, perr := claims.Parse(s)
-		if perr != nil {
-			bad(field, perr.Error())
-		}
-		return p
+		// Validate refused the paths that do not parse.
+		c, _ := claims.Parse(s)
+		return c
 	}
-	iss.subject = path("SubjectClaim", ic.SubjectClaim, "sub")
-	iss.roles = path("RolesClaim", ic.RolesClaim, DefaultRolesClaim)
-	iss.tenant = path("TenantClaim", ic.TenantClaim, "")
+	iss.subject = path(ic.SubjectClaim, "sub")
+	iss.roles = path(ic.RolesClaim, DefaultRolesClaim)
+	iss.tenant = path(ic.TenantClaim, "")
 	if ic.ScopesClaim != "" {
-		iss.scopes = []claims.Path{path("ScopesClaim", ic.ScopesClaim, "")}
+		iss.scopes = []claims.Path{path(ic.ScopesClaim, "")}
 	} else {
-		iss.scopes = []claims.Path{path("", defaultScopesClaim, ""), path("", defaultScopesClaimLegacy, "")}
+		iss.scopes = []claims.Path{path(defaultScopesClaim, ""), path(defaultScopesClaimLegacy, "")}
 	}
 
 	opts := []jwt.ParserOption{
@@ -428,22 +349,16 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 	fetchTimeout := orDefault(ic.FetchTimeout, DefaultFetchTimeout)
 	refresh := orDefault(ic.RefreshInterval, DefaultRefreshInterval)
 	refetch := orDefault(ic.RefetchInterval, DefaultRefetchInterval)
-	if ic.FetchTimeout < 0 || ic.RefreshInterval < 0 || ic.RefetchInterval < 0 {
-		bad("intervals", "negative duration")
-	}
-	if refetch < minRefetchInterval {
-		bad("RefetchInterval", "at least 1s, so that unknown kids cannot make Rampart hammer the IdP")
-	}
 
 	var r *remote
 	var static *keySet
 	var watcher *sourceWatcher
+	var err error
 	switch {
-	case sources != 1:
 	case ic.KeySource != nil:
 		watcher = &sourceWatcher{src: ic.KeySource, pol: pol, keys: &iss.keys, ctx: ctx, log: logger}
 		if _, err := watcher.load(); err != nil {
-			bad("KeySource", err.Error())
+			errs.add(p+".key_source", "%v", err)
 		}
 	case ic.Secret != nil:
 		var k *key
@@ -451,12 +366,12 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 			static, err = newKeySet([]*key{k})
 		}
 		if err != nil {
-			bad("Secret", err.Error())
+			errs.add(p+".secret", "%v", err)
 		}
 	case ic.PublicKeyPEM != nil || ic.PublicKeyFile != "":
-		b, field := ic.PublicKeyPEM, "PublicKeyPEM"
+		b, field := ic.PublicKeyPEM, p+".public_key_pem"
 		if ic.PublicKeyFile != "" {
-			field = "PublicKeyFile"
+			field = p + ".public_key_file"
 			b, err = os.ReadFile(ic.PublicKeyFile)
 		}
 		var k *key
@@ -467,7 +382,7 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 			static, err = newKeySet([]*key{k})
 		}
 		if err != nil {
-			bad(field, err.Error())
+			errs.add(field, "%v", err)
 		}
 	case ic.JWKSFile != "":
 		var b []byte
@@ -475,16 +390,9 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 			static, err = parseJWKS(b, pol)
 		}
 		if err != nil {
-			bad("JWKSFile", err.Error())
+			errs.add(p+".jwks_file", "%v", err)
 		}
 	default:
-		if ic.JWKSURL != "" {
-			if reason := checkFetchURL(ic.JWKSURL); reason != "" {
-				bad("JWKSURL", reason)
-			}
-		} else if reason := checkFetchURL(ic.Issuer); reason != "" {
-			bad("Discovery", "Issuer "+reason)
-		}
 		client := cfg.HTTPClient
 		if client == nil {
 			client = &http.Client{Timeout: fetchTimeout}
@@ -511,9 +419,9 @@ func compileIssuer(ic IssuerConfig, label string, cfg Config, ctx context.Contex
 		iss.remote = r
 	}
 	if static != nil {
-		for _, alg := range ic.Algorithms {
-			if len(static.candidates("", alg)) == 0 && slices.Contains(Algorithms, alg) {
-				bad("Algorithms", fmt.Sprintf("no configured key can verify %s", alg))
+		for j, alg := range ic.Algorithms {
+			if len(static.candidates("", alg)) == 0 {
+				errs.add(fmt.Sprintf("%s.algorithms[%d]", p, j), "no configured key can verify %s", alg)
 			}
 		}
 		iss.keys.Store(static)
@@ -540,13 +448,4 @@ func orDefault(d, def time.Duration) time.Duration {
 func normType(t string) string {
 	t = strings.ToLower(t)
 	return strings.TrimPrefix(t, "application/")
-}
-
-func validCookieName(s string) bool {
-	for _, c := range []byte(s) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -2,7 +2,6 @@ package jwt
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/rampart-api/rampart"
 )
@@ -35,21 +34,21 @@ var ErrHighS = errors.New("jwt: high-S ECDSA signature: the issuer emits high-S 
 // ErrConfig is wrapped by every [ConfigError].
 var ErrConfig = errors.New("jwt: invalid configuration")
 
-// ConfigError reports one invalid configuration field. [New] returns all of
-// them at once, joined.
+// ConfigError reports one invalid configuration field. [Config.Validate],
+// [New] and [Check] return all of them at once, joined.
 type ConfigError struct {
-	// Issuer is the issuer the field belongs to, empty for top-level fields.
-	Issuer string
-	Field  string
+	// Field is the path of the field as a rampart.yaml file writes it
+	// under auth.jwt, list indexes included: "header",
+	// "cache.max_entries", "issuers[1].algorithms[0]",
+	// "issuers[0].public_key_file". An issuer's key source as a whole is
+	// "issuers[0]". [IssuerConfig.PublicKeyPEM], which files do not
+	// have, is "issuers[N].public_key_pem".
+	Field string
+	// Reason says what is wrong, in the terms of the file.
 	Reason string
 }
 
-func (e *ConfigError) Error() string {
-	if e.Issuer != "" {
-		return fmt.Sprintf("jwt: issuer %q: %s: %s", e.Issuer, e.Field, e.Reason)
-	}
-	return fmt.Sprintf("jwt: %s: %s", e.Field, e.Reason)
-}
+func (e *ConfigError) Error() string { return "jwt: " + e.Field + ": " + e.Reason }
 
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 

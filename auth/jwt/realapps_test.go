@@ -195,7 +195,7 @@ func TestWeakRSARefusedByDefault(t *testing.T) {
 	ic.DangerouslyAllowWeakRSA = false
 	_, err := New(Config{Issuers: []IssuerConfig{ic}})
 	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Field != "PublicKeyPEM" || !strings.Contains(err.Error(), "1024 bits") || !strings.Contains(err.Error(), "dangerously_allow_weak_rsa") {
+	if !errors.As(err, &ce) || ce.Field != "issuers[0].public_key_pem" || !strings.Contains(err.Error(), "1024 bits") || !strings.Contains(err.Error(), "dangerously_allow_weak_rsa") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, cerr := Check(Config{Issuers: []IssuerConfig{ic}}); cerr == nil || cerr.Error() != err.Error() {
