@@ -81,7 +81,8 @@ type CacheConfig struct {
 }
 
 // IssuerConfig is one trusted issuer. Exactly one key source must be set:
-// Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL or Discovery.
+// Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery or
+// KeySource.
 type IssuerConfig struct {
 	// Issuer must equal the token's "iss" exactly. It may be empty when the
 	// key source is Secret, PublicKeyPEM, PublicKeyFile or JWKSFile: the
