@@ -125,7 +125,23 @@ type Info struct {
 	// Principal is set once authentication succeeds.
 	Principal *Principal
 
-	params [4]Param // backing store, so that most matches do not allocate
+	params [4]Param   // backing store, so that most matches do not allocate
+	hdr    [12]string // backing store of HeaderValue
+	nhdr   int
+}
+
+// HeaderValue returns []string{v}, for a header map, from storage the
+// Info holds for the request's lifetime while it has room, so that the
+// headers Rampart sets on every request (request id, forwarding headers)
+// do not allocate. The slice's capacity is one: an append copies it, and
+// no two slices share an element. A nil Info allocates.
+func (i *Info) HeaderValue(v string) []string {
+	if i == nil || i.nhdr == len(i.hdr) {
+		return []string{v}
+	}
+	i.hdr[i.nhdr] = v
+	i.nhdr++
+	return i.hdr[i.nhdr-1 : i.nhdr : i.nhdr]
 }
 
 // Param is one matched path parameter: Name from the route pattern
@@ -160,9 +176,23 @@ func WithInfo(r *http.Request) (*http.Request, *Info) {
 	if i := InfoFrom(r.Context()); i != nil {
 		return r, i
 	}
-	i := new(Info)
-	i.Params = i.params[:0]
-	return r.WithContext(context.WithValue(r.Context(), infoKey{}, i)), i
+	c := &infoCtx{Context: r.Context()}
+	c.info.Params = c.info.params[:0]
+	return r.WithContext(c), &c.info
+}
+
+// infoCtx is a context carrying an Info: one allocation for both, where
+// context.WithValue and new(Info) would be two.
+type infoCtx struct {
+	context.Context
+	info Info
+}
+
+func (c *infoCtx) Value(key any) any {
+	if _, ok := key.(infoKey); ok {
+		return &c.info
+	}
+	return c.Context.Value(key)
 }
 
 // PrincipalFrom returns the verified principal of the request, or nil.

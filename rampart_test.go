@@ -1,6 +1,7 @@
 package rampart_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,5 +74,51 @@ func TestInfoParam(t *testing.T) {
 	}
 	if _, ok := i.Param("other"); ok {
 		t.Fatal("Param(other) found")
+	}
+}
+
+func TestInfoHeaderValueSlicesAreIndependent(t *testing.T) {
+	_, info := rampart.WithInfo(httptest.NewRequest("GET", "/", nil))
+	h := http.Header{}
+	var keys []string
+	for i := range 20 { // past the Info's own storage
+		k := "X-H" + strings.Repeat("x", i)
+		keys = append(keys, k)
+		h[k] = info.HeaderValue(k)
+		if v := h[k]; len(v) != 1 || cap(v) != 1 {
+			t.Fatalf("value %d: len %d cap %d, want a capped one-element slice", i, len(v), cap(v))
+		}
+	}
+	// An append must copy, never write into the next header's value.
+	h[keys[0]] = append(h[keys[0]], "appended")
+	h[keys[3]][0] = "changed in place"
+	for i, k := range keys {
+		want := k
+		if i == 3 {
+			want = "changed in place"
+		}
+		if got := h[k]; got[0] != want || (i != 0 && len(got) != 1) {
+			t.Errorf("%s = %q, want [%q]", k, got, want)
+		}
+	}
+	var nilInfo *rampart.Info
+	if v := nilInfo.HeaderValue("x"); len(v) != 1 || v[0] != "x" {
+		t.Errorf("nil Info: %q", v)
+	}
+}
+
+func TestWithInfoKeepsOtherContextValues(t *testing.T) {
+	type key struct{}
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), key{}, "v"))
+	r, info := rampart.WithInfo(r)
+	if got := r.Context().Value(key{}); got != "v" {
+		t.Errorf("other value = %v", got)
+	}
+	if rampart.InfoFrom(r.Context()) != info {
+		t.Error("InfoFrom does not return the attached Info")
+	}
+	if r2, again := rampart.WithInfo(r); again != info || r2 != r {
+		t.Error("WithInfo attached a second Info")
 	}
 }

@@ -86,3 +86,15 @@ func BenchmarkAccessLog(b *testing.B) {
 		a.Log(r, 200, 42, time.Millisecond)
 	}
 }
+
+func BenchmarkJSONAccessLog(b *testing.B) {
+	w := audit.NewBufferedWriter(&bytes.Buffer{}, time.Hour)
+	defer w.Close()
+	a := audit.NewJSONAccessLog(w)
+	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/1", nil))
+	info.RequestID, info.Route, info.ClientIP = "0123456789abcdef-1", "/api/notes/{id}", netip.MustParseAddr("198.51.100.4")
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Log(r, 200, 42, time.Millisecond)
+	}
+}

@@ -127,9 +127,14 @@ func (f *Forwarder) Rewrite(h http.Header, p *rampart.Principal) {
 	if p == nil {
 		return
 	}
+	var vals []string // one backing array for the values, each slice capped at its own
 	set := func(name, v string) {
 		if name != "" && v != "" {
-			h[name] = []string{v}
+			if vals == nil {
+				vals = make([]string, 0, 4)
+			}
+			vals = append(vals, v)
+			h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
 		}
 	}
 	set(f.subject, escape(p.Subject, false))

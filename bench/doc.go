@@ -1,13 +1,20 @@
-// Command bench is Rampart's loopback benchmark. It starts an upstream, a
-// bare httputil.ReverseProxy in front of it, and Rampart in front of it in
-// several configurations, sends the same closed-loop load to each in
-// interleaved rounds, and prints requests/s, p50 and p99 latency and each
-// configuration's ratio to the bare proxy measured in the same run.
+// Command bench measures Rampart's cost per request against a bare
+// httputil.ReverseProxy, the way users measure a proxy: each proxy is its
+// own process pinned to one core, the load generator (wrk -t1 -c32 with
+// keep-alive, or this program's own generator when wrk is missing) and
+// the upstream are pinned to the other, and the two proxies take turns
+// in interleaved rounds with the same requests. For each scenario it
+// prints req/s, p50 and p99 latency, the proxy's CPU time per request
+// (utime+stime from /proc/PID/stat) and the ratios to the bare proxy.
+// The access log is on, to a file, in every Rampart scenario.
 //
-//	go run ./bench                         # all scenarios, 3 rounds of 5s
-//	go run ./bench -scenarios bare,core -duration 10s -concurrency 64
+//	go run ./bench                                  # all scenarios, 3 rounds of 5s
+//	go run ./bench -scenarios core,full -rounds 5
+//	go run ./bench -cpuprofile /tmp/p -memprofile /tmp/p
+//	go run ./bench -rampart ./rampart-v1            # another build, same harness
+//	go run ./bench inprocess                        # everything in one process, on loopback
 //
-// Everything runs in one process on loopback, so the load generator
-// competes with the servers for CPU; the ratios, not the absolute
-// figures, are what the benchmark is for.
+// The bench upstream and bench load subcommands are the upstream and the
+// Go load generator the benchmark starts; they are not meant to be run by
+// hand. Needs Linux (taskset, /proc).
 package main

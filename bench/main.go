@@ -20,14 +20,27 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	args := os.Args[1:]
+	run := runProcesses
+	if len(args) > 0 {
+		switch args[0] {
+		case "inprocess":
+			run, args = runInProcess, args[1:]
+		case "upstream":
+			run, args = runUpstream, args[1:]
+		case "load":
+			run, args = runLoad, args[1:]
+		}
+	}
+	if err := run(args, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+// runInProcess is the loopback benchmark with everything in one process.
+func runInProcess(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench inprocess", flag.ContinueOnError)
 	duration := fs.Duration("duration", 5*time.Second, "length of one measurement")
 	rounds := fs.Int("rounds", 3, "interleaved rounds per scenario (the median is reported)")
 	concurrency := fs.Int("concurrency", 32, "closed-loop clients")

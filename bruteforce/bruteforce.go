@@ -313,6 +313,10 @@ func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	g.errorHandler(w, r, p)
 }
 
+// usernameHashLen is how many characters of a username counter's hash a
+// bruteforce.locked event carries as "username_hash".
+const usernameHashLen = 12
+
 // settle keeps or refunds the attempt counted under each counter once the
 // upstream has answered with status.
 func (g *Guard) settle(ctx context.Context, r *http.Request, store Store, counters []Counter, started []time.Duration, status int) {
@@ -326,9 +330,15 @@ func (g *Guard) settle(ctx context.Context, r *http.Request, store Store, counte
 				if strings.HasPrefix(c.Key, "bf:ip:") {
 					kind = "client_ip"
 				}
+				attrs := []slog.Attr{slog.String("locked_by", kind), slog.String("lockout", strconv.FormatInt(int64(started[i]/time.Second), 10)+"s")}
+				if h, ok := strings.CutPrefix(c.Key, "bf:u:"); ok && len(h) >= usernameHashLen {
+					// A prefix of the counter's hash tells lockouts apart
+					// without naming the user.
+					attrs = append(attrs, slog.String("username_hash", h[:usernameHashLen]))
+				}
 				g.events.Emit(r, audit.Event{
 					Name: audit.BruteForceLocked, Reason: "too many failed logins per " + kind, OWASP: audit.OWASPAuth,
-					Attrs: []slog.Attr{slog.String("locked_by", kind), slog.String("lockout", strconv.FormatInt(int64(started[i]/time.Second), 10)+"s")},
+					Attrs: attrs,
 				})
 			}
 			continue

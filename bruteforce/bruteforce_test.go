@@ -96,6 +96,9 @@ func TestLockoutGrowsAndSuccessResets(t *testing.T) {
 	if strings.Count(events.String(), `"event":"bruteforce.locked"`) != 1 || strings.Contains(events.String(), "wrong") {
 		t.Fatalf("events: %s", events)
 	}
+	if !strings.Contains(events.String(), `"username_hash":"`) || strings.Contains(events.String(), "alice") {
+		t.Fatalf("lockout event should name the username by a hash only: %s", events)
+	}
 
 	for _, want := range []string{"1800", "3600", "3600"} { // doubled, then capped
 		c.t = c.t.Add(2 * time.Hour)

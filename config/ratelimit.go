@@ -35,11 +35,34 @@ type RateLimits struct {
 	Concurrency Concurrency `yaml:"concurrency"`
 }
 
-// Redis locates the shared store.
+// Redis locates the shared store: one server (URL), a Cluster or a
+// Sentinel-managed master (Mode and Addrs); see redis.go.
 type Redis struct {
+	// Mode is single (the default: one server at URL), cluster (a Redis
+	// Cluster reached through the seed nodes in Addrs) or sentinel (the
+	// master named MasterName, found through the Sentinels in Addrs).
+	Mode string `yaml:"mode"`
 	// URL is redis://[user:password@]host:port/db or rediss:// for TLS.
-	// A Secret, since it may carry a password.
+	// A Secret, since it may carry a password. Only for mode single.
 	URL Secret `yaml:"url"`
+	// Addrs are host:port seed nodes (mode cluster) or Sentinels (mode
+	// sentinel).
+	Addrs []string `yaml:"addrs"`
+	// MasterName is the master the Sentinels watch; mode sentinel only.
+	MasterName string `yaml:"master_name"`
+	// Username and Password authenticate to Redis (ACL user or
+	// requirepass); with mode single they override the URL's.
+	Username Secret `yaml:"username"`
+	Password Secret `yaml:"password"`
+	// SentinelUsername and SentinelPassword authenticate to the
+	// Sentinels when they require it; mode sentinel only.
+	SentinelUsername Secret `yaml:"sentinel_username"`
+	SentinelPassword Secret `yaml:"sentinel_password"`
+	// DB is the database number for mode sentinel (a Cluster has only
+	// database 0; mode single takes it from the URL).
+	DB int `yaml:"db"`
+	// TLS encrypts and authenticates the connections to every node.
+	TLS *RedisTLS `yaml:"tls"`
 	// Prefix starts every key; gateways that must share limits share it.
 	// Empty means DefaultRedisPrefix.
 	Prefix string `yaml:"prefix"`
@@ -212,10 +235,7 @@ func (v *validator) rateLimits(c *Config) {
 // redis checks the URL without ever printing it: it may hold a password.
 func (v *validator) redis(r *Redis) {
 	p := "rate_limits.redis"
-	if !r.URL.IsSet() {
-		v.errorf(p+".url", "required")
-	}
-	v.secret(p+".url", &r.URL)
+	v.redisURL(p+".url", &r.URL)
 	if r.URL.Value() != "" {
 		u, err := url.Parse(r.URL.Value())
 		switch {
@@ -227,6 +247,7 @@ func (v *validator) redis(r *Redis) {
 			v.warnf(p+".url", "redis:// to another host sends the password and the counters in clear; use rediss://")
 		}
 	}
+	v.redisTopology(p, r)
 	if r.Timeout < 0 {
 		v.errorf(p+".timeout", "must not be negative")
 	} else if r.Timeout > 5*time.Second {

@@ -16,7 +16,7 @@ const limitsBase = `upstreams:
 
 func parseLimits(t testing.TB, yaml string) (*config.Config, config.Diagnostics) {
 	t.Helper()
-	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0", "REMOTE_REDIS": "redis://:hunter2@redis.internal:6379/0"}
+	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0", "REMOTE_REDIS": "redis://:hunter2@redis.internal:6379/0", "REDIS_PASSWORD": "hunter2"}
 	if !strings.HasPrefix(yaml, "upstreams:") {
 		yaml = limitsBase + yaml
 	}

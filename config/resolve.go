@@ -42,6 +42,15 @@ func (c *Config) resolve(r resolver, lines map[string]int) Diagnostics {
 	}
 	if rd := c.RateLimits.Redis; rd != nil {
 		secret("rate_limits.redis.url", &rd.URL)
+		secret("rate_limits.redis.username", &rd.Username)
+		secret("rate_limits.redis.password", &rd.Password)
+		secret("rate_limits.redis.sentinel_username", &rd.SentinelUsername)
+		secret("rate_limits.redis.sentinel_password", &rd.SentinelPassword)
+		if t := rd.TLS; t != nil {
+			abs(&t.CAFile)
+			abs(&t.CertFile)
+			abs(&t.KeyFile)
+		}
 	}
 	if t := c.Tokens; t != nil {
 		secret("tokens.key_encryption_key", &t.KeyEncryptionKey)

@@ -315,9 +315,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	info.RequestID = requestid.FromRequest(r)
-	r.Header[requestid.Header] = []string{info.RequestID}
+	r.Header[requestid.Header] = info.HeaderValue(info.RequestID)
 	h := rw.Header()
-	h[requestid.Header] = []string{info.RequestID}
+	h[requestid.Header] = info.HeaderValue(info.RequestID)
 	info.ClientIP = g.ips.ClientIP(r)
 	g.headers.Apply(h)
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -63,7 +62,7 @@ func benchConfig(b *testing.B, yaml string) (*config.Config, gateway.Options) {
 	b.Cleanup(func() { out.Close() })
 	return cfg, gateway.Options{
 		Transport: cannedTransport{body: []byte(`{"id":42,"title":"A note"}`)},
-		Access:    audit.NewAccessLog(slog.NewJSONHandler(out, nil)),
+		Access:    audit.NewJSONAccessLog(out),
 	}
 }
 

@@ -22,6 +22,9 @@ type Logs struct {
 	// Events is the security event stream.
 	Events  *audit.Logger
 	closers []io.Closer
+	// accessH and eventsH are the handlers under Access and Events, nil
+	// for a log that is off; see [Logs.Observe].
+	accessH, eventsH slog.Handler
 }
 
 // OpenLogs opens the outputs named in cfg: "stderr", "stdout", "off" or a
@@ -76,10 +79,14 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 		l.Server = slog.New(slog.DiscardHandler)
 	}
 	if access != nil {
-		l.Access = audit.NewAccessLog(slog.NewJSONHandler(access, nil))
+		// The access log writes its lines without slog unless Observe
+		// wraps accessH, whose records another sink then needs.
+		l.accessH = slog.NewJSONHandler(access, nil)
+		l.Access = audit.NewJSONAccessLog(access)
 	}
 	if events != nil {
-		l.Events = audit.NewLogger(slog.NewJSONHandler(events, nil))
+		l.eventsH = slog.NewJSONHandler(events, nil)
+		l.Events = audit.NewLogger(l.eventsH)
 	}
 	return l, nil
 }

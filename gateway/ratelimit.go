@@ -144,13 +144,12 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 		ls.store = g.carriedStore("ratelimit.memory")
 		ls.bf = g.carriedLockouts("bruteforce.memory", cfg)
 	case config.StoreRedis:
-		var url string
 		var timeout time.Duration
 		if rl.Redis != nil {
-			url, timeout = rl.Redis.URL.Value(), rl.Redis.Timeout
+			timeout = rl.Redis.Timeout
 		}
-		client, err := shared(g, "redis", url+"|"+timeout.String(), func() (goredis.UniversalClient, func() error, error) {
-			c, err := newRedisClient(rl.Redis)
+		client, err := shared(g, "redis", redisSettings(rl.Redis), func() (goredis.UniversalClient, func() error, error) {
+			c, err := redisClient(rl.Redis)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -279,23 +278,6 @@ func (s *sharedStore) NewLimiter(l ratelimit.Limit) (ratelimit.Limiter, error) {
 	return lim, nil
 }
 
-// newRedisClient connects lazily to the URL in r, with short timeouts so
-// that an unhealthy Redis costs a request at most about one timeout, and
-// no retries: a retried script may already have run, and would count a
-// request twice.
-func newRedisClient(r *config.Redis) (goredis.UniversalClient, error) {
-	if r == nil || r.URL.Value() == "" {
-		return nil, errors.New("url is required")
-	}
-	opt, err := goredis.ParseURL(r.URL.Value())
-	if err != nil {
-		// go-redis's message may quote the URL, password included.
-		return nil, errors.New("url is not a valid Redis URL")
-	}
-	silenceRedisLog.Do(func() { goredis.SetLogger(discardRedisLog{}) })
-	return rlredis.NewClient(opt, r.Timeout), nil
-}
-
 // deadlineStore gives every call to a shared brute-force store a
 // deadline and returns by it, so that a hung store holds a login request
 // no longer than one timeout per call.
@@ -323,11 +305,3 @@ func (s deadlineStore) Reset(ctx context.Context, key string) error {
 	_, err := deadline.Call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Store.Reset(ctx, key) })
 	return err
 }
-
-// go-redis logs dial failures on its own, once per attempt; the Monitor
-// already reports an outage once, in the server log and as an event.
-var silenceRedisLog sync.Once
-
-type discardRedisLog struct{}
-
-func (discardRedisLog) Printf(context.Context, string, ...any) {}

@@ -161,7 +161,7 @@ upstreams:
   app: {url: %[1]s}
 rate_limits:
   store: %[2]s
-  redis: {url: "${env:REDIS_URL}", prefix: "%[3]s"}
+  redis: {url: "${env:REDIS_URL}", prefix: "%[3]s", timeout: 5s}
   default: [{key: ip, limit: 1000, window: 1m}]
 routes:
   - path: /login
@@ -174,7 +174,7 @@ routes:
 `
 
 func memoryLogin() string {
-	return strings.Replace(loginYAML, "  redis: {url: \"${env:REDIS_URL}\", prefix: \"%[3]s\"}\n", "", 1)
+	return strings.Replace(loginYAML, "  redis: {url: \"${env:REDIS_URL}\", prefix: \"%[3]s\", timeout: 5s}\n", "", 1)
 }
 
 func TestBruteForceThroughGateway(t *testing.T) {

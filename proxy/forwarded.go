@@ -44,8 +44,30 @@ var spoofable = map[string]bool{
 // from every client request because it speaks for the client's address,
 // URL, host, scheme, port or path prefix (see the list in this package).
 func IsForwardingHeader(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-	return spoofable[n] || strings.HasPrefix(n, "x-forwarded-")
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return isForwardingName(strings.ReplaceAll(strings.ToLower(name), "_", "-"))
+	}
+	n := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		n[i] = c
+	}
+	// The compiler neither copies nor allocates string(n) in a map index
+	// or a comparison.
+	return spoofable[string(n)] || len(n) >= len(forwardedPrefix) && string(n[:len(forwardedPrefix)]) == forwardedPrefix
+}
+
+const forwardedPrefix = "x-forwarded-"
+
+func isForwardingName(n string) bool {
+	return spoofable[n] || strings.HasPrefix(n, forwardedPrefix)
 }
 
 // stripForwarding deletes every forwarding header from h.
@@ -57,29 +79,38 @@ func stripForwarding(h http.Header) {
 	}
 }
 
-// forwardedElement renders one RFC 7239 element for client, host and
-// proto. An IPv6 address is quoted and bracketed (section 6); host, which
-// [validHost] has checked, is quoted when it is not a token.
-func forwardedElement(client netip.Addr, host, proto string) string {
-	var b strings.Builder
+// appendForwarded appends one RFC 7239 element for client (whose text
+// form is clientText), host and proto. An IPv6 address is quoted and
+// bracketed (section 6); host, which [validHost] has checked, is quoted
+// when it is not a token.
+func appendForwarded(b []byte, client netip.Addr, clientText []byte, host, proto string) []byte {
 	if client.IsValid() {
-		b.WriteString("for=")
+		b = append(b, "for="...)
 		if client.Is6() {
-			b.WriteString(`"[` + client.String() + `]"`)
+			b = append(b, `"[`...)
+			b = append(b, clientText...)
+			b = append(b, `]"`...)
 		} else {
-			b.WriteString(client.String())
+			b = append(b, clientText...)
 		}
-		b.WriteByte(';')
+		b = append(b, ';')
 	}
 	if host != "" {
-		b.WriteString("host=")
+		b = append(b, "host="...)
 		if httpguts.ValidHeaderFieldName(host) { // an RFC 9110 token, the grammar of a field name
-			b.WriteString(host)
+			b = append(b, host...)
 		} else {
-			b.WriteString(`"` + strings.ReplaceAll(host, `"`, `\"`) + `"`)
+			b = append(b, '"')
+			for i := 0; i < len(host); i++ {
+				if host[i] == '"' {
+					b = append(b, '\\')
+				}
+				b = append(b, host[i])
+			}
+			b = append(b, '"')
 		}
-		b.WriteByte(';')
+		b = append(b, ';')
 	}
-	b.WriteString("proto=" + proto)
-	return b.String()
+	b = append(b, "proto="...)
+	return append(b, proto...)
 }

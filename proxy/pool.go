@@ -3,10 +3,21 @@ package proxy
 import "sync"
 
 // bufferPool lends the 32 KiB copy buffers httputil.ReverseProxy uses for
-// response bodies, so that copying does not allocate per request.
+// response bodies, so that copying does not allocate per request. The pool
+// holds array pointers: putting a slice back would box its header, one
+// allocation per request.
 type bufferPool struct{}
 
-var buffers = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+const bufferSize = 32 << 10
 
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+var buffers = sync.Pool{New: func() any { return new([bufferSize]byte) }}
+
+func (bufferPool) Get() []byte { return buffers.Get().(*[bufferSize]byte)[:] }
+
+// Put takes back a buffer Get lent; ReverseProxy never returns another
+// length, and a slice of another size is left to the collector.
+func (bufferPool) Put(b []byte) {
+	if len(b) == bufferSize {
+		buffers.Put((*[bufferSize]byte)(b))
+	}
+}

@@ -183,34 +183,19 @@ func NewTransport(timeout time.Duration) *http.Transport {
 // client. httputil.ReverseProxy forwards them when the transport reports
 // them through ClientTrace.Got1xxResponse, writing the upstream's headers
 // unfiltered and then clearing every header the gateway had already set
-// (request id, CORS, security headers). Hiding that hook makes the
+// (request id, CORS, security headers). Removing that hook makes the
 // transport skip 1xx responses, and counts their headers against the
 // response header limit.
 type finalOnly struct{ http.RoundTripper }
 
 func (t finalOnly) RoundTrip(r *http.Request) (*http.Response, error) {
-	trace := httptrace.ContextClientTrace(r.Context())
-	if trace == nil || trace.Got1xxResponse == nil {
-		return t.RoundTripper.RoundTrip(r)
+	// The trace in the context is the one ReverseProxy.ServeHTTP made for
+	// this request alone (it composes any trace of the caller's into it),
+	// so it is changed in place rather than copied into a new context.
+	if trace := httptrace.ContextClientTrace(r.Context()); trace != nil {
+		trace.Got1xxResponse = nil
 	}
-	ctx := &traceContext{Context: r.Context(), from: trace, to: *trace}
-	ctx.to.Got1xxResponse = nil
-	return t.RoundTripper.RoundTrip(r.WithContext(ctx))
-}
-
-// traceContext answers its own copy of a trace instead of from.
-type traceContext struct {
-	context.Context
-	from *httptrace.ClientTrace
-	to   httptrace.ClientTrace
-}
-
-func (c *traceContext) Value(key any) any {
-	v := c.Context.Value(key)
-	if t, ok := v.(*httptrace.ClientTrace); ok && t == c.from {
-		return &c.to
-	}
-	return v
+	return t.RoundTripper.RoundTrip(r)
 }
 
 // ServeHTTP forwards r.
@@ -224,18 +209,13 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	peer := clientip.Peer(in)
 	trusted := peer.IsValid() && p.cfg.Proxies.Trusted(peer)
 
-	xff := ""
-	if peer.IsValid() {
-		xff = peer.String()
-	}
 	proto, host := "http", in.Host
 	if in.TLS != nil {
 		proto = "https"
 	}
+	var prior []string
 	if trusted {
-		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			xff = strings.Join(prior, ", ") + ", " + xff
-		}
+		prior = in.Header.Values("X-Forwarded-For")
 		if v := in.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
 			proto = v
 		}
@@ -243,36 +223,85 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 			host = v
 		}
 	}
-	stripForwarding(out.Header)
-	if xff != "" {
-		out.Header["X-Forwarded-For"] = []string{xff}
-	}
-	out.Header["X-Forwarded-Proto"] = []string{proto}
-	if host != "" {
-		out.Header["X-Forwarded-Host"] = []string{host}
-	}
 	// X-Real-IP and Forwarded carry the one client address the gateway
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
 	info := rampart.InfoFrom(in.Context())
 	client := p.cfg.Proxies.From(in)
-	if client.IsValid() {
-		out.Header["X-Real-Ip"] = []string{client.String()}
+
+	// The peer's and the client's text and the Forwarded element are
+	// written into one buffer and become one string, and the header
+	// values come from the request's Info: every request pays for this.
+	var buf [256]byte
+	b := peer.AppendTo(buf[:0])
+	peerEnd, clientStart, clientEnd := len(b), 0, len(b)
+	if client != peer {
+		clientStart = len(b)
+		b = client.AppendTo(b)
+		clientEnd = len(b)
 	}
-	out.Header["Forwarded"] = []string{forwardedElement(client, host, proto)}
+	fwdStart := len(b)
+	b = appendForwarded(b, client, b[clientStart:clientEnd], host, proto)
+	text := string(b)
+	xff, clientText, forwarded := text[:peerEnd], text[clientStart:clientEnd], text[fwdStart:]
+	if len(prior) > 0 {
+		xff = strings.Join(prior, ", ") + ", " + xff
+	}
+
+	stripForwarding(out.Header)
+	vals := headerValues{info: info}
+	if xff != "" {
+		vals.set(out.Header, "X-Forwarded-For", xff)
+	}
+	vals.set(out.Header, "X-Forwarded-Proto", proto)
+	if host != "" {
+		vals.set(out.Header, "X-Forwarded-Host", host)
+	}
+	if client.IsValid() {
+		vals.set(out.Header, "X-Real-Ip", clientText)
+	}
+	vals.set(out.Header, "Forwarded", forwarded)
 	// ReverseProxy has removed the headers the client's Connection header
 	// named, which may include the request id the gateway set.
 	if info != nil && info.RequestID != "" {
-		out.Header[requestid.Header] = []string{info.RequestID}
+		if v := out.Header[requestid.Header]; len(v) != 1 || v[0] != info.RequestID {
+			vals.set(out.Header, requestid.Header, info.RequestID)
+		}
 	}
 	// Upgrades (WebSocket, h2c) would hand the connection to the
 	// upstream beyond every later check; h2c upgrades are a known way to
-	// smuggle requests past proxies.
-	out.Header.Del("Upgrade")
-	out.Header.Del("Connection")
+	// smuggle requests past proxies. The request's keys are canonical.
+	delete(out.Header, "Upgrade")
+	delete(out.Header, "Connection")
 	for _, fn := range p.cfg.Rewrite {
 		fn(pr)
 	}
+}
+
+// headerValues hands out one-element value slices for the headers the
+// proxy sets, from the request's [rampart.Info] when there is one (see
+// [rampart.Info.HeaderValue]), otherwise from one backing array, so that
+// setting several headers costs at most one allocation.
+type headerValues struct {
+	info  *rampart.Info
+	spare []string
+}
+
+func (v *headerValues) set(h http.Header, key, value string) {
+	if v.info != nil {
+		h[key] = v.info.HeaderValue(value)
+		return
+	}
+	if v.spare == nil {
+		v.spare = make([]string, 0, 6)
+	}
+	if len(v.spare) == cap(v.spare) {
+		h[key] = []string{value}
+		return
+	}
+	v.spare = append(v.spare, value)
+	n := len(v.spare)
+	h[key] = v.spare[n-1 : n : n]
 }
 
 func validHost(h string) bool {

@@ -67,8 +67,8 @@ func Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r, info := rampart.WithInfo(r)
 		info.RequestID = FromRequest(r)
-		r.Header[Header] = []string{info.RequestID}
-		w.Header()[Header] = []string{info.RequestID}
+		r.Header[Header] = info.HeaderValue(info.RequestID)
+		w.Header()[Header] = info.HeaderValue(info.RequestID)
 		next.ServeHTTP(w, r)
 	})
 }

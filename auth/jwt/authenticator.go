@@ -99,7 +99,7 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 				}
 			}
 		}
-		h = sha256.Sum256([]byte(tok))
+		h = hashToken(tok)
 		if e := a.cache.get(&h, now); e != nil {
 			if a.revoked(e.jti) {
 				return nil, invalid(ErrRevoked)
@@ -293,4 +293,15 @@ func (iss *issuer) principal(cl jwt.MapClaims) (*rampart.Principal, error) {
 		p.Tenant, _ = claims.String(v)
 	}
 	return p, nil
+}
+
+// hashToken is the SHA-256 of tok, the cache key. Tokens up to 1 KiB are
+// hashed from a copy on the stack: converting the string to a []byte
+// would allocate on every cached lookup.
+func hashToken(tok string) [sha256.Size]byte {
+	var buf [1 << 10]byte
+	if len(tok) > len(buf) {
+		return sha256.Sum256([]byte(tok))
+	}
+	return sha256.Sum256(buf[:copy(buf[:], tok)])
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var apiAddr, gwAddr string
+	var apiAddr, gwAddr, consoleAddr string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -20,12 +20,16 @@ func newDemoCmd() *cobra.Command {
 unverified tokens, other users' notes readable, an open admin area) on
 loopback, and Rampart in front of it with examples/demo/rampart.yaml. It
 prints both addresses, working tokens and the curl commands that show the
-difference. No outside service is needed.`,
+difference. No outside service is needed.
+
+The security console, a live page of what Rampart refuses and why, is
+served on --console-listen behind a token printed at start (a fresh one
+each run); --console-listen "" turns it off.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			o := demo.Options{APIListen: apiAddr, GatewayListen: gwAddr, Logs: cmd.ErrOrStderr()}
+			o := demo.Options{APIListen: apiAddr, GatewayListen: gwAddr, ConsoleListen: consoleAddr, Logs: cmd.ErrOrStderr()}
 			if quiet {
 				o.Logs = nil
 			}
@@ -43,6 +47,7 @@ difference. No outside service is needed.`,
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-listen", "127.0.0.1:9000", "address of the naive API")
 	cmd.Flags().StringVar(&gwAddr, "listen", "127.0.0.1:8080", "address of the gateway")
+	cmd.Flags().StringVar(&consoleAddr, "console-listen", "127.0.0.1:8081", `address of the security console ("" for none)`)
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the gateway's logs")
 	return cmd
 }

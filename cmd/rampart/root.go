@@ -9,6 +9,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCheckCmd(), newDemoCmd(), newTokenCmd(), newScanCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newCheckCmd(), newDemoCmd(), newTokenCmd(), newScanCmd(), newVersionCmd(), newHealthcheckCmd())
 	return root
 }

@@ -60,6 +60,8 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		return &exitError{Code: 2, Err: err}
 	}
 	defer logs.Close()
+	defer routeRedisLog(logs.Server)()
+	defer startProfiles(logs.Server)()
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}

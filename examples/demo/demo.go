@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/console"
 	"github.com/rampart-api/rampart/gateway"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	APIListen, GatewayListen string
 	// Logs receives the gateway's logs; nil discards them.
 	Logs io.Writer
+	// ConsoleListen is the address of the security console; empty
+	// means no console.
+	ConsoleListen string
 }
 
 // Demo is a running naive API with Rampart in front of it.
@@ -52,12 +56,20 @@ type Demo struct {
 	// Tokens are valid tokens for alice, bob and admin.
 	Tokens map[string]string
 
-	Gateway *gateway.Server
-	dir     string
-	stop    context.CancelFunc
-	done    chan error
-	apiSrv  *http.Server
-	logs    *gateway.Logs
+	// Console is the security console, when Options.ConsoleListen was
+	// set; ConsoleURL is its page and ConsoleToken the bearer token it
+	// asks for, random for each run.
+	Console      *console.Console
+	ConsoleURL   string
+	ConsoleToken string
+
+	Gateway    *gateway.Server
+	consoleSrv *http.Server
+	dir        string
+	stop       context.CancelFunc
+	done       chan error
+	apiSrv     *http.Server
+	logs       *gateway.Logs
 }
 
 // Start runs the naive API and the gateway until ctx is done or Close is
@@ -121,6 +133,11 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if o.ConsoleListen != "" {
+		if err := d.startConsole(o.ConsoleListen, d.logs); err != nil {
+			return fail(err)
+		}
+	}
 	d.Gateway, err = gateway.NewServer(cfg, gateway.Options{Log: d.logs.Server, Access: d.logs.Access, Events: d.logs.Events})
 	if err != nil {
 		return fail(err)
@@ -162,6 +179,9 @@ func (d *Demo) Close() error {
 	if d.apiSrv != nil {
 		errs = append(errs, d.apiSrv.Close())
 	}
+	if d.consoleSrv != nil {
+		errs = append(errs, d.consoleSrv.Close())
+	}
 	if d.logs != nil {
 		errs = append(errs, d.logs.Close())
 	}
@@ -172,6 +192,10 @@ func (d *Demo) Close() error {
 var guide = template.Must(template.New("guide").Parse(`Rampart demo
   naive API (no protection):  {{.APIURL}}
   the same API through Rampart: {{.GatewayURL}}
+{{- if .ConsoleURL}}
+  security console:             {{.ConsoleURL}}
+  console token:                {{.ConsoleToken}}
+{{- end}}
 
 Copy these lines into a shell (the tokens are valid for 12h and signed
 with a key generated for this run), then try each command below against
@@ -245,7 +269,9 @@ both addresses:
      curl -si -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"title":"hi","body":"<script>alert(document.cookie)</script>"}' $API/api/users/1/notes
      curl -si -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{"title":"hi","body":"<script>alert(document.cookie)</script>"}' $GW/api/users/1/notes
 
-Every refusal above is also a line in the security event log (stderr).
+Every refusal above is also a line in the security event log (stderr){{if .ConsoleURL}}
+and a row in the security console: open {{.ConsoleURL}} and paste the
+console token{{end}}.
 
 Logins (same tokens as above, through the real login):
      curl -s -X POST -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-demo-password"}' $GW/api/login

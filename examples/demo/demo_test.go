@@ -187,6 +187,49 @@ func TestGuide(t *testing.T) {
 			t.Errorf("guide lacks %q", want)
 		}
 	}
+	if strings.Contains(b.String(), "console") {
+		t.Errorf("guide names a console that is not running:\n%s", b.String())
+	}
+}
+
+func TestGuideNamesTheConsole(t *testing.T) {
+	d, err := demo.Start(context.Background(), demo.Options{ConsoleListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	var b strings.Builder
+	if err := d.PrintGuide(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"security console:             " + d.ConsoleURL, "console token:                " + d.ConsoleToken} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("guide lacks %q:\n%s", want, b.String())
+		}
+	}
+	for _, tc := range []struct {
+		name, auth string
+		status     int
+	}{
+		{"no token", "", 401},
+		{"another token", "Bearer " + strings.Repeat("A", len(d.ConsoleToken)), 401},
+		{"a prefix of the token", "Bearer " + d.ConsoleToken[:10], 401},
+		{"the token in another scheme", "Basic " + d.ConsoleToken, 401},
+		{"the token", "Bearer " + d.ConsoleToken, 200},
+	} {
+		req, _ := http.NewRequest("GET", d.ConsoleURL+"api/summary", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, res.StatusCode, tc.status)
+		}
+	}
 }
 
 // The demo config is what `rampart check` should be happy with: no

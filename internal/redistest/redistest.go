@@ -1,5 +1,7 @@
 // Package redistest gives tests one way to reach Redis: the shared test
-// server named by RAMPART_TEST_REDIS, or a private redis-server a test owns.
+// server named by RAMPART_TEST_REDIS, or a private redis-server a test owns
+// ([Start], [StartTLS]), a three-master Cluster ([StartCluster]) or a
+// master, replica and Sentinels ([StartSentinels]).
 //
 // Without Redis a test is skipped, unless the CI environment variable is
 // set, in which case it fails: CI must never pass by skipping.

@@ -3,7 +3,9 @@
 // exact limit together.
 //
 // [NewClient] makes a client whose commands give up at the decision's
-// timeout; [New] builds a [Limiter] on it (see the example).
+// timeout; [NewClusterClient] and [NewFailoverClient] do the same for a
+// Redis Cluster and for a master that Sentinels watch. [New] builds a
+// [Limiter] on any of them (see the examples).
 //
 // Every decision is one script run on the server with the server's clock.
 // With a Timeout, each decision returns by its deadline, and a script that

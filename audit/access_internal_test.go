@@ -1,0 +1,91 @@
+package audit
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"log/slog"
+
+	"github.com/rampart-api/rampart"
+)
+
+// accessPair logs the same request through the slog JSON handler and
+// through the fast encoder and returns both lines.
+func accessPair(t testing.TB, at time.Time, method, path, id, route, subject string, ip netip.Addr, status int, n int64, d time.Duration) (slogLine, fastLine string) {
+	t.Helper()
+	saved := now
+	now = func() time.Time { return at }
+	defer func() { now = saved }()
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Method = method
+	r.URL.Path = path
+	r, info := rampart.WithInfo(r)
+	info.RequestID, info.Route, info.ClientIP = id, route, ip
+	if subject != "" {
+		info.Principal = &rampart.Principal{Subject: subject}
+	}
+	var a, b bytes.Buffer
+	NewAccessLog(slog.NewJSONHandler(&a, nil)).Log(r, status, n, d)
+	NewJSONAccessLog(&b).Log(r, status, n, d)
+	return a.String(), b.String()
+}
+
+func TestJSONAccessLogWritesTheSlogLine(t *testing.T) {
+	at := time.Date(2026, 11, 30, 5, 17, 39, 123456789, time.FixedZone("X", 3600))
+	v4, v6 := netip.MustParseAddr("198.51.100.4"), netip.MustParseAddr("2001:db8::1")
+	cases := []struct {
+		name, method, path, id, route, subject string
+		ip                                     netip.Addr
+		status                                 int
+		bytes                                  int64
+		d                                      time.Duration
+	}{
+		{"plain GET", "GET", "/api/notes/42", "0123456789abcdef-1", "/api/notes/{id}", "", v4, 200, 103, 1500 * time.Microsecond},
+		{"subject and IPv6", "POST", "/api/notes", "rid", "/api/notes", "user-7", v6, 201, 0, 42 * time.Millisecond},
+		{"no route, no client ip", "GET", "/nowhere", "x", "", "", netip.Addr{}, 404, 120, 0},
+		{"quotes and backslashes in the path", "GET", `/a"b\c`, "id", "", "", v4, 400, 1, time.Microsecond},
+		{"script tag in the path", "GET", "/<script>alert(1)</script>&x", "id", "", "", v4, 404, 1, time.Second},
+		{"control characters", "GET", "/a\x00b\x1f\n\t", "id", "", "", v4, 400, 1, 3 * time.Millisecond},
+		{"non-ASCII and invalid UTF-8", "GET", "/caf\u00e9/\xff\xfe/\u2028", "id", "", "\u00fcser", v4, 200, 1, time.Hour},
+		{"very long duration", "GET", "/", "id", "", "", v4, 200, 1 << 40, 1000 * time.Hour},
+		{"zero duration", "GET", "/", "", "", "", netip.Addr{}, 499, 0, 0},
+		{"IPv4-mapped IPv6 with zone", "GET", "/", "id", "", "", netip.MustParseAddr("::ffff:10.0.0.1%eth0"), 200, 1, time.Nanosecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want, got := accessPair(t, at, tc.method, tc.path, tc.id, tc.route, tc.subject, tc.ip, tc.status, tc.bytes, tc.d)
+			if got != want {
+				t.Errorf("fast line differs from slog's:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func FuzzJSONAccessLogWritesTheSlogLine(f *testing.F) {
+	f.Add("GET", "/api/notes/42", "rid", "/api/notes/{id}", "", int64(1500), 200, int64(103), int64(1764479859123456789))
+	f.Add("POST", "/<a>&\"\\\x00\xff\u2028", "id", "", "s\u00fc", int64(0), 404, int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, method, path, id, route, subject string, micros int64, status int, n int64, unixNano int64) {
+		at := time.Unix(0, unixNano).UTC()
+		want, got := accessPair(t, at, method, path, id, route, subject, netip.MustParseAddr("203.0.113.9"), status, n, time.Duration(micros)*time.Microsecond)
+		if got != want {
+			t.Errorf("fast line differs from slog's:\n got %q\nwant %q", got, want)
+		}
+	})
+}
+
+func TestJSONAccessLogDoesNotAllocate(t *testing.T) {
+	a := NewJSONAccessLog(discard{})
+	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/1", nil))
+	info.RequestID, info.Route, info.ClientIP = "0123456789abcdef-1", "/api/notes/{id}", netip.MustParseAddr("198.51.100.4")
+	info.Principal = &rampart.Principal{Subject: "user-1"}
+	if n := testing.AllocsPerRun(1000, func() { a.Log(r, 200, 42, time.Millisecond) }); n != 0 {
+		t.Errorf("%v allocations per line, want 0", n)
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// runUpstream serves the upstream of the process benchmark: every path
+// answers with noteBody.
+func runUpstream(args []string, _ io.Writer) error {
+	fs := flag.NewFlagSet("bench upstream", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:9001", "address to serve on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: *listen, ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(noteBody)
+	})}
+	return srv.ListenAndServe()
+}
+
+// runLoad is the closed-loop load generator used when wrk is missing:
+// each connection sends its next request as soon as the previous answer
+// is read. It prints one line the benchmark parses.
+func runLoad(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
+	url := fs.String("url", "", "URL to request")
+	conns := fs.Int("c", 32, "connections")
+	d := fs.Duration("d", 5*time.Second, "duration")
+	tokensFile := fs.String("tokens", "", "file of bearer tokens, one a line, sent in turn")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var tokens []string
+	if *tokensFile != "" {
+		b, err := os.ReadFile(*tokensFile)
+		if err != nil {
+			return err
+		}
+		tokens = strings.Fields(string(b))
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns, MaxIdleConns: *conns}}
+	ctx, cancel := context.WithTimeout(context.Background(), *d)
+	defer cancel()
+	var (
+		mu     sync.Mutex
+		all    []time.Duration
+		non2xx int
+		wg     sync.WaitGroup
+	)
+	start := time.Now()
+	for c := range *conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			bad := 0
+			for i := c; ctx.Err() == nil; i += *conns {
+				req, err := http.NewRequestWithContext(ctx, "GET", *url, nil)
+				if err != nil {
+					return
+				}
+				req.Header.Set("Origin", "https://app.example.com")
+				if len(tokens) > 0 {
+					req.Header.Set("Authorization", "Bearer "+tokens[i%len(tokens)])
+				}
+				t := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				lat = append(lat, time.Since(t))
+				if res.StatusCode/100 != 2 {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			non2xx += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(all) == 0 {
+		return fmt.Errorf("no request to %s completed", *url)
+	}
+	slices.Sort(all)
+	_, err := fmt.Fprintf(out, "requests %d non2xx %d seconds %g p50 %d p99 %d\n", len(all), non2xx, elapsed.Seconds(), all[len(all)/2], all[len(all)*99/100])
+	return err
+}

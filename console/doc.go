@@ -1,0 +1,30 @@
+// Package console is Rampart's security console: a live web page of what
+// the gateway refuses and why, and the bounded in-memory aggregates behind
+// it.
+//
+// A [Console] observes the gateway through the two log streams it already
+// writes. [Console.EventHandler] and [Console.AccessHandler] wrap the
+// slog handlers under [audit.NewLogger] and [audit.NewAccessLog]; they
+// pass every record on unchanged and fold it into the console's
+// aggregates. [Console.Handler] serves the page, its embedded assets,
+// GET /api/summary and the server-sent event stream GET /events/stream,
+// so any listener can mount it:
+//
+//	c, err := console.New(console.Config{})
+//	…
+//	events := audit.NewLogger(c.EventHandler(slog.NewJSONHandler(os.Stderr, nil)))
+//	access := audit.NewAccessLog(c.AccessHandler(slog.NewJSONHandler(os.Stderr, nil)))
+//	admin := http.NewServeMux()
+//	admin.Handle("/console/", http.StripPrefix("/console", requireToken(c.Handler())))
+//
+// The console does no access control of its own: whoever mounts it checks
+// a token for every request but the page and its assets ([Public]). The
+// page asks for that token when the API answers 401, keeps it in memory
+// only (no cookie, no web storage) and sends it as "Authorization:
+// Bearer", the event stream included.
+//
+// Memory is bounded whatever the traffic: one hour of 10-second buckets,
+// top-K tables kept by the space-saving algorithm, and capped maps for
+// lockouts and rate-limit policies. Counting a request is a few atomic
+// additions; with no browser connected, nothing is encoded for the stream.
+package console

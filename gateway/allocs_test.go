@@ -1,0 +1,205 @@
+package gateway_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/auth/devtoken"
+	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/gateway"
+)
+
+// Allocation budgets per request, counted by the gateway's own work: the
+// request and recorder the test makes and the stub upstream's response
+// are measured apart and subtracted. They are ceilings: lower them when
+// the code gets cheaper, never raise them to make a change pass.
+const (
+	// coreAllocBudget is the core path: security headers, CORS, request
+	// id, client IP, routing, access log, proxy. The bare
+	// httputil.ReverseProxy costs about as much on the same harness.
+	coreAllocBudget = 33
+	// fullAllocBudget adds a cached ES256 token, a role rule and a
+	// memory rate limit by client IP.
+	fullAllocBudget = 38
+)
+
+// stubUpstream answers every upstream request at once, with a fresh body
+// and header each time, as a transport does.
+type stubUpstream struct{}
+
+var stubBody = []byte(`{"id":42,"owner":7,"title":"A note"}`)
+
+func (stubUpstream) RoundTrip(r *http.Request) (*http.Response, error) {
+	return stubResponse(r), nil
+}
+
+func stubResponse(r *http.Request) *http.Response {
+	return &http.Response{
+		StatusCode:    200,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(stubBody)),
+		ContentLength: int64(len(stubBody)),
+		Request:       r,
+	}
+}
+
+// serverWriter starts each response with an empty header map and
+// discards the body, as net/http's server does. (httptest.ResponseRecorder
+// would add a copy of the header map at WriteHeader, which a server does
+// not make.)
+type serverWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *serverWriter) Header() http.Header         { return w.h }
+func (w *serverWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *serverWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+// allocRequest is the request of the test: a cross-origin GET from a
+// loopback peer, with the given Authorization value when not empty.
+func allocRequest(authz string) *http.Request {
+	h := http.Header{"Origin": {"https://app.example.com"}, "Accept": {"application/json"}}
+	if authz != "" {
+		h["Authorization"] = []string{authz}
+	}
+	return &http.Request{
+		Method: "GET", URL: &url.URL{Path: "/api/notes/42"}, RequestURI: "/api/notes/42",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h, Host: "api.example.com",
+		RemoteAddr: "192.0.2.10:51234", Body: http.NoBody,
+	}
+}
+
+// handlerAllocs returns the allocations per request of h, less those of
+// making the request, the recorder and the stub upstream's response.
+func handlerAllocs(t *testing.T, h http.Handler, authz func(i int) string) float64 {
+	t.Helper()
+	serve := func(i int, run bool) {
+		w := &serverWriter{h: make(http.Header)}
+		r := allocRequest(authz(i))
+		if run {
+			h.ServeHTTP(w, r)
+			if w.code != 200 {
+				t.Fatalf("status %d", w.code)
+			}
+		} else {
+			_ = stubResponse(r)
+		}
+	}
+	for i := range 64 { // warm pools, caches and rate-limit keys
+		serve(i, true)
+	}
+	i := 0
+	total := testing.AllocsPerRun(2000, func() { i++; serve(i, true) })
+	harness := testing.AllocsPerRun(2000, func() { i++; serve(i, false) })
+	return total - harness
+}
+
+func allocGateway(t *testing.T, yaml string) *gateway.Gateway {
+	t.Helper()
+	cfg, diags := config.Parse([]byte(yaml), filepath.Join(t.TempDir(), "rampart.yaml"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	out := audit.NewBufferedWriter(io.Discard, 1<<40)
+	t.Cleanup(func() { out.Close() })
+	gw, err := gateway.New(cfg, gateway.Options{Transport: stubUpstream{}, Access: audit.NewJSONAccessLog(out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	return gw
+}
+
+// allocSlack is what sync.Pool costs under the race detector, which
+// drops a quarter of what is put back.
+func allocSlack() float64 {
+	if raceEnabled {
+		return 4
+	}
+	return 0
+}
+
+func noAuth(int) string { return "" }
+
+func TestAllocationsPerRequest(t *testing.T) {
+	bare := handlerAllocs(t, &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(&url.URL{Scheme: "http", Host: "127.0.0.1:9"})
+			pr.SetXForwarded()
+		},
+		Transport: stubUpstream{},
+	}, noAuth)
+
+	core := handlerAllocs(t, allocGateway(t, allocCoreYAML), noAuth)
+
+	dir := t.TempDir()
+	k, err := devtoken.Keygen("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "jwks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.WriteJWKS(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	tokens := make([]string, 32)
+	for i := range tokens {
+		if tokens[i], err = devtoken.Mint(devtoken.MintConfig{Key: k, Subject: fmt.Sprint("user-", i), Roles: []string{"user"}, Audience: []string{"api"}, Issuer: "https://id.example/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, filepath.Join(dir, "jwks.json"))), func(i int) string {
+		return "Bearer " + tokens[i%len(tokens)]
+	})
+
+	t.Logf("allocations per request: bare proxy %.0f, core %.0f, full chain %.0f", bare, core, full)
+	if core > coreAllocBudget+allocSlack() {
+		t.Errorf("core path: %.0f allocations per request, budget %d", core, coreAllocBudget)
+	}
+	if full > fullAllocBudget+allocSlack() {
+		t.Errorf("full chain: %.0f allocations per request, budget %d", full, fullAllocBudget)
+	}
+}
+
+const allocCoreYAML = `
+upstreams:
+  app: {url: http://127.0.0.1:9}
+cors:
+  allowed_origins: [https://app.example.com]
+  allow_credentials: true
+routes:
+  - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: none}
+`
+
+const allocFullYAML = `
+upstreams:
+  app: {url: http://127.0.0.1:9}
+cors:
+  allowed_origins: [https://app.example.com]
+  allow_credentials: true
+auth:
+  jwt:
+    issuers:
+      - {issuer: "https://id.example/", audience: [api], algorithms: [ES256], jwks_file: %s}
+rate_limits:
+  store: memory
+  default: [{key: ip, limit: 1000000, window: 1s}]
+routes:
+  - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
+`
