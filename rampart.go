@@ -124,6 +124,10 @@ type Info struct {
 	Params []Param
 	// Principal is set once authentication succeeds.
 	Principal *Principal
+	// TraceID is the W3C trace id the request belongs to, taken from a
+	// valid incoming traceparent or made by the gateway; zero when no
+	// tracing step ran.
+	TraceID [16]byte
 
 	params [4]Param   // backing store, so that most matches do not allocate
 	hdr    [12]string // backing store of HeaderValue

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,7 +18,8 @@ import (
 // headers, cookies or bodies. A nil *AccessLog discards. It is safe for
 // concurrent use.
 type AccessLog struct {
-	h slog.Handler
+	h   slog.Handler // nil: outcomes only go to hub
+	hub *Hub
 	// z, when set, encodes the lines h would write without allocating;
 	// lines with text the two encoders escape differently go through h.
 	z *zerolog.Logger
@@ -48,6 +50,10 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 	if a == nil {
 		return
 	}
+	a.hub.Request(r, Outcome{Status: status, Bytes: bytes, Duration: d})
+	if a.h == nil {
+		return
+	}
 	ctx := r.Context()
 	info := rampart.InfoFrom(ctx)
 	t := now()
@@ -67,6 +73,9 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 	)
 	if info != nil {
 		rec.AddAttrs(slog.String("request_id", info.RequestID))
+		if info.TraceID != ([16]byte{}) {
+			rec.AddAttrs(slog.String("trace_id", hex.EncodeToString(info.TraceID[:])))
+		}
 		if info.Route != "" {
 			rec.AddAttrs(slog.String("route", info.Route))
 		}
@@ -106,6 +115,11 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 		Int64("bytes", bytes)
 	if info != nil {
 		e.Str("request_id", info.RequestID)
+		if info.TraceID != ([16]byte{}) {
+			var hb [32]byte
+			hex.Encode(hb[:], info.TraceID[:])
+			e.Bytes("trace_id", hb[:])
+		}
 		if info.Route != "" {
 			e.Str("route", info.Route)
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 
@@ -64,7 +65,8 @@ type Event struct {
 // Logger emits security events. A nil *Logger discards them. It is safe for
 // concurrent use.
 type Logger struct {
-	h slog.Handler
+	h   slog.Handler // nil: events only go to hub
+	hub *Hub
 }
 
 // NewLogger returns a Logger writing to h, typically a slog.JSONHandler.
@@ -80,6 +82,10 @@ func NewLogger(h slog.Handler) *Logger {
 // events not tied to a request.
 func (l *Logger) Emit(r *http.Request, e Event) {
 	if l == nil {
+		return
+	}
+	l.hub.Event(r, e)
+	if l.h == nil {
 		return
 	}
 	ctx := context.Background()
@@ -104,6 +110,9 @@ func (l *Logger) Emit(r *http.Request, e Event) {
 		rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path))
 		if info := rampart.InfoFrom(ctx); info != nil {
 			rec.AddAttrs(slog.String("request_id", info.RequestID))
+			if info.TraceID != ([16]byte{}) {
+				rec.AddAttrs(slog.String("trace_id", hex.EncodeToString(info.TraceID[:])))
+			}
 			if info.ClientIP.IsValid() {
 				rec.AddAttrs(slog.String("client_ip", info.ClientIP.String()))
 			}

@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"io"
+	"os"
 	"sync"
 	"time"
 )
@@ -54,13 +55,19 @@ func (w *BufferedWriter) Flush() error {
 	return w.buf.Flush()
 }
 
-// Close stops the flusher, flushes, and closes out when it is a Closer.
+// Close stops the flusher, flushes, and closes out when it is a Closer,
+// except the process's standard output and error: they outlive every log
+// (the error that ends the process is printed to stderr after the logs are
+// closed).
 func (w *BufferedWriter) Close() error {
 	var err error
 	w.close.Do(func() {
 		close(w.stop)
 		<-w.done
 		err = w.Flush()
+		if w.out == io.Writer(os.Stdout) || w.out == io.Writer(os.Stderr) {
+			return
+		}
 		if c, ok := w.out.(io.Closer); ok {
 			if cerr := c.Close(); err == nil {
 				err = cerr

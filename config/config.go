@@ -29,6 +29,11 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Tokens turns on the token service (see [Tokens]).
 	Tokens *Tokens `yaml:"tokens"`
+	// Admin is the admin listener: health, readiness, metrics, pprof.
+	// Off unless admin.listen is set.
+	Admin Admin `yaml:"admin"`
+	// Tracing configures trace context propagation and span export.
+	Tracing Tracing `yaml:"tracing"`
 
 	// File is the path the configuration was read from; Dir its folder,
 	// against which relative paths in the file are resolved.

@@ -1,9 +1,16 @@
 package config_test
 
 import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,4 +200,85 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSecretFileLimit loads files whose ${file:} references name a file
+// over the limit and a device that never ends: both are refused with the
+// field named, and neither is read whole.
+func TestSecretFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big.txt"), bytes.Repeat([]byte("a"), config.MaxSecretFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "max.txt"), bytes.Repeat([]byte("a"), config.MaxSecretFileBytes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ ref, diag string }{
+		{"${file:big.txt}", "larger than 1048576 bytes"},
+		{"${file:/dev/zero}", "larger than 1048576 bytes"},
+		{"${file:max.txt}", ""},
+	} {
+		t.Run(tt.ref, func(t *testing.T) {
+			doc := fmt.Sprintf("upstreams: {app: {url: \"http://127.0.0.1:9\"}}\nauth: {introspection: {endpoint: \"https://id.example/introspect\", client_id: c, client_secret: %q}}\nroutes: [{path: /a, upstream: app, auth: none}]\n", tt.ref)
+			path := filepath.Join(dir, "rampart.yaml")
+			if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, diags := config.Load(path)
+			got := diags.Errors().String()
+			if tt.diag == "" {
+				if strings.Contains(got, "client_secret") {
+					t.Fatalf("refused a file at the limit: %s", got)
+				}
+				return
+			}
+			if !strings.Contains(got, "auth.introspection.client_secret") || !strings.Contains(got, tt.diag) {
+				t.Fatalf("errors = %s, want %q at client_secret", got, tt.diag)
+			}
+		})
+	}
+}
+
+// TestTLSPathsRelativeToConfigFile loads a file naming its certificate and
+// key relatively, from another working directory: they resolve against
+// the config file's folder.
+func TestTLSPathsRelativeToConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, b := range map[string]*pem.Block{"certs/cert.pem": {Type: "CERTIFICATE", Bytes: der}, "certs/key.pem": {Type: "PRIVATE KEY", Bytes: pkcs8}} {
+		if err := os.WriteFile(filepath.Join(dir, f), pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "rampart.yaml")
+	doc := "server: {tls: {cert_file: certs/cert.pem, key_file: ./certs/key.pem}}\nupstreams: {app: {url: \"http://127.0.0.1:9\"}}\nroutes: [{path: /a, upstream: app, auth: none}]\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	cfg, diags := config.Load(path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if got, want := cfg.Server.TLS.CertFile, filepath.Join(dir, "certs/cert.pem"); got != want {
+		t.Errorf("cert_file = %q, want %q", got, want)
+	}
+	if got, want := cfg.Server.TLS.KeyFile, filepath.Join(dir, "certs/key.pem"); got != want {
+		t.Errorf("key_file = %q, want %q", got, want)
+	}
 }

@@ -19,7 +19,8 @@ const MaxFileBytes = 4 << 20
 type Options struct {
 	// LookupEnv resolves ${env:NAME}; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
-	// ReadFile resolves ${file:PATH}; nil means os.ReadFile.
+	// ReadFile resolves ${file:PATH}; nil reads the file, refusing one
+	// over [MaxSecretFileBytes].
 	ReadFile func(string) ([]byte, error)
 }
 
@@ -73,7 +74,7 @@ func decode(data []byte, file string, opts ...Options) (*Config, Diagnostics) {
 		o.LookupEnv = os.LookupEnv
 	}
 	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
+		o.ReadFile = readFileLimited
 	}
 	dir := filepath.Dir(file)
 	if file == "" {

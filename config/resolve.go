@@ -57,6 +57,7 @@ func (c *Config) resolve(r resolver, lines map[string]int) Diagnostics {
 		secret("tokens.postgres.url", &t.Postgres.URL)
 		c.resolveTokenPaths(r)
 	}
+	secret("admin.token", &c.Admin.Token)
 	for _, name := range sortedKeys(c.Upstreams) {
 		u := c.Upstreams[name]
 		if u.OpenAPI == "" {

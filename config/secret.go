@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -116,6 +118,9 @@ func (r resolver) resolve(s *Secret) error {
 				p = filepath.Join(r.dir, p)
 			}
 			b, err := r.read(p)
+			if err == nil && len(b) > MaxSecretFileBytes || errors.Is(err, errFileTooLarge) {
+				err = fmt.Errorf("larger than %d bytes", MaxSecretFileBytes)
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("reading secret file %s: %w", name, unwrapPathError(err)))
 				return ""
@@ -150,12 +155,30 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// readFileLimited reads a secret file, refusing large ones: a secret is
-// never megabytes, and a mistaken path to a log file should fail loudly.
+// MaxSecretFileBytes bounds a file a ${file:PATH} reference reads: a
+// secret is never megabytes, and a mistaken path to a log file or a device
+// must fail loudly rather than fill memory.
+const MaxSecretFileBytes = 1 << 20
+
+// readFileLimited reads a file the configuration names (a secret or an
+// OpenAPI document), refusing one over [MaxDocumentBytes], the larger of
+// the two limits; a secret is then held to [MaxSecretFileBytes]. It reads
+// at most one byte past the limit, so a FIFO or /dev/zero cannot make it
+// read forever.
 func readFileLimited(path string) ([]byte, error) {
-	b, err := readFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxDocumentBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", errFileTooLarge, MaxDocumentBytes)
+	}
 	return b, nil
 }
+
+var errFileTooLarge = errors.New("file too large")

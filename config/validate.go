@@ -80,6 +80,8 @@ func (v *validator) config(c *Config) {
 	v.routes(c)
 	v.log(&c.Log)
 	v.tokens(c)
+	v.admin(c)
+	v.tracing(&c.Tracing)
 }
 
 func (v *validator) server(s *Server) {

@@ -53,6 +53,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 			errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})
 		} else {
 			a.byName[config.AuthJWT] = v
+			g.deps.jwt = v
 		}
 	}
 	if k := ac.APIKey; k != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-api/rampart/requestid"
 	"github.com/rampart-api/rampart/route"
 	"github.com/rampart-api/rampart/secureheaders"
+	"github.com/rampart-api/rampart/tracing"
 )
 
 // Options are the parts of a gateway that do not come from the file.
@@ -43,6 +44,12 @@ type Options struct {
 	// settings (see [Shared]). Nil gives this gateway a registry of its
 	// own: nothing is carried over. A [Server] sets it.
 	Shared *Shared
+	// Hub receives every security event and request outcome, whether or
+	// not Events and Access write them (see [audit.Hub]); nil: none.
+	Hub *audit.Hub
+	// Tracer propagates W3C trace context to upstreams and exports spans
+	// (see package tracing); nil propagates only.
+	Tracer *tracing.Tracer
 
 	// offline compiles without contacting identity providers ([Check]).
 	offline bool
@@ -69,8 +76,9 @@ type Gateway struct {
 	limits    *limitState // rate-limit stores, monitor and concurrency caps shared by routes
 	checks    checks      // validators, structural limits and WAFs shared by routes
 	closeOnce sync.Once
-	inflight  inflight   // requests a [Server] runs on this gateway; see server.go
-	tok       tokenState // the token service; see tokens.go
+	inflight  inflight     // requests a [Server] runs on this gateway; see server.go
+	tok       tokenState   // the token service; see tokens.go
+	deps      dependencies // what readiness checks; see ready.go
 }
 
 type compiledRoute struct {
@@ -88,6 +96,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if opts.Shared == nil {
 		opts.Shared = NewShared()
 	}
+	opts.Events, opts.Access = opts.Events.Observed(opts.Hub), opts.Access.Observed(opts.Hub)
 	g := &Gateway{
 		opts:      opts,
 		log:       opts.Log,
@@ -158,6 +167,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			rewrites = append(rewrites, strip.rewrite)
 		}
 		p, err := proxy.New(proxy.Config{
+			Name:                       name,
 			Target:                     u.URL,
 			Timeout:                    timeout,
 			Transport:                  transport,
@@ -297,10 +307,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// other step.
 	rw := respwriter.Get(w)
 	r, info := rampart.WithInfo(r)
+	var span tracing.Span // ended with the access log line
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				g.opts.Access.Log(r, 499, rw.Bytes(), time.Since(start))
+				span.End(r, info, 499)
 				respwriter.Put(rw)
 				panic(v)
 			}
@@ -311,6 +323,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		g.opts.Access.Log(r, rw.Status(), rw.Bytes(), time.Since(start))
+		span.End(r, info, rw.Status())
 		respwriter.Put(rw)
 	}()
 
@@ -320,6 +333,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h[requestid.Header] = info.HeaderValue(info.RequestID)
 	info.ClientIP = g.ips.ClientIP(r)
 	g.headers.Apply(h)
+	r, span = g.opts.Tracer.Start(r, info)
 
 	if err := g.precheck(r); err != nil {
 		g.reject(rw, r, err)

@@ -54,7 +54,9 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 			w = f
 		}
 		if buffered {
-			bw := audit.NewBufferedWriter(w, 200*time.Millisecond)
+			// The buffer flushes into w and never closes it: a file is
+			// closed once, by Close, and the standard streams never.
+			bw := audit.NewBufferedWriter(writerOnly{w}, 200*time.Millisecond)
 			l.closers = append([]io.Closer{bw}, l.closers...)
 			return bw, nil
 		}
@@ -91,6 +93,9 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 	return l, nil
 }
 
+// writerOnly hides every method of a writer but Write.
+type writerOnly struct{ io.Writer }
+
 func wrap(field string, err error) error {
 	if err == nil {
 		return nil
@@ -98,7 +103,8 @@ func wrap(field string, err error) error {
 	return fmt.Errorf("%s: %w", field, err)
 }
 
-// Close flushes and closes the outputs.
+// Close flushes the outputs and closes the files among them; the standard
+// streams stay open.
 func (l *Logs) Close() error {
 	var errs []error
 	for _, c := range l.closers {

@@ -159,6 +159,7 @@ func (g *Gateway) buildLimits(cfg *config.Config) (*limitState, []error) {
 			errs = append(errs, fmt.Errorf("rate_limits.redis: %w", err))
 			break
 		}
+		g.deps.store = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 		prefix := rl.Redis.Prefix
 		ls.store = newSharedStore(rlredis.Store{Client: client, Prefix: prefix + "rl:", Timeout: timeout})
 		bf, err := bfredis.New(client, prefix+"bf:")

@@ -40,6 +40,7 @@ type Server struct {
 	drain      time.Duration // longest wait for a retired gateway's requests
 	drainDelay time.Duration // serving on after a stop, for load balancers
 	now        chan struct{} // closed by StopNow
+	draining   atomic.Bool   // a stop has begun; readiness fails
 	nowOnce    sync.Once
 
 	mu      sync.Mutex // serialises reloads and shutdown
@@ -75,6 +76,7 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Shared == nil {
 		opts.Shared = NewShared()
 	}
+	opts.Events, opts.Access = opts.Events.Observed(opts.Hub), opts.Access.Observed(opts.Hub)
 	gw, err := New(cfg, opts)
 	if err != nil {
 		return nil, err
@@ -243,6 +245,14 @@ func (s *Server) closeGateway(g *Gateway) error {
 	return err
 }
 
+// Close closes every connection at once, then the current configuration
+// and every retired one not yet closed; reloads are refused from then on.
+// It is for a server whose [Server.Serve] failed or never ran; a running
+// one is stopped by cancelling Serve's context.
+func (s *Server) Close() error {
+	return errors.Join(s.http.Close(), s.closeAll())
+}
+
 // problemCount is the number of errors err joins.
 func problemCount(err error) int {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -276,9 +286,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	select {
 	case err := <-errc:
-		return err
+		// The listener failed: nothing will be served, so release the
+		// connections and configurations now rather than never.
+		return errors.Join(err, s.Close())
 	case <-ctx.Done():
 	}
+	s.draining.Store(true)
 	if s.drainDelay > 0 {
 		s.http.SetKeepAlivesEnabled(false)
 		s.opts.Log.Info("stopping after the drain delay", slog.Duration("drain_delay", s.drainDelay))

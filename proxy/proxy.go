@@ -53,6 +53,10 @@ const ExcerptBytes = 512
 
 // Config describes one upstream.
 type Config struct {
+	// Name names the upstream in security events (the "upstream"
+	// attribute of upstream.unavailable), so that metrics can count
+	// failures per upstream; empty leaves the attribute out.
+	Name string
 	// Target is the upstream's base URL (http or https). Its path, if
 	// any, prefixes every forwarded path.
 	Target string
@@ -475,6 +479,10 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(499)
 		return
 	}
-	p.cfg.Events.Emit(r, audit.Event{Name: event, Reason: reason, Status: status})
+	e := audit.Event{Name: event, Reason: reason, Status: status}
+	if p.cfg.Name != "" {
+		e.Attrs = []slog.Attr{slog.String("upstream", p.cfg.Name)}
+	}
+	p.cfg.Events.Emit(r, e)
 	p.errorHandler(w, r, problem.Wrap(status, err))
 }

@@ -51,6 +51,10 @@ type remote struct {
 	mu      sync.Mutex
 	jwksURL string // set once known
 	started bool
+
+	// fetched and failed count key set fetches that replaced the keys
+	// and fetches (or discoveries) that failed, for [Authenticator.KeySets].
+	fetched, failed atomic.Uint64
 }
 
 // start finds the JWKS URL when discovery is on, fetches the set once
@@ -66,6 +70,7 @@ func (r *remote) start() {
 	if r.jwksURL == "" {
 		u, err := r.discover()
 		if err != nil {
+			r.failed.Add(1)
 			r.log.Error("jwt: OIDC discovery failed; tokens from this issuer are refused until it succeeds",
 				slog.String("issuer", r.issuer), slog.String("error", err.Error()))
 			return
@@ -79,9 +84,10 @@ func (r *remote) start() {
 		NoErrorReturnFirstHTTPReq: true,
 		RefreshErrorHandler:       r.logRefreshError,
 		RefreshInterval:           r.refresh,
-		Storage:                   &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA},
+		Storage:                   &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA, fetched: &r.fetched},
 	})
 	if err != nil {
+		r.failed.Add(1)
 		r.log.Error("jwt: cannot use JWKS URL", slog.String("issuer", r.issuer), slog.String("error", err.Error()))
 		return
 	}
@@ -109,7 +115,7 @@ func (r *remote) refetch(ctx context.Context) {
 		Client:      r.client,
 		Ctx:         ctx,
 		HTTPTimeout: r.timeout,
-		Storage:     &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA},
+		Storage:     &policyStore{MemoryJWKSet: jwkset.NewMemoryStorage(), keys: r.keys, weakRSA: r.weakRSA, fetched: &r.fetched},
 	})
 	if err != nil {
 		r.logRefreshError(ctx, err)
@@ -117,6 +123,7 @@ func (r *remote) refetch(ctx context.Context) {
 }
 
 func (r *remote) logRefreshError(_ context.Context, err error) {
+	r.failed.Add(1)
 	r.log.Warn("jwt: JWKS fetch failed; keeping the keys already held",
 		slog.String("issuer", r.issuer), slog.String("error", err.Error()))
 }
@@ -191,6 +198,7 @@ type policyStore struct {
 	*jwkset.MemoryJWKSet
 	keys    *atomic.Pointer[keySet]
 	weakRSA bool
+	fetched *atomic.Uint64 // counts sets accepted; nil: not counted
 }
 
 func (s *policyStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
@@ -203,6 +211,9 @@ func (s *policyStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) err
 		return fmt.Errorf("refusing fetched JWK Set: %w", err)
 	}
 	s.keys.Store(set)
+	if s.fetched != nil {
+		s.fetched.Add(1)
+	}
 	return s.MemoryJWKSet.KeyReplaceAll(ctx, given)
 }
 

@@ -115,7 +115,7 @@ nor Swagger 2.0.`,
 			if out != "" {
 				w = &buf
 			}
-			opts := report.Options{Version: version, Color: out == "" && isTerminal(w) && os.Getenv("NO_COLOR") == ""}
+			opts := report.Options{Version: build().Version, Color: out == "" && isTerminal(w) && os.Getenv("NO_COLOR") == ""}
 			if err := report.Write(w, fmtv, rep, opts); err != nil {
 				return usage(err)
 			}

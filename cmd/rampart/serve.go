@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 )
@@ -46,6 +47,20 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, config.Diagnosti
 	return cfg, diags, nil
 }
 
+// startupError prints each problem in err on its own line, located at
+// file:line: field where it names one, and returns the exit error that
+// ends the command with status 2.
+func startupError(stderr io.Writer, cfg *config.Config, err error) error {
+	problems := cfg.Locate(err)
+	if len(problems) == 1 {
+		return &exitError{Code: 2, Err: errors.New(problems[0].String())}
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p.String())
+	}
+	return &exitError{Code: 2, Err: fmt.Errorf("%s: %d error(s)", cfg.File, len(problems))}
+}
+
 // serve runs the gateway until ctx is done or SIGINT or SIGTERM arrives,
 // then drains; a second signal stops at once. ready, when set, receives
 // the bound address once the listener is open and the signals are
@@ -65,14 +80,32 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}
-	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events})
+	tracer, stopTracing, err := startTracing(cfg, logs.Server)
 	if err != nil {
-		return &exitError{Code: 2, Err: err}
+		return startupError(stderr, cfg, err)
+	}
+	defer stopTracing()
+	hub := audit.NewHub()
+	srv, err := gateway.NewServer(cfg, gateway.Options{Log: logs.Server, Access: logs.Access, Events: logs.Events, Hub: hub, Tracer: tracer})
+	if err != nil {
+		return startupError(stderr, cfg, err)
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
-		return &exitError{Code: 2, Err: fmt.Errorf("listening: %w", err)}
+		_ = srv.Close()
+		return startupError(stderr, cfg, &config.FieldError{Path: "server.listen", Err: err})
 	}
+	adm, err := startAdmin(cfg, srv, hub, logs.Server)
+	if err != nil {
+		_ = ln.Close()
+		_ = srv.Close()
+		return startupError(stderr, cfg, err)
+	}
+	defer func() {
+		if err := adm.stop(); err != nil {
+			logs.Server.Error("admin listener", slog.String("error", err.Error()))
+		}
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopSigs := make(chan os.Signal, 2)
@@ -91,7 +124,9 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		srv.StopNow()
 	}()
 
-	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path), slog.String("version", version))
+	bi := build()
+	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path),
+		slog.String("version", bi.Version), slog.String("revision", bi.ShortRevision()), slog.String("go_version", bi.GoVersion))
 	if ready != nil {
 		ready(ln.Addr())
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart/internal/testproc"
+)
+
+// TestServeStartsAdminListener runs serve with admin.listen and a token:
+// the admin endpoints answer with the token only, /metrics carries the
+// build information, and a stop closes the admin listener too.
+func TestServeStartsAdminListener(t *testing.T) {
+	t.Setenv("RAMPART_TEST_ADMIN_TOKEN", "0123456789abcdef-admin")
+	adminAddr := fmt.Sprintf("127.0.0.1:%d", testproc.FreePort(t))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rampart.yaml")
+	doc := fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+upstreams: {app: {url: "http://127.0.0.1:9"}}
+log: {access: "off", events: "off", server: "off"}
+admin: {listen: %q, token: "${env:RAMPART_TEST_ADMIN_TOKEN}"}
+routes: [{path: /a, upstream: app, auth: none}]
+`, adminAddr)
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
+	go func() { done <- serve(ctx, path, io.Discard, func(a net.Addr) { addrc <- a }) }()
+	select {
+	case <-addrc:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	fetch := func(p, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+adminAddr+p, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if status, _ := fetch("/metrics", ""); status != 401 {
+		t.Fatalf("/metrics without the token: %d", status)
+	}
+	if status, _ := fetch("/healthz", ""); status != 200 {
+		t.Fatalf("/healthz without the token: %d", status)
+	}
+	if status, _ := fetch("/readyz", "0123456789abcdef-admin"); status != 200 {
+		t.Fatalf("/readyz: %d", status)
+	}
+	if status, body := fetch("/metrics", "0123456789abcdef-admin"); status != 200 || !strings.Contains(body, "rampart_build_info{") || !strings.Contains(body, "go_version=") {
+		t.Fatalf("/metrics: %d\n%s", status, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", adminAddr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("admin listener still open after the stop")
+	}
+}
