@@ -42,6 +42,7 @@ func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *sl
 	})
 	hub.Subscribe(m)
 	s := admin.New(admin.Options{Token: a.Token.Value(), Ready: srv.Ready, Metrics: m.Handler(), Pprof: a.Pprof, Log: log})
+	s.Handle("POST /tokens/revoke", revokeSubjectHandler(srv))
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &adminListener{Server: s, Addr: ln.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { l.done <- s.Serve(ctx, ln) }()
