@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/rampart-api/rampart/problem"
 )
@@ -74,4 +75,27 @@ func Exceeded(retryAfter time.Duration, reason string) *problem.Error {
 		Header: http.Header{HeaderRetryAfter: {strconv.FormatInt(s, 10)}},
 	}
 	return p
+}
+
+// rateLimitBuf is a RateLimit header's value slice and the bytes of its
+// value, allocated together: buf holds the longest value (three int64s).
+type rateLimitBuf struct {
+	v   [1]string
+	buf [len("limit=, remaining=, reset=") + 3*20]byte
+}
+
+// rateLimitValue returns the RateLimit header value
+// "limit=L, remaining=R, reset=S" as a one-element slice, in one
+// allocation. The string shares the allocation's bytes, which are never
+// written again once it is made.
+func rateLimitValue(limit, remaining int, reset int64) []string {
+	x := new(rateLimitBuf)
+	s := append(x.buf[:0], "limit="...)
+	s = strconv.AppendInt(s, int64(limit), 10)
+	s = append(s, ", remaining="...)
+	s = strconv.AppendInt(s, int64(remaining), 10)
+	s = append(s, ", reset="...)
+	s = strconv.AppendInt(s, reset, 10)
+	x.v[0] = unsafe.String(unsafe.SliceData(s), len(s))
+	return x.v[:1:1]
 }
