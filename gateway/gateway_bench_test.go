@@ -115,7 +115,8 @@ func BenchmarkPipelineBareProxy(b *testing.B) {
 }
 
 // BenchmarkPipelineJWT adds ES256 verification (cached after the first
-// use of each of 1,000 tokens), a role rule and identity forwarding.
+// use of each of 1,000 tokens), a role rule, identity forwarding and a
+// memory rate limit by client IP that is never reached: the full chain.
 func BenchmarkPipelineJWT(b *testing.B) {
 	dir := b.TempDir()
 	k, err := devtoken.Keygen("ES256")
@@ -142,6 +143,9 @@ auth:
   jwt:
     issuers:
       - {issuer: "https://bench.invalid/", audience: [bench], algorithms: [ES256], jwks_file: `+filepath.Join(dir, "jwks.json")+`}
+rate_limits:
+  store: memory
+  default: [{key: ip, limit: 1000000, window: 1s}]
 routes:
   - {path: "/api/notes/{id}", upstream: app, auth: jwt, roles: [user]}
 `)

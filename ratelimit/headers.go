@@ -78,15 +78,17 @@ func Exceeded(retryAfter time.Duration, reason string) *problem.Error {
 }
 
 // rateLimitBuf is a RateLimit header's value slice and the bytes of its
-// value, allocated together: buf holds the longest value (three int64s).
+// value, allocated together in 64 bytes. buf holds the common values
+// ("limit=1000000, remaining=999999, reset=3600" is 43 bytes); a longer
+// one is appended to a buffer of its own.
 type rateLimitBuf struct {
 	v   [1]string
-	buf [len("limit=, remaining=, reset=") + 3*20]byte
+	buf [48]byte
 }
 
 // rateLimitValue returns the RateLimit header value
 // "limit=L, remaining=R, reset=S" as a one-element slice, in one
-// allocation. The string shares the allocation's bytes, which are never
+// allocation when it fits rateLimitBuf. The string shares the allocation's bytes, which are never
 // written again once it is made.
 func rateLimitValue(limit, remaining int, reset int64) []string {
 	x := new(rateLimitBuf)
