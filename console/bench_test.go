@@ -14,22 +14,24 @@ import (
 )
 
 // BenchmarkAccessLog compares the access log line of a request with and
-// without the console's handler around the log's own handler (here one
-// that discards, so only the console's cost shows).
+// without the console subscribed to the log's hub (the log's handler
+// discards, so only the console's cost shows).
 func BenchmarkAccessLog(b *testing.B) {
 	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/1", nil))
 	info.RequestID, info.Route, info.ClientIP = "0123456789abcdef-1", "/api/notes/{id}", netip.MustParseAddr("198.51.100.4")
 	sink := enabledDiscard{}
 	c, _ := console.New(console.Config{})
+	hub := audit.NewHub()
+	hub.Subscribe(c)
 	for _, bc := range []struct {
 		name string
-		h    slog.Handler
+		a    *audit.AccessLog
 	}{
-		{"plain", sink},
-		{"console", c.AccessHandler(sink)},
+		{"plain", audit.NewAccessLog(sink)},
+		{"console", audit.NewAccessLog(sink).Observed(hub)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			a := audit.NewAccessLog(bc.h)
+			a := bc.a
 			b.ReportAllocs()
 			for b.Loop() {
 				a.Log(r, 200, 42, time.Millisecond)
@@ -42,7 +44,7 @@ func BenchmarkAccessLog(b *testing.B) {
 // handled, no browser connected.
 func BenchmarkAccessHandle(b *testing.B) {
 	c, _ := console.New(console.Config{})
-	h := c.AccessHandler(nil)
+	h := c.AccessRecords()
 	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
 	rec.AddAttrs(slog.String("method", "GET"), slog.String("path", "/api/notes/1"), slog.Int("status", 200),
 		slog.Float64("duration_ms", 1.25), slog.Int64("bytes", 42), slog.String("request_id", "0123456789abcdef-1"),
@@ -72,7 +74,9 @@ func BenchmarkEvent(b *testing.B) {
 	})
 	b.Run("console", func(b *testing.B) {
 		c, _ := console.New(console.Config{})
-		l := audit.NewLogger(c.EventHandler(enabledDiscard{}))
+		hub := audit.NewHub()
+		hub.Subscribe(c)
+		l := audit.NewLogger(enabledDiscard{}).Observed(hub)
 		b.ReportAllocs()
 		for b.Loop() {
 			l.Emit(r, e)

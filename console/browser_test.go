@@ -41,7 +41,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	d, err := demo.Start(context.Background(), demo.Options{ConsoleListen: "127.0.0.1:0"})
+	d, err := demo.Start(context.Background(), demo.Options{AdminListen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,14 +52,14 @@ type stored struct {
 	ev    Event
 }
 
-// scanEvent reads what the aggregates need from a record's top-level
-// attributes and keeps up to maxFields of them.
-func scanEvent(t time.Time, rec slog.Record, pre []slog.Attr) (*stored, eventFields) {
+// scanEvent reads what the aggregates need from an event's attributes
+// and keeps up to maxFields of them.
+func scanEvent(t time.Time, attrs []slog.Attr) (*stored, eventFields) {
 	var f eventFields
-	s := &stored{t: t, attrs: make([]slog.Attr, 0, min(maxFields, len(pre)+rec.NumAttrs()))}
-	read := func(a slog.Attr) bool {
+	s := &stored{t: t, attrs: make([]slog.Attr, 0, min(maxFields, len(attrs)))}
+	for _, a := range attrs {
 		if len(s.attrs) == maxFields {
-			return false
+			break
 		}
 		a.Value = a.Value.Resolve()
 		if a.Value.Kind() == slog.KindString && len(a.Value.String()) > maxValueLen {
@@ -101,12 +101,7 @@ func scanEvent(t time.Time, rec slog.Record, pre []slog.Attr) (*stored, eventFie
 				f.problems = int(a.Value.Int64())
 			}
 		}
-		return true
 	}
-	for _, a := range pre {
-		read(a)
-	}
-	rec.Attrs(read)
 	f.name = cut(f.name, 64)
 	return s, f
 }
