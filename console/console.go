@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,9 +25,13 @@ type Config struct {
 	// MaxStreams caps connected browsers; 0 means 16. Further stream
 	// requests get 503.
 	MaxStreams int
-	// Now is the clock; nil means time.Now. Records carry their own time,
-	// which is used when set.
+	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Ready is the gateway's readiness, the check the admin listener's
+	// /readyz runs: nil when ready, else one error per dependency that is
+	// not (key sets, stores, draining) joined. The summary reports it;
+	// nil leaves readiness out.
+	Ready func(ctx context.Context) error
 }
 
 // ErrBadConfig is wrapped by every error [New] returns.

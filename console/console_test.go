@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -421,5 +423,53 @@ func TestStreamLimit(t *testing.T) {
 	second.Body.Close()
 	if second.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("second stream: %d, want 503", second.StatusCode)
+	}
+}
+
+// The summary carries the readiness the admin listener reports, each
+// dependency that is not ready named and redacted, and the config
+// version counted from reloads.
+func TestSummaryReportsReadinessAndConfigVersion(t *testing.T) {
+	var mu sync.Mutex
+	var notReady error
+	c := newConsole(t, console.Config{Ready: func(ctx context.Context) error { mu.Lock(); defer mu.Unlock(); return notReady }})
+	events, _ := observed(t, c)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	summary := func() console.Summary {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/api/summary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var s console.Summary
+		if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := summary(); s.Health.Ready != "ready" || len(s.Health.NotReady) != 0 || s.ConfigVersion != 1 {
+		t.Fatalf("health %+v, config version %d", s.Health, s.ConfigVersion)
+	}
+	events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
+	events.Emit(nil, audit.Event{Name: audit.ConfigRejected, Reason: "configuration rejected", Attrs: []slog.Attr{slog.Int("problems", 2)}})
+	events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
+	mu.Lock()
+	notReady = errors.Join(errors.New("jwks https://idp.example/keys?access_token=eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln: unreachable"), errors.New("draining"))
+	mu.Unlock()
+	s := summary()
+	if s.Health.Ready != "not ready" || len(s.Health.NotReady) != 2 || s.Health.NotReady[1] != "draining" || !strings.HasPrefix(s.Health.NotReady[0], "jwks https://idp.example/keys") {
+		t.Fatalf("health %+v", s.Health)
+	}
+	if strings.Contains(s.Health.NotReady[0], "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ") {
+		t.Fatalf("a token reached the readiness: %q", s.Health.NotReady[0])
+	}
+	if s.ConfigVersion != 3 || len(s.Config) != 3 || s.Config[1].Problems != 2 {
+		t.Fatalf("config version %d, history %+v", s.ConfigVersion, s.Config)
+	}
+	// Without a readiness check the summary leaves readiness out.
+	if s := newConsole(t, console.Config{}).Summarize(60); s.Health.Ready != "" {
+		t.Fatalf("readiness %q without a check", s.Health.Ready)
 	}
 }
