@@ -19,7 +19,7 @@ import (
 // process and every user of the machine, and any web page open in a
 // local browser, can reach a loopback port.
 func (d *Demo) startAdmin(addr string, hub *audit.Hub, ready func(context.Context) error) error {
-	c, err := console.New(console.Config{})
+	c, err := console.New(console.Config{Ready: ready})
 	if err != nil {
 		return err
 	}
