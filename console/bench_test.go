@@ -40,20 +40,16 @@ func BenchmarkAccessLog(b *testing.B) {
 	}
 }
 
-// BenchmarkAccessHandle is the console's part alone: one access record
-// handled, no browser connected.
+// BenchmarkAccessHandle is the console's part alone: one request's
+// outcome observed, no browser connected.
 func BenchmarkAccessHandle(b *testing.B) {
 	c, _ := console.New(console.Config{})
-	h := c.AccessRecords()
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", "GET"), slog.String("path", "/api/notes/1"), slog.Int("status", 200),
-		slog.Float64("duration_ms", 1.25), slog.Int64("bytes", 42), slog.String("request_id", "0123456789abcdef-1"),
-		slog.String("route", "/api/notes/{id}"), slog.String("client_ip", "198.51.100.4"))
-	ctx := context.Background()
+	r := httptest.NewRequest("GET", "/api/notes/1", nil)
+	o := audit.Outcome{Status: 200, Bytes: 42, Duration: 1250 * time.Microsecond}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			_ = h.Handle(ctx, rec)
+			c.ObserveRequest(r, o)
 		}
 	})
 }

@@ -53,10 +53,16 @@ type stored struct {
 }
 
 // scanEvent reads what the aggregates need from an event's attributes
-// and keeps up to maxFields of them.
+// and keeps up to maxFields of them, in attrs' own array.
 func scanEvent(t time.Time, attrs []slog.Attr) (*stored, eventFields) {
 	var f eventFields
-	s := &stored{t: t, attrs: make([]slog.Attr, 0, min(maxFields, len(attrs)))}
+	// attrs is the caller's to give: its entries are kept in its own
+	// array, cut in place, unless there are more than maxFields of them.
+	keep := attrs[:0]
+	if len(attrs) > maxFields {
+		keep = make([]slog.Attr, 0, maxFields)
+	}
+	s := &stored{t: t, attrs: keep}
 	for _, a := range attrs {
 		if len(s.attrs) == maxFields {
 			break
@@ -168,6 +174,10 @@ func clientNet(s string) string {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return cut(s, 64)
+	}
+	if a.Is4() {
+		// ParseAddr accepts only the dotted form String gives: s is it.
+		return s
 	}
 	a = a.Unmap().WithZone("")
 	if a.Is4() {
