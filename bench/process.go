@@ -108,9 +108,10 @@ routes:
     waf: {enabled: true, paranoia: 1}
 `
 
-// noteBody is what the upstream answers: about 200 bytes of JSON, one
-// property of which (internal_flag) the OpenAPI document does not name.
-var noteBody = []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return.","created":"2026-11-30T05:00:00Z","tags":["garden","spring"],"internal_flag":true,"version":3}`)
+// noteBody is what the upstream answers: about 200 bytes of JSON that
+// conforms to the OpenAPI document, so the response filter passes it
+// unchanged, as it does for a well-behaved upstream.
+var noteBody = []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
 
 const noteOpenAPITmpl = `openapi: %s
 info: {title: bench, version: "1"}

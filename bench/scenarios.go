@@ -163,6 +163,7 @@ paths:
                   id: {type: integer}
                   owner: {type: integer}
                   title: {type: string, maxLength: 200}
+                  body: {type: string, maxLength: 10000}
 `
 
 func writeOpenAPI(dir string) (string, error) {

@@ -52,6 +52,9 @@ type JWT struct {
 	// Issuers are the trusted issuers, chosen by the token's iss; at least
 	// one is required.
 	Issuers []JWTIssuer `yaml:"issuers"`
+
+	// self is the tokens block the self issuer stands for.
+	self *Tokens
 }
 
 // JWTCache bounds the verified-token cache.
@@ -167,6 +170,10 @@ func (j *JWT) Config() jwt.Config {
 		Cache:         jwt.CacheConfig{MaxEntries: j.Cache.MaxEntries, Disabled: j.Cache.Disabled},
 	}
 	for _, is := range j.Issuers {
+		if is.Issuer == SelfIssuer && j.self != nil {
+			jc.Issuers = append(jc.Issuers, j.self.issuerConfig())
+			continue
+		}
 		jc.Issuers = append(jc.Issuers, is.config())
 	}
 	return jc
@@ -360,7 +367,14 @@ func (v *validator) authConfig(a *Auth) {
 // authenticator accepts.
 func (v *validator) jwt(j *JWT) {
 	if _, err := jwt.Check(j.Config()); err != nil {
-		v.featureErrors("auth.jwt", err)
+		if err = v.withoutSelf(j, err); err != nil {
+			v.featureErrors("auth.jwt", err)
+		}
+	}
+	for i := range j.Issuers {
+		if j.Issuers[i].Issuer == SelfIssuer {
+			v.selfIssuer(fmt.Sprintf("auth.jwt.issuers[%d]", i), &j.Issuers[i], j.self)
+		}
 	}
 	if j.Scheme == jwt.SchemeNone && (j.Header == "" || strings.EqualFold(j.Header, "Authorization")) {
 		v.warnf("auth.jwt.scheme", "none: every Authorization value is taken for a token, so no other authenticator can use that header")

@@ -27,6 +27,8 @@ type Config struct {
 	Routes []Route `yaml:"routes"`
 	// Log chooses where the server log, access log and security events go.
 	Log Log `yaml:"log"`
+	// Tokens turns on the token service (see [Tokens]).
+	Tokens *Tokens `yaml:"tokens"`
 	// Admin is the admin listener: health, readiness, metrics, pprof.
 	// Off unless admin.listen is set.
 	Admin Admin `yaml:"admin"`
@@ -338,4 +340,5 @@ func (c *Config) applyDefaults() {
 			r.Timeout = DefaultRedisTimeout
 		}
 	}
+	c.tokensDefaults()
 }

@@ -52,6 +52,11 @@ func (c *Config) resolve(r resolver, lines map[string]int) Diagnostics {
 			abs(&t.KeyFile)
 		}
 	}
+	if t := c.Tokens; t != nil {
+		secret("tokens.key_encryption_key", &t.KeyEncryptionKey)
+		secret("tokens.postgres.url", &t.Postgres.URL)
+		c.resolveTokenPaths(r)
+	}
 	secret("admin.token", &c.Admin.Token)
 	for _, name := range sortedKeys(c.Upstreams) {
 		u := c.Upstreams[name]

@@ -79,6 +79,7 @@ func (v *validator) config(c *Config) {
 	v.validation(c)
 	v.routes(c)
 	v.log(&c.Log)
+	v.tokens(c)
 	v.admin(c)
 	v.tracing(&c.Tracing)
 }

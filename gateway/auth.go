@@ -34,6 +34,7 @@ func (g *Gateway) buildAuth(cfg *config.Config) (*authenticators, []error) {
 	if j := ac.JWT; j != nil {
 		jc := j.Config()
 		jc.Logger = g.log
+		g.selfKeys(&jc)
 		if g.opts.offline {
 			if _, err := jwt.Check(jc); err != nil {
 				errs = append(errs, &config.FieldError{Path: "auth.jwt", Err: err})

@@ -7,6 +7,11 @@
 // route match, body limit, the route's chain, the upstream proxy. Every
 // refusal is a problem+json document.
 //
+// With a tokens block the gateway also runs the token service (package
+// tokens): its endpoints are answered before route matching, the login
+// route's upstream answer is exchanged for tokens, and auth.jwt trusts the
+// tokens it signs and refuses revoked ones ([Gateway.TokenService]).
+//
 // The [New] example serves a loaded config.
 //
 // A [Server] adds reloads that carry unchanged state over (counters,

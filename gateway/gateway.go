@@ -77,6 +77,7 @@ type Gateway struct {
 	checks    checks      // validators, structural limits and WAFs shared by routes
 	closeOnce sync.Once
 	inflight  inflight     // requests a [Server] runs on this gateway; see server.go
+	tok       tokenState   // the token service; see tokens.go
 	deps      dependencies // what readiness checks; see ready.go
 }
 
@@ -139,11 +140,15 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	// Resources the routes share are built once, here, each error naming
 	// its own field; a route whose shared step failed to build gets none.
-	authn, aerrs := g.buildAuth(cfg)
-	errs = append(errs, aerrs...)
+	// The token service comes after the limits (its endpoints are rate
+	// limited, its client lockouts kept in the brute-force store) and
+	// before authentication (auth.jwt trusts its keys).
 	var lerrs []error
 	g.limits, lerrs = g.buildLimits(cfg)
 	errs = append(errs, lerrs...)
+	errs = append(errs, g.buildTokens(cfg)...)
+	authn, aerrs := g.buildAuth(cfg)
+	errs = append(errs, aerrs...)
 	errs = append(errs, g.buildChecks(cfg)...)
 	proxies := map[string]*proxy.Proxy{}
 	strip := credentialCarriers(cfg)
@@ -193,7 +198,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("route %s: unknown upstream %q", rc.Path, rc.Upstream))
 			continue
 		}
-		h, err := g.routeChain(cfg, i, p, authn)
+		h, err := g.routeChain(cfg, i, g.loginUpstream(rc, p), authn)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %s: %w", rc.Path, err))
 			continue
@@ -207,7 +212,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		_ = g.Close()
 		return nil, errors.Join(errs...)
 	}
-	g.front = c.Handler(http.HandlerFunc(g.dispatch))
+	g.front = c.Handler(g.tokenEndpoints(http.HandlerFunc(g.dispatch)))
 	return g, nil
 }
 

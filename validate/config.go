@@ -160,6 +160,11 @@ type Validator struct {
 	events       *audit.Logger
 	options      *openapi3filter.Options
 	is31         bool
+	// as30 and walked: the operations of a 3.1 document validated by
+	// kin-openapi's schema walker, and the copy of the document their
+	// routes carry (see engine.go).
+	as30   *openapi3.T
+	walked map[*openapi3.Operation]bool
 	// unschematized holds the operations whose responses give no schema:
 	// filter passes them unchanged.
 	unschematized map[*openapi3.Operation]bool
@@ -222,6 +227,7 @@ func New(cfg Config) (*Validator, error) {
 	} else {
 		v.doc = doc
 		v.is31 = doc.IsOpenAPI31OrLater()
+		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
 		for _, path := range doc.Paths.InMatchingOrder() {
 			for method, op := range doc.Paths.Value(path).Operations() {

@@ -31,6 +31,13 @@
 //     responses per Validator are decoded at once;
 //   - HEAD: a document that does not describe HEAD has it checked as GET.
 //
+// Schemas of a 3.1 document are checked as JSON Schema 2020-12. An
+// operation whose schemas use only keywords 3.0 shares with 3.1 is checked
+// by kin-openapi's schema walker, which needs no per-request work; one
+// using a keyword only 2020-12 gives a meaning to goes through kin-openapi's
+// 2020-12 validator, which compiles the schema on every call. New makes
+// the choice once per operation.
+//
 // The [Validator.Handler] examples hold a request to a document and show
 // what goes wrong when a handler in front consumes the body.
 package validate

@@ -44,6 +44,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		route = v.engineRoute(route)
 		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options}
 		if v.requests != Off {
 			if p, category := v.checkRequest(r, in); p != nil {

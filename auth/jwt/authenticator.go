@@ -33,6 +33,8 @@ type Authenticator struct {
 	cancel    context.CancelFunc
 	// highS is set when some issuer accepts high-S signatures.
 	highS bool
+	// revocation, when set, is asked about every token's jti.
+	revocation Revocation
 }
 
 var _ rampart.Authenticator = (*Authenticator)(nil)
@@ -89,6 +91,9 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 		if a.highS {
 			if low, twin = lowSKey(tok); twin {
 				if e := a.cache.get(&low, now); e != nil && e.twins {
+					if a.revoked(e.jti) {
+						return nil, invalid(ErrRevoked)
+					}
 					p := *e.principal
 					return &p, nil
 				}
@@ -96,6 +101,9 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 		}
 		h = hashToken(tok)
 		if e := a.cache.get(&h, now); e != nil {
+			if a.revoked(e.jti) {
+				return nil, invalid(ErrRevoked)
+			}
 			p := *e.principal
 			return &p, nil
 		}
@@ -104,8 +112,12 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 	if err != nil {
 		return nil, err
 	}
+	jti, _ := p.Claims["jti"].(string)
+	if a.revoked(jti) {
+		return nil, invalid(ErrRevoked)
+	}
 	if a.cache != nil {
-		e := &cacheEntry{principal: p, until: until, iss: iss, fp: k.fp, twins: iss.acceptHighS && k.isECDSA()}
+		e := &cacheEntry{principal: p, until: until, iss: iss, fp: k.fp, twins: iss.acceptHighS && k.isECDSA(), jti: jti}
 		if twin && e.twins {
 			h = low
 		}
@@ -114,6 +126,11 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 		return &c, nil
 	}
 	return p, nil
+}
+
+// revoked reports whether jti is revoked; tokens without one cannot be.
+func (a *Authenticator) revoked(jti string) bool {
+	return a.revocation != nil && jti != "" && a.revocation.Revoked(jti)
 }
 
 func (a *Authenticator) verifyUncached(ctx context.Context, tok string) (*rampart.Principal, time.Time, *issuer, *key, error) {

@@ -37,6 +37,9 @@ type cacheEntry struct {
 	// issuer that accepts high S: the entry is then stored under the
 	// low-S form's hash and also serves the high-S twin.
 	twins bool
+	// jti is the token's id, checked against the revocation set on every
+	// hit.
+	jti string
 }
 
 // newCache returns a cache of at most maxEntries entries (at least one

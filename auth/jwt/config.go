@@ -67,6 +67,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Revocation, when set, refuses tokens whose jti it reports revoked
+	// ([ErrRevoked]), cached or not.
+	Revocation Revocation
 }
 
 // CacheConfig configures the verified-token cache.
@@ -78,7 +81,8 @@ type CacheConfig struct {
 }
 
 // IssuerConfig is one trusted issuer. Exactly one key source must be set:
-// Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL or Discovery.
+// Secret, PublicKeyPEM, PublicKeyFile, JWKSFile, JWKSURL, Discovery or
+// KeySource.
 type IssuerConfig struct {
 	// Issuer must equal the token's "iss" exactly. It may be empty when the
 	// key source is Secret, PublicKeyPEM, PublicKeyFile or JWKSFile: the
@@ -142,6 +146,10 @@ type IssuerConfig struct {
 	JWKSURL string
 	// Discovery finds the JWKS URL from Issuer's OpenID Provider metadata.
 	Discovery bool
+	// KeySource supplies the keys from inside the process (the token
+	// service's); the set is replaced whenever the source publishes a
+	// new one.
+	KeySource KeySource
 	// RefreshInterval is the background refresh period; default 1h.
 	RefreshInterval time.Duration
 	// RefetchInterval is the least time between on-demand fetches caused
@@ -233,9 +241,12 @@ func Check(cfg Config) ([][]string, error) {
 	return out, nil
 }
 
-func build(cfg Config) (*Authenticator, []*remote, error) {
+// starter is background work New launches and Check does not.
+type starter interface{ start() }
+
+func build(cfg Config) (*Authenticator, []starter, error) {
 	errs := cfg.validate()
-	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}, rawToken: cfg.Scheme == SchemeNone}
+	a := &Authenticator{cookie: cfg.Cookie, maxBytes: cfg.MaxTokenBytes, now: cfg.Now, byName: map[string]*issuer{}, rawToken: cfg.Scheme == SchemeNone, revocation: cfg.Revocation}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultMaxTokenBytes
 	}
@@ -257,7 +268,7 @@ func build(cfg Config) (*Authenticator, []*remote, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	var pending []*remote
+	var pending []starter
 	ctx, cancel := context.WithCancel(context.Background())
 	for idx, ic := range cfg.Issuers {
 		p := fmt.Sprintf("issuers[%d]", idx)
@@ -293,7 +304,7 @@ func build(cfg Config) (*Authenticator, []*remote, error) {
 // compileIssuer builds the issuer at path p of a configuration that
 // passed [Config.Validate]: it loads the static keys, which may still be
 // refused (too weak, unreadable, of no listed algorithm).
-func compileIssuer(ic IssuerConfig, p string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, *remote, configErrors) {
+func compileIssuer(ic IssuerConfig, p string, cfg Config, ctx context.Context, logger *slog.Logger, now func() time.Time) (*issuer, starter, configErrors) {
 	var errs configErrors
 	iss := &issuer{name: ic.Issuer, maxAge: ic.MaxAge, leeway: ic.Leeway, acceptHighS: ic.DangerouslyAcceptHighS}
 	pol := keyPolicy{weakRSA: ic.DangerouslyAllowWeakRSA}
@@ -342,8 +353,14 @@ func compileIssuer(ic IssuerConfig, p string, cfg Config, ctx context.Context, l
 
 	var r *remote
 	var static *keySet
+	var watcher *sourceWatcher
 	var err error
 	switch {
+	case ic.KeySource != nil:
+		watcher = &sourceWatcher{src: ic.KeySource, pol: pol, keys: &iss.keys, ctx: ctx, log: logger}
+		if _, err := watcher.load(); err != nil {
+			errs.add(p+".key_source", "%v", err)
+		}
 	case ic.Secret != nil:
 		var k *key
 		if k, err = newKey("", "", ic.Secret, pol); err == nil {
@@ -412,6 +429,12 @@ func compileIssuer(ic IssuerConfig, p string, cfg Config, ctx context.Context, l
 	}
 	if len(errs) > 0 {
 		return nil, nil, errs
+	}
+	if watcher != nil {
+		return iss, watcher, nil
+	}
+	if r == nil {
+		return iss, nil, nil
 	}
 	return iss, r, nil
 }

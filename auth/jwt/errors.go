@@ -61,7 +61,7 @@ var invalidErrors = func() map[error]error {
 		ErrMalformed, ErrTooLarge, ErrAlgorithmNotAllowed, ErrWrongType, ErrUnknownIssuer,
 		ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 		ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
-		ErrHighS,
+		ErrHighS, ErrRevoked,
 	} {
 		m[r] = rampart.InvalidCredentials(r)
 	}

@@ -89,7 +89,7 @@ func (c Config) validate() configErrors {
 
 func (ic IssuerConfig) validate(p string, errs *configErrors) {
 	sources := 0
-	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery} {
+	for _, set := range []bool{ic.Secret != nil, ic.PublicKeyPEM != nil, ic.PublicKeyFile != "", ic.JWKSFile != "", ic.JWKSURL != "", ic.Discovery, ic.KeySource != nil} {
 		if set {
 			sources++
 		}

@@ -54,6 +54,7 @@ func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *sl
 		o.Public = console.Public
 	}
 	s := admin.New(o)
+	s.Handle("POST /tokens/revoke", revokeSubjectHandler(srv))
 	if c != nil {
 		s.Handle("/", c.Handler())
 	}

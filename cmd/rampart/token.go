@@ -18,9 +18,9 @@ import (
 func newTokenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
-		Short: "Development keys and tokens: keygen, mint, inspect, apikey",
+		Short: "Development keys and tokens: keygen, mint, inspect, apikey; token service clients: client",
 	}
-	cmd.AddCommand(newKeygenCmd(), newMintCmd(), newInspectCmd(), newAPIKeyCmd())
+	cmd.AddCommand(newKeygenCmd(), newMintCmd(), newInspectCmd(), newAPIKeyCmd(), newTokenClientCmd())
 	return cmd
 }
 
