@@ -69,11 +69,11 @@ type Demo struct {
 
 	Gateway   *gateway.Server
 	stopAdmin func() error
-	dir        string
-	stop       context.CancelFunc
-	done       chan error
-	apiSrv     *http.Server
-	logs       *gateway.Logs
+	dir       string
+	stop      context.CancelFunc
+	done      chan error
+	apiSrv    *http.Server
+	logs      *gateway.Logs
 }
 
 // Start runs the naive API and the gateway until ctx is done or Close is
