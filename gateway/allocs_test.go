@@ -29,7 +29,7 @@ const (
 	coreAllocBudget = 34
 	// fullAllocBudget adds a cached ES256 token, a role rule and a
 	// memory rate limit by client IP.
-	fullAllocBudget = 39
+	fullAllocBudget = 38
 )
 
 // stubUpstream answers every upstream request at once, with a fresh body

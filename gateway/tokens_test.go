@@ -2,24 +2,21 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/pgtest"
 )
 
 // loginApp is an app that keeps only "is this password right?": its
@@ -190,7 +187,7 @@ func TestTokenServiceThroughTheGateway(t *testing.T) {
 }
 
 func TestTokenRevocationReachesASecondGatewayOnPostgres(t *testing.T) {
-	u := pgSchema(t)
+	u := pgtest.Schema(t)
 	app := httptest.NewServer(loginApp())
 	t.Cleanup(app.Close)
 	a, b := newTokenGateway(t, app.URL, u), newTokenGateway(t, app.URL, u)
@@ -223,41 +220,6 @@ func TestTokenRevocationReachesASecondGatewayOnPostgres(t *testing.T) {
 	if w, _ := a.do("GET", "/api/me", "", "", next["access_token"].(string)); w.Code != 200 {
 		t.Fatalf("A refuses B's token: %d", w.Code)
 	}
-}
-
-// pgSchema returns a URL of the test PostgreSQL with a fresh schema as its
-// search_path; it skips when PostgreSQL is unreachable, unless CI is set.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("RAMPART_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL is required in CI: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable: %v", err)
-	}
-	defer conn.Close(context.Background())
-	name := fmt.Sprintf("gw_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+name+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	pu, _ := url.Parse(base)
-	q := pu.Query()
-	q.Set("search_path", name)
-	pu.RawQuery = q.Encode()
-	return pu.String()
 }
 
 func TestTokenEndpointsAreRateLimitedLikeRoutes(t *testing.T) {

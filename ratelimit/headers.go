@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/rampart-api/rampart/problem"
 )
@@ -74,4 +75,29 @@ func Exceeded(retryAfter time.Duration, reason string) *problem.Error {
 		Header: http.Header{HeaderRetryAfter: {strconv.FormatInt(s, 10)}},
 	}
 	return p
+}
+
+// rateLimitBuf is a RateLimit header's value slice and the bytes of its
+// value, allocated together in 64 bytes. buf holds the common values
+// ("limit=1000000, remaining=999999, reset=3600" is 43 bytes); a longer
+// one is appended to a buffer of its own.
+type rateLimitBuf struct {
+	v   [1]string
+	buf [48]byte
+}
+
+// rateLimitValue returns the RateLimit header value
+// "limit=L, remaining=R, reset=S" as a one-element slice, in one
+// allocation when it fits rateLimitBuf. The string shares the allocation's bytes, which are never
+// written again once it is made.
+func rateLimitValue(limit, remaining int, reset int64) []string {
+	x := new(rateLimitBuf)
+	s := append(x.buf[:0], "limit="...)
+	s = strconv.AppendInt(s, int64(limit), 10)
+	s = append(s, ", remaining="...)
+	s = strconv.AppendInt(s, int64(remaining), 10)
+	s = append(s, ", reset="...)
+	s = strconv.AppendInt(s, reset, 10)
+	x.v[0] = unsafe.String(unsafe.SliceData(s), len(s))
+	return x.v[:1:1]
 }

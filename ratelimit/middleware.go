@@ -291,14 +291,7 @@ func (m *Middleware) setHeaders(w http.ResponseWriter, d Decision) {
 		if m.policyHdr != nil {
 			h[HeaderRateLimitPolicy] = m.policyHdr[:1:1]
 		}
-		var b [96]byte
-		s := append(b[:0], "limit="...)
-		s = strconv.AppendInt(s, int64(d.Limit.Burst), 10)
-		s = append(s, ", remaining="...)
-		s = strconv.AppendInt(s, int64(d.Remaining), 10)
-		s = append(s, ", reset="...)
-		s = strconv.AppendInt(s, ceilSeconds(d.ResetAfter), 10)
-		h[HeaderRateLimit] = []string{string(s)}
+		h[HeaderRateLimit] = rateLimitValue(d.Limit.Burst, d.Remaining, ceilSeconds(d.ResetAfter))
 	}
 	if m.legacy {
 		h[HeaderLegacyLimit] = []string{strconv.Itoa(d.Limit.Burst)}

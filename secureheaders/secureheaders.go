@@ -97,7 +97,10 @@ type Headers struct {
 	force    []Header // set always, upstream copies removed
 	forceVal [][]string
 	defaults []Header // set when the upstream response has none
-	remove   []string
+	// defaultVal holds each default's value slice, shared between
+	// responses like forceVal.
+	defaultVal [][]string
+	remove     []string
 }
 
 // New compiles cfg, reporting every problem at once, joined, each a
@@ -152,6 +155,7 @@ func New(cfg Config) (*Headers, error) {
 	for _, x := range h.set {
 		if upstreamWins[x.Name] {
 			h.defaults = append(h.defaults, x)
+			h.defaultVal = append(h.defaultVal, []string{x.Value})
 			continue
 		}
 		h.force = append(h.force, x)
@@ -189,9 +193,9 @@ func (p *Headers) Scrub(upstream http.Header) {
 }
 
 func (p *Headers) addDefaults(h http.Header) {
-	for _, x := range p.defaults {
+	for i, x := range p.defaults {
 		if _, ok := h[x.Name]; !ok {
-			h[x.Name] = []string{x.Value}
+			h[x.Name] = p.defaultVal[i][:1:1]
 		}
 	}
 }

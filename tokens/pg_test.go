@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-api/rampart/internal/pgtest"
 	"github.com/rampart-api/rampart/tokens"
 	"github.com/rampart-api/rampart/tokens/pgstore"
 )
@@ -13,7 +14,7 @@ import (
 // Gateways starting together on an empty PostgreSQL store sign with one
 // key, and a revocation on one is seen by the other within a second.
 func TestTwoServicesOnOnePostgres(t *testing.T) {
-	u := pgBenchSchema(t)
+	u := pgtest.Schema(t)
 	svcs := make([]*tokens.Service, 3)
 	var wg sync.WaitGroup
 	for i := range svcs {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-api/rampart/internal/pgtest"
 	"github.com/rampart-api/rampart/tokens"
 	"github.com/rampart-api/rampart/tokens/pgstore"
 )
@@ -149,7 +150,7 @@ func BenchmarkLoginExchange(b *testing.B) {
 }
 
 func pgStore(b *testing.B) tokens.Store {
-	u := pgBenchSchema(b)
+	u := pgtest.Schema(b)
 	st, err := pgstore.Open(context.Background(), u)
 	if err != nil {
 		b.Fatal(err)

@@ -2,65 +2,15 @@ package pgstore_test
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/rampart-api/rampart/internal/pgtest"
 	"github.com/rampart-api/rampart/tokens"
 	"github.com/rampart-api/rampart/tokens/pgstore"
 	"github.com/rampart-api/rampart/tokens/storetest"
 )
-
-// baseURL is the test database; RAMPART_TEST_POSTGRES overrides it.
-func baseURL() string {
-	if u := os.Getenv("RAMPART_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// schemaURL creates a schema of the test's own and returns a URL whose
-// search_path is it. It skips when PostgreSQL is unreachable, unless CI
-// is set.
-func schemaURL(t testing.TB) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, baseURL())
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL is required in CI: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable: %v", err)
-	}
-	defer conn.Close(context.Background())
-	name := fmt.Sprintf("t_%d_%s", time.Now().UnixNano(), strings.NewReplacer("/", "_", " ", "_", "-", "_").Replace(strings.ToLower(t.Name())))
-	if len(name) > 60 {
-		name = name[:60]
-	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), baseURL())
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+ident+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(baseURL())
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // OpenTest opens a store in a fresh schema, closed when the test ends.
 func openTest(t testing.TB, u string) *pgstore.Store {
@@ -74,11 +24,11 @@ func openTest(t testing.TB, u string) *pgstore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) tokens.Store { return openTest(t, schemaURL(t)) })
+	storetest.Run(t, func(t *testing.T) tokens.Store { return openTest(t, pgtest.Schema(t)) })
 }
 
 func TestMigrationsUnderTheAdvisoryLock(t *testing.T) {
-	u := schemaURL(t)
+	u := pgtest.Schema(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -107,7 +57,7 @@ func TestMigrationsUnderTheAdvisoryLock(t *testing.T) {
 }
 
 func TestNotifyWakesAnotherGateway(t *testing.T) {
-	u := schemaURL(t)
+	u := pgtest.Schema(t)
 	a, b := openTest(t, u), openTest(t, u)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
