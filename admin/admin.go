@@ -29,6 +29,11 @@ type Options struct {
 	Metrics http.Handler
 	// Pprof serves net/http/pprof under /debug/pprof/.
 	Pprof bool
+	// Public, when set, reports the requests that need no token even when
+	// Token is set: files that carry no data, such as the security
+	// console's page and assets (see console.Public), which a browser loads
+	// before it can send a token.
+	Public func(r *http.Request) bool
 	// Log receives the listener's own errors; nil discards.
 	Log *slog.Logger
 }
@@ -36,11 +41,12 @@ type Options struct {
 // Server is the admin HTTP server. It is safe for concurrent use,
 // [Server.Handle] included.
 type Server struct {
-	mux   *http.ServeMux
-	token [sha256.Size]byte
-	auth  bool
-	ready func(ctx context.Context) error
-	http  *http.Server
+	mux    *http.ServeMux
+	token  [sha256.Size]byte
+	auth   bool
+	ready  func(ctx context.Context) error
+	public func(r *http.Request) bool
+	http   *http.Server
 }
 
 // readyTimeout bounds one readiness check.
@@ -51,7 +57,7 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{mux: http.NewServeMux(), ready: o.Ready}
+	s := &Server{mux: http.NewServeMux(), ready: o.Ready, public: o.Public}
 	if o.Token != "" {
 		s.auth, s.token = true, sha256.Sum256([]byte(o.Token))
 	}
@@ -92,9 +98,10 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // ServeHTTP checks the token, then dispatches. /healthz and /readyz
 // answer without it, since load balancers, kubelets and container health
 // checks cannot carry a secret; /readyz then gives only its status and
-// keeps the list of what is not ready for callers with the token.
+// keeps the list of what is not ready for callers with the token. The
+// requests [Options.Public] accepts answer without it too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.auth && !probe(r) && !s.authorized(r) {
+	if s.auth && !probe(r) && (s.public == nil || !s.public(r)) && !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rampart-admin"`)
 		problem.Write(w, r, problem.New(http.StatusUnauthorized, "admin token missing or wrong"))
 		return

@@ -391,3 +391,32 @@ routes:
 		t.Fatalf("/readyz with Redis up: %d %q", status, body)
 	}
 }
+
+// Requests Options.Public accepts answer without the token; every other
+// mounted handler still needs it.
+func TestPublicRequestsNeedNoToken(t *testing.T) {
+	s := admin.New(admin.Options{Token: "0123456789abcdef-admin", Public: func(r *http.Request) bool { return r.URL.Path == "/page" }})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	s.Handle("/page", ok)
+	s.Handle("/data", ok)
+	for _, tc := range []struct {
+		path, auth string
+		status     int
+	}{
+		{"/page", "", 200},
+		{"/data", "", 401},
+		{"/data", "Bearer 0123456789abcdef-admin", 200},
+		{"/page/../data", "", 401},
+		{"/metrics", "", 401},
+	} {
+		r := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != tc.status {
+			t.Errorf("%s (%q): %d, want %d", tc.path, tc.auth, w.Code, tc.status)
+		}
+	}
+}

@@ -21,10 +21,20 @@ type Admin struct {
 	Token Secret `yaml:"token"`
 	// Pprof serves net/http/pprof under /debug/pprof/.
 	Pprof bool `yaml:"pprof"`
+	// Console serves the security console at / on the admin listener:
+	// its page and assets load without the token, its data
+	// (/api/summary, /events/stream) needs it when Token is set. Default
+	// true: the console shows no more than metrics and the event log,
+	// behind the same access rules.
+	Console *bool `yaml:"console"`
 }
 
 // Enabled reports whether the admin listener runs.
 func (a Admin) Enabled() bool { return a.Listen != "" }
+
+// ConsoleEnabled reports whether the admin listener serves the security
+// console.
+func (a Admin) ConsoleEnabled() bool { return a.Enabled() && (a.Console == nil || *a.Console) }
 
 // Tracing configures W3C trace context and span export. The trace
 // context is always propagated to upstreams; spans are exported only when
@@ -71,7 +81,7 @@ func (v *validator) admin(c *Config) {
 	a := &c.Admin
 	v.secret("admin.token", &a.Token)
 	if !a.Enabled() {
-		if a.Token.IsSet() || a.Pprof {
+		if a.Token.IsSet() || a.Pprof || a.Console != nil {
 			v.warnf("admin", "admin.listen is not set: the admin listener is off and its other settings do nothing")
 		}
 		return

@@ -32,6 +32,9 @@ func TestAdminAndTracingValidation(t *testing.T) {
 		{"not host:port", "admin: {listen: \"9090\"}", []string{"admin.listen", "not host:port"}, nil},
 		{"same as server", "server: {listen: \"127.0.0.1:8080\"}\nadmin: {listen: \"127.0.0.1:8080\"}", []string{"admin.listen", "server.listen too"}, nil},
 		{"settings without listen", "admin: {pprof: true}", nil, []string{"admin:", "listener is off"}},
+		{"console without listen", "admin: {console: true}", nil, []string{"admin:", "listener is off"}},
+		{"console off", "admin: {listen: \"127.0.0.1:9090\", console: false}", nil, nil},
+		{"console not a bool", "admin: {listen: \"127.0.0.1:9090\", console: \"yes please\"}", []string{"admin.console"}, nil},
 		{"ratio over 1", "tracing: {sample_ratio: 1.5}", []string{"tracing.sample_ratio"}, nil},
 		{"negative ratio", "tracing: {sample_ratio: -0.1}", []string{"tracing.sample_ratio"}, nil},
 		{"endpoint not a URL", "tracing: {otlp_endpoint: \"collector:4318\"}", []string{"tracing.otlp_endpoint"}, nil},
@@ -81,6 +84,24 @@ var loopbackCases = []struct {
 	{"LOCALHOST:9090", false},
 	{"127.0.0.1", false},
 	{"", false},
+}
+
+func TestAdminConsoleDefaultsOn(t *testing.T) {
+	off, on := false, true
+	for _, tc := range []struct {
+		a    config.Admin
+		want bool
+	}{
+		{config.Admin{}, false},
+		{config.Admin{Console: &on}, false},
+		{config.Admin{Listen: "127.0.0.1:9090"}, true},
+		{config.Admin{Listen: "127.0.0.1:9090", Console: &on}, true},
+		{config.Admin{Listen: "127.0.0.1:9090", Console: &off}, false},
+	} {
+		if got := tc.a.ConsoleEnabled(); got != tc.want {
+			t.Errorf("%+v: console %v, want %v", tc.a, got, tc.want)
+		}
+	}
 }
 
 func TestIsLoopback(t *testing.T) {

@@ -99,6 +99,7 @@ type aggregates struct {
 	lockouts map[string]Lockout
 	stores   map[string]StoreState
 	config   []ConfigChange
+	reloads  int64     // config.reloaded events seen
 	recent   []*stored // ring of recentEvents
 	next     int
 	upstream incident
@@ -178,6 +179,9 @@ func (a *aggregates) observe(t time.Time, ev *stored, f eventFields) {
 			a.idp = incident{at: t, reason: f.reason}
 		}
 	case audit.ConfigReloaded, audit.ConfigRejected:
+		if f.name == audit.ConfigReloaded {
+			a.reloads++
+		}
 		if len(a.config) == maxConfig {
 			copy(a.config, a.config[1:])
 			a.config = a.config[:maxConfig-1]
@@ -290,6 +294,7 @@ type eventSummary struct {
 	lockouts []Lockout
 	health   Health
 	config   []ConfigChange
+	reloads  int64
 	recent   []*stored
 }
 
@@ -361,6 +366,7 @@ func (a *aggregates) summary(now time.Time, window int, topN int) eventSummary {
 	}
 	sort.Slice(out.health.Stores, func(i, j int) bool { return out.health.Stores[i].Name < out.health.Stores[j].Name })
 	out.config = append([]ConfigChange(nil), a.config...)
+	out.reloads = a.reloads
 	out.recent = make([]*stored, 0, len(a.recent))
 	if len(a.recent) == recentEvents {
 		out.recent = append(out.recent, a.recent[a.next:]...)

@@ -14,22 +14,24 @@ import (
 )
 
 // BenchmarkAccessLog compares the access log line of a request with and
-// without the console's handler around the log's own handler (here one
-// that discards, so only the console's cost shows).
+// without the console subscribed to the log's hub (the log's handler
+// discards, so only the console's cost shows).
 func BenchmarkAccessLog(b *testing.B) {
 	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/1", nil))
 	info.RequestID, info.Route, info.ClientIP = "0123456789abcdef-1", "/api/notes/{id}", netip.MustParseAddr("198.51.100.4")
 	sink := enabledDiscard{}
 	c, _ := console.New(console.Config{})
+	hub := audit.NewHub()
+	hub.Subscribe(c)
 	for _, bc := range []struct {
 		name string
-		h    slog.Handler
+		a    *audit.AccessLog
 	}{
-		{"plain", sink},
-		{"console", c.AccessHandler(sink)},
+		{"plain", audit.NewAccessLog(sink)},
+		{"console", audit.NewAccessLog(sink).Observed(hub)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			a := audit.NewAccessLog(bc.h)
+			a := bc.a
 			b.ReportAllocs()
 			for b.Loop() {
 				a.Log(r, 200, 42, time.Millisecond)
@@ -38,20 +40,16 @@ func BenchmarkAccessLog(b *testing.B) {
 	}
 }
 
-// BenchmarkAccessHandle is the console's part alone: one access record
-// handled, no browser connected.
+// BenchmarkAccessHandle is the console's part alone: one request's
+// outcome observed, no browser connected.
 func BenchmarkAccessHandle(b *testing.B) {
 	c, _ := console.New(console.Config{})
-	h := c.AccessHandler(nil)
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", "GET"), slog.String("path", "/api/notes/1"), slog.Int("status", 200),
-		slog.Float64("duration_ms", 1.25), slog.Int64("bytes", 42), slog.String("request_id", "0123456789abcdef-1"),
-		slog.String("route", "/api/notes/{id}"), slog.String("client_ip", "198.51.100.4"))
-	ctx := context.Background()
+	r := httptest.NewRequest("GET", "/api/notes/1", nil)
+	o := audit.Outcome{Status: 200, Bytes: 42, Duration: 1250 * time.Microsecond}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			_ = h.Handle(ctx, rec)
+			c.ObserveRequest(r, o)
 		}
 	})
 }
@@ -72,7 +70,9 @@ func BenchmarkEvent(b *testing.B) {
 	})
 	b.Run("console", func(b *testing.B) {
 		c, _ := console.New(console.Config{})
-		l := audit.NewLogger(c.EventHandler(enabledDiscard{}))
+		hub := audit.NewHub()
+		hub.Subscribe(c)
+		l := audit.NewLogger(enabledDiscard{}).Observed(hub)
 		b.ReportAllocs()
 		for b.Loop() {
 			l.Emit(r, e)

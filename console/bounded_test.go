@@ -29,7 +29,7 @@ func heap() uint64 {
 func TestMemoryBoundedUnderDistinctClients(t *testing.T) {
 	const k, distinct = 100, 100_000
 	c := newConsole(t, console.Config{TopK: k})
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	now := time.Now()
 	emit := func(ip, subject, route string) {
 		rec := slog.NewRecord(now, slog.LevelWarn, "security event", 0)
@@ -69,7 +69,7 @@ func TestMemoryBoundedUnderDistinctClients(t *testing.T) {
 // name would produce, are capped; the rest count as "other".
 func TestEventNamesBounded(t *testing.T) {
 	c := newConsole(t, console.Config{})
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	for i := range 1000 {
 		rec := slog.NewRecord(time.Now(), slog.LevelWarn, "security event", 0)
 		rec.AddAttrs(slog.String("event", fmt.Sprint("made.up.", i)), slog.Int("status", 400))
@@ -94,7 +94,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close() // never read
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -123,7 +123,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 // console shows of them.
 func TestLongValuesAreNotKept(t *testing.T) {
 	c := newConsole(t, console.Config{})
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	before := heap()
 	for i := range 400 {
 		long := strings.Repeat(fmt.Sprint(i%10), 1<<20)

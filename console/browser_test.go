@@ -41,7 +41,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	d, err := demo.Start(context.Background(), demo.Options{ConsoleListen: "127.0.0.1:0"})
+	d, err := demo.Start(context.Background(), demo.Options{AdminListen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +146,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitFor("the refusal of a wrong token", `document.getElementById("login-error").textContent === "That token was refused." && document.getElementById("main").hidden`)
 	do("log in", chromedp.SendKeys(chromedp.ID("token"), d.ConsoleToken), chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)))
 	waitFor("the live stream", `document.getElementById("stream-state").textContent === "Live"`)
+	// The console is served by the demo's admin listener, which reports
+	// the gateway's readiness: its key set is loaded and it is not
+	// draining.
+	waitFor("the readiness pill", `document.getElementById("health-ready").textContent === "Ready" && document.getElementById("health-ready").dataset.state === "ok"`)
+	if !strings.HasPrefix(d.ConsoleURL, d.AdminURL+"/") {
+		t.Fatalf("console at %s, not on the admin listener %s", d.ConsoleURL, d.AdminURL)
+	}
 	if stored := eval("storage", `JSON.stringify([document.cookie, localStorage.length, sessionStorage.length])`); stored != `["",0,0]` {
 		t.Fatalf("the page stored something: %v", stored)
 	}

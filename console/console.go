@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/audit"
 )
 
 // Config sets the console's bounds. The zero Config is usable.
@@ -21,9 +25,13 @@ type Config struct {
 	// MaxStreams caps connected browsers; 0 means 16. Further stream
 	// requests get 503.
 	MaxStreams int
-	// Now is the clock; nil means time.Now. Records carry their own time,
-	// which is used when set.
+	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Ready is the gateway's readiness, the check the admin listener's
+	// /readyz runs: nil when ready, else one error per dependency that is
+	// not (key sets, stores, draining) joined. The summary reports it;
+	// nil leaves readiness out.
+	Ready func(ctx context.Context) error
 }
 
 // ErrBadConfig is wrapped by every error [New] returns.
@@ -72,111 +80,54 @@ func New(cfg Config) (*Console, error) {
 	return c, nil
 }
 
-// EventHandler returns a handler that passes every record to next
-// unchanged (when next is enabled for it) and counts it as a security
-// event, the records an [audit.Logger] writes. next may be nil, for a
-// gateway whose event log is off.
-func (c *Console) EventHandler(next slog.Handler) slog.Handler {
-	return &tee{c: c, next: orDiscard(next), observe: c.observeEvent}
-}
+var _ audit.Observer = (*Console)(nil)
 
-// AccessHandler returns a handler that passes every record to next
-// unchanged (when next is enabled for it) and counts it as a finished
-// request, the records an [audit.AccessLog] writes: "status" and
-// "duration_ms" are read. next may be nil, for a gateway whose access log
-// is off.
-func (c *Console) AccessHandler(next slog.Handler) slog.Handler {
-	return &tee{c: c, next: orDiscard(next), observe: c.observeAccess}
-}
-
-func orDiscard(h slog.Handler) slog.Handler {
-	if h == nil {
-		return slog.DiscardHandler
+// ObserveEvent counts one security event and sends it to connected
+// browsers; with none connected it is not encoded. It reads the event's
+// fields and what the request's [rampart.Info] knows, as the event log
+// does; string values are redacted when a browser asks for the event, not
+// here. Subscribe the console to the gateway's [audit.Hub] to feed it.
+func (c *Console) ObserveEvent(r *http.Request, e audit.Event) {
+	attrs := make([]slog.Attr, 0, min(maxFields, 10+len(e.Attrs)))
+	attrs = append(attrs, slog.String("event", e.Name))
+	if e.Reason != "" {
+		attrs = append(attrs, slog.String("reason", e.Reason))
 	}
-	return h
-}
-
-// tee is the slog.Handler wrapper. Attributes added with WithAttrs are
-// seen by the console; records under a group are passed on but not
-// counted, since the log streams never use groups.
-type tee struct {
-	c       *Console
-	next    slog.Handler
-	observe func(slog.Record, []slog.Attr)
-	attrs   []slog.Attr
-	grouped bool
-}
-
-func (h *tee) Enabled(ctx context.Context, l slog.Level) bool {
-	return (!h.grouped && l >= slog.LevelInfo) || h.next.Enabled(ctx, l)
-}
-
-func (h *tee) Handle(ctx context.Context, rec slog.Record) error {
-	if !h.grouped && rec.Level >= slog.LevelInfo {
-		h.observe(rec, h.attrs)
+	if e.OWASP != "" {
+		attrs = append(attrs, slog.String("owasp", e.OWASP))
 	}
-	if h.next.Enabled(ctx, rec.Level) {
-		return h.next.Handle(ctx, rec)
+	if e.Status != 0 {
+		attrs = append(attrs, slog.Int("status", e.Status))
 	}
-	return nil
-}
-
-func (h *tee) WithAttrs(as []slog.Attr) slog.Handler {
-	n := *h
-	n.next = h.next.WithAttrs(as)
-	if !h.grouped {
-		n.attrs = append(append([]slog.Attr(nil), h.attrs...), as...)
-	}
-	return &n
-}
-
-func (h *tee) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	n := *h
-	n.next = h.next.WithGroup(name)
-	n.grouped = true
-	return &n
-}
-
-func (c *Console) recordTime(rec slog.Record) time.Time {
-	if rec.Time.IsZero() {
-		return c.now()
-	}
-	return rec.Time
-}
-
-// observeAccess counts one request: a few atomic additions, no
-// allocation.
-func (c *Console) observeAccess(rec slog.Record, pre []slog.Attr) {
-	status := 0
-	var ms float64
-	read := func(a slog.Attr) bool {
-		switch a.Key {
-		case "status":
-			if a.Value.Kind() == slog.KindInt64 {
-				status = int(a.Value.Int64())
+	if r != nil {
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		if info := rampart.InfoFrom(r.Context()); info != nil {
+			attrs = append(attrs, slog.String("request_id", info.RequestID))
+			if info.ClientIP.IsValid() {
+				attrs = append(attrs, slog.String("client_ip", info.ClientIP.String()))
 			}
-		case "duration_ms":
-			if a.Value.Kind() == slog.KindFloat64 {
-				ms = a.Value.Float64()
+			if info.Route != "" {
+				attrs = append(attrs, slog.String("route", info.Route))
+			}
+			if info.Principal != nil && info.Principal.Subject != "" {
+				attrs = append(attrs, slog.String("subject", info.Principal.Subject))
 			}
 		}
-		return true
 	}
-	for _, a := range pre {
-		read(a)
-	}
-	rec.Attrs(read)
-	c.ring.request(c.recordTime(rec), status, time.Duration(ms*float64(time.Millisecond)))
+	attrs = append(attrs, e.Attrs...)
+	c.observeEvent(c.now(), attrs)
 }
 
-// observeEvent counts one security event and sends it to connected
-// browsers; with none connected it is not encoded.
-func (c *Console) observeEvent(rec slog.Record, pre []slog.Attr) {
-	t := c.recordTime(rec)
-	ev, f := scanEvent(t, rec, pre)
+// ObserveRequest counts one finished request: a few atomic additions, no
+// allocation.
+func (c *Console) ObserveRequest(_ *http.Request, o audit.Outcome) {
+	c.ring.request(c.now(), o.Status, o.Duration)
+}
+
+// observeEvent counts one security event, given as its log line's
+// attributes, and sends it to connected browsers.
+func (c *Console) observeEvent(t time.Time, attrs []slog.Attr) {
+	ev, f := scanEvent(t, attrs)
 	if f.name == "" {
 		return
 	}

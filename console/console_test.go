@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,13 +71,28 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-func TestHandlersPassRecordsOnUnchanged(t *testing.T) {
+// observed returns an event logger and an access log that feed c through
+// a hub, as a gateway with the console subscribed does; neither writes a
+// line.
+func observed(t testing.TB, c *console.Console) (*audit.Logger, *audit.AccessLog) {
+	hub := audit.NewHub()
+	t.Cleanup(hub.Subscribe(c))
+	var events *audit.Logger
+	var access *audit.AccessLog
+	return events.Observed(hub), access.Observed(hub)
+}
+
+// The console is one more observer: the logs write the same lines with it
+// subscribed, and it counts what they record.
+func TestObservingLeavesTheLogsUnchanged(t *testing.T) {
 	c := newConsole(t, console.Config{})
 	var plain, teed bytes.Buffer
+	hub := audit.NewHub()
+	defer hub.Subscribe(c)()
 	direct := audit.NewLogger(slog.NewJSONHandler(&plain, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	through := audit.NewLogger(c.EventHandler(slog.NewJSONHandler(&teed, &slog.HandlerOptions{ReplaceAttr: dropTime})))
+	through := audit.NewLogger(slog.NewJSONHandler(&teed, &slog.HandlerOptions{ReplaceAttr: dropTime})).Observed(hub)
 	accessDirect := audit.NewAccessLog(slog.NewJSONHandler(&plain, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	accessThrough := audit.NewAccessLog(c.AccessHandler(slog.NewJSONHandler(&teed, &slog.HandlerOptions{ReplaceAttr: dropTime})))
+	accessThrough := audit.NewAccessLog(slog.NewJSONHandler(&teed, &slog.HandlerOptions{ReplaceAttr: dropTime})).Observed(hub)
 	r := request("203.0.113.9", "/api/users/{uid}", "alice")
 	e := audit.Event{Name: audit.AuthzDenied, Reason: "not owner", OWASP: audit.OWASPBOLA, Status: 403}
 	direct.Emit(r, e)
@@ -83,18 +100,23 @@ func TestHandlersPassRecordsOnUnchanged(t *testing.T) {
 	accessDirect.Log(r, 403, 90, 2*time.Millisecond)
 	accessThrough.Log(r, 403, 90, 2*time.Millisecond)
 	if plain.String() != teed.String() {
-		t.Fatalf("the wrapped handler changed the log:\n%s\nwant\n%s", teed.String(), plain.String())
+		t.Fatalf("observing changed the log:\n%s\nwant\n%s", teed.String(), plain.String())
 	}
 	s := c.Summarize(60)
 	if s.Totals.Requests != 1 || s.Totals.Refusals != 1 {
 		t.Fatalf("totals %+v, want 1 request and 1 refusal", s.Totals)
 	}
+	ev := s.Recent[0]
+	for k, want := range map[string]any{"event": audit.AuthzDenied, "reason": "not owner", "client_ip": "203.0.113.9", "route": "/api/users/{uid}", "subject": "alice", "status": int64(403)} {
+		if ev[k] != want {
+			t.Errorf("event %s = %v, want %v", k, ev[k], want)
+		}
+	}
 }
 
-func TestHandlersCountWhenTheLogIsOff(t *testing.T) {
+func TestObservesWhenTheLogIsOff(t *testing.T) {
 	c := newConsole(t, console.Config{})
-	events := audit.NewLogger(c.EventHandler(nil))
-	access := audit.NewAccessLog(c.AccessHandler(nil))
+	events, access := observed(t, c)
 	r := request("198.51.100.7", "/api/login", "")
 	events.Emit(r, audit.Event{Name: audit.AuthFailed, Reason: "token expired", OWASP: audit.OWASPAuth, Status: 401})
 	access.Log(r, 401, 0, time.Millisecond)
@@ -104,25 +126,25 @@ func TestHandlersCountWhenTheLogIsOff(t *testing.T) {
 	}
 }
 
-func TestWithAttrsAndGroups(t *testing.T) {
+// An event's own attributes reach the console; a secret in one of them
+// is redacted before a browser sees it.
+func TestEventAttrsAreRedacted(t *testing.T) {
 	c := newConsole(t, console.Config{})
-	var buf bytes.Buffer
-	h := c.EventHandler(slog.NewJSONHandler(&buf, nil))
-	slog.New(h).With("event", "waf.blocked", "status", 403, "client_ip", "192.0.2.1").Warn("security event", "owasp", "API8:2023")
-	slog.New(h).WithGroup("g").Warn("security event", "event", "nested.event", "status", 403)
+	events, _ := observed(t, c)
+	events.Emit(nil, audit.Event{Name: audit.WAFBlocked, Status: 403, OWASP: audit.OWASPMisconfig,
+		Attrs: []slog.Attr{slog.String("client_ip", "192.0.2.1"), slog.String("detail", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln")}})
 	s := c.Summarize(60)
 	if len(s.ByEvent) != 1 || s.ByEvent[0].Name != "waf.blocked" || s.ByOWASP[7].Count != 1 {
 		t.Fatalf("by event %+v, by owasp %+v", s.ByEvent, s.ByOWASP)
 	}
-	if !strings.Contains(buf.String(), `"g":{"event":"nested.event"`) {
-		t.Fatalf("grouped record not passed on: %s", buf.String())
+	if d, _ := s.Recent[0]["detail"].(string); strings.Contains(d, "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ") {
+		t.Fatalf("detail not redacted: %q", d)
 	}
 }
 
 func TestSummaryAggregates(t *testing.T) {
 	c := newConsole(t, console.Config{})
-	events := audit.NewLogger(c.EventHandler(nil))
-	access := audit.NewAccessLog(c.AccessHandler(nil))
+	events, access := observed(t, c)
 	emit := func(r *http.Request, e audit.Event) {
 		events.Emit(r, e)
 		access.Log(r, e.Status, 0, time.Millisecond)
@@ -190,7 +212,7 @@ func TestSummaryAggregates(t *testing.T) {
 func TestLockoutsExpire(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	c := newConsole(t, console.Config{Now: func() time.Time { return now }})
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	rec := slog.NewRecord(now, slog.LevelWarn, "security event", 0)
 	rec.AddAttrs(slog.String("event", audit.BruteForceLocked), slog.String("locked_by", "client_ip"), slog.String("client_ip", "192.0.2.8"), slog.String("lockout", "60s"))
 	_ = h.Handle(context.Background(), rec)
@@ -206,7 +228,7 @@ func TestLockoutsExpire(t *testing.T) {
 func TestTimeSeries(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	c := newConsole(t, console.Config{Now: func() time.Time { return now }})
-	h := c.AccessHandler(nil)
+	h := c.AccessRecords()
 	for i, status := range []int{200, 200, 502} {
 		rec := slog.NewRecord(now.Add(-time.Duration(i)*console.BucketWidth), slog.LevelInfo, "request", 0)
 		rec.AddAttrs(slog.Int("status", status), slog.Float64("duration_ms", 4))
@@ -334,7 +356,7 @@ func TestStream(t *testing.T) {
 	c := newConsole(t, console.Config{})
 	srv := httptest.NewServer(requireToken(testToken, c.Handler()))
 	defer srv.Close()
-	events := audit.NewLogger(c.EventHandler(nil))
+	events, _ := observed(t, c)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -401,5 +423,53 @@ func TestStreamLimit(t *testing.T) {
 	second.Body.Close()
 	if second.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("second stream: %d, want 503", second.StatusCode)
+	}
+}
+
+// The summary carries the readiness the admin listener reports, each
+// dependency that is not ready named and redacted, and the config
+// version counted from reloads.
+func TestSummaryReportsReadinessAndConfigVersion(t *testing.T) {
+	var mu sync.Mutex
+	var notReady error
+	c := newConsole(t, console.Config{Ready: func(ctx context.Context) error { mu.Lock(); defer mu.Unlock(); return notReady }})
+	events, _ := observed(t, c)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	summary := func() console.Summary {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/api/summary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var s console.Summary
+		if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := summary(); s.Health.Ready != "ready" || len(s.Health.NotReady) != 0 || s.ConfigVersion != 1 {
+		t.Fatalf("health %+v, config version %d", s.Health, s.ConfigVersion)
+	}
+	events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
+	events.Emit(nil, audit.Event{Name: audit.ConfigRejected, Reason: "configuration rejected", Attrs: []slog.Attr{slog.Int("problems", 2)}})
+	events.Emit(nil, audit.Event{Name: audit.ConfigReloaded, Reason: "configuration reloaded"})
+	mu.Lock()
+	notReady = errors.Join(errors.New("jwks https://idp.example/keys?access_token=eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln: unreachable"), errors.New("draining"))
+	mu.Unlock()
+	s := summary()
+	if s.Health.Ready != "not ready" || len(s.Health.NotReady) != 2 || s.Health.NotReady[1] != "draining" || !strings.HasPrefix(s.Health.NotReady[0], "jwks https://idp.example/keys") {
+		t.Fatalf("health %+v", s.Health)
+	}
+	if strings.Contains(s.Health.NotReady[0], "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ") {
+		t.Fatalf("a token reached the readiness: %q", s.Health.NotReady[0])
+	}
+	if s.ConfigVersion != 3 || len(s.Config) != 3 || s.Config[1].Problems != 2 {
+		t.Fatalf("config version %d, history %+v", s.ConfigVersion, s.Config)
+	}
+	// Without a readiness check the summary leaves readiness out.
+	if s := newConsole(t, console.Config{}).Summarize(60); s.Health.Ready != "" {
+		t.Fatalf("readiness %q without a check", s.Health.Ready)
 	}
 }

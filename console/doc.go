@@ -2,20 +2,19 @@
 // the gateway refuses and why, and the bounded in-memory aggregates behind
 // it.
 //
-// A [Console] observes the gateway through the two log streams it already
-// writes. [Console.EventHandler] and [Console.AccessHandler] wrap the
-// slog handlers under [audit.NewLogger] and [audit.NewAccessLog]; they
-// pass every record on unchanged and fold it into the console's
-// aggregates. [Console.Handler] serves the page, its embedded assets,
-// GET /api/summary and the server-sent event stream GET /events/stream,
-// so any listener can mount it:
+// A [Console] is an [audit.Observer]: subscribed to the gateway's
+// [audit.Hub] (gateway.Options.Hub), it folds every security event and
+// request outcome into its aggregates, whether or not the logs write
+// them. [Console.Handler] serves the page, its embedded assets, GET
+// /api/summary and the server-sent event stream GET /events/stream, so
+// any listener can mount it; rampart serve mounts it at / on the admin
+// listener:
 //
-//	c, err := console.New(console.Config{})
+//	c, err := console.New(console.Config{Ready: srv.Ready})
 //	…
-//	events := audit.NewLogger(c.EventHandler(slog.NewJSONHandler(os.Stderr, nil)))
-//	access := audit.NewAccessLog(c.AccessHandler(slog.NewJSONHandler(os.Stderr, nil)))
-//	admin := http.NewServeMux()
-//	admin.Handle("/console/", http.StripPrefix("/console", requireToken(c.Handler())))
+//	hub.Subscribe(c)
+//	adm := admin.New(admin.Options{Token: token, Ready: srv.Ready, Public: console.Public})
+//	adm.Handle("/", c.Handler())
 //
 // The console does no access control of its own: whoever mounts it checks
 // a token for every request but the page and its assets ([Public]). The

@@ -52,14 +52,20 @@ type stored struct {
 	ev    Event
 }
 
-// scanEvent reads what the aggregates need from a record's top-level
-// attributes and keeps up to maxFields of them.
-func scanEvent(t time.Time, rec slog.Record, pre []slog.Attr) (*stored, eventFields) {
+// scanEvent reads what the aggregates need from an event's attributes
+// and keeps up to maxFields of them, in attrs' own array.
+func scanEvent(t time.Time, attrs []slog.Attr) (*stored, eventFields) {
 	var f eventFields
-	s := &stored{t: t, attrs: make([]slog.Attr, 0, min(maxFields, len(pre)+rec.NumAttrs()))}
-	read := func(a slog.Attr) bool {
+	// attrs is the caller's to give: its entries are kept in its own
+	// array, cut in place, unless there are more than maxFields of them.
+	keep := attrs[:0]
+	if len(attrs) > maxFields {
+		keep = make([]slog.Attr, 0, maxFields)
+	}
+	s := &stored{t: t, attrs: keep}
+	for _, a := range attrs {
 		if len(s.attrs) == maxFields {
-			return false
+			break
 		}
 		a.Value = a.Value.Resolve()
 		if a.Value.Kind() == slog.KindString && len(a.Value.String()) > maxValueLen {
@@ -101,12 +107,7 @@ func scanEvent(t time.Time, rec slog.Record, pre []slog.Attr) (*stored, eventFie
 				f.problems = int(a.Value.Int64())
 			}
 		}
-		return true
 	}
-	for _, a := range pre {
-		read(a)
-	}
-	rec.Attrs(read)
 	f.name = cut(f.name, 64)
 	return s, f
 }
@@ -173,6 +174,10 @@ func clientNet(s string) string {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return cut(s, 64)
+	}
+	if a.Is4() {
+		// ParseAddr accepts only the dotted form String gives: s is it.
+		return s
 	}
 	a = a.Unmap().WithZone("")
 	if a.Is4() {

@@ -14,16 +14,19 @@ import (
 	"github.com/rampart-api/rampart/console"
 )
 
-// A console watches the event and access logs through their handlers and
-// is mounted on a listener that checks a token for everything but the
+// A console observes the events and outcomes the logs record, subscribed
+// to their hub as a gateway's [gateway.Options.Hub] feeds it, and is mounted on a listener that checks a token for everything but the
 // page and its assets.
 func Example() {
 	c, err := console.New(console.Config{})
 	if err != nil {
 		panic(err)
 	}
-	events := audit.NewLogger(c.EventHandler(slog.NewJSONHandler(os.Stderr, nil)))
-	access := audit.NewAccessLog(c.AccessHandler(nil)) // access log off, still counted
+	hub := audit.NewHub()
+	hub.Subscribe(c)
+	events := audit.NewLogger(slog.NewJSONHandler(os.Stderr, nil)).Observed(hub)
+	var off *audit.AccessLog
+	access := off.Observed(hub) // access log off, still counted
 
 	token := "a-long-random-admin-token"
 	admin := http.NewServeMux()

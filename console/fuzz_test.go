@@ -29,7 +29,7 @@ func FuzzEventRecord(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := c.EventHandler(nil)
+	h := c.EventRecords()
 	f.Fuzz(func(t *testing.T, event, ip, route, lockout string, status int64) {
 		rec := slog.NewRecord(time.Now(), slog.LevelWarn, "security event", 0)
 		rec.AddAttrs(slog.String("event", event), slog.String("client_ip", ip), slog.String("route", route), slog.String("reason", route), slog.String("path", lockout),

@@ -1,12 +1,16 @@
 package console
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/rampart-api/rampart/audit"
 
 	"github.com/rampart-api/rampart/problem"
 	"github.com/rampart-api/rampart/secureheaders"
@@ -118,19 +122,27 @@ type Summary struct {
 		// Gateway is "serving": the console answers from inside the
 		// gateway process.
 		Gateway string `json:"gateway"`
+		// Ready is "ready" or "not ready", the admin listener's
+		// readiness, when the console was given [Config.Ready];
+		// NotReady then names each dependency that is not ready.
+		Ready    string   `json:"ready,omitempty"`
+		NotReady []string `json:"not_ready,omitempty"`
 	} `json:"health"`
-	Totals     Point          `json:"totals"`
-	Series     []Point        `json:"series"`
-	ByEvent    []Named        `json:"by_event"`
-	ByOWASP    []Category     `json:"by_owasp"`
-	TopIPs     []Count        `json:"top_client_ips"`
-	TopSubject []Count        `json:"top_subjects"`
-	TopRoutes  []Count        `json:"top_routes"`
-	RateLimits []Count        `json:"rate_limit_policies"`
-	Lockouts   []Lockout      `json:"lockouts"`
-	Config     []ConfigChange `json:"config_history"`
-	Recent     []Event        `json:"recent_events"`
-	Stream     streamStats    `json:"stream"`
+	// ConfigVersion counts the configurations the gateway has run since
+	// the console started: 1, plus one per applied reload.
+	ConfigVersion int64          `json:"config_version"`
+	Totals        Point          `json:"totals"`
+	Series        []Point        `json:"series"`
+	ByEvent       []Named        `json:"by_event"`
+	ByOWASP       []Category     `json:"by_owasp"`
+	TopIPs        []Count        `json:"top_client_ips"`
+	TopSubject    []Count        `json:"top_subjects"`
+	TopRoutes     []Count        `json:"top_routes"`
+	RateLimits    []Count        `json:"rate_limit_policies"`
+	Lockouts      []Lockout      `json:"lockouts"`
+	Config        []ConfigChange `json:"config_history"`
+	Recent        []Event        `json:"recent_events"`
+	Stream        streamStats    `json:"stream"`
 }
 
 // Summarize returns the aggregates over the last window seconds (rounded
@@ -160,12 +172,37 @@ func (c *Console) Summarize(window int) Summary {
 	s.ByEvent, s.ByOWASP = nonNil(e.byEvent), e.byOWASP
 	s.TopIPs, s.TopSubject, s.TopRoutes, s.RateLimits = e.ips, e.subjects, e.routes, e.policies
 	s.Lockouts, s.Config = nonNil(e.lockouts), nonNil(e.config)
+	s.ConfigVersion = 1 + e.reloads
 	s.Recent = make([]Event, len(e.recent))
 	for i, ev := range e.recent {
 		s.Recent[i] = ev.event()
 	}
 	s.Stream = c.stream.stats()
 	return s
+}
+
+// readyTimeout bounds one readiness check.
+const readyTimeout = 3 * time.Second
+
+// readiness runs the readiness check: "ready", or "not ready" and one
+// line per dependency, redacted and cut to 256 bytes; "" without a check.
+func (c *Console) readiness(ctx context.Context) (string, []string) {
+	if c.cfg.Ready == nil {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	err := c.cfg.Ready(ctx)
+	if err == nil {
+		return "ready", nil
+	}
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l != "" && len(lines) < 16 {
+			lines = append(lines, cut(audit.Redact(l), maxValueLen))
+		}
+	}
+	return "not ready", lines
 }
 
 func nonNil[T any](s []T) []T {
@@ -187,7 +224,9 @@ func (c *Console) serveSummary(w http.ResponseWriter, r *http.Request) {
 		}
 		window = n
 	}
-	b, err := json.Marshal(c.Summarize(window))
+	s := c.Summarize(window)
+	s.Health.Ready, s.Health.NotReady = c.readiness(r.Context())
+	b, err := json.Marshal(s)
 	if err != nil {
 		writeProblem(w, http.StatusInternalServerError, "internal error")
 		return

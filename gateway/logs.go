@@ -22,9 +22,6 @@ type Logs struct {
 	// Events is the security event stream.
 	Events  *audit.Logger
 	closers []io.Closer
-	// accessH and eventsH are the handlers under Access and Events, nil
-	// for a log that is off; see [Logs.Observe].
-	accessH, eventsH slog.Handler
 }
 
 // OpenLogs opens the outputs named in cfg: "stderr", "stdout", "off" or a
@@ -81,14 +78,13 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 		l.Server = slog.New(slog.DiscardHandler)
 	}
 	if access != nil {
-		// The access log writes its lines without slog unless Observe
-		// wraps accessH, whose records another sink then needs.
-		l.accessH = slog.NewJSONHandler(access, nil)
+		// The access log writes its lines without slog; observers (the
+		// security console, metrics) get outcomes from the gateway's
+		// audit.Hub, not from the log.
 		l.Access = audit.NewJSONAccessLog(access)
 	}
 	if events != nil {
-		l.eventsH = slog.NewJSONHandler(events, nil)
-		l.Events = audit.NewLogger(l.eventsH)
+		l.Events = audit.NewLogger(slog.NewJSONHandler(events, nil))
 	}
 	return l, nil
 }

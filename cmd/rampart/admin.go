@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth/jwt"
 	"github.com/rampart-api/rampart/config"
+	"github.com/rampart-api/rampart/console"
 	"github.com/rampart-api/rampart/gateway"
 	"github.com/rampart-api/rampart/metrics"
 )
@@ -21,8 +22,9 @@ type adminListener struct {
 	done   chan error
 }
 
-// startAdmin binds admin.listen and serves health, readiness, metrics
-// and, if enabled, pprof, with the metrics fed by hub. It returns nil
+// startAdmin binds admin.listen and serves health, readiness, metrics,
+// the security console unless admin.console is false and, if enabled,
+// pprof, with the metrics and the console fed by hub. It returns nil
 // when the admin listener is off. The error, from binding, names
 // admin.listen.
 func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *slog.Logger) (*adminListener, error) {
@@ -41,12 +43,25 @@ func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *sl
 		KeySets:  func() []jwt.KeySetStatus { return srv.Gateway().KeySets() },
 	})
 	hub.Subscribe(m)
-	s := admin.New(admin.Options{Token: a.Token.Value(), Ready: srv.Ready, Metrics: m.Handler(), Pprof: a.Pprof, Log: log})
+	o := admin.Options{Token: a.Token.Value(), Ready: srv.Ready, Metrics: m.Handler(), Pprof: a.Pprof, Log: log}
+	var c *console.Console
+	if a.ConsoleEnabled() {
+		if c, err = console.New(console.Config{Ready: srv.Ready}); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		hub.Subscribe(c)
+		o.Public = console.Public
+	}
+	s := admin.New(o)
 	s.Handle("POST /tokens/revoke", revokeSubjectHandler(srv))
+	if c != nil {
+		s.Handle("/", c.Handler())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &adminListener{Server: s, Addr: ln.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { l.done <- s.Serve(ctx, ln) }()
-	log.Info("admin listening", slog.String("addr", ln.Addr().String()), slog.Bool("token", a.Token.IsSet()), slog.Bool("pprof", a.Pprof))
+	log.Info("admin listening", slog.String("addr", ln.Addr().String()), slog.Bool("token", a.Token.IsSet()), slog.Bool("pprof", a.Pprof), slog.Bool("console", c != nil))
 	return l, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-api/rampart/console"
 	"github.com/rampart-api/rampart/internal/testproc"
 )
 
@@ -67,6 +68,35 @@ routes: [{path: /a, upstream: app, auth: none}]
 	}
 	if status, body := fetch("/metrics", "0123456789abcdef-admin"); status != 200 || !strings.Contains(body, "rampart_build_info{") || !strings.Contains(body, "go_version=") {
 		t.Fatalf("/metrics: %d\n%s", status, body)
+	}
+	// The console is on by default: the page and its assets load without
+	// the token, with the console's CSP; its data needs the token and
+	// carries the admin listener's readiness.
+	for _, tc := range []struct {
+		path, token string
+		status      int
+		body        string
+	}{
+		{"/", "", 200, "<!doctype html"},
+		{"/assets/app.js", "", 200, "health-ready"},
+		{"/api/summary", "", 401, ""},
+		{"/events/stream", "", 401, ""},
+		{"/api/summary", "0123456789abcdef-adminX", 401, ""},
+		{"/assets/../api/summary", "", 401, ""},
+		{"/api/summary", "0123456789abcdef-admin", 200, `"ready":"ready"`},
+	} {
+		status, body := fetch(tc.path, tc.token)
+		if status != tc.status || !strings.Contains(strings.ToLower(body), strings.ToLower(tc.body)) {
+			t.Errorf("%s (token %q): %d %.200s", tc.path, tc.token, status, body)
+		}
+	}
+	res, err := client.Get("http://" + adminAddr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if csp := res.Header.Get("Content-Security-Policy"); csp != console.CSP {
+		t.Errorf("console page CSP %q", csp)
 	}
 	cancel()
 	if err := <-done; err != nil {

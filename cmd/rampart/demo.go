@@ -11,7 +11,7 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var apiAddr, gwAddr, consoleAddr string
+	var apiAddr, gwAddr, adminAddr string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -22,14 +22,15 @@ loopback, and Rampart in front of it with examples/demo/rampart.yaml. It
 prints both addresses, working tokens and the curl commands that show the
 difference. No outside service is needed.
 
-The security console, a live page of what Rampart refuses and why, is
-served on --console-listen behind a token printed at start (a fresh one
-each run); --console-listen "" turns it off.`,
+The admin listener runs on --admin-listen, a loopback address, behind a
+token printed at start (a fresh one each run): /healthz, /readyz and, at
+/, the security console, a live page of what Rampart refuses and why.
+--admin-listen "" turns it off.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			o := demo.Options{APIListen: apiAddr, GatewayListen: gwAddr, ConsoleListen: consoleAddr, Logs: cmd.ErrOrStderr()}
+			o := demo.Options{APIListen: apiAddr, GatewayListen: gwAddr, AdminListen: adminAddr, Logs: cmd.ErrOrStderr()}
 			if quiet {
 				o.Logs = nil
 			}
@@ -47,7 +48,7 @@ each run); --console-listen "" turns it off.`,
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-listen", "127.0.0.1:9000", "address of the naive API")
 	cmd.Flags().StringVar(&gwAddr, "listen", "127.0.0.1:8080", "address of the gateway")
-	cmd.Flags().StringVar(&consoleAddr, "console-listen", "127.0.0.1:8081", `address of the security console ("" for none)`)
+	cmd.Flags().StringVar(&adminAddr, "admin-listen", "127.0.0.1:8081", `loopback address of the admin listener and its security console ("" for none)`)
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the gateway's logs")
 	return cmd
 }

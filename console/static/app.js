@@ -90,6 +90,12 @@
   function render(s) {
     const h = s.health || {};
     setPill("health-gateway", "ok", "Gateway: " + (h.gateway || "serving"));
+    if (h.ready) {
+      setPill("health-ready", h.ready === "ready" ? "ok" : "failing",
+        h.ready === "ready" ? "Ready" : "Not ready: " + (h.not_ready || []).join("; "));
+    } else {
+      setPill("health-ready", "unknown", "Readiness: not reported");
+    }
     setPill("health-upstreams", h.upstreams === "ok" ? "ok" : "failing",
       "Upstreams: " + h.upstreams + (h.upstreams !== "ok" && h.upstream_reason ? " (" + h.upstream_reason + ")" : ""));
     const stores = h.stores || [];
@@ -113,6 +119,7 @@
     lockouts(s.lockouts || []);
     policies(s.rate_limit_policies || []);
     configHistory(s.config_history || []);
+    $("config-version").textContent = s.config_version ? "(version " + s.config_version + " since start)" : "";
     if (state.events.length === 0 && (s.recent_events || []).length) {
       state.events = s.recent_events.slice().reverse().slice(0, MAX_EVENTS);
       drawEvents();

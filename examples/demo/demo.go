@@ -13,6 +13,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/console"
@@ -43,9 +44,10 @@ type Options struct {
 	APIListen, GatewayListen string
 	// Logs receives the gateway's logs; nil discards them.
 	Logs io.Writer
-	// ConsoleListen is the address of the security console; empty
-	// means no console.
-	ConsoleListen string
+	// AdminListen is the address of the admin listener, a loopback
+	// address, which serves health, readiness and the security console
+	// behind a random token; empty means none.
+	AdminListen string
 }
 
 // Demo is a running naive API with Rampart in front of it.
@@ -56,20 +58,22 @@ type Demo struct {
 	// Tokens are valid tokens for alice, bob and admin.
 	Tokens map[string]string
 
-	// Console is the security console, when Options.ConsoleListen was
-	// set; ConsoleURL is its page and ConsoleToken the bearer token it
-	// asks for, random for each run.
+	// Console is the security console, when Options.AdminListen was
+	// set; AdminURL is the admin listener, ConsoleURL the console's page
+	// on it and ConsoleToken the admin bearer token the page asks for,
+	// random for each run.
 	Console      *console.Console
+	AdminURL     string
 	ConsoleURL   string
 	ConsoleToken string
 
-	Gateway    *gateway.Server
-	consoleSrv *http.Server
-	dir        string
-	stop       context.CancelFunc
-	done       chan error
-	apiSrv     *http.Server
-	logs       *gateway.Logs
+	Gateway   *gateway.Server
+	stopAdmin func() error
+	dir       string
+	stop      context.CancelFunc
+	done      chan error
+	apiSrv    *http.Server
+	logs      *gateway.Logs
 }
 
 // Start runs the naive API and the gateway until ctx is done or Close is
@@ -133,14 +137,15 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if o.ConsoleListen != "" {
-		if err := d.startConsole(o.ConsoleListen, d.logs); err != nil {
-			return fail(err)
-		}
-	}
-	d.Gateway, err = gateway.NewServer(cfg, gateway.Options{Log: d.logs.Server, Access: d.logs.Access, Events: d.logs.Events})
+	hub := audit.NewHub()
+	d.Gateway, err = gateway.NewServer(cfg, gateway.Options{Log: d.logs.Server, Access: d.logs.Access, Events: d.logs.Events, Hub: hub})
 	if err != nil {
 		return fail(err)
+	}
+	if o.AdminListen != "" {
+		if err := d.startAdmin(o.AdminListen, hub, d.Gateway.Ready); err != nil {
+			return fail(err)
+		}
 	}
 	gwLn, err := net.Listen("tcp", o.GatewayListen)
 	if err != nil {
@@ -179,8 +184,8 @@ func (d *Demo) Close() error {
 	if d.apiSrv != nil {
 		errs = append(errs, d.apiSrv.Close())
 	}
-	if d.consoleSrv != nil {
-		errs = append(errs, d.consoleSrv.Close())
+	if d.stopAdmin != nil {
+		errs = append(errs, d.stopAdmin())
 	}
 	if d.logs != nil {
 		errs = append(errs, d.logs.Close())
@@ -195,6 +200,7 @@ var guide = template.Must(template.New("guide").Parse(`Rampart demo
 {{- if .ConsoleURL}}
   security console:             {{.ConsoleURL}}
   console token:                {{.ConsoleToken}}
+  admin listener (same token):  {{.AdminURL}}/readyz
 {{- end}}
 
 Copy these lines into a shell (the tokens are valid for 12h and signed

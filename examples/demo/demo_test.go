@@ -193,7 +193,7 @@ func TestGuide(t *testing.T) {
 }
 
 func TestGuideNamesTheConsole(t *testing.T) {
-	d, err := demo.Start(context.Background(), demo.Options{ConsoleListen: "127.0.0.1:0"})
+	d, err := demo.Start(context.Background(), demo.Options{AdminListen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
