@@ -145,30 +145,9 @@ routes:
     auth: none
 `
 
-const noteOpenAPI = `openapi: 3.0.3
-info: {title: bench, version: "1"}
-paths:
-  /api/notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-      responses:
-        "200":
-          description: a note
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  id: {type: integer}
-                  owner: {type: integer}
-                  title: {type: string, maxLength: 200}
-                  body: {type: string, maxLength: 10000}
-`
-
 func writeOpenAPI(dir string) (string, error) {
 	path := filepath.Join(dir, "openapi.yaml")
-	return path, os.WriteFile(path, []byte(noteOpenAPI), 0o600)
+	return path, os.WriteFile(path, fmt.Appendf(nil, noteOpenAPITmpl, "3.0.3"), 0o600)
 }
 
 const jwtYAML = `
