@@ -170,6 +170,8 @@ type Validator struct {
 	unschematized map[*openapi3.Operation]bool
 	// withoutSchema lists them as "METHOD path", sorted.
 	withoutSchema []string
+	// shapes holds the compiled shape of every response schema.
+	shapes shapes
 }
 
 // New loads and validates the document and checks every field of cfg,
@@ -229,8 +231,10 @@ func New(cfg Config) (*Validator, error) {
 		v.is31 = doc.IsOpenAPI31OrLater()
 		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
+		v.shapes = shapes{}
 		for _, path := range doc.Paths.InMatchingOrder() {
 			for method, op := range doc.Paths.Value(path).Operations() {
+				v.compileResponses(op)
 				if withoutResponseSchema(op) {
 					v.unschematized[op] = true
 					v.withoutSchema = append(v.withoutSchema, method+" "+path)

@@ -271,6 +271,12 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		b.send(b.buf)
 		return
 	}
+	// A body the filter would pass unchanged is sent as it came, without
+	// building a tree: the stream pass holds no more than its decoder.
+	if sh := v.shapes[schema]; sh != nil && sh.conforms(b.buf) {
+		v.deliver(b, r, in, b.buf, blocking)
+		return
+	}
 	// Decoding takes all of a core and several times the body's size in
 	// memory: more decodes at once than there are cores would hold more
 	// trees without finishing sooner. A waiting response keeps its
@@ -334,6 +340,13 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 		out = bytes.TrimSuffix(enc.Bytes(), []byte("\n"))
 	}
+	v.deliver(b, r, in, out, blocking)
+}
+
+// deliver sends out, the body of a held response the filter has passed,
+// after holding it to the whole schema under enforce and report.
+func (v *Validator) deliver(b *responseBuffer, r *http.Request, in *openapi3filter.RequestValidationInput, out []byte, blocking bool) {
+	h := b.w.Header()
 	if v.responses != Filter {
 		rin := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: in,
