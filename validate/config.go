@@ -172,6 +172,8 @@ type Validator struct {
 	withoutSchema []string
 	// shapes holds the compiled shape of every response schema.
 	shapes shapes
+	// plans holds the parameter plan of each operation that has one.
+	plans map[*openapi3.Operation]*paramPlan
 }
 
 // New loads and validates the document and checks every field of cfg,
@@ -232,9 +234,14 @@ func New(cfg Config) (*Validator, error) {
 		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
 		v.shapes = shapes{}
+		v.plans = map[*openapi3.Operation]*paramPlan{}
 		for _, path := range doc.Paths.InMatchingOrder() {
-			for method, op := range doc.Paths.Value(path).Operations() {
+			item := doc.Paths.Value(path)
+			for method, op := range item.Operations() {
 				v.compileResponses(op)
+				if plan := compileParams(doc, item, op); plan != nil {
+					v.plans[op] = plan
+				}
 				if withoutResponseSchema(op) {
 					v.unschematized[op] = true
 					v.withoutSchema = append(v.withoutSchema, method+" "+path)

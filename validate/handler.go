@@ -44,10 +44,8 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		route = v.engineRoute(route)
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options}
 		if v.requests != Off {
-			if p, category := v.checkRequest(r, in); p != nil {
+			if p, category := v.checkRequest(r, route, params); p != nil {
 				// A body over the bound or unreadable is refused in every
 				// mode: it has been consumed and cannot be handed on. So
 				// is a method override: it is an authorization bypass,
@@ -72,12 +70,12 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		}
 		// A compressed response could not be read to filter it.
 		r.Header.Del("Accept-Encoding")
-		rb := &responseBuffer{w: w, v: v, r: r, route: route, max: v.maxResp}
+		rb := &responseBuffer{w: w, v: v, r: r, route: route, params: params, max: v.maxResp}
 		rb.rw = respwriter.GetHeld(w, rb)
 		defer respwriter.Put(rb.rw)
 		defer rb.release()
 		next.ServeHTTP(rb.rw, r)
-		v.finish(rb, r, route, in)
+		v.finish(rb, r)
 	})
 }
 
@@ -108,7 +106,7 @@ const categoryUnread = "unread"
 // nil. The request keeps a fresh reader over the same bytes (decoded, when
 // the structural limits decode request encodings). Every decision reads
 // the one media type parsed from the request's Content-Type.
-func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestValidationInput) (*problem.Error, string) {
+func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params map[string]string) (*problem.Error, string) {
 	m, body, err := v.limits.ReadRequest(r, v.maxBody)
 	if err == nil {
 		err = v.limits.CheckBody(m, body)
@@ -120,9 +118,18 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 		}
 		return jsonlimits.Problem(err), jsonlimits.OWASPOf(err)
 	}
-	if p := mediaTypeProblem(in.Route, m, body); p != nil {
+	if p := mediaTypeProblem(route, m, body); p != nil {
 		return p, audit.OWASPPropertyAuthz
 	}
+	if plan := v.plans[route.Operation]; plan != nil && plan.accepts(params, r.URL.RawQuery) {
+		// The operation takes no body (mediaTypeProblem has refused one),
+		// so nothing below would find anything either.
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		return nil, ""
+	}
+	in := v.input(r, route, params)
 	// The library reads and replaces the body; give it its own reader so
 	// the one handed on is untouched.
 	clone := *r
@@ -192,6 +199,12 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 		return p, audit.OWASPPropertyAuthz
 	}
 	return p, ""
+}
+
+// input is what kin-openapi's validation reads of a request, with the
+// route its engine wants (see engine.go).
+func (v *Validator) input(r *http.Request, route *routers.Route, params map[string]string) *openapi3filter.RequestValidationInput {
+	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: v.engineRoute(route), Options: v.options}
 }
 
 // undeclaredQuery finds query parameters an operation that takes a body

@@ -30,6 +30,7 @@ type responseBuffer struct {
 	v        *Validator
 	r        *http.Request
 	route    *routers.Route
+	params   map[string]string
 	max      int64
 	overflow bool
 	// starved is set when the shared budget could not cover the buffer.
@@ -212,7 +213,7 @@ const reasonBudget = "response buffer budget exhausted"
 // it fails closed: a JSON response that is too large, compressed or not
 // JSON, and a 2xx refused by [Validator.plan] that has a body, become a
 // 502.
-func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Route, in *openapi3filter.RequestValidationInput) {
+func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	if !b.rw.Written() {
 		// The handler wrote nothing: an empty 200.
 		b.w.WriteHeader(http.StatusOK)
@@ -266,7 +267,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(route, b.rw.Status(), b.mediaType)
+	schema := responseSchema(b.route, b.rw.Status(), b.mediaType)
 	if schema == nil {
 		b.send(b.buf)
 		return
@@ -274,7 +275,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 	// A body the filter would pass unchanged is sent as it came, without
 	// building a tree: the stream pass holds no more than its decoder.
 	if sh := v.shapes[schema]; sh != nil && sh.conforms(b.buf) {
-		v.deliver(b, r, in, b.buf, blocking)
+		v.deliver(b, r, b.buf, blocking)
 		return
 	}
 	// Decoding takes all of a core and several times the body's size in
@@ -340,16 +341,16 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 		out = bytes.TrimSuffix(enc.Bytes(), []byte("\n"))
 	}
-	v.deliver(b, r, in, out, blocking)
+	v.deliver(b, r, out, blocking)
 }
 
 // deliver sends out, the body of a held response the filter has passed,
 // after holding it to the whole schema under enforce and report.
-func (v *Validator) deliver(b *responseBuffer, r *http.Request, in *openapi3filter.RequestValidationInput, out []byte, blocking bool) {
+func (v *Validator) deliver(b *responseBuffer, r *http.Request, out []byte, blocking bool) {
 	h := b.w.Header()
 	if v.responses != Filter {
 		rin := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: in,
+			RequestValidationInput: v.input(r, b.route, b.params),
 			Status:                 b.rw.Status(),
 			Header:                 h,
 			Body:                   io.NopCloser(bytes.NewReader(out)),
