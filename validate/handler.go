@@ -70,7 +70,9 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		}
 		// A compressed response could not be read to filter it.
 		r.Header.Del("Accept-Encoding")
-		rb := &responseBuffer{w: w, v: v, r: r, route: route, params: params, max: v.maxResp}
+		rb := getResponseBuffer()
+		defer putResponseBuffer(rb)
+		rb.w, rb.v, rb.r, rb.route, rb.params, rb.max = w, v, r, route, params, v.maxResp
 		rb.rw = respwriter.GetHeld(w, rb)
 		defer respwriter.Put(rb.rw)
 		defer rb.release()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -45,6 +46,29 @@ type responseBuffer struct {
 	// the validator's budget.
 	buf     []byte
 	charged int64
+	// first is the first chunk's memory, kept with the pooled buffer:
+	// most responses fit in it.
+	first []byte
+}
+
+var responseBuffers = sync.Pool{New: func() any {
+	return &responseBuffer{first: make([]byte, firstChunk)}
+}}
+
+// getResponseBuffer returns a pooled buffer, reset, keeping its first
+// chunk.
+func getResponseBuffer() *responseBuffer {
+	b := responseBuffers.Get().(*responseBuffer)
+	*b = responseBuffer{first: b.first}
+	return b
+}
+
+// putResponseBuffer returns b to the pool once its response is written;
+// nothing may hold its bytes afterwards (an io.Writer does not retain
+// what it is given).
+func putResponseBuffer(b *responseBuffer) {
+	*b = responseBuffer{first: b.first}
+	responseBuffers.Put(b)
 }
 
 // firstChunk is the capacity a response buffer starts with; it then
@@ -61,8 +85,13 @@ func (b *responseBuffer) grow(n int) bool {
 		return false
 	}
 	b.charged = c
-	grown := make([]byte, len(b.buf), c)
-	copy(grown, b.buf)
+	var grown []byte
+	if cap(b.buf) == 0 && c <= int64(len(b.first)) {
+		grown = b.first[:0:c]
+	} else {
+		grown = make([]byte, len(b.buf), c)
+		copy(grown, b.buf)
+	}
 	b.buf = grown
 	return true
 }
@@ -385,7 +414,12 @@ func (s sender) Write(p []byte) (int, error) {
 }
 
 func (b *responseBuffer) send(body []byte) {
-	b.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	// A body sent as it came usually carries its own length already.
+	var n [20]byte
+	length := strconv.AppendInt(n[:0], int64(len(body)), 10)
+	if cl := b.w.Header()["Content-Length"]; len(cl) != 1 || cl[0] != string(length) {
+		b.w.Header().Set("Content-Length", string(length))
+	}
 	b.w.WriteHeader(b.rw.Status())
 	_, _ = b.w.Write(body)
 }
