@@ -303,7 +303,8 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	}
 	// A body the filter would pass unchanged is sent as it came, without
 	// building a tree: the stream pass holds no more than its decoder.
-	if sh := v.shapes[schema]; sh != nil && sh.conforms(b.buf) {
+	sh := v.shapes[schema]
+	if sh != nil && sh.conforms(b.buf) {
 		v.deliver(b, r, b.buf, blocking)
 		return
 	}
@@ -346,8 +347,14 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Int("count", count), slog.Bool("removed", blocking)},
 		})
 	}
+	// A body the stream pass refused but the walk finds clean repeats a
+	// name, or carries invalid UTF-8 or a stray bracket after the value.
+	// The walk saw one reading of it (the last of each repeated name);
+	// a client may read another, such as the first, with properties
+	// nothing checked. So it leaves as the walk saw it, re-encoded.
+	rewrite := count > 0 || sh != nil
 	out := b.buf
-	if blocking && count > 0 && v.responses == Filter {
+	if blocking && rewrite && v.responses == Filter {
 		// Nothing checks the filtered body again: the encoder's one
 		// buffer goes to the client as it is, and the held bytes are
 		// dropped first (they stay charged until the response is
@@ -360,7 +367,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 		}
 		return
 	}
-	if blocking && count > 0 {
+	if blocking && rewrite {
 		var enc bytes.Buffer
 		e := json.NewEncoder(&enc)
 		e.SetEscapeHTML(false)

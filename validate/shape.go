@@ -119,6 +119,11 @@ type scanner struct {
 	name []byte // an unescaped name
 }
 
+// scanOptions lets a name repeat: every occurrence is walked, so a body
+// passes only when each would, and the decoding path, which keeps the
+// last, would pass it too.
+var scanOptions = jsontext.AllowDuplicateNames(true)
+
 var scanners = sync.Pool{New: func() any {
 	s := new(scanner)
 	s.dec = jsontext.NewDecoder(&s.buf)
@@ -135,7 +140,7 @@ var scanners = sync.Pool{New: func() any {
 func (sh *shape) conforms(body []byte) bool {
 	s := scanners.Get().(*scanner)
 	s.buf = *bytes.NewBuffer(body)
-	s.dec.Reset(&s.buf)
+	s.dec.Reset(&s.buf, scanOptions)
 	ok := s.walk(sh)
 	if ok {
 		_, err := s.dec.ReadToken()

@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -61,6 +62,7 @@ var conformsCases = []struct {
 	{"declared property behind an escape", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"\u0069d":1}`, true},
 	{"undeclared property nested in a declared one", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":{"password_hash":"h"}}`, false},
 	{"duplicate name", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":{"password_hash":"h"},"id":1}`, false},
+	{"repeated name, each declared", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,"id":2}`, true},
 	{"invalid UTF-8 in a name", "testdata/demo-openapi.yaml", "/api/users/{id}", "{\"id\xff\":1}", false},
 	{"invalid UTF-8 in a value", "testdata/demo-openapi.yaml", "/api/users/{id}", "{\"username\":\"\xff\"}", false},
 	{"array where an object is declared", "testdata/demo-openapi.yaml", "/api/users/{id}", `[{"id":1}]`, false},
@@ -174,3 +176,43 @@ components:
 		}
 	}
 }
+
+func BenchmarkShapeConforms(b *testing.B) {
+	v, err := New(Config{Document: fmt.Appendf(nil, noteDocument, "3.0.3")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sh := v.shapes[schemaOf(b, v, "/api/notes/{id}")]
+	body := []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if !sh.conforms(body) {
+			b.Fatal("does not conform")
+		}
+	}
+}
+
+const noteDocument = `openapi: %s
+info: {title: bench, version: "1"}
+paths:
+  /api/notes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: a note
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  owner: {type: integer}
+                  title: {type: string, maxLength: 200}
+                  body: {type: string, maxLength: 10000}
+                  created: {type: string, format: date-time}
+                  tags: {type: array, items: {type: string}}
+                  version: {type: integer}
+`
