@@ -69,7 +69,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		// A compressed response could not be read to filter it.
-		r.Header.Del("Accept-Encoding")
+		delete(r.Header, "Accept-Encoding")
 		rb := getResponseBuffer()
 		defer putResponseBuffer(rb)
 		rb.w, rb.v, rb.r, rb.route, rb.params, rb.max = w, v, r, route, params, v.maxResp

@@ -292,7 +292,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 		fail("response over buffer limit")
 		return
 	}
-	if ce := h.Get("Content-Encoding"); ce != "" && ce != "identity" {
+	if ce := h["Content-Encoding"]; len(ce) != 0 && ce[0] != "" && ce[0] != "identity" {
 		fail("encoded response cannot be checked")
 		return
 	}
