@@ -32,7 +32,7 @@ const (
 	fullAllocBudget = 38
 	// openAPIAllocBudget adds OpenAPI 3.0 validation of an integer path
 	// parameter and filtering of the conforming JSON answer.
-	openAPIAllocBudget = 46
+	openAPIAllocBudget = 44
 )
 
 // stubUpstream answers every upstream request at once, with a fresh body

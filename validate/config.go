@@ -12,8 +12,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/jsonlimits"
@@ -144,7 +142,7 @@ func (e *InvalidLimitError) Error() string {
 // immutable after New and safe for concurrent use.
 type Validator struct {
 	doc       *openapi3.T
-	router    routers.Router
+	router    *router
 	requests  Mode
 	responses Mode
 	inventory Mode
@@ -253,7 +251,7 @@ func New(cfg Config) (*Validator, error) {
 		// request path against the document's paths as written.
 		rdoc := *doc
 		rdoc.Servers = nil
-		if v.router, err = legacy.NewRouter(&rdoc); err != nil {
+		if v.router, err = newRouter(&rdoc); err != nil {
 			errs = append(errs, &DocumentError{Reason: "building router: " + err.Error(), Err: err})
 		}
 	}

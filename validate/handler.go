@@ -81,19 +81,6 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// findRoute finds the operation of r. HEAD is GET without a body (RFC
-// 9110): a document that does not describe HEAD has it checked, and
-// inventoried, as its GET.
-func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
-	route, params, err := v.router.FindRoute(r)
-	if err != nil && r.Method == http.MethodHead {
-		get := *r
-		get.Method = http.MethodGet
-		return v.router.FindRoute(&get)
-	}
-	return route, params, err
-}
-
 func statusIf(refused bool, status int) int {
 	if refused {
 		return status
@@ -108,7 +95,7 @@ const categoryUnread = "unread"
 // nil. The request keeps a fresh reader over the same bytes (decoded, when
 // the structural limits decode request encodings). Every decision reads
 // the one media type parsed from the request's Content-Type.
-func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params map[string]string) (*problem.Error, string) {
+func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params match) (*problem.Error, string) {
 	m, body, err := v.limits.ReadRequest(r, v.maxBody)
 	if err == nil {
 		err = v.limits.CheckBody(m, body)
@@ -205,8 +192,8 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 
 // input is what kin-openapi's validation reads of a request, with the
 // route its engine wants (see engine.go).
-func (v *Validator) input(r *http.Request, route *routers.Route, params map[string]string) *openapi3filter.RequestValidationInput {
-	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: v.engineRoute(route), Options: v.options}
+func (v *Validator) input(r *http.Request, route *routers.Route, params match) *openapi3filter.RequestValidationInput {
+	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params.params(), Route: v.engineRoute(route), Options: v.options}
 }
 
 // undeclaredQuery finds query parameters an operation that takes a body

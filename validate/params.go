@@ -189,12 +189,12 @@ func exclusive(eb openapi3.ExclusiveBound, bound *float64) (*float64, bool) {
 // accepts reports whether kin-openapi would find nothing wrong with the
 // parameters of a request with these path parameters and raw query. It
 // reads only what it is given and is safe for concurrent use.
-func (plan *paramPlan) accepts(pathParams map[string]string, rawQuery string) bool {
+func (plan *paramPlan) accepts(pathParams match, rawQuery string) bool {
 	if plan.queryDeclared && rawQuery != "" {
 		return false
 	}
 	for i := range plan.path {
-		raw, ok := pathParams[plan.path[i].name]
+		raw, ok := pathParams.param(plan.path[i].name)
 		if !ok || !plan.path[i].accepts(raw) {
 			return false
 		}

@@ -31,7 +31,7 @@ type responseBuffer struct {
 	v        *Validator
 	r        *http.Request
 	route    *routers.Route
-	params   map[string]string
+	params   match
 	max      int64
 	overflow bool
 	// starved is set when the shared budget could not cover the buffer.
