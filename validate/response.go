@@ -40,8 +40,9 @@ type responseBuffer struct {
 	// kept.
 	refused string
 	held    int
-	// mediaType is the response's lower-cased media type, parsed once.
-	mediaType string
+	// schema is the response's schema, found once by Hold; nil when
+	// the document gives none.
+	schema *openapi3.Schema
 	// buf grows only as bytes arrive; charged is its capacity, taken from
 	// the validator's budget.
 	buf     []byte
@@ -109,8 +110,8 @@ func (b *responseBuffer) release() {
 // response is buffered and checked or refused whole (held), or streams
 // through.
 func (b *responseBuffer) Hold(status int) bool {
-	check, reason, mediaType := b.v.plan(b.route, status, b.w.Header())
-	b.mediaType = mediaType
+	check, reason, schema := b.v.plan(b.route, status, b.w.Header())
+	b.schema = schema
 	switch {
 	case reason != "" && b.v.responses == Report:
 		b.v.events.Emit(b.r, audit.Event{Name: eventFor(reason), Reason: reason, OWASP: audit.OWASPPropertyAuthz})
@@ -147,40 +148,44 @@ func eventFor(reason string) string {
 // declares no response schema at all (the common case of a document
 // written for requests), since nothing says what it may carry. A 2xx
 // status the document does not list is refused. Other statuses are
-// checked when they are JSON.
-func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason, mediaType string) {
+// checked when they are JSON. schema is what a checked response is held
+// to, nil when the document gives none.
+func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string, schema *openapi3.Schema) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
-		return false, "", ""
+		return false, "", nil
 	}
 	m, err := jsonlimits.ParseMediaType(h)
 	isJSON := err == nil && m.Kind == jsonlimits.KindJSON
 	if status < 200 || status >= 300 {
-		return isJSON, "", m.Type
+		if !isJSON {
+			return false, "", nil
+		}
+		return true, "", responseSchema(route, status, m.Type)
 	}
 	if route == nil || v.unschematized[route.Operation] {
 		if v.responses == Enforce {
-			return false, reasonNoSchema, ""
+			return false, reasonNoSchema, nil
 		}
-		return false, "", ""
+		return false, "", nil
 	}
 	resp := responseRef(route, status)
 	switch {
 	case resp == nil:
-		return false, reasonUndeclaredStatus, ""
+		return false, reasonUndeclaredStatus, nil
 	case err != nil || m.Type == "" || len(resp.Content) == 0:
-		return false, reasonUndeclaredType, ""
+		return false, reasonUndeclaredType, nil
 	}
 	mt := resp.Content.Get(m.Type)
 	switch {
 	case mt == nil:
-		return false, reasonUndeclaredType, ""
+		return false, reasonUndeclaredType, nil
 	case mt.Schema == nil || mt.Schema.Value == nil:
 		if v.responses == Enforce {
-			return false, reasonNoSchema, ""
+			return false, reasonNoSchema, nil
 		}
-		return false, "", ""
+		return false, "", nil
 	}
-	return isJSON, "", m.Type
+	return isJSON, "", mt.Schema.Value
 }
 
 // Held buffers body bytes of a held response, within the response bound
@@ -296,7 +301,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(b.route, b.rw.Status(), b.mediaType)
+	schema := b.schema
 	if schema == nil {
 		b.send(b.buf)
 		return
