@@ -110,7 +110,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 	if p := mediaTypeProblem(route, m, body); p != nil {
 		return p, audit.OWASPPropertyAuthz
 	}
-	if plan := v.plans[route.Operation]; plan != nil && plan.accepts(params, r.URL.RawQuery) {
+	if plan := v.plans[route.Operation]; plan != nil && plan.accepts(params, r) {
 		// The operation takes no body (mediaTypeProblem has refused one),
 		// so nothing below would find anything either.
 		if body != nil {

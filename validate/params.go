@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -17,27 +19,32 @@ import (
 // GET /notes/{id} that is most of the request's validation cost.
 //
 // A paramPlan is compiled once per operation whose inputs it can hold
-// exactly: no request body, path parameters of type integer or string
-// with only bounds as constraints, optional query parameters, and
-// security requirements that are met by declaration alone. It only ever
-// accepts: a value it does not recognise as valid (a number past
-// 2^53, an empty segment, a query string where query
-// parameters are declared) sends the request down kin-openapi's path,
-// which answers as it always has, with the same 400 and the same event.
+// exactly: no request body; path, query and header parameters of type
+// integer or string with only bounds as constraints (other optional query
+// parameters only while the request has no query); and security
+// requirements that are met by declaration alone. It only ever accepts: a
+// value it does not recognise as valid (a number past 2^53, an empty
+// value, a repeated query parameter or header, a query that does not
+// parse) sends the request down kin-openapi's path, which answers as it
+// always has, with the same 400 and the same event.
 
 // paramPlan accepts the parameters of one operation.
 type paramPlan struct {
-	path []pathParam
-	// queryDeclared: the operation declares (optional) query
-	// parameters; the plan holds only for a request without a query.
-	queryDeclared bool
+	path, query, header []param
+	// opaqueQuery: the operation declares an optional query parameter
+	// the plan cannot check; the plan holds only for a request without
+	// a query.
+	opaqueQuery bool
 }
 
-// pathParam is one path parameter's schema, reduced to what it checks.
-type pathParam struct {
-	name    string
-	integer bool // else string
-	int32   bool
+// param is one parameter's schema, reduced to what it checks.
+type param struct {
+	// name is the path or query parameter's name, or the header's
+	// canonical key.
+	name     string
+	required bool
+	integer  bool // else string
+	int32    bool
 	// minimum and maximum, inclusive or exclusive; nil when absent.
 	min, max         *float64
 	minExcl, maxExcl *float64
@@ -70,15 +77,19 @@ func compileParams(doc *openapi3.T, item *openapi3.PathItem, op *openapi3.Operat
 		}
 	}
 	for _, p := range params {
+		pp, ok := compileParam(p)
 		switch {
-		case p.In == openapi3.ParameterInQuery && !p.Required:
-			plan.queryDeclared = true
+		case p.In == openapi3.ParameterInQuery && !ok && !p.Required:
+			plan.opaqueQuery = true
+		case !ok:
+			return nil
 		case p.In == openapi3.ParameterInPath:
-			pp, ok := compilePathParam(p)
-			if !ok {
-				return nil
-			}
 			plan.path = append(plan.path, pp)
+		case p.In == openapi3.ParameterInQuery:
+			plan.query = append(plan.query, pp)
+		case p.In == openapi3.ParameterInHeader:
+			pp.name = http.CanonicalHeaderKey(pp.name)
+			plan.header = append(plan.header, pp)
 		default:
 			return nil
 		}
@@ -115,11 +126,26 @@ func securityMet(doc *openapi3.T, op *openapi3.Operation) bool {
 	return false
 }
 
-func compilePathParam(p *openapi3.Parameter) (pathParam, bool) {
-	if !p.Required || p.Content != nil || p.AllowEmptyValue || p.AllowReserved ||
-		(p.Style != "" && p.Style != openapi3.SerializationSimple) || (p.Explode != nil && *p.Explode) ||
-		p.Schema == nil || p.Schema.Value == nil {
-		return pathParam{}, false
+// compileParam reduces a path, query or header parameter whose value
+// kin-openapi reads as one primitive; false for any other.
+func compileParam(p *openapi3.Parameter) (param, bool) {
+	switch {
+	case p.Content != nil || p.AllowEmptyValue || p.AllowReserved || p.Schema == nil || p.Schema.Value == nil:
+		return param{}, false
+	case p.In == openapi3.ParameterInPath:
+		if !p.Required || (p.Style != "" && p.Style != openapi3.SerializationSimple) || (p.Explode != nil && *p.Explode) {
+			return param{}, false
+		}
+	case p.In == openapi3.ParameterInQuery:
+		if p.Style != "" && p.Style != openapi3.SerializationForm {
+			return param{}, false
+		}
+	case p.In == openapi3.ParameterInHeader:
+		if p.Style != "" && p.Style != openapi3.SerializationSimple {
+			return param{}, false
+		}
+	default:
+		return param{}, false
 	}
 	s := p.Schema.Value
 	// Everything but the keywords below must be absent: a keyword this
@@ -130,7 +156,7 @@ func compilePathParam(p *openapi3.Parameter) (pathParam, bool) {
 	rest.Origin = nil
 	for k := range s.Extensions {
 		if !strings.HasPrefix(k, "x-") {
-			return pathParam{}, false
+			return param{}, false
 		}
 	}
 	rest.Extensions = nil
@@ -139,13 +165,13 @@ func compilePathParam(p *openapi3.Parameter) (pathParam, bool) {
 	rest.ExclusiveMin, rest.ExclusiveMax = openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
 	rest.MinLength, rest.MaxLength = 0, nil
 	if !reflect.DeepEqual(rest, openapi3.Schema{}) || s.Type == nil || len(*s.Type) != 1 {
-		return pathParam{}, false
+		return param{}, false
 	}
-	pp := pathParam{name: p.Name}
+	pp := param{name: p.Name, required: p.Required}
 	switch {
 	case s.Type.Is(openapi3.TypeInteger):
 		if s.Format != "" && s.Format != "int32" && s.Format != "int64" || s.MinLength != 0 || s.MaxLength != nil {
-			return pathParam{}, false
+			return param{}, false
 		}
 		pp.integer = true
 		pp.int32 = s.Format == "int32"
@@ -154,18 +180,18 @@ func compilePathParam(p *openapi3.Parameter) (pathParam, bool) {
 		// number of its own; either way the value must be past it.
 		var ok bool
 		if pp.minExcl, ok = exclusive(s.ExclusiveMin, s.Min); !ok {
-			return pathParam{}, false
+			return param{}, false
 		}
 		if pp.maxExcl, ok = exclusive(s.ExclusiveMax, s.Max); !ok {
-			return pathParam{}, false
+			return param{}, false
 		}
 	case s.Type.Is(openapi3.TypeString):
 		if s.Format != "" || s.Min != nil || s.Max != nil || s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() {
-			return pathParam{}, false
+			return param{}, false
 		}
 		pp.minLength, pp.maxLength = s.MinLength, s.MaxLength
 	default:
-		return pathParam{}, false
+		return param{}, false
 	}
 	return pp, true
 }
@@ -187,10 +213,11 @@ func exclusive(eb openapi3.ExclusiveBound, bound *float64) (*float64, bool) {
 }
 
 // accepts reports whether kin-openapi would find nothing wrong with the
-// parameters of a request with these path parameters and raw query. It
-// reads only what it is given and is safe for concurrent use.
-func (plan *paramPlan) accepts(pathParams match, rawQuery string) bool {
-	if plan.queryDeclared && rawQuery != "" {
+// parameters of r, whose path parameters are pathParams. It reads r and
+// changes nothing, and is safe for concurrent use.
+func (plan *paramPlan) accepts(pathParams match, r *http.Request) bool {
+	rawQuery := r.URL.RawQuery
+	if plan.opaqueQuery && rawQuery != "" {
 		return false
 	}
 	for i := range plan.path {
@@ -199,10 +226,44 @@ func (plan *paramPlan) accepts(pathParams match, rawQuery string) bool {
 			return false
 		}
 	}
+	if len(plan.query) != 0 {
+		var q url.Values
+		if rawQuery != "" {
+			// The library reads what ParseQuery keeps of a query it
+			// cannot parse whole; such a query is left to it.
+			var err error
+			if q, err = url.ParseQuery(rawQuery); err != nil {
+				return false
+			}
+		}
+		for i := range plan.query {
+			if !plan.query[i].acceptsValues(q[plan.query[i].name]) {
+				return false
+			}
+		}
+	}
+	for i := range plan.header {
+		if !plan.header[i].acceptsValues(r.Header[plan.header[i].name]) {
+			return false
+		}
+	}
 	return true
 }
 
-func (p *pathParam) accepts(raw string) bool {
+// acceptsValues holds the values a query parameter or header was sent
+// with: absent is fine unless required; one value is checked; a repeated
+// one, which the library reads its own way, is not accepted.
+func (p *param) acceptsValues(values []string) bool {
+	switch len(values) {
+	case 0:
+		return !p.required
+	case 1:
+		return p.accepts(values[0])
+	}
+	return false
+}
+
+func (p *param) accepts(raw string) bool {
 	if p.integer {
 		bits := 64
 		if p.int32 {
