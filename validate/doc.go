@@ -41,8 +41,9 @@
 // What the document decides is compiled once by New: each response
 // schema's shape, against which a held JSON response is read as a stream
 // and, when it conforms, sent as it came without being decoded; and, for
-// operations whose only inputs are plain path parameters, a plan that
-// accepts them without kin-openapi's per-request machinery. Neither ever
+// operations whose only inputs are plain path, query and header
+// parameters, a plan that accepts them without kin-openapi's per-request
+// machinery. Neither ever
 // refuses: what they do not accept is decided by the decoding path and
 // kin-openapi, as it would be without them.
 //
