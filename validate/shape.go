@@ -16,9 +16,9 @@ import (
 // load, and [shape.conforms] answers the same question from a stream of
 // tokens without building anything. It only ever says yes where the walk
 // over the decoded tree finds nothing; anything else (an undeclared
-// property, a shape mismatch, a duplicate name, invalid UTF-8, a syntax
-// error) sends the response down the decoding path, which decides as it
-// always has.
+// property or a shape mismatch at any occurrence of a repeated name,
+// invalid UTF-8, a syntax error) sends the response down the decoding
+// path, which decides as it always has.
 
 // shape is the outcome of [undeclared]'s walk for every value that can
 // stand where one schema applies.
@@ -133,7 +133,8 @@ var scanners = sync.Pool{New: func() any {
 // conforms reports whether body is one JSON value in which [undeclared]
 // would find nothing to remove and no mismatch, so that filtering would
 // send it unchanged. It is strict where the decoding path is lenient
-// (duplicate names, invalid UTF-8, anything after the value): those
+// (invalid UTF-8, a stray bracket after the value) and walks every
+// occurrence of a repeated name where that path keeps the last: such
 // bodies report false and are decided by that path. It allocates
 // nothing once its pool is warm, trusts nothing in body, and is safe for
 // concurrent use.
