@@ -134,14 +134,25 @@ func freeForm(s *openapi3.Schema) bool {
 	return len(s.Properties) == 0 && len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0
 }
 
+// arrayItems is the items schema of schema or, failing that, of the
+// first composition branch that has one, nil when none does. It looks no
+// deeper than [lookup.visit]: a document may compose a schema with itself
+// (A is allOf B, B is allOf A), and the loader accepts it.
 func arrayItems(schema *openapi3.Schema) *openapi3.Schema {
+	return arrayItemsAt(schema, 0)
+}
+
+func arrayItemsAt(schema *openapi3.Schema, depth int) *openapi3.Schema {
+	if schema == nil || depth > 32 {
+		return nil
+	}
 	if schema.Items != nil && schema.Items.Value != nil {
 		return schema.Items.Value
 	}
 	for _, group := range [...][]*openapi3.SchemaRef{schema.AllOf, schema.AnyOf, schema.OneOf} {
 		for _, ref := range group {
 			if ref != nil && ref.Value != nil {
-				if it := arrayItems(ref.Value); it != nil {
+				if it := arrayItemsAt(ref.Value, depth+1); it != nil {
 					return it
 				}
 			}
