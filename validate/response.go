@@ -308,8 +308,10 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	}
 	// A body the filter would pass unchanged is sent as it came, without
 	// building a tree: the stream pass holds no more than its decoder.
+	// Under enforce the body is validated after, reading one occurrence
+	// of a repeated name, so such a body is left to the decoding path.
 	sh := v.shapes[schema]
-	if sh != nil && sh.conforms(b.buf) {
+	if sh != nil && sh.conforms(b.buf, v.responses != Enforce) {
 		v.deliver(b, r, b.buf, blocking)
 		return
 	}

@@ -52,6 +52,8 @@ func TestResponses(t *testing.T) {
 		{"report leaves the body", "testdata/demo-openapi.yaml", "/api/users/1", validate.Report, 200, "application/json", leak, 200, leak, []string{"/password_hash"}},
 		{"enforce filters then validates", "testdata/demo-openapi.yaml", "/api/users/1", validate.Enforce, 200, "application/json", leak, 200,
 			`{"email":"ada@example.com","id":1,"role":"user","username":"ada"}`, []string{"/password_hash"}},
+		{"enforce sends a repeated name as it validated it", "testdata/demo-openapi.yaml", "/api/health", validate.Enforce, 200, "application/json",
+			`{"status":"degraded","status":"ok"}`, 200, `{"status":"ok"}`, nil},
 		{"enforce refuses a wrong type", "testdata/demo-openapi.yaml", "/api/health", validate.Enforce, 200, "application/json", `{"status":"degraded"}`, 502, "", nil},
 		{"undocumented 2xx fails closed", "testdata/demo-openapi.yaml", "/api/users/1", validate.Filter, 203, "application/json", leak, 502, "", nil},
 		{"JSON that is not JSON", "testdata/demo-openapi.yaml", "/api/users/1", validate.Filter, 200, "application/json", `{"id":1,`, 502, "", nil},

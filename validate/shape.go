@@ -119,10 +119,18 @@ type scanner struct {
 	name []byte // an unescaped name
 }
 
-// scanOptions lets a name repeat: every occurrence is walked, so a body
+// repeatOptions lets a name repeat: every occurrence is walked, so a body
 // passes only when each would, and the decoding path, which keeps the
-// last, would pass it too.
-var scanOptions = jsontext.AllowDuplicateNames(true)
+// last, would pass it too. That is enough where only names are checked.
+// Where values are validated too, kin-openapi's validation reads one
+// occurrence (the last, when built with encoding/json's v1 decoder; with
+// the v2 one it refuses the body) and a client may read another, which
+// nothing validated: onceOptions refuses a repeated name, and the
+// decoding path sends the body re-encoded, as it was validated.
+var (
+	repeatOptions = jsontext.AllowDuplicateNames(true)
+	onceOptions   = jsontext.AllowDuplicateNames(false)
+)
 
 var scanners = sync.Pool{New: func() any {
 	s := new(scanner)
@@ -133,15 +141,19 @@ var scanners = sync.Pool{New: func() any {
 // conforms reports whether body is one JSON value in which [undeclared]
 // would find nothing to remove and no mismatch, so that filtering would
 // send it unchanged. It is strict where the decoding path is lenient
-// (invalid UTF-8, a stray bracket after the value) and walks every
-// occurrence of a repeated name where that path keeps the last: such
-// bodies report false and are decided by that path. It allocates
-// nothing once its pool is warm, trusts nothing in body, and is safe for
-// concurrent use.
-func (sh *shape) conforms(body []byte) bool {
+// (invalid UTF-8, a stray bracket after the value) and, when repeats is
+// true, walks every occurrence of a repeated name where that path keeps
+// the last; when repeats is false, a repeated name is refused. Refused
+// bodies are decided by that path. It allocates nothing once its pool
+// is warm, trusts nothing in body, and is safe for concurrent use.
+func (sh *shape) conforms(body []byte, repeats bool) bool {
 	s := scanners.Get().(*scanner)
 	s.buf = *bytes.NewBuffer(body)
-	s.dec.Reset(&s.buf, scanOptions)
+	opts := onceOptions
+	if repeats {
+		opts = repeatOptions
+	}
+	s.dec.Reset(&s.buf, opts)
 	ok := s.walk(sh)
 	if ok {
 		_, err := s.dec.ReadToken()

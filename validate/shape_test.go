@@ -87,13 +87,38 @@ func TestShapeConforms(t *testing.T) {
 			if sh == nil {
 				t.Fatal("no compiled shape")
 			}
-			if got := sh.conforms([]byte(tt.body)); got != tt.want {
+			if got := sh.conforms([]byte(tt.body), true); got != tt.want {
 				t.Fatalf("conforms = %v, want %v", got, tt.want)
+			}
+			// Refusing repeated names only ever refuses more.
+			if got := sh.conforms([]byte(tt.body), false); got && !tt.want {
+				t.Fatal("conforms without repeats passes what conforms with them refuses")
 			}
 			if tt.want && !filterPasses(schema, []byte(tt.body)) {
 				t.Fatal("the decoding path would not pass this body unchanged")
 			}
 		})
+	}
+}
+
+// Where values are validated after the stream pass, a repeated name is
+// left to the decoding path: the validation reads one occurrence, and a
+// client that keeps the first would read a value nothing validated.
+func TestShapeConformsOnce(t *testing.T) {
+	v := loadValidator(t, "testdata/demo-openapi.yaml")
+	sh := v.shapes[schemaOf(t, v, "/api/users/{id}")]
+	for body, want := range map[string]bool{
+		`{"id":1,"username":"ada"}`:              true,
+		`{"id":1,"id":2}`:                        false,
+		`{"id":1,"\u0069d":2}`:                   false,
+		`{"id":1,"username":"a","username":"b"}`: false,
+		`{"id":1,"username":"a","role":"user"}`:  true,
+		`{"id":1,"username":"a","role":"user"} `: true,
+		`{"id":1,"role":"admin","role":"user"}`:  false,
+	} {
+		if got := sh.conforms([]byte(body), false); got != want {
+			t.Errorf("conforms(%s) without repeats = %v, want %v", body, got, want)
+		}
 	}
 }
 
@@ -104,11 +129,13 @@ func TestShapeConformsAllocations(t *testing.T) {
 	v := loadValidator(t, "testdata/rules.yaml")
 	sh := v.shapes[schemaOf(t, v, "/api/orders/{id}")]
 	body := []byte(`{"id":9,"customer":{"name":"Ada","em\u0061il":"a@x"},"lines":[{"sku":"A","qty":1},{"sku":"B"}],"payment":{"card_last4":"4242"}}`)
-	if !sh.conforms(body) {
-		t.Fatal("body does not conform")
-	}
-	if n := testing.AllocsPerRun(200, func() { sh.conforms(body) }); n != 0 {
-		t.Fatalf("%v allocations per check, want 0", n)
+	for _, repeats := range []bool{true, false} {
+		if !sh.conforms(body, repeats) {
+			t.Fatal("body does not conform")
+		}
+		if n := testing.AllocsPerRun(200, func() { sh.conforms(body, repeats) }); n != 0 {
+			t.Fatalf("repeats %v: %v allocations per check, want 0", repeats, n)
+		}
 	}
 }
 
@@ -134,8 +161,11 @@ func FuzzShapeConforms(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, p := range pairs {
-			if p.shape.conforms([]byte(body)) && !filterPasses(p.schema, []byte(body)) {
+			if p.shape.conforms([]byte(body), true) && !filterPasses(p.schema, []byte(body)) {
 				t.Fatalf("stream pass accepts %q, which filtering would change or refuse", body)
+			}
+			if p.shape.conforms([]byte(body), false) && !p.shape.conforms([]byte(body), true) {
+				t.Fatalf("stream pass without repeats accepts %q, which it refuses with them", body)
 			}
 		}
 	})
@@ -171,7 +201,7 @@ components:
 		`{"name":"a","children":[{"name":"b","children":[{"name":"c"}]}]}`:            true,
 		`{"name":"a","children":[{"name":"b","children":[{"name":"c","secret":1}]}]}`: false,
 	} {
-		if got := sh.conforms([]byte(body)); got != want {
+		if got := sh.conforms([]byte(body), true); got != want {
 			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
 		}
 		if got := filterPasses(schema, []byte(body)); got != want {
@@ -217,7 +247,7 @@ components:
 		`{"a":1}`: false,
 		`[1]`:     false,
 	} {
-		if got := sh.conforms([]byte(body)); got != want {
+		if got := sh.conforms([]byte(body), true); got != want {
 			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
 		}
 		if got := filterPasses(schema, []byte(body)); got != want {
@@ -236,7 +266,7 @@ func BenchmarkShapeConforms(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		if !sh.conforms(body) {
+		if !sh.conforms(body, true) {
 			b.Fatal("does not conform")
 		}
 	}
