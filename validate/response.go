@@ -297,9 +297,14 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 		fail("response over buffer limit")
 		return
 	}
-	if ce := h["Content-Encoding"]; len(ce) != 0 && ce[0] != "" && ce[0] != "identity" {
-		fail("encoded response cannot be checked")
-		return
+	// Every value counts: a client applies each coding listed, and a
+	// body that reads as JSON can still be a valid stream of another
+	// coding (raw deflate and brotli have no magic number).
+	for _, ce := range h["Content-Encoding"] {
+		if ce != "" && ce != "identity" {
+			fail("encoded response cannot be checked")
+			return
+		}
 	}
 	schema := b.schema
 	if schema == nil {

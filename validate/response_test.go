@@ -136,6 +136,28 @@ func TestCompressedResponseFailsClosed(t *testing.T) {
 	}
 }
 
+// A coding in a second Content-Encoding field applies as much as one in
+// the first: the body is not checked as the client will read it.
+func TestStackedContentEncodingFailsClosed(t *testing.T) {
+	for _, mode := range []validate.Mode{validate.Filter, validate.Enforce} {
+		v := newValidator(t, "testdata/demo-openapi.yaml", validate.Config{Responses: mode})
+		h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Add("Content-Encoding", "identity")
+			w.Header().Add("Content-Encoding", "br")
+			_, _ = w.Write([]byte(`{"status":"ok"}`))
+		}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/api/health", nil))
+		if w.Code != 502 {
+			t.Fatalf("%s: status = %d, want 502", mode, w.Code)
+		}
+		if ce := w.Header().Values("Content-Encoding"); len(ce) != 0 {
+			t.Fatalf("%s: Content-Encoding %q left on the refusal", mode, ce)
+		}
+	}
+}
+
 func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
