@@ -20,7 +20,8 @@
 //     (declared names only; bracket names and repeats only where the schema
 //     declares the object or array they build);
 //   - responses: filter removes every property the response schema does not
-//     declare (a leaked password_hash never reaches the client), enforce
+//     declare (a leaked password_hash never reaches the client) and every
+//     writeOnly one (a password the API takes must not come back), enforce
 //     also replaces a non-conforming response with a 502 problem, report
 //     only emits events. A 2xx whose media type the document does not
 //     declare (JSONP, HTML, CSV) is a 502 under filter and enforce; an

@@ -21,12 +21,28 @@ func undeclared(schema *openapi3.Schema, value any, lenient, remove bool, found 
 	w.walk(schema, value)
 }
 
+// unsent is [undeclared] for a response: a writeOnly property (a
+// password, a card number the API takes and must not give back) is not
+// declared for it either, as kin-openapi's response validation holds.
+func unsent(schema *openapi3.Schema, value any, remove bool, found func(pointer string, mismatch bool)) {
+	w := walker{remove: remove, response: true, found: found, path: make([]string, 0, 8)}
+	w.walk(schema, value)
+}
+
 // walker keeps the path as tokens and joins it only for a finding, so a
 // clean document costs no pointer strings.
 type walker struct {
 	lenient, remove bool
-	found           func(string, bool)
-	path            []string
+	// response: writeOnly properties are not declared.
+	response bool
+	found    func(string, bool)
+	path     []string
+}
+
+// sendable reports whether a property [property] allowed, whose schema
+// is s, may leave in a response.
+func sendable(s *openapi3.Schema) bool {
+	return s == nil || !s.WriteOnly
 }
 
 func (w *walker) walk(schema *openapi3.Schema, value any) {
@@ -41,6 +57,7 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 		}
 		for k, child := range v {
 			s, ok := property(schema, k, w.lenient)
+			ok = ok && (!w.response || sendable(s))
 			w.path = append(w.path, k)
 			if !ok {
 				w.found(joinPointer(w.path), false)

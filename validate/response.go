@@ -340,7 +340,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	const maxListed = 50
 	var removed []string
 	count, mismatch := 0, false
-	undeclared(schema, value, false, blocking, func(p string, m bool) {
+	unsent(schema, value, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return

@@ -10,7 +10,7 @@ import (
 )
 
 // Filtering a response decoded it into a tree of maps, walked the tree
-// with [undeclared] and, when nothing was found, sent the held bytes as
+// with [unsent] and, when nothing was found, sent the held bytes as
 // they were: the tree was built only to learn that there was nothing to
 // do. A shape is what that walk reads of one schema, computed once at
 // load, and [shape.conforms] answers the same question from a stream of
@@ -20,7 +20,7 @@ import (
 // invalid UTF-8, a syntax error) sends the response down the decoding
 // path, which decides as it always has.
 
-// shape is the outcome of [undeclared]'s walk for every value that can
+// shape is the outcome of [unsent]'s walk for every value that can
 // stand where one schema applies.
 type shape struct {
 	// object and array: whether the schema's type admits them.
@@ -37,8 +37,9 @@ type shape struct {
 	other member
 }
 
-// member is [property]'s answer for a name: whether it is allowed, and
-// the shape its value is walked with (nil: nothing to follow).
+// member is [property]'s answer for a name, less writeOnly properties
+// (see [sendable]): whether it is allowed, and the shape its value is
+// walked with (nil: nothing to follow).
 type member struct {
 	allowed bool
 	shape   *shape
@@ -67,7 +68,7 @@ func (m shapes) of(s *openapi3.Schema) *shape {
 	sh.names = make(map[string]member, len(names))
 	for name := range names {
 		ps, ok := property(s, name, false)
-		sh.names[name] = member{allowed: ok, shape: m.of(ps)}
+		sh.names[name] = member{allowed: ok && sendable(ps), shape: m.of(ps)}
 	}
 	// property's answer for a name no reachable properties keyword
 	// holds does not depend on the name.
@@ -76,7 +77,7 @@ func (m shapes) of(s *openapi3.Schema) *shape {
 		absent += "\x00"
 	}
 	ps, ok := property(s, absent, false)
-	sh.other = member{allowed: ok, shape: m.of(ps)}
+	sh.other = member{allowed: ok && sendable(ps), shape: m.of(ps)}
 	return sh
 }
 
@@ -138,7 +139,7 @@ var scanners = sync.Pool{New: func() any {
 	return s
 }}
 
-// conforms reports whether body is one JSON value in which [undeclared]
+// conforms reports whether body is one JSON value in which [unsent]
 // would find nothing to remove and no mismatch, so that filtering would
 // send it unchanged. It is strict where the decoding path is lenient
 // (invalid UTF-8, a stray bracket after the value) and, when repeats is

@@ -47,7 +47,7 @@ func filterPasses(schema *openapi3.Schema, body []byte) bool {
 		return false
 	}
 	clean := true
-	undeclared(schema, value, false, false, func(string, bool) { clean = false })
+	unsent(schema, value, false, func(string, bool) { clean = false })
 	return clean
 }
 
@@ -75,6 +75,10 @@ var conformsCases = []struct {
 		`{"id":9,"customer":{"name":"Ada","email":"a@x"},"lines":[{"sku":"A","qty":1},{"sku":"B"}],"payment":{"card_last4":"4242"},"extra":{"gift":"yes"}}`, true},
 	{"undeclared property in an array item", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":[{"sku":"A"},{"sku":"B","cost":3}]}`, false},
 	{"undeclared property in a oneOf branch", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"payment":{"card_last4":"4242","card_pan":"4242424242424242"}}`, false},
+	{"readOnly and plain properties", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"name":"a","card":{"last4":"4242"}}`, true},
+	{"writeOnly property", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"password":"p"}`, false},
+	{"writeOnly property behind an escape", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"p\u0061ssword":"p"}`, false},
+	{"nested writeOnly property", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"card":{"last4":"4242","pan":"4242424242424242"}}`, false},
 	{"object where an array is declared", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":{"sku":"A"}}`, false},
 }
 
@@ -153,7 +157,7 @@ func FuzzShapeConforms(f *testing.F) {
 		shape  *shape
 	}
 	var pairs []pair
-	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml"} {
+	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml", "testdata/writeonly.yaml"} {
 		v := loadValidator(f, file)
 		for s, sh := range v.shapes {
 			pairs = append(pairs, pair{s, sh})
