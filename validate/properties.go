@@ -111,10 +111,11 @@ type lookup struct {
 	// open is the first additionalProperties schema met, to follow when
 	// no branch names k.
 	open *openapi3.Schema
+	seen visits
 }
 
 func (l *lookup) visit(s *openapi3.Schema, k string, lenient bool, depth int) *openapi3.Schema {
-	if s == nil || depth > 32 {
+	if s == nil || depth > 32 || !l.seen.enter(s, depth) {
 		return nil
 	}
 	if ref := s.Properties[k]; ref != nil {
@@ -156,11 +157,12 @@ func freeForm(s *openapi3.Schema) bool {
 // deeper than [lookup.visit]: a document may compose a schema with itself
 // (A is allOf B, B is allOf A), and the loader accepts it.
 func arrayItems(schema *openapi3.Schema) *openapi3.Schema {
-	return arrayItemsAt(schema, 0)
+	var seen visits
+	return arrayItemsAt(schema, 0, &seen)
 }
 
-func arrayItemsAt(schema *openapi3.Schema, depth int) *openapi3.Schema {
-	if schema == nil || depth > 32 {
+func arrayItemsAt(schema *openapi3.Schema, depth int, seen *visits) *openapi3.Schema {
+	if schema == nil || depth > 32 || !seen.enter(schema, depth) {
 		return nil
 	}
 	if schema.Items != nil && schema.Items.Value != nil {
@@ -169,13 +171,61 @@ func arrayItemsAt(schema *openapi3.Schema, depth int) *openapi3.Schema {
 	for _, group := range [...][]*openapi3.SchemaRef{schema.AllOf, schema.AnyOf, schema.OneOf} {
 		for _, ref := range group {
 			if ref != nil && ref.Value != nil {
-				if it := arrayItemsAt(ref.Value, depth+1); it != nil {
+				if it := arrayItemsAt(ref.Value, depth+1, seen); it != nil {
 					return it
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// visits records the least depth at which a depth-first search through
+// allOf, anyOf and oneOf entered each schema. A search that stops at its
+// first find, entering a schema again no shallower than before, can find
+// nothing there that the first entry did not: skipping it keeps the
+// answer, and keeps the search small where a schema is composed with
+// itself more than once (A is allOf [A, A]), which would otherwise make
+// it exponential in the depth bound.
+type visits struct {
+	n     int
+	fixed [16]visit
+	more  map[*openapi3.Schema]int
+}
+
+type visit struct {
+	s     *openapi3.Schema
+	depth int
+}
+
+// enter reports whether s is to be searched at depth, and records it.
+func (v *visits) enter(s *openapi3.Schema, depth int) bool {
+	for i := range v.fixed[:v.n] {
+		if e := &v.fixed[i]; e.s == s {
+			if e.depth <= depth {
+				return false
+			}
+			e.depth = depth
+			return true
+		}
+	}
+	if d, ok := v.more[s]; ok {
+		if d <= depth {
+			return false
+		}
+		v.more[s] = depth
+		return true
+	}
+	if v.n < len(v.fixed) {
+		v.fixed[v.n] = visit{s, depth}
+		v.n++
+		return true
+	}
+	if v.more == nil {
+		v.more = map[*openapi3.Schema]int{}
+	}
+	v.more[s] = depth
+	return true
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
