@@ -87,8 +87,14 @@ func (o *rx) Evaluate(tx plugintypes.TransactionState, value string) bool {
 	if o.re2 != nil && utf8.ValidString(value) {
 		m = o.re2
 	}
+	// Most evaluations of a clean request find no match. Asking for the
+	// submatches costs RE2 a buffer and a second pass even then, so a
+	// capturing rule asks whether there is a match first.
+	if !m.MatchString(value) {
+		return false
+	}
 	if !tx.Capturing() {
-		return m.MatchString(value)
+		return true
 	}
 	loc := m.FindStringSubmatchIndex(value)
 	if loc == nil {
