@@ -665,3 +665,39 @@ func TestCorazaWritesNothing(t *testing.T) {
 		t.Fatalf("Coraza wrote to stdout/stderr: %.200s", out)
 	}
 }
+
+// TestConcurrentVerdicts runs the same requests from many goroutines at
+// once: the shared rule set and its compiled patterns (RE2's caches among
+// them) must give every request the verdict it gets alone.
+func TestConcurrentVerdicts(t *testing.T) {
+	w := build(t, "default", waf.Config{})
+	cases := append(append(attackCases(), benign...), shapedAttacks...)
+	want := make([]int, len(cases))
+	for i, c := range cases {
+		rec := httptest.NewRecorder()
+		w.Handler(new(upstream)).ServeHTTP(rec, c.request(t))
+		want[i] = rec.Code
+	}
+	const workers = 8
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*len(cases))
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range cases {
+				i := (k*7 + g*13) % len(cases)
+				rec := httptest.NewRecorder()
+				w.Handler(new(upstream)).ServeHTTP(rec, cases[i].request(t))
+				if rec.Code != want[i] {
+					errs <- cases[i].name + ": status " + strconv.Itoa(rec.Code) + ", alone " + strconv.Itoa(want[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
