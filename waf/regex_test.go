@@ -167,12 +167,9 @@ func TestCRSVerdictsAgreeWithGo(t *testing.T) {
 	plugins.RegisterOperator("rx", newRX)
 
 	rng := rand.New(rand.NewPCG(1, 2))
-	var values []string
-	for _, a := range []string{"' OR 1=1--", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "../../etc/passwd",
+	values := []string{"' OR 1=1--", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "../../etc/passwd",
 		"; cat /etc/passwd", "$(id)", "1 UNION SELECT a FROM b", "<script \xff>alert(1)</script>", "() { :; }; /bin/bash -c id",
-		"O'Reilly", "spring tulips", "Grüße aus Köln", "{{7*7}}", "${jndi:ldap://x/a}", "<?php system('id'); ?>"} {
-		values = append(values, a)
-	}
+		"O'Reilly", "spring tulips", "Grüße aus Köln", "{{7*7}}", "${jndi:ldap://x/a}", "<?php system('id'); ?>"}
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\xff\xc3\xa9"
 	for range 40 {
 		b := make([]byte, 20+rng.IntN(200))
