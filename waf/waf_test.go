@@ -678,7 +678,7 @@ func TestConcurrentVerdicts(t *testing.T) {
 		w.Handler(new(upstream)).ServeHTTP(rec, c.request(t))
 		want[i] = rec.Code
 	}
-	const workers = 8
+	const workers = 4
 	var wg sync.WaitGroup
 	errs := make(chan string, workers*len(cases))
 	for g := range workers {
