@@ -28,7 +28,9 @@ type MediaType struct {
 // (upstreams disagree on which one counts), a value that does not parse and
 // a parameter that appears twice. It trusts nothing in h.
 func ParseMediaType(h http.Header) (MediaType, error) {
-	vs := h.Values("Content-Type")
+	// The key is canonical already; Values would canonicalise it again on
+	// every request.
+	vs := h["Content-Type"]
 	switch len(vs) {
 	case 0:
 		return MediaType{Kind: KindNone}, nil

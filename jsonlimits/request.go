@@ -38,7 +38,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	if err != nil {
 		return m, nil, err
 	}
-	if m.Canonical != "" && r.Header.Get("Content-Type") != m.Canonical {
+	if m.Canonical != "" && (len(r.Header["Content-Type"]) != 1 || r.Header["Content-Type"][0] != m.Canonical) {
 		r.Header["Content-Type"] = []string{m.Canonical}
 	}
 	coding, err := contentCoding(r.Header)
@@ -51,7 +51,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	}
 	if coding == "" || len(body) == 0 {
 		// Nothing encoded: no upstream can read it another way.
-		r.Header.Del("Content-Encoding")
+		delete(r.Header, "Content-Encoding")
 		return m, body, nil
 	}
 	if l == nil || l.encoding != EncodingDecode {
@@ -61,7 +61,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	if err != nil {
 		return m, nil, err
 	}
-	r.Header.Del("Content-Encoding")
+	delete(r.Header, "Content-Encoding")
 	r.Body = io.NopCloser(bytes.NewReader(decoded))
 	r.ContentLength = int64(len(decoded))
 	r.Header.Set("Content-Length", strconv.Itoa(len(decoded)))
@@ -72,7 +72,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 // or identity. Stacked codings and unknown ones are [ErrEncoding].
 func contentCoding(h http.Header) (string, error) {
 	var coding string
-	for _, v := range h.Values("Content-Encoding") {
+	for _, v := range h["Content-Encoding"] {
 		for _, c := range strings.Split(v, ",") {
 			c = strings.ToLower(strings.TrimSpace(c))
 			switch c {

@@ -337,8 +337,8 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if p.cfg.Headers != nil {
 		p.cfg.Headers.Scrub(res.Header)
 	} else {
-		res.Header.Del("Server")
-		res.Header.Del("X-Powered-By")
+		delete(res.Header, "Server")
+		delete(res.Header, "X-Powered-By")
 	}
 	if !p.cfg.KeepUpstreamCORS {
 		cors.Strip(res.Header)
