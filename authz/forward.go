@@ -123,19 +123,48 @@ func (f *Forwarder) Strip(h http.Header) {
 //		...
 //	}
 func (f *Forwarder) Rewrite(h http.Header, p *rampart.Principal) {
+	f.rewrite(h, p, nil)
+}
+
+// RewriteInfo is [Forwarder.Rewrite] with the principal of info, for a
+// proxy behind Rampart's middleware: the header values are held in info
+// (see [rampart.Info.HeaderValue]), so that forwarding an identity
+// allocates no value slices on each request. A nil info, or one without
+// a principal, forwards no identity.
+//
+//	proxy.Rewrite = func(pr *httputil.ProxyRequest) {
+//		fwd.RewriteInfo(pr.Out.Header, rampart.InfoFrom(pr.In.Context()))
+//		...
+//	}
+func (f *Forwarder) RewriteInfo(h http.Header, info *rampart.Info) {
+	var p *rampart.Principal
+	if info != nil {
+		p = info.Principal
+	}
+	f.rewrite(h, p, info)
+}
+
+// rewrite is Rewrite taking the value slices from info, or, when info is
+// nil, from one backing array.
+func (f *Forwarder) rewrite(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	f.Strip(h)
 	if p == nil {
 		return
 	}
 	var vals []string // one backing array for the values, each slice capped at its own
 	set := func(name, v string) {
-		if name != "" && v != "" {
-			if vals == nil {
-				vals = make([]string, 0, 4)
-			}
-			vals = append(vals, v)
-			h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+		if name == "" || v == "" {
+			return
 		}
+		if info != nil {
+			h[name] = info.HeaderValue(v)
+			return
+		}
+		if vals == nil {
+			vals = make([]string, 0, 4)
+		}
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	set(f.subject, escape(p.Subject, false))
 	set(f.roles, joinEscaped(p.Roles))

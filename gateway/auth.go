@@ -105,7 +105,7 @@ func jwtSettings(jc jwt.Config) string {
 // rewrite is the proxy hook that replaces client copies of the identity
 // headers with the verified identity.
 func (a *authenticators) rewrite(pr *httputil.ProxyRequest) {
-	a.forwarder.Rewrite(pr.Out.Header, rampart.PrincipalFrom(pr.In.Context()))
+	a.forwarder.RewriteInfo(pr.Out.Header, rampart.InfoFrom(pr.In.Context()))
 }
 
 // routeAuth returns the authentication and authorization middlewares of
