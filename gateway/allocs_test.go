@@ -25,12 +25,13 @@ const (
 	// coreAllocBudget is the core path: security headers, CORS, request
 	// id, client IP, routing, access log, proxy. The bare
 	// httputil.ReverseProxy costs about as much on the same harness. One
-	// of them is the traceparent string every upstream request carries.
-	coreAllocBudget = 34
+	// of them is the traceparent string every upstream request carries;
+	// request ids are cut from blocks of them and cost none.
+	coreAllocBudget = 33
 	// fullAllocBudget adds a cached ES256 token, a role rule and a
 	// memory rate limit by client IP. The identity headers take their
 	// value slices from the request's Info.
-	fullAllocBudget = 37
+	fullAllocBudget = 36
 )
 
 // stubUpstream answers every upstream request at once, with a fresh body
