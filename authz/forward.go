@@ -99,13 +99,22 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 // and some frameworks map both to the same variable).
 func (f *Forwarder) Strip(h http.Header) {
 	for k := range h {
-		for _, s := range f.strip {
-			if sameFolded(k, s) {
-				delete(h, k)
-				break
-			}
+		if f.IsIdentityHeader(k) {
+			delete(h, k)
 		}
 	}
+}
+
+// IsIdentityHeader reports whether name is one that [Forwarder.Strip]
+// deletes, for a proxy that removes client headers in one pass of its own
+// (see [Forwarder.SetInfo]).
+func (f *Forwarder) IsIdentityHeader(name string) bool {
+	for _, s := range f.strip {
+		if sameFolded(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Rewrite is called from the proxy's Rewrite hook on the outbound
@@ -144,10 +153,27 @@ func (f *Forwarder) RewriteInfo(h http.Header, info *rampart.Info) {
 	f.rewrite(h, p, info)
 }
 
+// SetInfo sets the identity headers from the principal of info as
+// [Forwarder.RewriteInfo] does, but does not strip the client's copies
+// first: it is for a proxy that has already deleted every header for
+// which [Forwarder.IsIdentityHeader] holds, in the pass over the request's
+// headers it makes anyway (proxy.Config.StripHeader), so that the headers
+// are not walked twice. Anywhere else, use RewriteInfo.
+func (f *Forwarder) SetInfo(h http.Header, info *rampart.Info) {
+	if info != nil {
+		f.set(h, info.Principal, info)
+	}
+}
+
 // rewrite is Rewrite taking the value slices from info, or, when info is
 // nil, from one backing array.
 func (f *Forwarder) rewrite(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	f.Strip(h)
+	f.set(h, p, info)
+}
+
+// set sets the identity headers from p; see rewrite.
+func (f *Forwarder) set(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	if p == nil {
 		return
 	}

@@ -57,11 +57,22 @@ func TestRewrite(t *testing.T) {
 		info.Principal = p
 		fwd.RewriteInfo(h, info)
 	}
+	// A proxy's own pass over the headers, then SetInfo.
+	viaPass := func(h http.Header, p *rampart.Principal) {
+		for k := range h {
+			if fwd.IsIdentityHeader(k) {
+				delete(h, k)
+			}
+		}
+		_, info := rampart.WithInfo(httptest.NewRequest("GET", "/", nil))
+		info.Principal = p
+		fwd.SetInfo(h, info)
+	}
 	for _, tt := range tests {
 		for _, via := range []struct {
 			name    string
 			rewrite func(http.Header, *rampart.Principal)
-		}{{"Rewrite", fwd.Rewrite}, {"RewriteInfo", viaInfo}} {
+		}{{"Rewrite", fwd.Rewrite}, {"RewriteInfo", viaInfo}, {"IsIdentityHeader+SetInfo", viaPass}} {
 			t.Run(via.name+"/"+tt.name, func(t *testing.T) {
 				h := spoofed()
 				via.rewrite(h, tt.principal)

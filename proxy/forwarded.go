@@ -82,10 +82,11 @@ func isForwardingName(n string) bool {
 	return spoofable[n] || strings.HasPrefix(n, forwardedPrefix)
 }
 
-// stripForwarding deletes every forwarding header from h.
-func stripForwarding(h http.Header) {
+// stripForwarding deletes every forwarding header from h, and every
+// header for which also, when not nil, holds.
+func stripForwarding(h http.Header, also func(string) bool) {
 	for k := range h {
-		if IsForwardingHeader(k) {
+		if IsForwardingHeader(k) || also != nil && also(k) {
 			delete(h, k)
 		}
 	}
