@@ -46,6 +46,10 @@ type Forwarder struct {
 	// that spellings an upstream would treat as the same header are
 	// deleted too.
 	strip []string
+	// lengths has bit n set when a name in strip is n bytes long (n < 64);
+	// long says whether one is longer.
+	lengths uint64
+	long    bool
 }
 
 // NewForwarder validates cfg and returns a Forwarder.
@@ -91,6 +95,13 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	for _, s := range f.strip {
+		if len(s) < 64 {
+			f.lengths |= 1 << len(s)
+		} else {
+			f.long = true
+		}
+	}
 	return f, nil
 }
 
@@ -109,6 +120,15 @@ func (f *Forwarder) Strip(h http.Header) {
 // deletes, for a proxy that removes client headers in one pass of its own
 // (see [Forwarder.SetInfo]).
 func (f *Forwarder) IsIdentityHeader(name string) bool {
+	// Most names are answered by their length: it is called on every
+	// header of every request.
+	if n := len(name); n < 64 {
+		if f.lengths&(1<<n) == 0 {
+			return false
+		}
+	} else if !f.long {
+		return false
+	}
 	for _, s := range f.strip {
 		if sameFolded(name, s) {
 			return true

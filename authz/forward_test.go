@@ -150,6 +150,27 @@ func TestForwarderConfig(t *testing.T) {
 	}
 }
 
+// IsIdentityHeader answers for every configured name, short or long, in
+// any case and with '_' for '-', and for nothing else.
+func TestIsIdentityHeader(t *testing.T) {
+	long := "X-" + strings.Repeat("Identity-", 8) + "Subject" // 81 bytes
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: long, Tenant: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{long, strings.ToLower(long), strings.ReplaceAll(long, "-", "_"), "t", "T",
+		"X-Rampart-Subject", "x_rampart_roles", "X-RAMPART-SCOPES", "X-Rampart-Tenant"} {
+		if !fwd.IsIdentityHeader(name) {
+			t.Errorf("%q not an identity header", name)
+		}
+	}
+	for _, name := range []string{"", "U", "X-Rampart-Subjects", "X-Rampart-Subjec", long[:len(long)-1] + "x", long + "s", strings.Repeat("a", 64), "Accept", "X-Request-Id"} {
+		if fwd.IsIdentityHeader(name) {
+			t.Errorf("%q taken for an identity header", name)
+		}
+	}
+}
+
 // The forwarder inside a real httputil.ReverseProxy: the upstream sees only
 // the verified identity, and sanitised values pass Go's header checks.
 func TestRewriteThroughProxy(t *testing.T) {
