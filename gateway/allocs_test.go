@@ -24,15 +24,15 @@ import (
 const (
 	// coreAllocBudget is the core path: security headers, CORS, request
 	// id, client IP, routing, access log, proxy. The bare
-	// httputil.ReverseProxy costs about as much on the same harness. One
-	// of them is the traceparent string every upstream request carries;
-	// request ids are cut from blocks of them and cost none.
-	coreAllocBudget = 33
+	// httputil.ReverseProxy costs about as much on the same harness.
+	// Request ids and the traceparent of a new trace are cut from blocks
+	// of them and cost none.
+	coreAllocBudget = 32
 	// fullAllocBudget adds a cached ES256 token, a role rule and a
 	// memory rate limit by client IP. The identity headers take their
 	// value slices from the request's Info, and the memory store looks a
 	// known key up without making it a string.
-	fullAllocBudget = 35
+	fullAllocBudget = 34
 )
 
 // stubUpstream answers every upstream request at once, with a fresh body
