@@ -33,6 +33,9 @@ const (
 	// value slices from the request's Info, and the memory store looks a
 	// known key up without making it a string.
 	fullAllocBudget = 34
+	// openAPIAllocBudget adds OpenAPI 3.0 validation of an integer path
+	// parameter and filtering of the conforming JSON answer.
+	openAPIAllocBudget = 39
 )
 
 // stubUpstream answers every upstream request at once, with a fresh body
@@ -172,12 +175,23 @@ func TestAllocationsPerRequest(t *testing.T) {
 		return "Bearer " + tokens[i%len(tokens)]
 	})
 
-	t.Logf("allocations per request: bare proxy %.0f, core %.0f, full chain %.0f", bare, core, full)
+	doc := filepath.Join(dir, "openapi.yaml")
+	if err := os.WriteFile(doc, []byte(allocOpenAPIDoc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocOpenAPIYAML, doc, filepath.Join(dir, "jwks.json"))), func(i int) string {
+		return "Bearer " + tokens[i%len(tokens)]
+	})
+
+	t.Logf("allocations per request: bare proxy %.0f, core %.0f, full chain %.0f, with OpenAPI %.0f", bare, core, full, openAPI)
 	if core > coreAllocBudget+allocSlack() {
 		t.Errorf("core path: %.0f allocations per request, budget %d", core, coreAllocBudget)
 	}
 	if full > fullAllocBudget+allocSlack() {
 		t.Errorf("full chain: %.0f allocations per request, budget %d", full, fullAllocBudget)
+	}
+	if openAPI > openAPIAllocBudget+allocSlack() {
+		t.Errorf("full chain with OpenAPI: %.0f allocations per request, budget %d", openAPI, openAPIAllocBudget)
 	}
 }
 
@@ -206,4 +220,42 @@ rate_limits:
   default: [{key: ip, limit: 1000000, window: 1s}]
 routes:
   - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
+`
+
+const allocOpenAPIYAML = `
+upstreams:
+  app: {url: http://127.0.0.1:9, openapi: %s}
+cors:
+  allowed_origins: [https://app.example.com]
+  allow_credentials: true
+auth:
+  jwt:
+    issuers:
+      - {issuer: "https://id.example/", audience: [api], algorithms: [ES256], jwks_file: %s}
+rate_limits:
+  store: memory
+  default: [{key: ip, limit: 1000000, window: 1s}]
+routes:
+  - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
+`
+
+// allocOpenAPIDoc describes the stub upstream's note.
+const allocOpenAPIDoc = `openapi: 3.0.3
+info: {title: notes, version: "1"}
+paths:
+  /api/notes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: a note
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  owner: {type: integer}
+                  title: {type: string}
 `

@@ -28,8 +28,8 @@ type MediaType struct {
 // (upstreams disagree on which one counts), a value that does not parse and
 // a parameter that appears twice. It trusts nothing in h.
 func ParseMediaType(h http.Header) (MediaType, error) {
-	// The key is canonical already; Values would canonicalise it again on
-	// every request.
+	// The key is canonical already: indexing skips the canonicalising
+	// Values does on every call.
 	vs := h["Content-Type"]
 	switch len(vs) {
 	case 0:

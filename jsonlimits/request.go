@@ -38,7 +38,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	if err != nil {
 		return m, nil, err
 	}
-	if m.Canonical != "" && (len(r.Header["Content-Type"]) != 1 || r.Header["Content-Type"][0] != m.Canonical) {
+	if ct := r.Header["Content-Type"]; m.Canonical != "" && (len(ct) == 0 || ct[0] != m.Canonical) {
 		r.Header["Content-Type"] = []string{m.Canonical}
 	}
 	coding, err := contentCoding(r.Header)
@@ -61,7 +61,7 @@ func (l *Limits) ReadRequest(r *http.Request, max int64) (MediaType, []byte, err
 	if err != nil {
 		return m, nil, err
 	}
-	delete(r.Header, "Content-Encoding")
+	r.Header.Del("Content-Encoding")
 	r.Body = io.NopCloser(bytes.NewReader(decoded))
 	r.ContentLength = int64(len(decoded))
 	r.Header.Set("Content-Length", strconv.Itoa(len(decoded)))

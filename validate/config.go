@@ -12,8 +12,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/jsonlimits"
@@ -144,7 +142,7 @@ func (e *InvalidLimitError) Error() string {
 // immutable after New and safe for concurrent use.
 type Validator struct {
 	doc       *openapi3.T
-	router    routers.Router
+	router    *router
 	requests  Mode
 	responses Mode
 	inventory Mode
@@ -170,6 +168,10 @@ type Validator struct {
 	unschematized map[*openapi3.Operation]bool
 	// withoutSchema lists them as "METHOD path", sorted.
 	withoutSchema []string
+	// shapes holds the compiled shape of every response schema.
+	shapes shapes
+	// plans holds the parameter plan of each operation that has one.
+	plans map[*openapi3.Operation]*paramPlan
 }
 
 // New loads and validates the document and checks every field of cfg,
@@ -229,8 +231,15 @@ func New(cfg Config) (*Validator, error) {
 		v.is31 = doc.IsOpenAPI31OrLater()
 		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
+		v.shapes = shapes{}
+		v.plans = map[*openapi3.Operation]*paramPlan{}
 		for _, path := range doc.Paths.InMatchingOrder() {
-			for method, op := range doc.Paths.Value(path).Operations() {
+			item := doc.Paths.Value(path)
+			for method, op := range item.Operations() {
+				v.compileResponses(op)
+				if plan := compileParams(doc, item, op); plan != nil {
+					v.plans[op] = plan
+				}
 				if withoutResponseSchema(op) {
 					v.unschematized[op] = true
 					v.withoutSchema = append(v.withoutSchema, method+" "+path)
@@ -242,7 +251,7 @@ func New(cfg Config) (*Validator, error) {
 		// request path against the document's paths as written.
 		rdoc := *doc
 		rdoc.Servers = nil
-		if v.router, err = legacy.NewRouter(&rdoc); err != nil {
+		if v.router, err = newRouter(&rdoc); err != nil {
 			errs = append(errs, &DocumentError{Reason: "building router: " + err.Error(), Err: err})
 		}
 	}

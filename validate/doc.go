@@ -38,6 +38,15 @@
 // 2020-12 validator, which compiles the schema on every call. New makes
 // the choice once per operation.
 //
+// What the document decides is compiled once by New: each response
+// schema's shape, against which a held JSON response is read as a stream
+// and, when it conforms, sent as it came without being decoded; and, for
+// operations whose only inputs are plain path, query and header
+// parameters, a plan that accepts them without kin-openapi's per-request
+// machinery. Neither ever
+// refuses: what they do not accept is decided by the decoding path and
+// kin-openapi, as it would be without them.
+//
 // The [Validator.Handler] examples hold a request to a document and show
 // what goes wrong when a handler in front consumes the body.
 package validate

@@ -38,6 +38,7 @@ func FuzzResponseFilter(f *testing.F) {
 	f.Add(`{"id":1,"username":"ada","email":"a@x","role":"user","password_hash":"h"}`)
 	f.Add(`[{"password_hash":"h"}]`)
 	f.Add(`{"id":1,"password_hash":{"password_hash":1}}`)
+	f.Add(`{"username":{"password_hash":1},"username":"ada"}`)
 	v := newValidator(f, "testdata/demo-openapi.yaml", validate.Config{})
 	f.Fuzz(func(t *testing.T, body string) {
 		w := httptest.NewRecorder()

@@ -44,10 +44,8 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		route = v.engineRoute(route)
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options}
 		if v.requests != Off {
-			if p, category := v.checkRequest(r, in); p != nil {
+			if p, category := v.checkRequest(r, route, params); p != nil {
 				// A body over the bound or unreadable is refused in every
 				// mode: it has been consumed and cannot be handed on. So
 				// is a method override: it is an authorization bypass,
@@ -71,27 +69,16 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		// A compressed response could not be read to filter it.
-		r.Header.Del("Accept-Encoding")
-		rb := &responseBuffer{w: w, v: v, r: r, route: route, max: v.maxResp}
+		delete(r.Header, "Accept-Encoding")
+		rb := getResponseBuffer()
+		defer putResponseBuffer(rb)
+		rb.w, rb.v, rb.r, rb.route, rb.params, rb.max = w, v, r, route, params, v.maxResp
 		rb.rw = respwriter.GetHeld(w, rb)
 		defer respwriter.Put(rb.rw)
 		defer rb.release()
 		next.ServeHTTP(rb.rw, r)
-		v.finish(rb, r, route, in)
+		v.finish(rb, r)
 	})
-}
-
-// findRoute finds the operation of r. HEAD is GET without a body (RFC
-// 9110): a document that does not describe HEAD has it checked, and
-// inventoried, as its GET.
-func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
-	route, params, err := v.router.FindRoute(r)
-	if err != nil && r.Method == http.MethodHead {
-		get := *r
-		get.Method = http.MethodGet
-		return v.router.FindRoute(&get)
-	}
-	return route, params, err
 }
 
 func statusIf(refused bool, status int) int {
@@ -108,7 +95,7 @@ const categoryUnread = "unread"
 // nil. The request keeps a fresh reader over the same bytes (decoded, when
 // the structural limits decode request encodings). Every decision reads
 // the one media type parsed from the request's Content-Type.
-func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestValidationInput) (*problem.Error, string) {
+func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params match) (*problem.Error, string) {
 	m, body, err := v.limits.ReadRequest(r, v.maxBody)
 	if err == nil {
 		err = v.limits.CheckBody(m, body)
@@ -120,9 +107,18 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 		}
 		return jsonlimits.Problem(err), jsonlimits.OWASPOf(err)
 	}
-	if p := mediaTypeProblem(in.Route, m, body); p != nil {
+	if p := mediaTypeProblem(route, m, body); p != nil {
 		return p, audit.OWASPPropertyAuthz
 	}
+	if plan := v.plans[route.Operation]; plan != nil && plan.accepts(params, r) {
+		// The operation takes no body (mediaTypeProblem has refused one),
+		// so nothing below would find anything either.
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		return nil, ""
+	}
+	in := v.input(r, route, params)
 	// The library reads and replaces the body; give it its own reader so
 	// the one handed on is untouched.
 	clone := *r
@@ -192,6 +188,12 @@ func (v *Validator) checkRequest(r *http.Request, in *openapi3filter.RequestVali
 		return p, audit.OWASPPropertyAuthz
 	}
 	return p, ""
+}
+
+// input is what kin-openapi's validation reads of a request, with the
+// route its engine wants (see engine.go).
+func (v *Validator) input(r *http.Request, route *routers.Route, params match) *openapi3filter.RequestValidationInput {
+	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params.params(), Route: v.engineRoute(route), Options: v.options}
 }
 
 // undeclaredQuery finds query parameters an operation that takes a body

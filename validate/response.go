@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,6 +31,7 @@ type responseBuffer struct {
 	v        *Validator
 	r        *http.Request
 	route    *routers.Route
+	params   match
 	max      int64
 	overflow bool
 	// starved is set when the shared budget could not cover the buffer.
@@ -38,12 +40,36 @@ type responseBuffer struct {
 	// kept.
 	refused string
 	held    int
-	// mediaType is the response's lower-cased media type, parsed once.
-	mediaType string
+	// schema is the response's schema, found once by Hold; nil when
+	// the document gives none.
+	schema *openapi3.Schema
 	// buf grows only as bytes arrive; charged is its capacity, taken from
 	// the validator's budget.
 	buf     []byte
 	charged int64
+	// first is the first chunk's memory, kept with the pooled buffer:
+	// most responses fit in it.
+	first []byte
+}
+
+var responseBuffers = sync.Pool{New: func() any {
+	return &responseBuffer{first: make([]byte, firstChunk)}
+}}
+
+// getResponseBuffer returns a pooled buffer, reset, keeping its first
+// chunk.
+func getResponseBuffer() *responseBuffer {
+	b := responseBuffers.Get().(*responseBuffer)
+	*b = responseBuffer{first: b.first}
+	return b
+}
+
+// putResponseBuffer returns b to the pool once its response is written;
+// nothing may hold its bytes afterwards (an io.Writer does not retain
+// what it is given).
+func putResponseBuffer(b *responseBuffer) {
+	*b = responseBuffer{first: b.first}
+	responseBuffers.Put(b)
 }
 
 // firstChunk is the capacity a response buffer starts with; it then
@@ -60,8 +86,13 @@ func (b *responseBuffer) grow(n int) bool {
 		return false
 	}
 	b.charged = c
-	grown := make([]byte, len(b.buf), c)
-	copy(grown, b.buf)
+	var grown []byte
+	if cap(b.buf) == 0 && c <= int64(len(b.first)) {
+		grown = b.first[:0:c]
+	} else {
+		grown = make([]byte, len(b.buf), c)
+		copy(grown, b.buf)
+	}
 	b.buf = grown
 	return true
 }
@@ -79,8 +110,8 @@ func (b *responseBuffer) release() {
 // response is buffered and checked or refused whole (held), or streams
 // through.
 func (b *responseBuffer) Hold(status int) bool {
-	check, reason, mediaType := b.v.plan(b.route, status, b.w.Header())
-	b.mediaType = mediaType
+	check, reason, schema := b.v.plan(b.route, status, b.w.Header())
+	b.schema = schema
 	switch {
 	case reason != "" && b.v.responses == Report:
 		b.v.events.Emit(b.r, audit.Event{Name: eventFor(reason), Reason: reason, OWASP: audit.OWASPPropertyAuthz})
@@ -117,40 +148,44 @@ func eventFor(reason string) string {
 // declares no response schema at all (the common case of a document
 // written for requests), since nothing says what it may carry. A 2xx
 // status the document does not list is refused. Other statuses are
-// checked when they are JSON.
-func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason, mediaType string) {
+// checked when they are JSON. schema is what a checked response is held
+// to, nil when the document gives none.
+func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string, schema *openapi3.Schema) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
-		return false, "", ""
+		return false, "", nil
 	}
 	m, err := jsonlimits.ParseMediaType(h)
 	isJSON := err == nil && m.Kind == jsonlimits.KindJSON
 	if status < 200 || status >= 300 {
-		return isJSON, "", m.Type
+		if !isJSON {
+			return false, "", nil
+		}
+		return true, "", responseSchema(route, status, m.Type)
 	}
 	if route == nil || v.unschematized[route.Operation] {
 		if v.responses == Enforce {
-			return false, reasonNoSchema, ""
+			return false, reasonNoSchema, nil
 		}
-		return false, "", ""
+		return false, "", nil
 	}
 	resp := responseRef(route, status)
 	switch {
 	case resp == nil:
-		return false, reasonUndeclaredStatus, ""
+		return false, reasonUndeclaredStatus, nil
 	case err != nil || m.Type == "" || len(resp.Content) == 0:
-		return false, reasonUndeclaredType, ""
+		return false, reasonUndeclaredType, nil
 	}
 	mt := resp.Content.Get(m.Type)
 	switch {
 	case mt == nil:
-		return false, reasonUndeclaredType, ""
+		return false, reasonUndeclaredType, nil
 	case mt.Schema == nil || mt.Schema.Value == nil:
 		if v.responses == Enforce {
-			return false, reasonNoSchema, ""
+			return false, reasonNoSchema, nil
 		}
-		return false, "", ""
+		return false, "", nil
 	}
-	return isJSON, "", m.Type
+	return isJSON, "", mt.Schema.Value
 }
 
 // Held buffers body bytes of a held response, within the response bound
@@ -212,7 +247,7 @@ const reasonBudget = "response buffer budget exhausted"
 // it fails closed: a JSON response that is too large, compressed or not
 // JSON, and a 2xx refused by [Validator.plan] that has a body, become a
 // 502.
-func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Route, in *openapi3filter.RequestValidationInput) {
+func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	if !b.rw.Written() {
 		// The handler wrote nothing: an empty 200.
 		b.w.WriteHeader(http.StatusOK)
@@ -262,13 +297,20 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		fail("response over buffer limit")
 		return
 	}
-	if ce := h.Get("Content-Encoding"); ce != "" && ce != "identity" {
+	if ce := h["Content-Encoding"]; len(ce) != 0 && ce[0] != "" && ce[0] != "identity" {
 		fail("encoded response cannot be checked")
 		return
 	}
-	schema := responseSchema(route, b.rw.Status(), b.mediaType)
+	schema := b.schema
 	if schema == nil {
 		b.send(b.buf)
+		return
+	}
+	// A body the filter would pass unchanged is sent as it came, without
+	// building a tree: the stream pass holds no more than its decoder.
+	sh := v.shapes[schema]
+	if sh != nil && sh.conforms(b.buf) {
+		v.deliver(b, r, b.buf, blocking)
 		return
 	}
 	// Decoding takes all of a core and several times the body's size in
@@ -310,8 +352,14 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 			Attrs: []slog.Attr{slog.Any("fields", removed), slog.Int("count", count), slog.Bool("removed", blocking)},
 		})
 	}
+	// A body the stream pass refused but the walk finds clean repeats a
+	// name, or carries invalid UTF-8 or a stray bracket after the value.
+	// The walk saw one reading of it (the last of each repeated name);
+	// a client may read another, such as the first, with properties
+	// nothing checked. So it leaves as the walk saw it, re-encoded.
+	rewrite := count > 0 || sh != nil
 	out := b.buf
-	if blocking && count > 0 && v.responses == Filter {
+	if blocking && rewrite && v.responses == Filter {
 		// Nothing checks the filtered body again: the encoder's one
 		// buffer goes to the client as it is, and the held bytes are
 		// dropped first (they stay charged until the response is
@@ -324,7 +372,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 		return
 	}
-	if blocking && count > 0 {
+	if blocking && rewrite {
 		var enc bytes.Buffer
 		e := json.NewEncoder(&enc)
 		e.SetEscapeHTML(false)
@@ -334,9 +382,16 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request, route *routers.Ro
 		}
 		out = bytes.TrimSuffix(enc.Bytes(), []byte("\n"))
 	}
+	v.deliver(b, r, out, blocking)
+}
+
+// deliver sends out, the body of a held response the filter has passed,
+// after holding it to the whole schema under enforce and report.
+func (v *Validator) deliver(b *responseBuffer, r *http.Request, out []byte, blocking bool) {
+	h := b.w.Header()
 	if v.responses != Filter {
 		rin := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: in,
+			RequestValidationInput: v.input(r, b.route, b.params),
 			Status:                 b.rw.Status(),
 			Header:                 h,
 			Body:                   io.NopCloser(bytes.NewReader(out)),
@@ -371,7 +426,12 @@ func (s sender) Write(p []byte) (int, error) {
 }
 
 func (b *responseBuffer) send(body []byte) {
-	b.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	// A body sent as it came usually carries its own length already.
+	var n [20]byte
+	length := strconv.AppendInt(n[:0], int64(len(body)), 10)
+	if cl := b.w.Header()["Content-Length"]; len(cl) != 1 || cl[0] != string(length) {
+		b.w.Header().Set("Content-Length", string(length))
+	}
 	b.w.WriteHeader(b.rw.Status())
 	_, _ = b.w.Write(body)
 }

@@ -46,6 +46,8 @@ func TestResponses(t *testing.T) {
 		{"nested objects, arrays, allOf and oneOf", "testdata/rules.yaml", "/api/orders/9", validate.Filter, 200, "application/json", order, 200,
 			`{"customer":{"email":"a@x","name":"Ada"},"extra":{"gift":"yes"},"id":9,"lines":[{"qty":1,"sku":"A"},{"sku":"B"}],"payment":{"card_last4":"4242"}}`,
 			[]string{"/customer/ssn", "/internal_margin", "/lines/0/cost", "/lines/1/supplier", "/payment/card_pan"}},
+		{"a repeated name cannot hide a property", "testdata/demo-openapi.yaml", "/api/users/1", validate.Filter, 200, "application/json",
+			`{"username":{"password_hash":"$2a$10$secrethash"},"id":1,"username":"ada"}`, 200, `{"id":1,"username":"ada"}`, nil},
 		{"clean response untouched", "testdata/demo-openapi.yaml", "/api/health", validate.Filter, 200, "application/json", `{"status": "ok"}`, 200, `{"status": "ok"}`, nil},
 		{"report leaves the body", "testdata/demo-openapi.yaml", "/api/users/1", validate.Report, 200, "application/json", leak, 200, leak, []string{"/password_hash"}},
 		{"enforce filters then validates", "testdata/demo-openapi.yaml", "/api/users/1", validate.Enforce, 200, "application/json", leak, 200,

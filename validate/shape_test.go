@@ -1,0 +1,221 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+func loadValidator(t testing.TB, file string) *Validator {
+	t.Helper()
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(Config{Document: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// schemaOf is the application/json schema of the 200 response of GET path.
+func schemaOf(t testing.TB, v *Validator, path string) *openapi3.Schema {
+	t.Helper()
+	item := v.doc.Paths.Value(path)
+	if item == nil || item.Get == nil {
+		t.Fatalf("no GET %s", path)
+	}
+	mt := item.Get.Responses.Status(200).Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		t.Fatalf("no JSON schema for GET %s", path)
+	}
+	return mt.Schema.Value
+}
+
+// filterPasses is what the decoding path decides: the body decodes as
+// one value and the walk finds nothing to remove and no mismatch.
+func filterPasses(schema *openapi3.Schema, body []byte) bool {
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil || dec.More() {
+		return false
+	}
+	clean := true
+	undeclared(schema, value, false, false, func(string, bool) { clean = false })
+	return clean
+}
+
+var conformsCases = []struct {
+	name, file, path, body string
+	want                   bool
+}{
+	{"declared properties", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,"username":"ada","email":"a@example.com","role":"user"}`, true},
+	{"whitespace around the value", "testdata/demo-openapi.yaml", "/api/users/{id}", " \n{\"id\":1}\r\n\t", true},
+	{"undeclared property", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,"password_hash":"h"}`, false},
+	{"undeclared property behind an escape", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,"pass\u0077ord_hash":"h"}`, false},
+	{"declared property behind an escape", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"\u0069d":1}`, true},
+	{"undeclared property nested in a declared one", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":{"password_hash":"h"}}`, false},
+	{"duplicate name", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":{"password_hash":"h"},"id":1}`, false},
+	{"repeated name, each declared", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,"id":2}`, true},
+	{"invalid UTF-8 in a name", "testdata/demo-openapi.yaml", "/api/users/{id}", "{\"id\xff\":1}", false},
+	{"invalid UTF-8 in a value", "testdata/demo-openapi.yaml", "/api/users/{id}", "{\"username\":\"\xff\"}", false},
+	{"array where an object is declared", "testdata/demo-openapi.yaml", "/api/users/{id}", `[{"id":1}]`, false},
+	{"trailing value", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1}{"password_hash":"h"}`, false},
+	{"trailing bracket", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1}]`, false},
+	{"truncated", "testdata/demo-openapi.yaml", "/api/users/{id}", `{"id":1,`, false},
+	{"empty", "testdata/demo-openapi.yaml", "/api/users/{id}", ``, false},
+	{"scalar where an object is declared", "testdata/demo-openapi.yaml", "/api/users/{id}", `"x"`, true},
+	{"allOf, oneOf and arrays of objects", "testdata/rules.yaml", "/api/orders/{id}",
+		`{"id":9,"customer":{"name":"Ada","email":"a@x"},"lines":[{"sku":"A","qty":1},{"sku":"B"}],"payment":{"card_last4":"4242"},"extra":{"gift":"yes"}}`, true},
+	{"undeclared property in an array item", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":[{"sku":"A"},{"sku":"B","cost":3}]}`, false},
+	{"undeclared property in a oneOf branch", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"payment":{"card_last4":"4242","card_pan":"4242424242424242"}}`, false},
+	{"object where an array is declared", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":{"sku":"A"}}`, false},
+}
+
+func TestShapeConforms(t *testing.T) {
+	for _, tt := range conformsCases {
+		t.Run(tt.name, func(t *testing.T) {
+			v := loadValidator(t, tt.file)
+			schema := schemaOf(t, v, tt.path)
+			sh := v.shapes[schema]
+			if sh == nil {
+				t.Fatal("no compiled shape")
+			}
+			if got := sh.conforms([]byte(tt.body)); got != tt.want {
+				t.Fatalf("conforms = %v, want %v", got, tt.want)
+			}
+			if tt.want && !filterPasses(schema, []byte(tt.body)) {
+				t.Fatal("the decoding path would not pass this body unchanged")
+			}
+		})
+	}
+}
+
+func TestShapeConformsAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops pooled decoders under the race detector")
+	}
+	v := loadValidator(t, "testdata/rules.yaml")
+	sh := v.shapes[schemaOf(t, v, "/api/orders/{id}")]
+	body := []byte(`{"id":9,"customer":{"name":"Ada","em\u0061il":"a@x"},"lines":[{"sku":"A","qty":1},{"sku":"B"}],"payment":{"card_last4":"4242"}}`)
+	if !sh.conforms(body) {
+		t.Fatal("body does not conform")
+	}
+	if n := testing.AllocsPerRun(200, func() { sh.conforms(body) }); n != 0 {
+		t.Fatalf("%v allocations per check, want 0", n)
+	}
+}
+
+// FuzzShapeConforms holds the stream pass to the decoding path it stands
+// in for: a body it passes is one the decoding path passes unchanged, for
+// every response schema of the test documents.
+func FuzzShapeConforms(f *testing.F) {
+	for _, tt := range conformsCases {
+		f.Add(tt.body)
+	}
+	f.Add(`{"status":"ok"}`)
+	f.Add(`{"items":[{"id":1,"title":"t"}],"total":1}`)
+	type pair struct {
+		schema *openapi3.Schema
+		shape  *shape
+	}
+	var pairs []pair
+	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml"} {
+		v := loadValidator(f, file)
+		for s, sh := range v.shapes {
+			pairs = append(pairs, pair{s, sh})
+		}
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, p := range pairs {
+			if p.shape.conforms([]byte(body)) && !filterPasses(p.schema, []byte(body)) {
+				t.Fatalf("stream pass accepts %q, which filtering would change or refuse", body)
+			}
+		}
+	})
+}
+
+func TestShapeOfRecursiveSchema(t *testing.T) {
+	doc := []byte(`openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /tree:
+    get:
+      responses:
+        "200":
+          description: a tree
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Node'}
+components:
+  schemas:
+    Node:
+      type: object
+      properties:
+        name: {type: string}
+        children: {type: array, items: {$ref: '#/components/schemas/Node'}}
+`)
+	v, err := New(Config{Document: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := schemaOf(t, v, "/tree")
+	sh := v.shapes[schema]
+	for body, want := range map[string]bool{
+		`{"name":"a","children":[{"name":"b","children":[{"name":"c"}]}]}`:            true,
+		`{"name":"a","children":[{"name":"b","children":[{"name":"c","secret":1}]}]}`: false,
+	} {
+		if got := sh.conforms([]byte(body)); got != want {
+			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
+		}
+		if got := filterPasses(schema, []byte(body)); got != want {
+			t.Errorf("decoding path on %s = %v, want %v", body, got, want)
+		}
+	}
+}
+
+func BenchmarkShapeConforms(b *testing.B) {
+	v, err := New(Config{Document: fmt.Appendf(nil, noteDocument, "3.0.3")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sh := v.shapes[schemaOf(b, v, "/api/notes/{id}")]
+	body := []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if !sh.conforms(body) {
+			b.Fatal("does not conform")
+		}
+	}
+}
+
+const noteDocument = `openapi: %s
+info: {title: bench, version: "1"}
+paths:
+  /api/notes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: a note
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  owner: {type: integer}
+                  title: {type: string, maxLength: 200}
+                  body: {type: string, maxLength: 10000}
+                  created: {type: string, format: date-time}
+                  tags: {type: array, items: {type: string}}
+                  version: {type: integer}
+`
