@@ -46,6 +46,10 @@ type Forwarder struct {
 	// that spellings an upstream would treat as the same header are
 	// deleted too.
 	strip []string
+	// lengths has bit n set when a name in strip is n bytes long (n < 64);
+	// long says whether one is longer.
+	lengths uint64
+	long    bool
 }
 
 // NewForwarder validates cfg and returns a Forwarder.
@@ -91,6 +95,13 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	for _, s := range f.strip {
+		if len(s) < 64 {
+			f.lengths |= 1 << len(s)
+		} else {
+			f.long = true
+		}
+	}
 	return f, nil
 }
 
@@ -99,13 +110,31 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 // and some frameworks map both to the same variable).
 func (f *Forwarder) Strip(h http.Header) {
 	for k := range h {
-		for _, s := range f.strip {
-			if sameFolded(k, s) {
-				delete(h, k)
-				break
-			}
+		if f.IsIdentityHeader(k) {
+			delete(h, k)
 		}
 	}
+}
+
+// IsIdentityHeader reports whether name is one that [Forwarder.Strip]
+// deletes, for a proxy that removes client headers in one pass of its own
+// (see [Forwarder.SetInfo]).
+func (f *Forwarder) IsIdentityHeader(name string) bool {
+	// Most names are answered by their length: it is called on every
+	// header of every request.
+	if n := len(name); n < 64 {
+		if f.lengths&(1<<n) == 0 {
+			return false
+		}
+	} else if !f.long {
+		return false
+	}
+	for _, s := range f.strip {
+		if sameFolded(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Rewrite is called from the proxy's Rewrite hook on the outbound
@@ -123,19 +152,65 @@ func (f *Forwarder) Strip(h http.Header) {
 //		...
 //	}
 func (f *Forwarder) Rewrite(h http.Header, p *rampart.Principal) {
+	f.rewrite(h, p, nil)
+}
+
+// RewriteInfo is [Forwarder.Rewrite] with the principal of info, for a
+// proxy behind Rampart's middleware: the header values are held in info
+// (see [rampart.Info.HeaderValue]), so that forwarding an identity
+// allocates no value slices on each request. A nil info, or one without
+// a principal, forwards no identity.
+//
+//	proxy.Rewrite = func(pr *httputil.ProxyRequest) {
+//		fwd.RewriteInfo(pr.Out.Header, rampart.InfoFrom(pr.In.Context()))
+//		...
+//	}
+func (f *Forwarder) RewriteInfo(h http.Header, info *rampart.Info) {
+	var p *rampart.Principal
+	if info != nil {
+		p = info.Principal
+	}
+	f.rewrite(h, p, info)
+}
+
+// SetInfo sets the identity headers from the principal of info as
+// [Forwarder.RewriteInfo] does, but does not strip the client's copies
+// first: it is for a proxy that has already deleted every header for
+// which [Forwarder.IsIdentityHeader] holds, in the pass over the request's
+// headers it makes anyway (proxy.Config.StripHeader), so that the headers
+// are not walked twice. Anywhere else, use RewriteInfo.
+func (f *Forwarder) SetInfo(h http.Header, info *rampart.Info) {
+	if info != nil {
+		f.set(h, info.Principal, info)
+	}
+}
+
+// rewrite is Rewrite taking the value slices from info, or, when info is
+// nil, from one backing array.
+func (f *Forwarder) rewrite(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	f.Strip(h)
+	f.set(h, p, info)
+}
+
+// set sets the identity headers from p; see rewrite.
+func (f *Forwarder) set(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	if p == nil {
 		return
 	}
 	var vals []string // one backing array for the values, each slice capped at its own
 	set := func(name, v string) {
-		if name != "" && v != "" {
-			if vals == nil {
-				vals = make([]string, 0, 4)
-			}
-			vals = append(vals, v)
-			h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+		if name == "" || v == "" {
+			return
 		}
+		if info != nil {
+			h[name] = info.HeaderValue(v)
+			return
+		}
+		if vals == nil {
+			vals = make([]string, 0, 4)
+		}
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	set(f.subject, escape(p.Subject, false))
 	set(f.roles, joinEscaped(p.Roles))

@@ -52,25 +52,72 @@ func TestRewrite(t *testing.T) {
 		{"percent cannot collide", &rampart.Principal{Subject: "a%20b"}, map[string][]string{"X-Rampart-Subject": {"a%2520b"}}},
 		{"non-ascii subject", &rampart.Principal{Subject: "Jos\u00e9"}, map[string][]string{"X-Rampart-Subject": {"Jos%C3%A9"}}},
 	}
+	viaInfo := func(h http.Header, p *rampart.Principal) {
+		_, info := rampart.WithInfo(httptest.NewRequest("GET", "/", nil))
+		info.Principal = p
+		fwd.RewriteInfo(h, info)
+	}
+	// A proxy's own pass over the headers, then SetInfo.
+	viaPass := func(h http.Header, p *rampart.Principal) {
+		for k := range h {
+			if fwd.IsIdentityHeader(k) {
+				delete(h, k)
+			}
+		}
+		_, info := rampart.WithInfo(httptest.NewRequest("GET", "/", nil))
+		info.Principal = p
+		fwd.SetInfo(h, info)
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := spoofed()
-			fwd.Rewrite(h, tt.principal)
-			got := map[string][]string{}
-			for k, v := range h {
-				if strings.Contains(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-rampart-") && v[0] != "keep-me" {
-					got[k] = v
+		for _, via := range []struct {
+			name    string
+			rewrite func(http.Header, *rampart.Principal)
+		}{{"Rewrite", fwd.Rewrite}, {"RewriteInfo", viaInfo}, {"IsIdentityHeader+SetInfo", viaPass}} {
+			t.Run(via.name+"/"+tt.name, func(t *testing.T) {
+				h := spoofed()
+				via.rewrite(h, tt.principal)
+				got := map[string][]string{}
+				for k, v := range h {
+					if strings.Contains(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-rampart-") && v[0] != "keep-me" {
+						got[k] = v
+					}
 				}
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("identity headers = %v, want %v", got, tt.want)
-			}
-			for _, k := range []string{"Authorization", "X-Rampart-Subjects", "X-Rampart"} {
-				if len(h[k]) != 1 {
-					t.Fatalf("unrelated header %s touched: %v", k, h[k])
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("identity headers = %v, want %v", got, tt.want)
 				}
-			}
-		})
+				for _, k := range []string{"Authorization", "X-Rampart-Subjects", "X-Rampart"} {
+					if len(h[k]) != 1 {
+						t.Fatalf("unrelated header %s touched: %v", k, h[k])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRewriteInfoAllocations pins that forwarding a verified identity
+// through the request's Info takes no value slices from the heap.
+func TestRewriteInfoAllocations(t *testing.T) {
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	h := http.Header{"Accept": {"*/*"}, "X-Rampart-Subject": {"spoof"}}
+	n := testing.AllocsPerRun(100, func() {
+		_, info := rampart.WithInfo(r) // a fresh Info each time, as each request has
+		info.Principal = alice
+		fwd.RewriteInfo(h, info)
+	})
+	withInfo := testing.AllocsPerRun(100, func() {
+		_, info := rampart.WithInfo(r)
+		info.Principal = alice
+	})
+	if n-withInfo != 0 {
+		t.Errorf("RewriteInfo: %v allocations, want 0", n-withInfo)
+	}
+	if got := h.Get("X-Rampart-Subject"); got != "alice" {
+		t.Errorf("subject %q", got)
 	}
 }
 
@@ -100,6 +147,27 @@ func TestForwarderConfig(t *testing.T) {
 	_, err = authz.NewForwarder(authz.ForwardConfig{Subject: "X-Rampart-Roles", Tenant: "Bad Header"})
 	if !errors.Is(err, authz.ErrDuplicateHeader) || !errors.Is(err, authz.ErrBadHeader) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// IsIdentityHeader answers for every configured name, short or long, in
+// any case and with '_' for '-', and for nothing else.
+func TestIsIdentityHeader(t *testing.T) {
+	long := "X-" + strings.Repeat("Identity-", 8) + "Subject" // 81 bytes
+	fwd, err := authz.NewForwarder(authz.ForwardConfig{Subject: long, Tenant: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{long, strings.ToLower(long), strings.ReplaceAll(long, "-", "_"), "t", "T",
+		"X-Rampart-Subject", "x_rampart_roles", "X-RAMPART-SCOPES", "X-Rampart-Tenant"} {
+		if !fwd.IsIdentityHeader(name) {
+			t.Errorf("%q not an identity header", name)
+		}
+	}
+	for _, name := range []string{"", "U", "X-Rampart-Subjects", "X-Rampart-Subjec", long[:len(long)-1] + "x", long + "s", strings.Repeat("a", 64), "Accept", "X-Request-Id"} {
+		if fwd.IsIdentityHeader(name) {
+			t.Errorf("%q taken for an identity header", name)
+		}
 	}
 }
 

@@ -102,10 +102,16 @@ func jwtSettings(jc jwt.Config) string {
 	return b.String()
 }
 
-// rewrite is the proxy hook that replaces client copies of the identity
-// headers with the verified identity.
+// stripHeader is the proxy's StripHeader: client copies of the identity
+// headers go in the proxy's one pass over the outbound headers.
+func (a *authenticators) stripHeader(name string) bool {
+	return a.forwarder != nil && a.forwarder.IsIdentityHeader(name) // nil: the configuration failed to build
+}
+
+// rewrite is the proxy hook that sets the identity headers from the
+// verified identity; stripHeader has removed the client's copies.
 func (a *authenticators) rewrite(pr *httputil.ProxyRequest) {
-	a.forwarder.Rewrite(pr.Out.Header, rampart.PrincipalFrom(pr.In.Context()))
+	a.forwarder.SetInfo(pr.Out.Header, rampart.InfoFrom(pr.In.Context()))
 }
 
 // routeAuth returns the authentication and authorization middlewares of

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +132,67 @@ func TestConnectionCannotNameEndToEndHeaders(t *testing.T) {
 			}
 			if got := f.up.last().Header.Get("X-Request-Id"); got == "" || got != w.Header().Get("X-Request-Id") {
 				t.Fatalf("request id upstream %q", got)
+			}
+		})
+	}
+}
+
+// Identity headers are the gateway's to set: a client's copies, in any
+// case or with '_' for '-', never reach the upstream, on a route with no
+// authentication as on any other, and neither do forwarding headers the
+// client made up.
+func TestClientIdentityHeadersRemoved(t *testing.T) {
+	for _, tt := range []struct {
+		name, extra string
+		spoofed     []string          // sent by the client with the value "spoofed"
+		absent      []string          // not sent upstream at all
+		want        map[string]string // sent upstream with this value
+	}{
+		{"default names", "",
+			[]string{"X-Rampart-Subject", "x-rampart-roles", "X_Rampart_Tenant", "X-RAMPART-SCOPES", "X_Forwarded_Host", "True-Client-Ip", "X-Original-Url", "X-Real-Ip"},
+			[]string{"X-Rampart-Subject", "X-Rampart-Roles", "X-Rampart-Tenant", "X-Rampart-Scopes"},
+			map[string]string{"X-Real-Ip": "203.0.113.50", "X-Forwarded-Host": "example.com"}},
+		{"renamed subject", "auth: {identity_headers: {subject: X-User}}\n",
+			[]string{"X-User", "x_user", "X-Rampart-Subject"},
+			[]string{"X-User", "X-Rampart-Subject"},
+			map[string]string{"X-Real-Ip": "203.0.113.50"}},
+		// A subject header named like one the proxy sets: with no
+		// principal the upstream gets neither the client's value nor the
+		// proxy's, as for any header named for the identity.
+		{"subject named X-Real-IP", "auth: {identity_headers: {subject: X-Real-IP}}\n",
+			[]string{"X-Real-Ip", "x_real_ip"},
+			[]string{"X-Real-Ip"},
+			map[string]string{"X-Forwarded-For": "203.0.113.50"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.extra)
+			r := httptest.NewRequest("GET", "/api/items/1", nil)
+			r.RemoteAddr = "203.0.113.50:4321"
+			for _, k := range tt.spoofed {
+				r.Header[k] = []string{"spoofed"}
+			}
+			r.Header["X-Rampart"] = []string{"unrelated"}
+			if w := f.do(r); w.Code != 200 {
+				t.Fatalf("status %d", w.Code)
+			}
+			got := f.up.last().Header
+			for k, vs := range got {
+				if slices.Contains(vs, "spoofed") {
+					t.Errorf("upstream got the client's %s", k)
+				}
+			}
+			for _, k := range tt.absent {
+				if v, ok := got[k]; ok {
+					t.Errorf("upstream got %s: %q", k, v)
+				}
+			}
+			for k, v := range tt.want {
+				if got.Get(k) != v {
+					t.Errorf("upstream %s = %q, want %q", k, got.Get(k), v)
+				}
+			}
+			if got.Get("X-Rampart") != "unrelated" {
+				t.Error("unrelated header removed")
 			}
 		})
 	}

@@ -179,6 +179,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			Log:                        opts.Log,
 			Events:                     opts.Events,
 			Rewrite:                    rewrites,
+			StripHeader:                authn.stripHeader,
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("upstream %s: %w", name, err))

@@ -44,6 +44,18 @@ var spoofable = map[string]bool{
 // from every client request because it speaks for the client's address,
 // URL, host, scheme, port or path prefix (see the list in this package).
 func IsForwardingHeader(name string) bool {
+	// Every name above and the x-forwarded- prefix start with c, f, t or
+	// x: most of a request's headers are answered by their first byte,
+	// before the name is folded and looked up. (c|0x20 lowers an ASCII
+	// letter and maps no other byte to a lower-case letter.)
+	if name == "" {
+		return false
+	}
+	switch name[0] | 0x20 {
+	case 'c', 'f', 't', 'x':
+	default:
+		return false
+	}
 	var buf [64]byte
 	if len(name) > len(buf) {
 		return isForwardingName(strings.ReplaceAll(strings.ToLower(name), "_", "-"))
@@ -70,10 +82,11 @@ func isForwardingName(n string) bool {
 	return spoofable[n] || strings.HasPrefix(n, forwardedPrefix)
 }
 
-// stripForwarding deletes every forwarding header from h.
-func stripForwarding(h http.Header) {
+// stripForwarding deletes every forwarding header from h, and every
+// header for which also, when not nil, holds.
+func stripForwarding(h http.Header, also func(string) bool) {
 	for k := range h {
-		if IsForwardingHeader(k) {
+		if IsForwardingHeader(k) || also != nil && also(k) {
 			delete(h, k)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,12 @@ type Config struct {
 	// Rewrite hooks run last on every outbound request, e.g. to set
 	// identity headers from the verified principal.
 	Rewrite []func(*httputil.ProxyRequest)
+	// StripHeader, when set, names more client headers to delete from
+	// every outbound request, in the same pass over its headers that
+	// deletes the forwarding headers (see [IsForwardingHeader]): a
+	// header list is walked once, not once per kind of header removed.
+	// It is given every header name as the request carries it.
+	StripHeader func(name string) bool
 	// Log receives upstream failures; nil discards.
 	Log *slog.Logger
 	// Events receives security events; nil discards.
@@ -102,7 +109,11 @@ type Proxy struct {
 	target       *url.URL
 	cfg          Config
 	errorHandler problem.ErrorHandler
+	stripsOwn    bool // cfg.StripHeader holds for one of ownHeaders
 }
+
+// ownHeaders are the headers the proxy sets on every outbound request.
+var ownHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded", requestid.Header}
 
 var _ http.Handler = (*Proxy)(nil)
 
@@ -122,6 +133,9 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &Proxy{target: target, cfg: cfg, errorHandler: cfg.ErrorHandler}
+	if cfg.StripHeader != nil {
+		p.stripsOwn = slices.ContainsFunc(ownHeaders, cfg.StripHeader)
+	}
 	if p.errorHandler == nil {
 		p.errorHandler = problem.Write
 	}
@@ -252,7 +266,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		xff = strings.Join(prior, ", ") + ", " + xff
 	}
 
-	stripForwarding(out.Header)
+	stripForwarding(out.Header, p.cfg.StripHeader)
 	vals := headerValues{info: info}
 	if xff != "" {
 		vals.set(out.Header, "X-Forwarded-For", xff)
@@ -277,6 +291,15 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// smuggle requests past proxies. The request's keys are canonical.
 	delete(out.Header, "Upgrade")
 	delete(out.Header, "Connection")
+	if p.stripsOwn {
+		// StripHeader names a header the proxy sets itself: it goes, as
+		// it would from any pass over the headers made after this one.
+		for _, k := range ownHeaders {
+			if p.cfg.StripHeader(k) {
+				delete(out.Header, k)
+			}
+		}
+	}
 	for _, fn := range p.cfg.Rewrite {
 		fn(pr)
 	}
@@ -337,8 +360,8 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if p.cfg.Headers != nil {
 		p.cfg.Headers.Scrub(res.Header)
 	} else {
-		res.Header.Del("Server")
-		res.Header.Del("X-Powered-By")
+		delete(res.Header, "Server")
+		delete(res.Header, "X-Powered-By")
 	}
 	if !p.cfg.KeepUpstreamCORS {
 		cors.Strip(res.Header)

@@ -432,6 +432,35 @@ func TestSpoofedForwardingHeadersRemoved(t *testing.T) {
 	}
 }
 
+// StripHeader removes the headers it names, in any form the client
+// sends them, in the pass that removes the forwarding headers; a header
+// the proxy itself sets that it names does not reach the upstream either.
+func TestStripHeader(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	strip := func(name string) bool {
+		n := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+		return n == "x-user" || n == "x-real-ip"
+	}
+	p := newProxy(t, proxy.Config{Target: srv.URL, StripHeader: strip})
+	r := httptest.NewRequest("GET", "http://api.example.com/x", nil)
+	r.RemoteAddr = "203.0.113.9:5000"
+	r.Header["X-User"] = []string{"admin"}
+	r.Header["x_user"] = []string{"admin"}
+	r.Header["X-Users"] = []string{"kept"}
+	r.Header["X-Forwarded-Host"] = []string{"internal.example"}
+	if w := serve(p, r); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	for k := range s.header {
+		if strip(k) {
+			t.Errorf("%s reached the upstream", k)
+		}
+	}
+	if s.header.Get("X-Users") != "kept" || s.header.Get("X-Forwarded-For") != "203.0.113.9" || s.header.Get("X-Forwarded-Host") != "api.example.com" {
+		t.Errorf("upstream headers %v", s.header)
+	}
+}
+
 func TestForwardedElementIPv6(t *testing.T) {
 	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
 	p := newProxy(t, proxy.Config{Target: srv.URL})

@@ -118,6 +118,15 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, n int) (Decision, error)
 }
 
+// BytesLimiter is a [Limiter] that also decides on a key held in the
+// caller's buffer, which it must not keep past the call (a key it stores
+// it copies). [Middleware] uses AllowBytes when a limiter has it, so that
+// a decision on a known key makes no string.
+type BytesLimiter interface {
+	Limiter
+	AllowBytes(ctx context.Context, key []byte, n int) (Decision, error)
+}
+
 // Store makes limiters that share one backing store, one per Limit.
 type Store interface {
 	NewLimiter(l Limit) (Limiter, error)

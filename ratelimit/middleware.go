@@ -85,6 +85,7 @@ type policy struct {
 	perRoute bool
 	limit    Limit
 	primary  Limiter
+	bytes    BytesLimiter // primary, when it takes keys as bytes
 	fallback Limiter
 	reason   string
 }
@@ -168,6 +169,7 @@ func New(cfg Config) (*Middleware, error) {
 			}
 			p.fallback = l
 		}
+		p.bytes, _ = p.primary.(BytesLimiter)
 		p.reason = "rate limit " + pc.Limit.String() + " exceeded"
 		m.policies = append(m.policies, p)
 		if pc.Limit.Validate() == nil {
@@ -229,13 +231,16 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			if k, ok = p.key(k, r); !ok {
 				k, _ = IPKey(k[:start], r)
 			}
-			key := string(k)
 
 			var d Decision
 			var err error
 			decided := false
 			if useStore {
-				d, err = p.primary.Allow(ctx, key, 1)
+				if p.bytes != nil {
+					d, err = p.bytes.AllowBytes(ctx, k, 1)
+				} else {
+					d, err = p.primary.Allow(ctx, string(k), 1)
+				}
 				if err == nil {
 					answered, decided = true, true
 				} else if ctx.Err() != nil {
@@ -253,7 +258,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				case !local:
 					return
 				}
-				if d, err = p.fallback.Allow(ctx, key, 1); err != nil {
+				if d, err = p.fallback.Allow(ctx, string(k), 1); err != nil {
 					m.monitor.Refuse(w, r, m.errorHandler, "rate limit store unavailable")
 					return
 				}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rampart-api/rampart"
@@ -60,6 +61,39 @@ func TestNewUnique(t *testing.T) {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestNewConcurrent takes ids from many goroutines at once, across many
+// blocks: no two are the same, and every one is well formed.
+func TestNewConcurrent(t *testing.T) {
+	const workers, each = 8, 1000
+	ids := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range ids {
+		wg.Go(func() {
+			for range each {
+				ids[w] = append(ids[w], requestid.New())
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, list := range ids {
+		for _, id := range list {
+			if seen[id] || !requestid.Valid(id) || len(id) < 18 {
+				t.Fatalf("bad or repeated id %q", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+// TestNewAllocations pins that an id costs less than one allocation:
+// ids are cut from a block of them.
+func TestNewAllocations(t *testing.T) {
+	if n := testing.AllocsPerRun(1000, func() { _ = requestid.New() }); n >= 1 && !raceEnabled {
+		t.Errorf("New: %v allocations per id, want fewer than one", n)
 	}
 }
 

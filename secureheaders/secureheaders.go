@@ -101,6 +101,9 @@ type Headers struct {
 	// responses like forceVal.
 	defaultVal [][]string
 	remove     []string
+	// drop is what Scrub removes from upstream responses: disclosing,
+	// remove and the names in force.
+	drop map[string]bool
 }
 
 // New compiles cfg, reporting every problem at once, joined, each a
@@ -161,6 +164,11 @@ func New(cfg Config) (*Headers, error) {
 		h.force = append(h.force, x)
 		h.forceVal = append(h.forceVal, []string{x.Value})
 	}
+	forced := make([]string, len(h.force))
+	for i, x := range h.force {
+		forced[i] = x.Name
+	}
+	h.drop = nameSet(disclosing, h.remove, forced)
 	return h, nil
 }
 
@@ -180,16 +188,32 @@ func (p *Headers) Apply(h http.Header) {
 // headers (so that the values [Headers.Apply] set are the only ones), and
 // adds the default headers the upstream did not set.
 func (p *Headers) Scrub(upstream http.Header) {
-	for _, name := range disclosing {
-		delete(upstream, name)
+	// An upstream response has a few headers and the policy names a
+	// dozen or more, so the response's are looked up in the policy's set
+	// rather than every policy name deleted from the response.
+	drop := p.drop
+	if drop == nil { // a zero Headers: no policy of its own
+		drop = disclosingSet
 	}
-	for _, name := range p.remove {
-		delete(upstream, name)
-	}
-	for _, x := range p.force {
-		delete(upstream, x.Name)
+	for k := range upstream {
+		if drop[k] {
+			delete(upstream, k)
+		}
 	}
 	p.addDefaults(upstream)
+}
+
+// disclosingSet is disclosing as a set.
+var disclosingSet = nameSet(disclosing)
+
+func nameSet(names ...[]string) map[string]bool {
+	m := map[string]bool{}
+	for _, list := range names {
+		for _, n := range list {
+			m[n] = true
+		}
+	}
+	return m
 }
 
 func (p *Headers) addDefaults(h http.Header) {

@@ -137,6 +137,37 @@ func TestScrub(t *testing.T) {
 	}
 }
 
+// TestScrubEveryName gives the upstream response a copy of every header
+// the helmet policy enforces and every header naming the server: none
+// survives, whatever else the response holds.
+func TestScrubEveryName(t *testing.T) {
+	h, err := secureheaders.New(secureheaders.Config{Set: map[string]*string{"X-Debug": nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := append(h.Names(), "Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version", "X-Runtime", "X-Generator", "X-Debug")
+	upstream := http.Header{"Content-Type": {"application/json"}, "Etag": {`"1"`}}
+	for _, n := range names {
+		upstream[n] = []string{"upstream"}
+	}
+	h.Scrub(upstream)
+	for _, n := range names {
+		if _, ok := upstream[n]; ok {
+			t.Errorf("upstream %s kept", n)
+		}
+	}
+	if len(upstream) != 2 {
+		t.Errorf("Scrub left %v, want Content-Type and Etag", upstream)
+	}
+
+	var zero secureheaders.Headers
+	upstream = http.Header{"Server": {"nginx"}, "X-Runtime": {"0.1"}, "Content-Type": {"text/plain"}}
+	zero.Scrub(upstream)
+	if len(upstream) != 1 || upstream.Get("Content-Type") != "text/plain" {
+		t.Errorf("zero Headers: Scrub left %v, want Content-Type alone", upstream)
+	}
+}
+
 func ExampleNew() {
 	h, err := secureheaders.New(secureheaders.Config{Profile: secureheaders.ProfileAPI, Set: map[string]*string{"Permissions-Policy": nil}})
 	if err != nil {

@@ -73,14 +73,23 @@ func nibble(c byte) (byte, bool) {
 
 // Traceparent formats sc as a version 00 traceparent value.
 func (sc SpanContext) Traceparent() string {
-	var b [55]byte
-	b[0], b[1], b[2] = '0', '0', '-'
-	hex.Encode(b[3:35], sc.TraceID[:])
-	b[35] = '-'
-	hex.Encode(b[36:52], sc.SpanID[:])
-	b[52], b[53], b[54] = '-', '0', '0'
+	var b [traceparentLen]byte
+	return string(sc.appendTraceparent(b[:0]))
+}
+
+// traceparentLen is the length of a version 00 traceparent value.
+const traceparentLen = 55
+
+// appendTraceparent appends sc's traceparent value to b.
+func (sc SpanContext) appendTraceparent(b []byte) []byte {
+	n := len(b)
+	b = append(b, "00-"...)
+	b = hex.AppendEncode(b, sc.TraceID[:])
+	b = append(b, '-')
+	b = hex.AppendEncode(b, sc.SpanID[:])
+	b = append(b, "-00"...)
 	if sc.Sampled {
-		b[54] = '1'
+		b[n+traceparentLen-1] = '1'
 	}
-	return string(b[:])
+	return b
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -41,7 +42,8 @@ type Config struct {
 // nil *Tracer propagates only, sampling every new trace.
 type Tracer struct {
 	ratio     float64
-	threshold uint64 // trace ids whose low 63 bits are below it are sampled
+	threshold uint64    // trace ids whose low 63 bits are below it are sampled
+	traces    sync.Pool // of *traceBlock with traces left; see newTrace
 	tp        *sdktrace.TracerProvider
 	tracer    trace.Tracer
 	prop      propagation.TraceContext
@@ -136,24 +138,84 @@ func (t *Tracer) Start(r *http.Request, info *rampart.Info) (*http.Request, Span
 		return t.startSpan(r, info)
 	}
 	h := r.Header
-	in, valid := incoming(h)
-	sc := SpanContext{TraceID: in.TraceID, Sampled: in.Sampled}
-	if !valid {
-		binary.BigEndian.PutUint64(sc.TraceID[:8], rand.Uint64())
-		binary.BigEndian.PutUint64(sc.TraceID[8:], rand.Uint64())
-		sc.Sampled = t.sampleNew(sc.TraceID)
+	sc, valid := incoming(h)
+	var tp string
+	if valid {
+		sc = SpanContext{TraceID: sc.TraceID, SpanID: newSpanID(), Sampled: sc.Sampled}
+		tp = sc.Traceparent()
+	} else {
+		sc, tp = t.newTrace()
 		delete(h, TracestateHeader)
 	}
-	binary.BigEndian.PutUint64(sc.SpanID[:], rand.Uint64()|1) // never all zero
 	if info != nil {
 		info.TraceID = sc.TraceID
 	}
 	if v := h[TraceparentHeader]; len(v) == 1 {
-		v[0] = sc.Traceparent()
+		v[0] = tp
 	} else {
-		h[TraceparentHeader] = info.HeaderValue(sc.Traceparent())
+		h[TraceparentHeader] = info.HeaderValue(tp)
 	}
 	return r, Span{}
+}
+
+// newSpanID returns a random span id, never all zero.
+func newSpanID() (id [8]byte) {
+	binary.BigEndian.PutUint64(id[:], rand.Uint64()|1)
+	return id
+}
+
+// tracesPerBlock is how many new traces one allocation holds. Most
+// requests start a trace, and a trace started by the gateway is random
+// through and through, so their contexts and traceparent values are made
+// ahead, a block at a time, and the values cut from one string (see
+// requestid, which does the same).
+const tracesPerBlock = 32
+
+// traceBlock holds the contexts of new traces and their traceparent
+// values, end to end in s. One goroutine at a time uses a block: the one
+// that took it from the pool.
+type traceBlock struct {
+	sc   [tracesPerBlock]SpanContext
+	s    string
+	next int
+}
+
+// nilTraces are the blocks of a nil *Tracer, which samples every trace.
+var nilTraces sync.Pool
+
+// newTrace returns the context of a new trace, with a new span id, and
+// its traceparent value.
+func (t *Tracer) newTrace() (SpanContext, string) {
+	pool := &nilTraces
+	if t != nil {
+		pool = &t.traces
+	}
+	b, _ := pool.Get().(*traceBlock)
+	if b == nil {
+		b = t.newTraceBlock()
+	}
+	i := b.next
+	sc, tp := b.sc[i], b.s[i*traceparentLen:(i+1)*traceparentLen]
+	if b.next++; b.next < tracesPerBlock {
+		pool.Put(b)
+	}
+	return sc, tp
+}
+
+func (t *Tracer) newTraceBlock() *traceBlock {
+	b := new(traceBlock)
+	var buf [tracesPerBlock * traceparentLen]byte
+	s := buf[:0]
+	for i := range b.sc {
+		sc := &b.sc[i]
+		binary.BigEndian.PutUint64(sc.TraceID[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(sc.TraceID[8:], rand.Uint64())
+		sc.Sampled = t.sampleNew(sc.TraceID)
+		sc.SpanID = newSpanID()
+		s = sc.appendTraceparent(s)
+	}
+	b.s = string(s)
+	return b
 }
 
 // incoming returns r's traceparent when there is exactly one and it is

@@ -12,6 +12,13 @@
 // Building a WAF parses and compiles the whole CRS (hundreds of
 // milliseconds): build one per distinct Config and share it across routes.
 //
+// The @rx operator the CRS relies on runs on RE2 (go-re2, compiled to Go,
+// so no cgo) rather than Go's regexp, which has no DFA; Go's regexp still
+// matches input that is not valid UTF-8, where the two engines differ.
+// Matches and captures are those of Coraza's own operator. Coraza keeps
+// operators in one registry per process, so importing this package gives
+// every Coraza WAF in the program this operator.
+//
 // The [Firewall.Handler] example blocks an injection; [Firewall.Close]
 // releases the compiled rules once a firewall no longer serves.
 package waf

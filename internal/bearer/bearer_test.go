@@ -78,3 +78,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestB64TokenTable checks every byte against the grammar of RFC 6750
+// section 2.1, written out as the RFC does.
+func TestB64TokenTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("-._~+/", b) >= 0
+		if (notB64token[b] == 0) != want {
+			t.Errorf("byte %#x: in b64token = %v, want %v", b, notB64token[b] == 0, want)
+		}
+		// At each position of the eight-byte blocks and of the tail;
+		// padding only at the end.
+		for n := 0; n < 20; n++ {
+			s := strings.Repeat("a", n) + string(b) + strings.Repeat("a", 19-n)
+			if got := isB64Token(s); got != (want || b == '=' && n == 19) {
+				t.Errorf("isB64Token(%q) = %v", s, got)
+			}
+		}
+	}
+}

@@ -50,7 +50,7 @@ type Limiter struct {
 	epoch time.Time
 }
 
-var _ ratelimit.Limiter = (*Limiter)(nil)
+var _ ratelimit.BytesLimiter = (*Limiter)(nil)
 
 const none = -1
 
@@ -114,13 +114,33 @@ func New(cfg Config) (*Limiter, error) {
 
 // Allow implements [ratelimit.Limiter]. It never returns a store error.
 func (l *Limiter) Allow(_ context.Context, key string, n int) (ratelimit.Decision, error) {
+	return l.allow(maphash.String(l.seed, key), key, nil, n)
+}
+
+// AllowBytes implements [ratelimit.BytesLimiter]: Allow for the key held
+// in key, which it does not keep. A key it has not seen is copied when
+// stored; one it holds is looked up without a copy, so a decision on a
+// known key allocates nothing.
+func (l *Limiter) AllowBytes(_ context.Context, key []byte, n int) (ratelimit.Decision, error) {
+	return l.allow(maphash.Bytes(l.seed, key), "", key, n)
+}
+
+// allow decides for the key kb when it is not nil, else for key; h is
+// the key's hash.
+func (l *Limiter) allow(h uint64, key string, kb []byte, n int) (ratelimit.Decision, error) {
 	if n < 0 {
 		return ratelimit.Decision{Limit: l.limit}, ratelimit.ErrNegativeN
 	}
 	now := int64(l.now().Sub(l.epoch))
-	s := &l.shards[maphash.String(l.seed, key)&l.mask]
+	s := &l.shards[h&l.mask]
 	s.mu.Lock()
-	i, ok := s.idx[key]
+	var i int32
+	var ok bool
+	if kb != nil {
+		i, ok = s.idx[string(kb)] // a lookup converts without allocating
+	} else {
+		i, ok = s.idx[key]
+	}
 	var tat int64
 	if ok {
 		tat = s.slots[i].tat
@@ -131,6 +151,9 @@ func (l *Limiter) Allow(_ context.Context, key string, n int) (ratelimit.Decisio
 		s.slots[i].tat = newTAT
 		s.touch(i)
 	case newTAT > now:
+		if kb != nil {
+			key = string(kb)
+		}
 		s.insert(key, newTAT, now)
 	}
 	s.mu.Unlock()

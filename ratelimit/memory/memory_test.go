@@ -22,6 +22,62 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// viaBytes decides every call through AllowBytes, with a buffer it
+// overwrites after the call, as the middleware reuses its pooled key
+// buffers.
+type viaBytes struct{ *memory.Limiter }
+
+func (v viaBytes) Allow(ctx context.Context, key string, n int) (ratelimit.Decision, error) {
+	buf := []byte(key)
+	d, err := v.AllowBytes(ctx, buf, n)
+	for i := range buf {
+		buf[i] = '#'
+	}
+	return d, err
+}
+
+// TestConformanceBytes runs the conformance suite through AllowBytes.
+func TestConformanceBytes(t *testing.T) {
+	ratelimittest.Run(t, func(t *testing.T, l ratelimit.Limit) ratelimit.Limiter {
+		lim, err := memory.New(memory.Config{Limit: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return viaBytes{lim}
+	})
+}
+
+// AllowBytes and Allow count against the same keys, a key stored from a
+// buffer survives the buffer's reuse, and a decision on a key already
+// held allocates nothing.
+func TestAllowBytes(t *testing.T) {
+	lim, err := memory.New(memory.Config{Limit: ratelimit.Limit{Rate: 3, Period: time.Hour, Burst: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	buf := []byte("ip:192.0.2.1")
+	if d, _ := lim.AllowBytes(ctx, buf, 1); !d.Allowed || d.Remaining != 2 {
+		t.Fatalf("first: %+v", d)
+	}
+	copy(buf, "ip:198.51.100")
+	if d, _ := lim.Allow(ctx, "ip:192.0.2.1", 1); !d.Allowed || d.Remaining != 1 {
+		t.Fatalf("same key through Allow after the buffer changed: %+v", d)
+	}
+	if d, _ := lim.AllowBytes(ctx, []byte("ip:192.0.2.1"), 1); !d.Allowed || d.Remaining != 0 {
+		t.Fatalf("third: %+v", d)
+	}
+	if d, _ := lim.AllowBytes(ctx, []byte("ip:192.0.2.1"), 1); d.Allowed {
+		t.Fatalf("fourth allowed: %+v", d)
+	}
+	if d, _ := lim.Allow(ctx, string(buf), 1); !d.Allowed || d.Remaining != 2 {
+		t.Fatalf("the buffer's new key: %+v", d)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = lim.AllowBytes(ctx, buf, 0) }); n != 0 {
+		t.Errorf("AllowBytes on a held key: %v allocations", n)
+	}
+}
+
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
