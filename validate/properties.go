@@ -39,10 +39,34 @@ type walker struct {
 	path     []string
 }
 
-// sendable reports whether a property [property] allowed, whose schema
-// is s, may leave in a response.
-func sendable(s *openapi3.Schema) bool {
-	return s == nil || !s.WriteOnly
+// sendable reports whether property k of schema, which [property]
+// allowed with the schema s, may leave in a response: neither s nor any
+// declaration of k that the search for it reads is writeOnly (a branch
+// may declare k writeOnly where the schema itself declares it plain, and
+// kin-openapi's response validation refuses it then).
+func sendable(schema *openapi3.Schema, k string, s *openapi3.Schema) bool {
+	if s != nil && s.WriteOnly {
+		return false
+	}
+	var seen visits
+	return !writeOnlyIn(schema, k, 0, &seen)
+}
+
+func writeOnlyIn(s *openapi3.Schema, k string, depth int, seen *visits) bool {
+	if s == nil || depth > 32 || !seen.enter(s, depth) {
+		return false
+	}
+	if ref := s.Properties[k]; ref != nil && ref.Value != nil && ref.Value.WriteOnly {
+		return true
+	}
+	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, ref := range group {
+			if ref != nil && writeOnlyIn(ref.Value, k, depth+1, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (w *walker) walk(schema *openapi3.Schema, value any) {
@@ -57,7 +81,7 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 		}
 		for k, child := range v {
 			s, ok := property(schema, k, w.lenient)
-			ok = ok && (!w.response || sendable(s))
+			ok = ok && (!w.response || sendable(schema, k, s))
 			w.path = append(w.path, k)
 			if !ok {
 				w.found(joinPointer(w.path), false)

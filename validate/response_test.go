@@ -57,6 +57,8 @@ func TestResponses(t *testing.T) {
 		{"writeOnly properties filtered", "testdata/writeonly.yaml", "/api/accounts/1", validate.Filter, 200, "application/json",
 			`{"id":1,"name":"a","password":"secrethash","card":{"last4":"4242","pan":"4242424242426789"}}`, 200,
 			`{"card":{"last4":"4242"},"id":1,"name":"a"}`, []string{"/card/pan", "/password"}},
+		{"a property a branch declares writeOnly is filtered", "testdata/writeonly.yaml", "/api/profile", validate.Filter, 200, "application/json",
+			`{"name":"a","password":"secrethash"}`, 200, `{"name":"a"}`, []string{"/password"}},
 		{"enforce filters writeOnly properties then validates", "testdata/writeonly.yaml", "/api/accounts/1", validate.Enforce, 200, "application/json",
 			`{"id":1,"name":"a","password":"secrethash"}`, 200, `{"id":1,"name":"a"}`, []string{"/password"}},
 		{"enforce refuses a wrong type", "testdata/demo-openapi.yaml", "/api/health", validate.Enforce, 200, "application/json", `{"status":"degraded"}`, 502, "", nil},

@@ -68,7 +68,7 @@ func (m shapes) of(s *openapi3.Schema) *shape {
 	sh.names = make(map[string]member, len(names))
 	for name := range names {
 		ps, ok := property(s, name, false)
-		sh.names[name] = member{allowed: ok && sendable(ps), shape: m.of(ps)}
+		sh.names[name] = member{allowed: ok && sendable(s, name, ps), shape: m.of(ps)}
 	}
 	// property's answer for a name no reachable properties keyword
 	// holds does not depend on the name.
@@ -77,7 +77,7 @@ func (m shapes) of(s *openapi3.Schema) *shape {
 		absent += "\x00"
 	}
 	ps, ok := property(s, absent, false)
-	sh.other = member{allowed: ok && sendable(ps), shape: m.of(ps)}
+	sh.other = member{allowed: ok && sendable(s, absent, ps), shape: m.of(ps)}
 	return sh
 }
 

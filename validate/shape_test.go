@@ -86,6 +86,7 @@ var conformsCases = []struct {
 	{"writeOnly property", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"password":"p"}`, false},
 	{"writeOnly property behind an escape", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"p\u0061ssword":"p"}`, false},
 	{"nested writeOnly property", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"card":{"last4":"4242","pan":"4242424242424242"}}`, false},
+	{"property a branch declares writeOnly", "testdata/writeonly.yaml", "/api/profile", `{"name":"a","password":"p"}`, false},
 	{"object where an array is declared", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":{"sku":"A"}}`, false},
 }
 
