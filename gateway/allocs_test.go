@@ -130,18 +130,15 @@ func allocGateway(t *testing.T, yaml string) *gateway.Gateway {
 	return gw
 }
 
-// allocSlack is what sync.Pool costs under the race detector, which
-// drops a quarter of what is put back.
-func allocSlack() float64 {
-	if raceEnabled {
-		return 4
-	}
-	return 0
-}
-
 func noAuth(int) string { return "" }
 
 func TestAllocationsPerRequest(t *testing.T) {
+	if raceEnabled {
+		// The race detector's sync.Pool drops a share of what is put
+		// back, so the counts it gives are not the program's; .ci/run
+		// holds the budgets in a normal build.
+		t.Skip("allocation counts under the race detector are not the program's")
+	}
 	bare := handlerAllocs(t, &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(&url.URL{Scheme: "http", Host: "127.0.0.1:9"})
@@ -184,13 +181,13 @@ func TestAllocationsPerRequest(t *testing.T) {
 	})
 
 	t.Logf("allocations per request: bare proxy %.0f, core %.0f, full chain %.0f, with OpenAPI %.0f", bare, core, full, openAPI)
-	if core > coreAllocBudget+allocSlack() {
+	if core > coreAllocBudget {
 		t.Errorf("core path: %.0f allocations per request, budget %d", core, coreAllocBudget)
 	}
-	if full > fullAllocBudget+allocSlack() {
+	if full > fullAllocBudget {
 		t.Errorf("full chain: %.0f allocations per request, budget %d", full, fullAllocBudget)
 	}
-	if openAPI > openAPIAllocBudget+allocSlack() {
+	if openAPI > openAPIAllocBudget {
 		t.Errorf("full chain with OpenAPI: %.0f allocations per request, budget %d", openAPI, openAPIAllocBudget)
 	}
 }
