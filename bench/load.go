@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 // runUpstream serves the upstream of the process benchmark: every path
-// answers with noteBody.
+// answers with the note (notedoc.Body).
 func runUpstream(args []string, _ io.Writer) error {
 	fs := flag.NewFlagSet("bench upstream", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:9001", "address to serve on")
@@ -24,7 +26,7 @@ func runUpstream(args []string, _ io.Writer) error {
 	srv := &http.Server{Addr: *listen, ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(noteBody)
+		_, _ = w.Write(notedoc.Body)
 	})}
 	return srv.ListenAndServe()
 }

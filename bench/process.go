@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 // procScenario is one Rampart configuration measured against the bare
@@ -108,41 +110,12 @@ routes:
     waf: {enabled: true, paranoia: 1}
 `
 
-// noteBody is what the upstream answers: about 200 bytes of JSON that
-// conforms to the OpenAPI document, so the response filter passes it
-// unchanged, as it does for a well-behaved upstream.
-var noteBody = []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
-
-const noteOpenAPITmpl = `openapi: %s
-info: {title: bench, version: "1"}
-paths:
-  /api/notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-      responses:
-        "200":
-          description: a note
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  id: {type: integer}
-                  owner: {type: integer}
-                  title: {type: string, maxLength: 200}
-                  body: {type: string, maxLength: 10000}
-                  created: {type: string, format: date-time}
-                  tags: {type: array, items: {type: string}}
-                  version: {type: integer}
-`
-
 func setupJWTAndOpenAPI(version string) func(string) (string, error) {
 	return func(dir string) (string, error) {
 		if _, err := setupJWT(dir); err != nil {
 			return "", err
 		}
-		return dir, os.WriteFile(filepath.Join(dir, "openapi.yaml"), fmt.Appendf(nil, noteOpenAPITmpl, version), 0o600)
+		return dir, os.WriteFile(filepath.Join(dir, "openapi.yaml"), notedoc.Document(version), 0o600)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 type scenario struct {
@@ -147,7 +148,7 @@ routes:
 
 func writeOpenAPI(dir string) (string, error) {
 	path := filepath.Join(dir, "openapi.yaml")
-	return path, os.WriteFile(path, fmt.Appendf(nil, noteOpenAPITmpl, "3.0.3"), 0o600)
+	return path, os.WriteFile(path, notedoc.Document("3.0.3"), 0o600)
 }
 
 const jwtYAML = `

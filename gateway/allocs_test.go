@@ -173,7 +173,7 @@ func TestAllocationsPerRequest(t *testing.T) {
 	})
 
 	doc := filepath.Join(dir, "openapi.yaml")
-	if err := os.WriteFile(doc, []byte(allocOpenAPIDoc), 0o600); err != nil {
+	if err := os.WriteFile(doc, []byte(noteOpenAPIDoc), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocOpenAPIYAML, doc, filepath.Join(dir, "jwks.json"))), func(i int) string {
@@ -236,8 +236,9 @@ routes:
   - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
 `
 
-// allocOpenAPIDoc describes the stub upstream's note.
-const allocOpenAPIDoc = `openapi: 3.0.3
+// noteOpenAPIDoc describes the note the stub upstream and the benchmarks'
+// canned transport answer.
+const noteOpenAPIDoc = `openapi: 3.0.3
 info: {title: notes, version: "1"}
 paths:
   /api/notes/{id}:

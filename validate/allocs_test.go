@@ -9,7 +9,7 @@ import (
 )
 
 // validatedAllocBudget is the allocations of one GET the validator checks
-// against noteDoc (an integer path parameter) and whose ~200-byte
+// against the note document (an integer path parameter) and whose ~200-byte
 // conforming JSON answer it filters, counted without the upstream's own.
 // It is a ceiling: lower it when the code gets cheaper, never raise it to
 // make a change pass.

@@ -2,13 +2,13 @@ package validate_test
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
 
+	"github.com/rampart-api/rampart/internal/notedoc"
 	"github.com/rampart-api/rampart/jsonlimits"
 	"github.com/rampart-api/rampart/validate"
 )
@@ -58,50 +58,22 @@ func BenchmarkResponseFilter(b *testing.B) {
 	}
 }
 
-// noteDoc is the document of the process benchmark's OpenAPI scenarios:
-// one integer path parameter and a ~200-byte JSON response that conforms.
-const noteDoc = `openapi: %s
-info: {title: bench, version: "1"}
-paths:
-  /api/notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-      responses:
-        "200":
-          description: a note
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  id: {type: integer}
-                  owner: {type: integer}
-                  title: {type: string, maxLength: 200}
-                  body: {type: string, maxLength: 10000}
-                  created: {type: string, format: date-time}
-                  tags: {type: array, items: {type: string}}
-                  version: {type: integer}
-`
-
-var noteBody = []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
-
-// noteHandler is the validator of noteDoc in front of an upstream that
-// answers noteBody.
+// noteHandler is the validator of the process benchmark's note document
+// in front of an upstream that answers the note.
 func noteHandler(tb testing.TB, version string) http.Handler {
 	tb.Helper()
-	v, err := validate.New(validate.Config{Document: fmt.Appendf(nil, noteDoc, version)})
+	v, err := validate.New(validate.Config{Document: notedoc.Document(version)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	// The header values are shared and never changed in place, so the
 	// upstream itself allocates nothing, as a proxy copying an upstream's
 	// header costs the validator nothing.
-	contentType, contentLength := []string{"application/json"}, []string{strconv.Itoa(len(noteBody))}
+	contentType, contentLength := []string{"application/json"}, []string{strconv.Itoa(len(notedoc.Body))}
 	return v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Content-Type"] = contentType
 		w.Header()["Content-Length"] = contentLength
-		_, _ = w.Write(noteBody)
+		_, _ = w.Write(notedoc.Body)
 	}))
 }
 

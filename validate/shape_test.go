@@ -3,11 +3,12 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 func loadValidator(t testing.TB, file string) *Validator {
@@ -315,12 +316,12 @@ components:
 }
 
 func BenchmarkShapeConforms(b *testing.B) {
-	v, err := New(Config{Document: fmt.Appendf(nil, noteDocument, "3.0.3")})
+	v, err := New(Config{Document: notedoc.Document("3.0.3")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	sh := v.shapes[schemaOf(b, v, "/api/notes/{id}")]
-	body := []byte(`{"id":42,"owner":7,"title":"A note","body":"Some text that an API would return, kept short.","created":"2026-11-30T05:00:00Z","tags":["garden","spring","tulips"],"version":3}`)
+	body := notedoc.Body
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
@@ -329,27 +330,3 @@ func BenchmarkShapeConforms(b *testing.B) {
 		}
 	}
 }
-
-const noteDocument = `openapi: %s
-info: {title: bench, version: "1"}
-paths:
-  /api/notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-      responses:
-        "200":
-          description: a note
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  id: {type: integer}
-                  owner: {type: integer}
-                  title: {type: string, maxLength: 200}
-                  body: {type: string, maxLength: 10000}
-                  created: {type: string, format: date-time}
-                  tags: {type: array, items: {type: string}}
-                  version: {type: integer}
-`
