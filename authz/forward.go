@@ -152,47 +152,26 @@ func (f *Forwarder) IsIdentityHeader(name string) bool {
 //		...
 //	}
 func (f *Forwarder) Rewrite(h http.Header, p *rampart.Principal) {
-	f.rewrite(h, p, nil)
+	f.Strip(h)
+	f.set(h, p, nil)
 }
 
-// RewriteInfo is [Forwarder.Rewrite] with the principal of info, for a
-// proxy behind Rampart's middleware: the header values are held in info
-// (see [rampart.Info.HeaderValue]), so that forwarding an identity
-// allocates no value slices on each request. A nil info, or one without
-// a principal, forwards no identity.
-//
-//	proxy.Rewrite = func(pr *httputil.ProxyRequest) {
-//		fwd.RewriteInfo(pr.Out.Header, rampart.InfoFrom(pr.In.Context()))
-//		...
-//	}
-func (f *Forwarder) RewriteInfo(h http.Header, info *rampart.Info) {
-	var p *rampart.Principal
-	if info != nil {
-		p = info.Principal
-	}
-	f.rewrite(h, p, info)
-}
-
-// SetInfo sets the identity headers from the principal of info as
-// [Forwarder.RewriteInfo] does, but does not strip the client's copies
-// first: it is for a proxy that has already deleted every header for
-// which [Forwarder.IsIdentityHeader] holds, in the pass over the request's
-// headers it makes anyway (proxy.Config.StripHeader), so that the headers
-// are not walked twice. Anywhere else, use RewriteInfo.
+// SetInfo sets the identity headers from the principal of info, holding
+// their values in info (see [rampart.Info.HeaderValue]) so that
+// forwarding an identity allocates no value slices. Unlike
+// [Forwarder.Rewrite] it does not strip the client's copies first: it is
+// for a proxy that has already deleted every header for which
+// [Forwarder.IsIdentityHeader] holds, in the pass over the request's
+// headers it makes anyway (proxy.Config.StripHeader), so that the
+// headers are not walked twice. Anywhere else, use Rewrite.
 func (f *Forwarder) SetInfo(h http.Header, info *rampart.Info) {
 	if info != nil {
 		f.set(h, info.Principal, info)
 	}
 }
 
-// rewrite is Rewrite taking the value slices from info, or, when info is
-// nil, from one backing array.
-func (f *Forwarder) rewrite(h http.Header, p *rampart.Principal, info *rampart.Info) {
-	f.Strip(h)
-	f.set(h, p, info)
-}
-
-// set sets the identity headers from p; see rewrite.
+// set sets the identity headers from p, taking the value slices from
+// info, or, when info is nil, from one backing array.
 func (f *Forwarder) set(h http.Header, p *rampart.Principal, info *rampart.Info) {
 	if p == nil {
 		return
