@@ -312,6 +312,20 @@ type procBench struct {
 	connections int
 	serverCPU   string
 	loadCPU     string
+	env         []string // extra environment of the Rampart processes
+}
+
+// envFlag collects repeated -env KEY=VALUE flags.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 // procResult is one scenario's rounds, each a bare and a Rampart sample.
@@ -330,9 +344,11 @@ func runProcesses(args []string, out io.Writer) error {
 	serverCPU := fs.String("server-cpu", "1", "cpu the proxies are pinned to")
 	loadCPU := fs.String("load-cpu", "0", "cpu the load generator and the upstream are pinned to")
 	useGo := fs.Bool("go-load", false, "use the Go load generator even when wrk is installed")
-	cpuprofile := fs.String("cpuprofile", "", "directory where each Rampart process writes SCENARIO.cpu.pprof")
+	cpuprofile := fs.String("cpuprofile", "", "directory where each Rampart process writes SCENARIO.cpu.pprof, and the bare proxy bare.cpu.pprof")
 	memprofile := fs.String("memprofile", "", "directory where each Rampart process writes SCENARIO.mem.pprof")
 	keep := fs.Bool("keep", false, "keep the working directory (binaries, configs, access logs)")
+	var env envFlag
+	fs.Var(&env, "env", "KEY=VALUE added to the Rampart processes' environment (repeatable), e.g. GOGC=100")
 	prebuilt := fs.String("rampart", "", "measure this rampart binary instead of building ./cmd/rampart (e.g. an earlier version)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -358,7 +374,7 @@ func runProcesses(args []string, out io.Writer) error {
 	if !*keep {
 		defer os.RemoveAll(dir)
 	}
-	b := &procBench{dir: dir, connections: *connections, serverCPU: *serverCPU, loadCPU: *loadCPU}
+	b := &procBench{dir: dir, connections: *connections, serverCPU: *serverCPU, loadCPU: *loadCPU, env: env}
 	if w, err := exec.LookPath("wrk"); err == nil && !*useGo {
 		b.wrk = w
 	}
@@ -392,7 +408,11 @@ func runProcesses(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bare, err := startPinned("bareproxy", *serverCPU, bareAddr, nil, bareBin, "-listen", bareAddr, "-upstream", up.url)
+	bareArgs := []string{"-listen", bareAddr, "-upstream", up.url}
+	if *cpuprofile != "" {
+		bareArgs = append(bareArgs, "-cpuprofile", filepath.Join(*cpuprofile, "bare.cpu.pprof"))
+	}
+	bare, err := startPinned("bareproxy", *serverCPU, bareAddr, nil, bareBin, bareArgs...)
 	if err != nil {
 		return err
 	}
@@ -456,6 +476,7 @@ func (b *procBench) scenario(sc procScenario, bin, upstream string, bare *proc, 
 		return procResult{}, err
 	}
 	var env []string
+	env = append(env, b.env...)
 	if cpuprofile != "" {
 		env = append(env, "RAMPART_CPUPROFILE="+filepath.Join(cpuprofile, sc.name+".cpu.pprof"))
 	}
