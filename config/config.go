@@ -44,8 +44,8 @@ type Config struct {
 	lines map[string]int
 }
 
-// Server holds listener settings. They are read once at start: a reload
-// does not change them.
+// Server holds listener settings. The listener's own (listen, timeouts,
+// TLS) are read once at start: a reload does not change them.
 type Server struct {
 	// Listen is the host:port to listen on (default 127.0.0.1:8080).
 	Listen string `yaml:"listen"`
@@ -76,6 +76,21 @@ type Server struct {
 	TrailingSlash string `yaml:"trailing_slash"`
 	// TLS serves HTTPS; unset serves plain HTTP.
 	TLS *TLS `yaml:"tls"`
+	// HeapFloor is the heap, in bytes, that rampart serve lets grow
+	// before the garbage collector runs; above it the collector runs as
+	// with GOGC=100 (the heap goal is the larger of the floor and twice
+	// the live heap). Unset means 64 MiB; 0 turns it off. A GOGC set in
+	// the environment turns it off too. A reload applies a new value.
+	HeapFloor *int64 `yaml:"heap_floor"`
+}
+
+// HeapFloorBytes returns server.heap_floor, or [DefaultHeapFloor] when it
+// is unset.
+func (s Server) HeapFloorBytes() int64 {
+	if s.HeapFloor == nil {
+		return DefaultHeapFloor
+	}
+	return *s.HeapFloor
 }
 
 // Trailing-slash policies for [Server.TrailingSlash].
@@ -271,6 +286,8 @@ const (
 	// DefaultMaxUploadsPerClient is server.max_uploads_per_client when
 	// unset.
 	DefaultMaxUploadsPerClient = 16
+	// DefaultHeapFloor is server.heap_floor when unset.
+	DefaultHeapFloor = 64 << 20
 )
 
 // DefaultTimeouts are used for timeouts left at zero.

@@ -127,6 +127,42 @@ func TestStrictDecoding(t *testing.T) {
 	}
 }
 
+func TestHeapFloor(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       int64
+		err        string
+	}{
+		{name: "unset is the default", yaml: "server:\n  listen: 127.0.0.1:1\n", want: config.DefaultHeapFloor},
+		{name: "zero turns it off", yaml: "server:\n  heap_floor: 0\n", want: 0},
+		{name: "bytes", yaml: "server:\n  heap_floor: 268435456\n", want: 256 << 20},
+		{name: "below the runtime's minimum heap", yaml: "server:\n  heap_floor: 1\n", want: 1},
+		{name: "negative", yaml: "server:\n  listen: 127.0.0.1:1\n  heap_floor: -1\n", err: "x.yaml:3: error: server.heap_floor: -1 is negative"},
+		{name: "min int64", yaml: "server:\n  heap_floor: -9223372036854775808\n", err: "x.yaml:2: error: server.heap_floor: -9223372036854775808 is negative"},
+		{name: "size with a unit", yaml: "server:\n  heap_floor: 64MiB\n", err: "x.yaml:2: error: server.heap_floor: cannot construct !!str `64MiB` into int64"},
+		{name: "null is unset", yaml: "server:\n  heap_floor: null\n", want: config.DefaultHeapFloor},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, diags := config.Parse([]byte(tt.yaml+validRest), "x.yaml")
+			if tt.err != "" {
+				if !strings.Contains(diags.String(), tt.err) {
+					t.Fatalf("got:\n%s\nwant %q", diags, tt.err)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatalf("diagnostics:\n%s", diags)
+			}
+			if got := cfg.Server.HeapFloorBytes(); got != tt.want {
+				t.Fatalf("heap floor %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// validRest completes a server section into a valid configuration.
+const validRest = "upstreams:\n  app: {url: http://127.0.0.1:9}\nroutes:\n  - {path: /x, upstream: app, auth: [none]}\n"
+
 func TestSecrets(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "key.txt"), []byte("s3cr3t-from-file\n"), 0o600); err != nil {
