@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/examples/demo"
+	"github.com/rampart-api/rampart/internal/heapfloor"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -34,6 +36,8 @@ token printed at start (a fresh one each run): /healthz, /readyz and, at
 			if quiet {
 				o.Logs = nil
 			}
+			floor := heapfloor.Start(config.DefaultHeapFloor)
+			defer floor.Stop()
 			d, err := demo.Start(ctx, o)
 			if err != nil {
 				return &exitError{Code: 2, Err: err}

@@ -16,6 +16,7 @@ import (
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/heapfloor"
 )
 
 func newServeCmd() *cobra.Command {
@@ -80,6 +81,8 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	for _, w := range diags.Warnings() {
 		logs.Server.Warn("config warning", slog.String("problem", w.String()))
 	}
+	floor := startHeapFloor(cfg.Server.HeapFloorBytes(), logs.Server)
+	defer floor.Stop()
 	tracer, stopTracing, err := startTracing(cfg, logs.Server)
 	if err != nil {
 		return startupError(stderr, cfg, err)
@@ -126,7 +129,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 
 	bi := build()
 	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path),
-		slog.String("version", bi.Version), slog.String("revision", bi.ShortRevision()), slog.String("go_version", bi.GoVersion))
+		slog.String("version", bi.Version), slog.String("revision", bi.ShortRevision()), slog.String("go_version", bi.GoVersion), heapFloorAttr(floor))
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -140,17 +143,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 			case <-ctx.Done():
 				return
 			case <-hup:
-				next, diags := config.Load(path)
-				if diags.HasErrors() {
-					srv.Rejected(len(diags.Errors()))
-					logs.Server.Error("reload refused: config has errors; keeping the running configuration", slog.String("problems", diags.Errors().String()))
-					continue
-				}
-				if err := srv.Reload(next); err != nil {
-					logs.Server.Error("reload refused; keeping the running configuration", slog.String("error", err.Error()))
-					continue
-				}
-				logs.Server.Info("configuration reloaded", slog.String("config", path))
+				reload(path, srv, floor, logs.Server)
 			}
 		}
 	}()
@@ -161,4 +154,21 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	return nil
+}
+
+// reload loads path and swaps it in, with its heap floor; a file with
+// errors, or one that does not compile, leaves everything as it runs.
+func reload(path string, srv *gateway.Server, floor *heapfloor.Tuner, log *slog.Logger) {
+	next, diags := config.Load(path)
+	if diags.HasErrors() {
+		srv.Rejected(len(diags.Errors()))
+		log.Error("reload refused: config has errors; keeping the running configuration", slog.String("problems", diags.Errors().String()))
+		return
+	}
+	if err := srv.Reload(next); err != nil {
+		log.Error("reload refused; keeping the running configuration", slog.String("error", err.Error()))
+		return
+	}
+	floor.Set(next.Server.HeapFloorBytes())
+	log.Info("configuration reloaded", slog.String("config", path), heapFloorAttr(floor))
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func gcPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(int32(s[0].Value.Uint64()))
+}
+
+// serveHeapFloor runs serve on a configuration whose server section
+// ends with extra, and returns the config path, the server log's path and
+// the function that stops serve and waits for it.
+func serveHeapFloor(t *testing.T, extra string) (path, serverLog string, stop func()) {
+	t.Helper()
+	dir := t.TempDir()
+	path, serverLog = filepath.Join(dir, "rampart.yaml"), filepath.Join(dir, "server.log")
+	writeHeapFloorConfig(t, path, serverLog, extra)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
+	go func() { done <- serve(ctx, path, io.Discard, func(a net.Addr) { addrc <- a }) }()
+	select {
+	case <-addrc:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	return path, serverLog, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func writeHeapFloorConfig(t *testing.T, path, serverLog, extra string) {
+	t.Helper()
+	doc := fmt.Sprintf(`server: {listen: "127.0.0.1:0"%s}
+upstreams: {app: {url: "http://127.0.0.1:9"}}
+log: {access: "off", events: "off", server: %q}
+routes: [{path: /a, upstream: app, auth: none}]
+`, extra, serverLog)
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitLog(t *testing.T, file, s string) string {
+	t.Helper()
+	for range 250 {
+		b, _ := os.ReadFile(file)
+		if strings.Contains(string(b), s) {
+			return string(b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(file)
+	t.Fatalf("no %s in %s:\n%s", s, file, b)
+	return ""
+}
+
+// TestServeHeapFloor: serve raises the GC percent for the default floor
+// and says so at start; a reload to 0 returns the collector to GOGC=100,
+// a reload to a new floor raises it again, and the stop restores 100.
+func TestServeHeapFloor(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+
+	path, serverLog, stop := serveHeapFloor(t, "")
+	waitLog(t, serverLog, `"heap_floor":"64 MiB"`)
+	if p := gcPercent(); p <= 100 {
+		t.Fatalf("percent %d with the default floor, want it raised", p)
+	}
+
+	writeHeapFloorConfig(t, path, serverLog, ", heap_floor: 0")
+	_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitLog(t, serverLog, `"msg":"configuration reloaded","config":"`+path+`","heap_floor":"off"`)
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d after a reload to heap_floor: 0, want 100", p)
+	}
+
+	writeHeapFloorConfig(t, path, serverLog, ", heap_floor: 268435456")
+	_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitLog(t, serverLog, `"heap_floor":"256 MiB"`)
+	if p := gcPercent(); p <= 100 {
+		t.Fatalf("percent %d after a reload to 256 MiB, want it raised", p)
+	}
+
+	stop()
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d after the stop, want 100 restored", p)
+	}
+}
+
+// TestServeHeapFloorGOGC: a GOGC in the environment turns the floor off,
+// once said in the server log, and the percent stays the user's.
+func TestServeHeapFloorGOGC(t *testing.T) {
+	t.Setenv("GOGC", "300")
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+
+	_, serverLog, stop := serveHeapFloor(t, ", heap_floor: 134217728")
+	log := waitLog(t, serverLog, `"heap_floor":"off (GOGC=300)"`)
+	stop()
+	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
+		t.Fatalf("the override is said %d times, want once:\n%s", n, log)
+	}
+	if p := gcPercent(); p != 300 {
+		t.Fatalf("percent %d, want the environment's 300", p)
+	}
+}
