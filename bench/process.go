@@ -332,6 +332,9 @@ func (e *envFlag) Set(v string) error {
 type procResult struct {
 	sc            procScenario
 	bare, rampart []sample
+	// rss and peakRSS are Rampart's resident memory after the last round
+	// and its high-water mark, in bytes (VmRSS and VmHWM).
+	rss, peakRSS int64
 }
 
 func runProcesses(args []string, out io.Writer) error {
@@ -516,10 +519,38 @@ func (b *procBench) scenario(sc procScenario, bin, upstream string, bare *proc, 
 			}
 		}
 	}
+	if res.rss, res.peakRSS, err = residentMemory(gw.pid()); err != nil {
+		return res, err
+	}
 	if err := gw.stop(); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// residentMemory reads a process's resident set and its high-water mark
+// from /proc/PID/status, in bytes.
+func residentMemory(pid int) (rss, peak int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || name != "VmRSS" && name != "VmHWM" {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/%d/status: %s: %w", pid, name, err)
+		}
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
+		}
+	}
+	return rss, peak, nil
 }
 
 // writeLoad writes the scenario's wrk script, which sends pre-formatted
@@ -568,6 +599,11 @@ func reportProcesses(out io.Writer, results []procResult) {
 	fmt.Fprintln(out)
 	for _, r := range results {
 		fmt.Fprintf(out, "  %-10s %s\n", r.sc.name, r.sc.about)
+	}
+	fmt.Fprintln(out)
+	for _, r := range results {
+		fmt.Fprintf(out, "  %-10s Rampart's resident memory after the last round %.1f MiB, peak %.1f MiB\n",
+			r.sc.name, float64(r.rss)/(1<<20), float64(r.peakRSS)/(1<<20))
 	}
 }
 
