@@ -247,3 +247,19 @@ func TestStopRestoresRuntimePercent(t *testing.T) {
 		t.Fatalf("percent %d after Stop, want 150", p)
 	}
 }
+
+// TestMemoryLimitWins: GOMEMLIMIT (here debug.SetMemoryLimit) under the
+// floor still bounds the heap goal, whatever percent the tuner sets.
+func TestMemoryLimitWins(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	const limit = 24 * mib
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+
+	tu := Start(256 * mib)
+	defer tu.Stop()
+	cycleUntil(t, "percent never raised", func() bool { return currentPercent() > 100 })
+	if g := readUint("/gc/heap/goal:bytes"); g > limit {
+		t.Fatalf("heap goal %d above the memory limit %d", g, uint64(limit))
+	}
+}
