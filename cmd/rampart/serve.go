@@ -130,13 +130,13 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 	bi := build()
 	logs.Server.Info("rampart listening", slog.String("addr", ln.Addr().String()), slog.String("config", path),
 		slog.String("version", bi.Version), slog.String("revision", bi.ShortRevision()), slog.String("go_version", bi.GoVersion), heapFloorAttr(floor))
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if ready != nil {
 		ready(ln.Addr())
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
