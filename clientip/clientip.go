@@ -75,13 +75,23 @@ func (r *Resolver) Trusted(a netip.Addr) bool {
 }
 
 // Peer returns the address of the TCP peer of req, or the zero Addr when
-// RemoteAddr cannot be parsed (a test request, a Unix socket).
+// RemoteAddr cannot be parsed (a test request, a Unix socket). It is read
+// from the request's [rampart.Info] when an earlier step stored it there
+// ([Resolver.Handler] does), and parsed from RemoteAddr otherwise.
 func Peer(req *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(req.RemoteAddr)
+	if info := rampart.InfoFrom(req.Context()); info != nil && info.Peer.IsValid() {
+		return info.Peer
+	}
+	return parsePeer(req.RemoteAddr)
+}
+
+// parsePeer parses a RemoteAddr: an address with a port, or an address.
+func parsePeer(remote string) netip.Addr {
+	ap, err := netip.ParseAddrPort(remote)
 	if err == nil {
 		return ap.Addr().Unmap().WithZone("")
 	}
-	a, err := netip.ParseAddr(req.RemoteAddr)
+	a, err := netip.ParseAddr(remote)
 	if err == nil {
 		return a.Unmap().WithZone("")
 	}
@@ -128,7 +138,19 @@ func (r *Resolver) From(req *http.Request) netip.Addr {
 // walk: nothing left of it can be believed, so the nearest trusted hop is
 // the answer. It never fails open to a client-chosen address.
 func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
-	peer := Peer(req)
+	return r.clientIP(req, Peer(req))
+}
+
+// Resolve stores the TCP peer and the client address of req in info, as
+// [Resolver.Handler] does: RemoteAddr is parsed once, and every later
+// [Peer], [From] and [Resolver.From] reads the result.
+func (r *Resolver) Resolve(req *http.Request, info *rampart.Info) {
+	info.Peer = parsePeer(req.RemoteAddr)
+	info.ClientIP = r.clientIP(req, info.Peer)
+}
+
+// clientIP is [Resolver.ClientIP] for a peer already parsed.
+func (r *Resolver) clientIP(req *http.Request, peer netip.Addr) netip.Addr {
 	if !peer.IsValid() || !r.Trusted(peer) {
 		return peer
 	}
@@ -181,7 +203,7 @@ func parseHop(s string) (netip.Addr, bool) {
 func (r *Resolver) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		req, info := rampart.WithInfo(req)
-		info.ClientIP = r.ClientIP(req)
+		r.Resolve(req, info)
 		next.ServeHTTP(w, req)
 	})
 }

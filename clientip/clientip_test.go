@@ -225,3 +225,32 @@ func TestResolverFrom(t *testing.T) {
 		t.Errorf("package From trusted a forwarding header: %v", got)
 	}
 }
+
+func TestResolve(t *testing.T) {
+	res, err := clientip.New([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[::ffff:10.1.2.3]:9"
+	r.Header.Set("X-Forwarded-For", "198.51.100.2")
+	r, info := rampart.WithInfo(r)
+	res.Resolve(r, info)
+	if info.Peer != netip.MustParseAddr("10.1.2.3") || info.ClientIP != netip.MustParseAddr("198.51.100.2") {
+		t.Fatalf("peer %v client %v", info.Peer, info.ClientIP)
+	}
+	// Later readers take the peer from the Info, not RemoteAddr.
+	r.RemoteAddr = "203.0.113.1:9"
+	if got := clientip.Peer(r); got != info.Peer {
+		t.Fatalf("Peer = %v, want %v", got, info.Peer)
+	}
+	if got := res.ClientIP(r); got != info.ClientIP {
+		t.Fatalf("ClientIP = %v, want %v", got, info.ClientIP)
+	}
+	// Without an Info, RemoteAddr is parsed.
+	plain := httptest.NewRequest("GET", "/", nil)
+	plain.RemoteAddr = "203.0.113.1:9"
+	if got := clientip.Peer(plain); got != netip.MustParseAddr("203.0.113.1") {
+		t.Fatalf("Peer without Info = %v", got)
+	}
+}
