@@ -260,8 +260,8 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 
 	// The peer's and the client's text and the Forwarded element are
-	// written into one buffer and become one string, and the header
-	// values come from the request's Info: every request pays for this.
+	// written into one buffer and become one string, held by the
+	// request's Info like the header values: every request pays for this.
 	var buf [256]byte
 	b := peer.AppendTo(buf[:0])
 	peerEnd, clientStart, clientEnd := len(b), 0, len(b)
@@ -272,7 +272,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	fwdStart := len(b)
 	b = appendForwarded(b, client, b[clientStart:clientEnd], host, proto)
-	text := string(b)
+	text := info.Text(b)
 	xff, clientText, forwarded := text[:peerEnd], text[clientStart:clientEnd], text[fwdStart:]
 	if len(prior) > 0 {
 		xff = strings.Join(prior, ", ") + ", " + xff
