@@ -1,8 +1,10 @@
 package clientip
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -142,11 +144,39 @@ func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
 }
 
 // Resolve stores the TCP peer and the client address of req in info, as
-// [Resolver.Handler] does: RemoteAddr is parsed once, and every later
-// [Peer], [From] and [Resolver.From] reads the result.
+// [Resolver.Handler] does: the peer is taken from the connection's
+// context when the server records it ([ConnContext]), else parsed from
+// RemoteAddr, once, and every later [Peer], [From] and [Resolver.From]
+// reads the result.
 func (r *Resolver) Resolve(req *http.Request, info *rampart.Info) {
-	info.Peer = parsePeer(req.RemoteAddr)
+	if a, ok := req.Context().Value(connPeerKey{}).(netip.Addr); ok {
+		info.Peer = a
+	} else {
+		info.Peer = parsePeer(req.RemoteAddr)
+	}
 	info.ClientIP = r.clientIP(req, info.Peer)
+}
+
+type connPeerKey struct{}
+
+// ConnContext is an [http.Server] ConnContext hook that records the peer
+// address of a TCP connection in its context, unmapped and without zone
+// as [Peer] gives it, so that [Resolver.Resolve] does not parse
+// RemoteAddr again on every request the connection carries. It trusts
+// only the connection, from which net/http also sets RemoteAddr; other
+// connections (a Unix socket) get nothing, and their requests are parsed
+// as before. A handler that rewrites RemoteAddr before Resolve runs is
+// not seen by Resolve on such a server. It is safe for concurrent use.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	ta, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return ctx
+	}
+	a := ta.AddrPort().Addr().Unmap().WithZone("")
+	if !a.IsValid() {
+		return ctx
+	}
+	return context.WithValue(ctx, connPeerKey{}, a)
 }
 
 // clientIP is [Resolver.ClientIP] for a peer already parsed.

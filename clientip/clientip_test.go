@@ -254,3 +254,42 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("Peer without Info = %v", got)
 	}
 }
+
+// On a server with ConnContext the peer comes from the connection: what a
+// handler makes of RemoteAddr before Resolve does not change it, and it is
+// the address RemoteAddr names.
+func TestConnContext(t *testing.T) {
+	res, err := clientip.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct{ peer, parsed netip.Addr }
+	got := make(chan seen, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		parsed := clientip.Peer(r)
+		r.RemoteAddr = "203.0.113.9:1"
+		r, info := rampart.WithInfo(r)
+		res.Resolve(r, info)
+		got <- seen{info.Peer, parsed}
+	}))
+	srv.Config.ConnContext = clientip.ConnContext
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s := <-got
+	if !s.peer.IsValid() || s.peer != s.parsed || s.peer.Is4In6() {
+		t.Fatalf("peer from the connection %v, RemoteAddr gave %v", s.peer, s.parsed)
+	}
+	// Without the hook, RemoteAddr is parsed.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "203.0.113.9:1"
+	r, info := rampart.WithInfo(r)
+	res.Resolve(r, info)
+	if info.Peer != netip.MustParseAddr("203.0.113.9") {
+		t.Fatalf("peer %v", info.Peer)
+	}
+}
