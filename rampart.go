@@ -119,9 +119,10 @@ type Info struct {
 	RequestID string
 	// ClientIP is the trusted client address (see package clientip).
 	ClientIP netip.Addr
-	// Peer is the address of the TCP peer, parsed once from RemoteAddr
-	// by the step that resolves ClientIP; the zero Addr until then, or
-	// when RemoteAddr is not an IP address.
+	// Peer is the address of the TCP peer, recorded once by the step
+	// that resolves ClientIP (from the connection, or parsed from
+	// RemoteAddr); the zero Addr until then, or when the peer has no IP
+	// address (a Unix socket).
 	Peer netip.Addr
 	// Route is the pattern of the matched route, empty before matching.
 	Route string
