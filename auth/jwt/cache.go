@@ -97,8 +97,9 @@ func newCache(maxEntries int) *cache {
 // A fixed nonce weakens GCM only when its tags or ciphertexts are seen;
 // here they are not even kept (only the AES of the tag is). It is about a
 // third of the cost of SHA-256 with SHA extensions, and a tenth without.
-// The token is not copied and not stored. Where AES-GCM is unavailable
-// the key is the token's SHA-256, as collision resistant.
+// The token is not copied and not stored. Where AES-GCM with a fixed nonce
+// is refused (FIPS 140-only mode) the key is the token's SHA-256, which no
+// one can make collide either.
 func (c *cache) key(tok string) tokenKey {
 	if c.ghash == nil {
 		return hashToken(tok)
