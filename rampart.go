@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"unsafe"
 )
 
 // Middleware wraps a handler. It is the shape of every Rampart feature.
@@ -118,6 +119,11 @@ type Info struct {
 	RequestID string
 	// ClientIP is the trusted client address (see package clientip).
 	ClientIP netip.Addr
+	// Peer is the address of the TCP peer, recorded once by the step
+	// that resolves ClientIP (from the connection, or parsed from
+	// RemoteAddr); the zero Addr until then, or when the peer has no IP
+	// address (a Unix socket).
+	Peer netip.Addr
 	// Route is the pattern of the matched route, empty before matching.
 	Route string
 	// Params holds the matched path parameters, in route order.
@@ -132,6 +138,8 @@ type Info struct {
 	params [4]Param   // backing store, so that most matches do not allocate
 	hdr    [12]string // backing store of HeaderValue
 	nhdr   int
+	txt    [128]byte // backing store of Text
+	ntxt   int
 }
 
 // HeaderValue returns []string{v}, for a header map, from storage the
@@ -146,6 +154,23 @@ func (i *Info) HeaderValue(v string) []string {
 	i.hdr[i.nhdr] = v
 	i.nhdr++
 	return i.hdr[i.nhdr-1 : i.nhdr : i.nhdr]
+}
+
+// Text returns b as a string whose bytes the Info holds for the request's
+// lifetime while it has room, so that the values Rampart formats on every
+// request (the forwarding headers' addresses, the RateLimit header) do not
+// allocate. Bytes once handed out are never written again, so the string
+// is immutable like any other. A nil Info, or one out of room, allocates.
+func (i *Info) Text(b []byte) string {
+	if i == nil || len(b) > len(i.txt)-i.ntxt {
+		return string(b)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	start := i.ntxt
+	i.ntxt += copy(i.txt[start:], b)
+	return unsafe.String(&i.txt[start], len(b))
 }
 
 // Param is one matched path parameter: Name from the route pattern

@@ -122,3 +122,32 @@ func TestWithInfoKeepsOtherContextValues(t *testing.T) {
 		t.Error("WithInfo attached a second Info")
 	}
 }
+
+// Text hands out strings from the Info's storage that keep their bytes,
+// and allocates once the storage is full, or without an Info.
+func TestInfoText(t *testing.T) {
+	var info rampart.Info
+	buf := []byte("203.0.113.7")
+	a := info.Text(buf)
+	buf[0] = 'X' // the caller's buffer is its own
+	b := info.Text([]byte("for=203.0.113.7;proto=https"))
+	if a != "203.0.113.7" || b != "for=203.0.113.7;proto=https" || info.Text(nil) != "" {
+		t.Fatalf("texts %q %q", a, b)
+	}
+	var got []string
+	for i := range 20 {
+		got = append(got, info.Text([]byte(strings.Repeat(string(rune('a'+i)), 10))))
+	}
+	for i, s := range got {
+		if s != strings.Repeat(string(rune('a'+i)), 10) {
+			t.Fatalf("text %d is %q: storage reused", i, s)
+		}
+	}
+	if a != "203.0.113.7" || b != "for=203.0.113.7;proto=https" {
+		t.Fatalf("earlier texts changed: %q %q", a, b)
+	}
+	var none *rampart.Info
+	if none.Text([]byte("x")) != "x" {
+		t.Fatal("nil Info")
+	}
+}

@@ -1,8 +1,10 @@
 package clientip
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -75,13 +77,23 @@ func (r *Resolver) Trusted(a netip.Addr) bool {
 }
 
 // Peer returns the address of the TCP peer of req, or the zero Addr when
-// RemoteAddr cannot be parsed (a test request, a Unix socket).
+// RemoteAddr cannot be parsed (a test request, a Unix socket). It is read
+// from the request's [rampart.Info] when an earlier step stored it there
+// ([Resolver.Handler] does), and parsed from RemoteAddr otherwise.
 func Peer(req *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(req.RemoteAddr)
+	if info := rampart.InfoFrom(req.Context()); info != nil && info.Peer.IsValid() {
+		return info.Peer
+	}
+	return parsePeer(req.RemoteAddr)
+}
+
+// parsePeer parses a RemoteAddr: an address with a port, or an address.
+func parsePeer(remote string) netip.Addr {
+	ap, err := netip.ParseAddrPort(remote)
 	if err == nil {
 		return ap.Addr().Unmap().WithZone("")
 	}
-	a, err := netip.ParseAddr(req.RemoteAddr)
+	a, err := netip.ParseAddr(remote)
 	if err == nil {
 		return a.Unmap().WithZone("")
 	}
@@ -128,7 +140,47 @@ func (r *Resolver) From(req *http.Request) netip.Addr {
 // walk: nothing left of it can be believed, so the nearest trusted hop is
 // the answer. It never fails open to a client-chosen address.
 func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
-	peer := Peer(req)
+	return r.clientIP(req, Peer(req))
+}
+
+// Resolve stores the TCP peer and the client address of req in info, as
+// [Resolver.Handler] does: the peer is taken from the connection's
+// context when the server records it ([ConnContext]), else parsed from
+// RemoteAddr, once, and every later [Peer], [From] and [Resolver.From]
+// reads the result.
+func (r *Resolver) Resolve(req *http.Request, info *rampart.Info) {
+	if a, ok := req.Context().Value(connPeerKey{}).(netip.Addr); ok {
+		info.Peer = a
+	} else {
+		info.Peer = parsePeer(req.RemoteAddr)
+	}
+	info.ClientIP = r.clientIP(req, info.Peer)
+}
+
+type connPeerKey struct{}
+
+// ConnContext is an [http.Server] ConnContext hook that records the peer
+// address of a TCP connection in its context, unmapped and without zone
+// as [Peer] gives it, so that [Resolver.Resolve] does not parse
+// RemoteAddr again on every request the connection carries. It trusts
+// only the connection, from which net/http also sets RemoteAddr; other
+// connections (a Unix socket) get nothing, and their requests are parsed
+// as before. A handler that rewrites RemoteAddr before Resolve runs is
+// not seen by Resolve on such a server. It is safe for concurrent use.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	ta, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return ctx
+	}
+	a := ta.AddrPort().Addr().Unmap().WithZone("")
+	if !a.IsValid() {
+		return ctx
+	}
+	return context.WithValue(ctx, connPeerKey{}, a)
+}
+
+// clientIP is [Resolver.ClientIP] for a peer already parsed.
+func (r *Resolver) clientIP(req *http.Request, peer netip.Addr) netip.Addr {
 	if !peer.IsValid() || !r.Trusted(peer) {
 		return peer
 	}
@@ -181,7 +233,7 @@ func parseHop(s string) (netip.Addr, bool) {
 func (r *Resolver) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		req, info := rampart.WithInfo(req)
-		info.ClientIP = r.ClientIP(req)
+		r.Resolve(req, info)
 		next.ServeHTTP(w, req)
 	})
 }

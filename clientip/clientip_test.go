@@ -225,3 +225,71 @@ func TestResolverFrom(t *testing.T) {
 		t.Errorf("package From trusted a forwarding header: %v", got)
 	}
 }
+
+func TestResolve(t *testing.T) {
+	res, err := clientip.New([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[::ffff:10.1.2.3]:9"
+	r.Header.Set("X-Forwarded-For", "198.51.100.2")
+	r, info := rampart.WithInfo(r)
+	res.Resolve(r, info)
+	if info.Peer != netip.MustParseAddr("10.1.2.3") || info.ClientIP != netip.MustParseAddr("198.51.100.2") {
+		t.Fatalf("peer %v client %v", info.Peer, info.ClientIP)
+	}
+	// Later readers take the peer from the Info, not RemoteAddr.
+	r.RemoteAddr = "203.0.113.1:9"
+	if got := clientip.Peer(r); got != info.Peer {
+		t.Fatalf("Peer = %v, want %v", got, info.Peer)
+	}
+	if got := res.ClientIP(r); got != info.ClientIP {
+		t.Fatalf("ClientIP = %v, want %v", got, info.ClientIP)
+	}
+	// Without an Info, RemoteAddr is parsed.
+	plain := httptest.NewRequest("GET", "/", nil)
+	plain.RemoteAddr = "203.0.113.1:9"
+	if got := clientip.Peer(plain); got != netip.MustParseAddr("203.0.113.1") {
+		t.Fatalf("Peer without Info = %v", got)
+	}
+}
+
+// On a server with ConnContext the peer comes from the connection: what a
+// handler makes of RemoteAddr before Resolve does not change it, and it is
+// the address RemoteAddr names.
+func TestConnContext(t *testing.T) {
+	res, err := clientip.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct{ peer, parsed netip.Addr }
+	got := make(chan seen, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		parsed := clientip.Peer(r)
+		r.RemoteAddr = "203.0.113.9:1"
+		r, info := rampart.WithInfo(r)
+		res.Resolve(r, info)
+		got <- seen{info.Peer, parsed}
+	}))
+	srv.Config.ConnContext = clientip.ConnContext
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s := <-got
+	if !s.peer.IsValid() || s.peer != s.parsed || s.peer.Is4In6() {
+		t.Fatalf("peer from the connection %v, RemoteAddr gave %v", s.peer, s.parsed)
+	}
+	// Without the hook, RemoteAddr is parsed.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "203.0.113.9:1"
+	r, info := rampart.WithInfo(r)
+	res.Resolve(r, info)
+	if info.Peer != netip.MustParseAddr("203.0.113.9") {
+		t.Fatalf("peer %v", info.Peer)
+	}
+}

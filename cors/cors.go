@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,9 +74,31 @@ type Config struct {
 }
 
 // Policy is a compiled CORS policy, safe for concurrent use.
+//
+// rs/cors answers preflights and matches origins. Requests that are not
+// preflights are answered here, with the same headers rs/cors would set:
+// its own path formats a debug line's arguments on every request, logger
+// or not, which costs an allocation per request on the gateway's hot path.
+// TestActualRequestsAsRSCors holds the two to the same answers.
 type Policy struct {
 	c *rscors.Cors
+	// methods are the methods whose requests get CORS headers, as rs/cors
+	// keeps them: the configured list as written, or GET, POST and HEAD.
+	methods []string
+	// anyOrigin is set when "*" is listed: every origin is answered "*".
+	anyOrigin bool
+	// exposed is the Access-Control-Expose-Headers value, or nil.
+	exposed     []string
+	credentials bool
 }
+
+// Values set on every allowed response; a header map takes them without
+// a copy, and an append to a one-element slice copies it.
+var (
+	varyOrigin = []string{"Origin"}
+	allOrigins = []string{"*"}
+	credTrue   = []string{"true"}
+)
 
 // New validates cfg, reporting every problem, and compiles it.
 func New(cfg Config) (*Policy, error) {
@@ -90,7 +113,21 @@ func New(cfg Config) (*Policy, error) {
 		origins[i] = strings.ToLower(o)
 	}
 	maxAge := int(cfg.MaxAge / time.Second) // 0 omits the header
-	return &Policy{c: rscors.New(rscors.Options{
+	p := &Policy{methods: cfg.AllowedMethods, credentials: cfg.AllowCredentials}
+	if len(p.methods) == 0 {
+		p.methods = []string{http.MethodGet, http.MethodPost, http.MethodHead}
+	}
+	for _, o := range origins {
+		p.anyOrigin = p.anyOrigin || o == "*"
+	}
+	if len(cfg.ExposedHeaders) > 0 {
+		names := make([]string, len(cfg.ExposedHeaders))
+		for i, h := range cfg.ExposedHeaders {
+			names[i] = http.CanonicalHeaderKey(h)
+		}
+		p.exposed = []string{strings.Join(names, ", ")}
+	}
+	p.c = rscors.New(rscors.Options{
 		AllowedOrigins:       origins,
 		AllowedMethods:       cfg.AllowedMethods,
 		AllowedHeaders:       cfg.AllowedHeaders,
@@ -98,7 +135,8 @@ func New(cfg Config) (*Policy, error) {
 		AllowCredentials:     cfg.AllowCredentials,
 		MaxAge:               maxAge,
 		OptionsSuccessStatus: http.StatusNoContent,
-	})}, nil
+	})
+	return p, nil
 }
 
 // Validate reports every problem in cfg, joined, each a [*ConfigError]. It
@@ -236,7 +274,46 @@ func (c *Policy) Handler(next http.Handler) http.Handler {
 	if c == nil || c.c == nil {
 		return next
 	}
-	return c.c.Handler(next)
+	preflight := c.c.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			preflight.ServeHTTP(w, r)
+			return
+		}
+		c.actual(w.Header(), r)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// actual sets the CORS headers of a request that is not a preflight, as
+// rs/cors does: Vary: Origin always (the answer depends on it), and the
+// Allow headers only for an allowed origin and method.
+func (c *Policy) actual(h http.Header, r *http.Request) {
+	if vary := h["Vary"]; vary == nil {
+		h["Vary"] = varyOrigin
+	} else {
+		h["Vary"] = append(vary, varyOrigin[0])
+	}
+	if r.Header.Get("Origin") == "" || !c.c.OriginAllowed(r) || !c.methodAllowed(r.Method) {
+		return
+	}
+	if c.anyOrigin {
+		h["Access-Control-Allow-Origin"] = allOrigins
+	} else {
+		h["Access-Control-Allow-Origin"] = r.Header["Origin"]
+	}
+	if c.exposed != nil {
+		h["Access-Control-Expose-Headers"] = c.exposed
+	}
+	if c.credentials {
+		h["Access-Control-Allow-Credentials"] = credTrue
+	}
+}
+
+// methodAllowed is rs/cors's rule: a listed method, or OPTIONS (which is
+// not a preflight here).
+func (c *Policy) methodAllowed(m string) bool {
+	return m == http.MethodOptions || slices.Contains(c.methods, m)
 }
 
 // Enabled reports whether any origin is allowed.

@@ -332,7 +332,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Header[requestid.Header] = info.HeaderValue(info.RequestID)
 	h := rw.Header()
 	h[requestid.Header] = info.HeaderValue(info.RequestID)
-	info.ClientIP = g.ips.ClientIP(r)
+	g.ips.Resolve(r, info)
 	g.headers.Apply(h)
 	r, span = g.opts.Tracer.Start(r, info)
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart-api/rampart/audit"
+	"github.com/rampart-api/rampart/clientip"
 	"github.com/rampart-api/rampart/config"
 )
 
@@ -106,6 +107,9 @@ func NewServer(cfg *config.Config, opts Options) (*Server, error) {
 		// far larger blocks, which get its plain 431.
 		MaxHeaderBytes: 2 * cfg.Server.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(opts.Log.Handler(), slog.LevelDebug),
+		// The peer address is read once per connection, not parsed from
+		// RemoteAddr on every request it carries.
+		ConnContext: clientip.ConnContext,
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -224,7 +225,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.target)
 	in, out := pr.In, pr.Out
-	peer := clientip.Peer(in)
+	info := rampart.InfoFrom(in.Context())
+	var peer netip.Addr
+	if info != nil {
+		peer = info.Peer
+	}
+	if !peer.IsValid() {
+		peer = clientip.Peer(in)
+	}
 	trusted := peer.IsValid() && p.cfg.Proxies.Trusted(peer)
 
 	proto, host := "http", in.Host
@@ -244,12 +252,16 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// X-Real-IP and Forwarded carry the one client address the gateway
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
-	info := rampart.InfoFrom(in.Context())
-	client := p.cfg.Proxies.From(in)
+	var client netip.Addr
+	if info != nil && info.ClientIP.IsValid() {
+		client = info.ClientIP.Unmap().WithZone("")
+	} else {
+		client = p.cfg.Proxies.From(in)
+	}
 
 	// The peer's and the client's text and the Forwarded element are
-	// written into one buffer and become one string, and the header
-	// values come from the request's Info: every request pays for this.
+	// written into one buffer and become one string, held by the
+	// request's Info like the header values: every request pays for this.
 	var buf [256]byte
 	b := peer.AppendTo(buf[:0])
 	peerEnd, clientStart, clientEnd := len(b), 0, len(b)
@@ -260,7 +272,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	fwdStart := len(b)
 	b = appendForwarded(b, client, b[clientStart:clientEnd], host, proto)
-	text := string(b)
+	text := info.Text(b)
 	xff, clientText, forwarded := text[:peerEnd], text[clientStart:clientEnd], text[fwdStart:]
 	if len(prior) > 0 {
 		xff = strings.Join(prior, ", ") + ", " + xff
@@ -279,6 +291,11 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		vals.set(out.Header, "X-Real-Ip", clientText)
 	}
 	vals.set(out.Header, "Forwarded", forwarded)
+	// ReverseProxy sends an empty User-Agent rather than Go's when the
+	// client sent none; set here, the value slice comes from the Info.
+	if _, ok := out.Header["User-Agent"]; !ok {
+		vals.set(out.Header, "User-Agent", "")
+	}
 	// ReverseProxy has removed the headers the client's Connection header
 	// named, which may include the request id the gateway set.
 	if info != nil && info.RequestID != "" {
@@ -320,7 +337,7 @@ func (v *headerValues) set(h http.Header, key, value string) {
 		return
 	}
 	if v.spare == nil {
-		v.spare = make([]string, 0, 6)
+		v.spare = make([]string, 0, 7)
 	}
 	if len(v.spare) == cap(v.spare) {
 		h[key] = []string{value}

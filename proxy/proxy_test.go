@@ -506,3 +506,48 @@ func FuzzIsJSON(f *testing.F) {
 		}
 	})
 }
+
+// The upstream sees the client's User-Agent, and none rather than Go's
+// when the client sent none.
+func TestUserAgent(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	p := newProxy(t, proxy.Config{Target: srv.URL})
+	for _, ua := range []string{"", "curl/8.5.0"} {
+		r := httptest.NewRequest("GET", "http://api.example.com/x", nil)
+		if ua != "" {
+			r.Header.Set("User-Agent", ua)
+		}
+		if w := serve(p, r); w.Code != 200 {
+			t.Fatalf("status %d", w.Code)
+		}
+		if got := s.header.Values("User-Agent"); ua == "" && len(got) != 0 || ua != "" && (len(got) != 1 || got[0] != ua) {
+			t.Errorf("client User-Agent %q: upstream got %q", ua, got)
+		}
+	}
+}
+
+// The peer the gateway resolved is the one the proxy trusts or not: a
+// RemoteAddr rewritten later changes nothing.
+func TestPeerFromInfo(t *testing.T) {
+	srv, s := upstream(t, func(w http.ResponseWriter, _ *http.Request) {})
+	res, err := clientip.New([]string{"10.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, proxy.Config{Target: srv.URL, Proxies: res})
+	r := httptest.NewRequest("GET", "http://api.example.com/x", nil)
+	r.RemoteAddr = "10.0.0.1:4000"
+	r.Header.Set("X-Forwarded-For", "198.51.100.7")
+	r, info := rampart.WithInfo(r)
+	res.Resolve(r, info)
+	r.RemoteAddr = "203.0.113.9:5000"
+	if w := serve(p, r); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	if got := s.header.Get("X-Forwarded-For"); got != "198.51.100.7, 10.0.0.1" {
+		t.Errorf("X-Forwarded-For %q, want the trusted peer's chain", got)
+	}
+	if got := s.header.Get("X-Real-Ip"); got != "198.51.100.7" {
+		t.Errorf("X-Real-Ip %q", got)
+	}
+}

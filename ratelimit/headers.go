@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/problem"
 )
 
@@ -87,17 +88,28 @@ type rateLimitBuf struct {
 }
 
 // rateLimitValue returns the RateLimit header value
-// "limit=L, remaining=R, reset=S" as a one-element slice, in one
-// allocation when it fits rateLimitBuf. The string shares the allocation's bytes, which are never
-// written again once it is made.
-func rateLimitValue(limit, remaining int, reset int64) []string {
+// "limit=L, remaining=R, reset=S" as a one-element slice. With the
+// request's Info, the slice and the bytes come from the Info's storage
+// while it has room (see [rampart.Info.HeaderValue] and
+// [rampart.Info.Text]); otherwise they take one allocation when the value
+// fits rateLimitBuf. The string's bytes are never written again once it
+// is made.
+func rateLimitValue(info *rampart.Info, limit, remaining int, reset int64) []string {
+	if info != nil {
+		var buf [64]byte
+		return info.HeaderValue(info.Text(appendRateLimit(buf[:0], limit, remaining, reset)))
+	}
 	x := new(rateLimitBuf)
-	s := append(x.buf[:0], "limit="...)
+	s := appendRateLimit(x.buf[:0], limit, remaining, reset)
+	x.v[0] = unsafe.String(unsafe.SliceData(s), len(s))
+	return x.v[:1:1]
+}
+
+func appendRateLimit(s []byte, limit, remaining int, reset int64) []byte {
+	s = append(s, "limit="...)
 	s = strconv.AppendInt(s, int64(limit), 10)
 	s = append(s, ", remaining="...)
 	s = strconv.AppendInt(s, int64(remaining), 10)
 	s = append(s, ", reset="...)
-	s = strconv.AppendInt(s, reset, 10)
-	x.v[0] = unsafe.String(unsafe.SliceData(s), len(s))
-	return x.v[:1:1]
+	return strconv.AppendInt(s, reset, 10)
 }

@@ -268,7 +268,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				if answered {
 					m.monitor.Success(r)
 				}
-				m.setHeaders(w, shown)
+				m.setHeaders(w, r, shown)
 				m.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: p.reason, OWASP: audit.OWASPResource, Status: http.StatusTooManyRequests})
 				m.errorHandler(w, r, Exceeded(d.RetryAfter, p.reason))
 				return
@@ -281,13 +281,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			m.monitor.Success(r)
 		}
 		if shownSet {
-			m.setHeaders(w, shown)
+			m.setHeaders(w, r, shown)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func (m *Middleware) setHeaders(w http.ResponseWriter, d Decision) {
+func (m *Middleware) setHeaders(w http.ResponseWriter, r *http.Request, d Decision) {
 	if !m.headers && !m.legacy {
 		return
 	}
@@ -296,7 +296,7 @@ func (m *Middleware) setHeaders(w http.ResponseWriter, d Decision) {
 		if m.policyHdr != nil {
 			h[HeaderRateLimitPolicy] = m.policyHdr[:1:1]
 		}
-		h[HeaderRateLimit] = rateLimitValue(d.Limit.Burst, d.Remaining, ceilSeconds(d.ResetAfter))
+		h[HeaderRateLimit] = rateLimitValue(rampart.InfoFrom(r.Context()), d.Limit.Burst, d.Remaining, ceilSeconds(d.ResetAfter))
 	}
 	if m.legacy {
 		h[HeaderLegacyLimit] = []string{strconv.Itoa(d.Limit.Burst)}

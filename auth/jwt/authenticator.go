@@ -85,11 +85,13 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 	now := a.now()
 	// A token and its high-S twin share the key of the low-S form when
 	// an issuer accepts high S; the entry says whether it may serve a twin.
-	var h, low [sha256.Size]byte
+	var h, low tokenKey
 	twin := false
 	if a.cache != nil {
 		if a.highS {
-			if low, twin = lowSKey(tok); twin {
+			var form string
+			if form, twin = lowSForm(tok); twin {
+				low = a.cache.key(form)
 				if e := a.cache.get(&low, now); e != nil && e.twins {
 					if a.revoked(e.jti) {
 						return nil, invalid(ErrRevoked)
@@ -99,7 +101,7 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 				}
 			}
 		}
-		h = hashToken(tok)
+		h = a.cache.key(tok)
 		if e := a.cache.get(&h, now); e != nil {
 			if a.revoked(e.jti) {
 				return nil, invalid(ErrRevoked)
@@ -295,10 +297,11 @@ func (iss *issuer) principal(cl jwt.MapClaims) (*rampart.Principal, error) {
 	return p, nil
 }
 
-// hashToken is the SHA-256 of tok, the cache key. Tokens up to 1 KiB are
-// hashed from a copy on the stack: converting the string to a []byte
-// would allocate on every cached lookup.
-func hashToken(tok string) [sha256.Size]byte {
+// hashToken is the SHA-256 of tok, the cache key where AES-GCM is
+// unavailable (see [cache.key]). Tokens up to 1 KiB are hashed from a
+// copy on the stack: converting the string to a []byte would allocate on
+// every cached lookup.
+func hashToken(tok string) tokenKey {
 	var buf [1 << 10]byte
 	if len(tok) > len(buf) {
 		return sha256.Sum256([]byte(tok))

@@ -1,8 +1,10 @@
 package jwt
 
 import (
+	"crypto/fips140"
 	"crypto/sha256"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +21,10 @@ func cacheIssuer(fps ...string) *issuer {
 	return iss
 }
 
-func cacheKey(i int) *[sha256.Size]byte {
+func cacheKey(i int) *tokenKey {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(i))
-	h := sha256.Sum256(b[:])
+	h := tokenKey(sha256.Sum256(b[:]))
 	return &h
 }
 
@@ -91,5 +93,51 @@ func TestCacheForgetsExpiredAndRotated(t *testing.T) {
 	}
 	if n := c.len(); n != 1 {
 		t.Fatalf("%d entries left, want the valid one only", n)
+	}
+}
+
+// The cache key is a function of the token under the cache's own secret
+// keys: one token has one key in a cache, distinct tokens (down to one
+// byte, or a length) have distinct keys, and another cache keys the same
+// token differently. Where AES-GCM is unavailable it is the SHA-256.
+func TestCacheKey(t *testing.T) {
+	c, other := newCache(16), newCache(16)
+	if fips140.Enforced() {
+		if c.ghash != nil {
+			t.Fatal("AES-GCM with a fixed nonce built where FIPS 140 is enforced")
+		}
+		t.Skip("FIPS 140 enforced: the key is the SHA-256 (TestCacheKeyWithoutGCM)")
+	}
+	if c.ghash == nil {
+		t.Fatal("no AES-GCM: the cache would key by SHA-256")
+	}
+	tok := "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln"
+	k := c.key(tok)
+	if c.key(tok) != k {
+		t.Fatal("one token, two keys")
+	}
+	if other.key(tok) == k {
+		t.Fatal("two caches share a key: the key is not secret")
+	}
+	if k == tokenKey(sha256.Sum256([]byte(tok))) {
+		t.Fatal("the key is the bare SHA-256")
+	}
+	seen := map[tokenKey]string{}
+	for _, s := range []string{"", "a", "b", tok, tok + "A", tok[:len(tok)-1], tok + "\x00", "\x00" + tok, strings.Repeat("A", 1500), strings.Repeat("A", 1501)} {
+		kk := c.key(s)
+		if prev, dup := seen[kk]; dup {
+			t.Fatalf("%q and %q share a key", prev, s)
+		}
+		seen[kk] = s
+	}
+}
+
+// Without AES-GCM the cache key is the token's SHA-256, short or long.
+func TestCacheKeyWithoutGCM(t *testing.T) {
+	c := newCache(16)
+	c.ghash, c.prp = nil, nil
+	tok := "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln"
+	if c.key(tok) != tokenKey(sha256.Sum256([]byte(tok))) || c.key(strings.Repeat("A", 1500)) != tokenKey(sha256.Sum256([]byte(strings.Repeat("A", 1500)))) {
+		t.Fatal("without AES-GCM the key is not the SHA-256")
 	}
 }

@@ -59,11 +59,13 @@
 //
 // # Cache
 //
-// Verified tokens are cached by SHA-256, bounded, until their exp (or
-// iat + MaxAge when that comes first), and
-// dropped as soon as the key that verified them leaves its issuer's set, so
-// a signature is checked once per token rather than once per request. For
-// an issuer with DangerouslyAcceptHighS the key is the SHA-256 of the
+// Verified tokens are cached under a keyed hash of the token (AES of its
+// GHASH, under keys drawn per cache that never leave the process; the
+// token's SHA-256 where AES-GCM is unavailable), bounded, until their exp
+// (or iat + MaxAge when that comes first), and dropped as soon as the key
+// that verified them leaves its issuer's set, so a signature is checked
+// once per token rather than once per request. The token itself is not
+// stored. For an issuer with DangerouslyAcceptHighS the key is that of the
 // token's low-S form, so a token and its high-S twin share one entry.
 //
 // Numeric claims in [rampart.Principal.Claims] are json.Number values.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/sha256"
 	"encoding/base64"
 	"math/big"
 	"strings"
@@ -21,7 +20,7 @@ import (
 // default only the low-S form is accepted; signers that emit high S (most
 // libraries emit either form at random, so such an issuer's tokens would
 // be refused half the time) must normalise, or their issuer block must set
-// [IssuerConfig.DangerouslyAcceptHighS], which makes [lowSKey] key the
+// [IssuerConfig.DangerouslyAcceptHighS], which makes [lowSForm] key the
 // cache by the low-S form. It trusts nothing and is safe for concurrent
 // use.
 func lowS(pub *ecdsa.PublicKey, sig []byte) bool {
@@ -53,7 +52,7 @@ const (
 	sigHighS
 )
 
-// twinCurve holds what [lowSKey] needs of one curve, as fixed-width
+// twinCurve holds what [lowSForm] needs of one curve, as fixed-width
 // big-endian bytes so that the common low-S case compares bytes only.
 type twinCurve struct {
 	n           *big.Int
@@ -74,47 +73,42 @@ var twinCurves = func() map[int]*twinCurve {
 	return m
 }()
 
-// lowSKey returns the SHA-256 of the low-S form of tok and true when tok
-// ends in a signature of an ECDSA length (P-256, P-384 or P-521) whose S
-// lies strictly between N/2 and N; otherwise it returns false. Only the
+// lowSForm returns the low-S form of tok and true when tok ends in a
+// signature of an ECDSA length (P-256, P-384 or P-521) whose S lies
+// strictly between N/2 and N; otherwise it returns false. Only the
 // signature segment changes, and the low-S form is encoded canonically, so
-// a token and its high-S twin get the same key.
+// a token and its high-S twin have the same form, and the same cache key.
 //
 // It looks at the string only: nothing says tok is an ECDSA token, let
-// alone a valid one. A cache entry found under this key may serve tok only
-// when it was verified with an ECDSA key for an issuer that accepts high S
-// (see [cacheEntry].twins): tok then differs from the verified string only
-// by S ↦ N-S, which verifies with the same key. It is safe for concurrent
-// use.
-func lowSKey(tok string) ([sha256.Size]byte, bool) {
-	var h [sha256.Size]byte
+// alone a valid one. A cache entry found under the form's key may serve
+// tok only when it was verified with an ECDSA key for an issuer that
+// accepts high S (see [cacheEntry].twins): tok then differs from the
+// verified string only by S ↦ N-S, which verifies with the same key. It is
+// safe for concurrent use.
+func lowSForm(tok string) (string, bool) {
 	i := strings.LastIndexByte(tok, '.')
 	if i < 0 {
-		return h, false
+		return "", false
 	}
 	seg := tok[i+1:]
 	tc := twinCurves[len(seg)]
 	if tc == nil {
-		return h, false
+		return "", false
 	}
 	var buf [2 * 66]byte
 	size := len(tc.order)
 	sig := buf[:2*size]
 	if strings.ContainsAny(seg, "\r\n") {
-		return h, false
+		return "", false
 	}
 	if n, err := strictB64.Decode(sig, []byte(seg)); err != nil || n != len(sig) {
-		return h, false
+		return "", false
 	}
 	s := sig[size:]
 	if bytes.Compare(s, tc.half) <= 0 || bytes.Compare(s, tc.order) >= 0 {
-		return h, false
+		return "", false
 	}
 	low := new(big.Int).SetBytes(s)
 	low.Sub(tc.n, low).FillBytes(s)
-	d := sha256.New()
-	d.Write([]byte(tok[:i+1]))
-	d.Write([]byte(base64.RawURLEncoding.EncodeToString(sig)))
-	d.Sum(h[:0])
-	return h, true
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig), true
 }
