@@ -20,13 +20,15 @@ type Logs struct {
 	// Access is the access log, one line per request.
 	Access *audit.AccessLog
 	// Events is the security event stream.
-	Events  *audit.Logger
-	closers []io.Closer
+	Events   *audit.Logger
+	closers  []io.Closer
+	buffered []*audit.BufferedWriter
 }
 
 // OpenLogs opens the outputs named in cfg: "stderr", "stdout", "off" or a
 // file path (appended to, created with mode 0600). The access log is
-// buffered and flushed every 200ms.
+// buffered and written every 200ms by a goroutine of its own, never by a
+// request (see [audit.BufferedWriter]).
 func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.Level)); err != nil {
@@ -55,6 +57,7 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 			// closed once, by Close, and the standard streams never.
 			bw := audit.NewBufferedWriter(writerOnly{w}, 200*time.Millisecond)
 			l.closers = append([]io.Closer{bw}, l.closers...)
+			l.buffered = append(l.buffered, bw)
 			return bw, nil
 		}
 		return w, nil
@@ -97,6 +100,16 @@ func wrap(field string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", field, err)
+}
+
+// Dropped returns the lines the buffered outputs lost so far: dropped
+// while their output stalled, or refused by it.
+func (l *Logs) Dropped() uint64 {
+	var n uint64
+	for _, bw := range l.buffered {
+		n += bw.Dropped()
+	}
+	return n
 }
 
 // Close flushes the outputs and closes the files among them; the standard

@@ -1,12 +1,18 @@
 package gateway_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 )
@@ -57,5 +63,28 @@ func TestServerLogRedactsUpstreamErrors(t *testing.T) {
 	}
 	if !strings.Contains(log, "ECONNREFUSED") || !strings.Contains(log, "login failed") {
 		t.Fatalf("excerpts lost their useful part:\n%s", log)
+	}
+}
+
+func TestLogsCountNoDroppedLinesWhenTheOutputKeepsUp(t *testing.T) {
+	dir := t.TempDir()
+	l, err := gateway.OpenLogs(config.Log{Level: "info", Server: "off", Access: filepath.Join(dir, "access.log"), Events: "off"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, info := rampart.WithInfo(httptest.NewRequest("GET", "/api/notes/1", nil))
+	info.RequestID = "rid"
+	for range 5000 {
+		l.Access.Log(r, 200, 42, time.Millisecond)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n != 5000 || l.Dropped() != 0 {
+		t.Fatalf("%d lines in the file, %d dropped; want 5000 and 0", n, l.Dropped())
 	}
 }

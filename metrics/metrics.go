@@ -22,6 +22,11 @@ type Options struct {
 	// KeySets returns the JWT issuers' key sets of the configuration
 	// being served; nil leaves the rampart_jwks_* metrics out.
 	KeySets func() []jwt.KeySetStatus
+	// LogLinesDropped returns the log lines lost so far because their
+	// output did not keep up or refused them (see
+	// [audit.BufferedWriter.Dropped]); nil leaves
+	// rampart_log_lines_dropped_total out.
+	LogLinesDropped func() uint64
 }
 
 // Metrics holds the collectors. It is safe for concurrent use.
@@ -104,6 +109,12 @@ func New(o Options) *Metrics {
 	}
 	if o.KeySets != nil {
 		m.reg.MustRegister(keySetCollector(o.KeySets))
+	}
+	if o.LogLinesDropped != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "rampart_log_lines_dropped_total",
+			Help: "Access log lines lost because the log's output stalled past the buffer or refused them.",
+		}, func() float64 { return float64(o.LogLinesDropped()) }))
 	}
 	return m
 }

@@ -34,3 +34,29 @@ func BenchmarkObserveRequest(b *testing.B) {
 		m.ObserveRequest(r, audit.Outcome{Status: 200, Bytes: 10, Duration: time.Millisecond})
 	}
 }
+
+func TestLogLinesDroppedIsReadAtScrape(t *testing.T) {
+	var dropped uint64
+	m := metrics.New(metrics.Options{LogLinesDropped: func() uint64 { return dropped }})
+	scrape := func() float64 {
+		t.Helper()
+		mfs, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "rampart_log_lines_dropped_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("rampart_log_lines_dropped_total not exposed")
+		return 0
+	}
+	if got := scrape(); got != 0 {
+		t.Fatalf("before any drop: %v", got)
+	}
+	dropped = 1200
+	if got := scrape(); got != 1200 {
+		t.Fatalf("after 1200 drops: %v", got)
+	}
+}

@@ -24,10 +24,12 @@ type adminListener struct {
 
 // startAdmin binds admin.listen and serves health, readiness, metrics,
 // the security console unless admin.console is false and, if enabled,
-// pprof, with the metrics and the console fed by hub. It returns nil
+// pprof, with the metrics and the console fed by hub, and the count of
+// lost log lines read from logs. It returns nil
 // when the admin listener is off. The error, from binding, names
 // admin.listen.
-func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *slog.Logger) (*adminListener, error) {
+func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, logs *gateway.Logs) (*adminListener, error) {
+	log := logs.Server
 	a := cfg.Admin
 	if !a.Enabled() {
 		return nil, nil
@@ -39,8 +41,9 @@ func startAdmin(cfg *config.Config, srv *gateway.Server, hub *audit.Hub, log *sl
 	bi := build()
 	m := metrics.New(metrics.Options{
 		Version: bi.Version, Revision: bi.Revision, GoVersion: bi.GoVersion,
-		InFlight: srv.InFlight,
-		KeySets:  func() []jwt.KeySetStatus { return srv.Gateway().KeySets() },
+		InFlight:        srv.InFlight,
+		KeySets:         func() []jwt.KeySetStatus { return srv.Gateway().KeySets() },
+		LogLinesDropped: logs.Dropped,
 	})
 	hub.Subscribe(m)
 	o := admin.Options{Token: a.Token.Value(), Ready: srv.Ready, Metrics: m.Handler(), Pprof: a.Pprof, Log: log}

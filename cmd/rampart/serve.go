@@ -98,7 +98,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready func(net.Ad
 		_ = srv.Close()
 		return startupError(stderr, cfg, &config.FieldError{Path: "server.listen", Err: err})
 	}
-	adm, err := startAdmin(cfg, srv, hub, logs.Server)
+	adm, err := startAdmin(cfg, srv, hub, logs)
 	if err != nil {
 		_ = ln.Close()
 		_ = srv.Close()
