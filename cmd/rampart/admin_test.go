@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -33,15 +32,7 @@ routes: [{path: /a, upstream: app, auth: none}]
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, path, io.Discard, func(a net.Addr) { addrc <- a }) }()
-	select {
-	case <-addrc:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
+	_, stop := startServe(t, path)
 	client := &http.Client{Timeout: 10 * time.Second}
 	fetch := func(p, token string) (int, string) {
 		t.Helper()
@@ -98,10 +89,7 @@ routes: [{path: /a, upstream: app, auth: none}]
 	if csp := res.Header.Get("Content-Security-Policy"); csp != console.CSP {
 		t.Errorf("console page CSP %q", csp)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if c, err := net.DialTimeout("tcp", adminAddr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("admin listener still open after the stop")

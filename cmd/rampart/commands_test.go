@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -86,11 +83,8 @@ func TestServeAndReload(t *testing.T) {
 		}
 	}
 	write("/one")
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, path, io.Discard, func(a net.Addr) { addrc <- a }) }()
-	addr := (<-addrc).String()
+	a, stop := startServe(t, path)
+	addr := a.String()
 	status := func(p string) int {
 		res, err := http.Get("http://" + addr + p)
 		if err != nil {
@@ -126,10 +120,7 @@ func TestServeAndReload(t *testing.T) {
 	if status("/one") != 404 {
 		t.Fatal("old route still served")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 }
 
 func TestTokenRoundTrip(t *testing.T) {

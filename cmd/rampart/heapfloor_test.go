@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -12,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 func gcPercent() int {
@@ -29,20 +25,8 @@ func serveHeapFloor(t *testing.T, extra string) (path, serverLog string, stop fu
 	dir := t.TempDir()
 	path, serverLog = filepath.Join(dir, "rampart.yaml"), filepath.Join(dir, "server.log")
 	writeHeapFloorConfig(t, path, serverLog, extra)
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, path, io.Discard, func(a net.Addr) { addrc <- a }) }()
-	select {
-	case <-addrc:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	return path, serverLog, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, stop = startServe(t, path)
+	return path, serverLog, stop
 }
 
 func writeHeapFloorConfig(t *testing.T, path, serverLog, extra string) {
@@ -55,20 +39,6 @@ routes: [{path: /a, upstream: app, auth: none}]
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func waitLog(t *testing.T, file, s string) string {
-	t.Helper()
-	for range 250 {
-		b, _ := os.ReadFile(file)
-		if strings.Contains(string(b), s) {
-			return string(b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(file)
-	t.Fatalf("no %s in %s:\n%s", s, file, b)
-	return ""
 }
 
 // TestServeHeapFloor: serve raises the GC percent for the default floor

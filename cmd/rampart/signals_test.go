@@ -59,19 +59,7 @@ routes:
 		res.Body.Close()
 		return res.StatusCode
 	}
-	waitLine := func(file, s string) string {
-		t.Helper()
-		for range 250 {
-			b, _ := os.ReadFile(file)
-			if strings.Contains(string(b), s) {
-				return string(b)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("no %s in %s", s, file)
-		return ""
-	}
-	waitEvent := func(name string) string { return waitLine(events, `"event":"`+name+`"`) }
+	waitEvent := func(name string) string { return waitLog(t, events, `"event":"`+name+`"`) }
 
 	if status("/quota") != 200 || status("/quota") != 429 {
 		t.Fatal("quota of 1 not enforced")
@@ -106,7 +94,7 @@ routes:
 	// Signals of one kind sent before the first is delivered merge into
 	// one; wait until the first is handled. Within the minute of drain
 	// delay the gateway keeps answering, with keep-alives off.
-	waitLine(server, "stopping after the drain delay")
+	waitLog(t, server, "stopping after the drain delay")
 	for range 5 {
 		if got := status("/fast"); got != 200 {
 			t.Fatalf("during the drain delay: %d", got)
