@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 // Allocation budgets per request, counted by the gateway's own work: the
@@ -172,15 +173,15 @@ func TestAllocationsPerRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	full := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, filepath.Join(dir, "jwks.json"))), func(i int) string {
+	full := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, "", filepath.Join(dir, "jwks.json"))), func(i int) string {
 		return "Bearer " + tokens[i%len(tokens)]
 	})
 
 	doc := filepath.Join(dir, "openapi.yaml")
-	if err := os.WriteFile(doc, []byte(noteOpenAPIDoc), 0o600); err != nil {
+	if err := os.WriteFile(doc, notedoc.Document("3.0.3"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocOpenAPIYAML, doc, filepath.Join(dir, "jwks.json"))), func(i int) string {
+	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, ", openapi: "+doc, filepath.Join(dir, "jwks.json"))), func(i int) string {
 		return "Bearer " + tokens[i%len(tokens)]
 	})
 
@@ -206,9 +207,12 @@ routes:
   - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: none}
 `
 
+// allocFullYAML is the full chain; its first verb completes the
+// upstream (", openapi: PATH" for the OpenAPI case), its second is the
+// JWKS file.
 const allocFullYAML = `
 upstreams:
-  app: {url: http://127.0.0.1:9}
+  app: {url: http://127.0.0.1:9%s}
 cors:
   allowed_origins: [https://app.example.com]
   allow_credentials: true
@@ -221,43 +225,4 @@ rate_limits:
   default: [{key: ip, limit: 1000000, window: 1s}]
 routes:
   - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
-`
-
-const allocOpenAPIYAML = `
-upstreams:
-  app: {url: http://127.0.0.1:9, openapi: %s}
-cors:
-  allowed_origins: [https://app.example.com]
-  allow_credentials: true
-auth:
-  jwt:
-    issuers:
-      - {issuer: "https://id.example/", audience: [api], algorithms: [ES256], jwks_file: %s}
-rate_limits:
-  store: memory
-  default: [{key: ip, limit: 1000000, window: 1s}]
-routes:
-  - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
-`
-
-// noteOpenAPIDoc describes the note the stub upstream and the benchmarks'
-// canned transport answer.
-const noteOpenAPIDoc = `openapi: 3.0.3
-info: {title: notes, version: "1"}
-paths:
-  /api/notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-      responses:
-        "200":
-          description: a note
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  id: {type: integer}
-                  owner: {type: integer}
-                  title: {type: string}
 `

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/rampart-api/rampart/internal/notedoc"
 )
 
 // BenchmarkPipelineOpenAPI is BenchmarkPipelineCore with the upstream's
@@ -13,7 +15,7 @@ import (
 // what validation costs a request.
 func BenchmarkPipelineOpenAPI(b *testing.B) {
 	doc := filepath.Join(b.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(doc, []byte(noteOpenAPIDoc), 0o600); err != nil {
+	if err := os.WriteFile(doc, notedoc.Document("3.0.3"), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	benchGateway(b, fmt.Sprintf(`
