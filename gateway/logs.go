@@ -20,9 +20,10 @@ type Logs struct {
 	// Access is the access log, one line per request.
 	Access *audit.AccessLog
 	// Events is the security event stream.
-	Events   *audit.Logger
-	closers  []io.Closer
-	buffered []*audit.BufferedWriter
+	Events  *audit.Logger
+	closers []io.Closer
+	// access is the access log's buffered output, when it has one.
+	access *audit.BufferedWriter
 }
 
 // OpenLogs opens the outputs named in cfg: "stderr", "stdout", "off" or a
@@ -57,7 +58,7 @@ func OpenLogs(cfg config.Log, stderr io.Writer) (*Logs, error) {
 			// closed once, by Close, and the standard streams never.
 			bw := audit.NewBufferedWriter(writerOnly{w}, 200*time.Millisecond)
 			l.closers = append([]io.Closer{bw}, l.closers...)
-			l.buffered = append(l.buffered, bw)
+			l.access = bw
 			return bw, nil
 		}
 		return w, nil
@@ -102,14 +103,13 @@ func wrap(field string, err error) error {
 	return fmt.Errorf("%s: %w", field, err)
 }
 
-// Dropped returns the lines the buffered outputs lost so far: dropped
-// while their output stalled, or refused by it.
+// Dropped returns the access log lines lost so far: dropped while the
+// output stalled, or refused by it.
 func (l *Logs) Dropped() uint64 {
-	var n uint64
-	for _, bw := range l.buffered {
-		n += bw.Dropped()
+	if l.access == nil {
+		return 0
 	}
-	return n
+	return l.access.Dropped()
 }
 
 // Close flushes the outputs and closes the files among them; the standard

@@ -68,6 +68,14 @@ type fake struct {
 	set []int
 }
 
+// tune does what a cycle does without arming a cleanup: an armed one
+// could run tune on the runtime's goroutine while the test changes f.
+func tune(t *Tuner) {
+	t.mu.Lock()
+	t.tuneLocked()
+	t.mu.Unlock()
+}
+
 func (f *fake) tuner(floor int64, gogc string, base int) *Tuner {
 	t := &Tuner{
 		read:       func() heapState { return f.s },
@@ -89,20 +97,20 @@ func TestTunerFollowsLiveHeap(t *testing.T) {
 	}
 
 	f.s = heapState{live: 40 * mib, roots: mib}
-	tu.cycle()
+	tune(tu)
 	if p := tu.Percent(); p != 100 || f.set[len(f.set)-1] != 100 {
 		t.Fatalf("live heap past half the floor: percent %d, set %v; want 100", p, f.set)
 	}
 
 	f.s = heapState{live: 200 * mib, roots: mib}
 	n := len(f.set)
-	tu.cycle()
+	tune(tu)
 	if len(f.set) != n {
 		t.Fatalf("percent set again although unchanged: %v", f.set)
 	}
 
 	f.s = heapState{live: 10 * mib, roots: mib}
-	tu.cycle()
+	tune(tu)
 	if p := tu.Percent(); p <= 100 {
 		t.Fatalf("live heap small again: percent %d, want it raised", p)
 	}
