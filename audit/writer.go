@@ -46,12 +46,12 @@ type BufferedWriter struct {
 	out        io.Writer
 	maxPending int
 
-	mu      sync.Mutex // guards pending and lost; never held across a write to out
+	mu      sync.Mutex // guards pending; never held across a write to out
 	pending []byte
-	lost    uint64 // lines dropped since the last notice
 
-	wmu   sync.Mutex // serialises writes to out; requests never take it
-	spare []byte     // the batch buffer not in use, reused; guarded by wmu
+	wmu     sync.Mutex // serialises writes to out; requests never take it
+	spare   []byte     // the batch buffer not in use, reused; guarded by wmu
+	noticed uint64     // dropped as of the last notice written; guarded by wmu
 
 	dropped atomic.Uint64 // every line lost, for metrics
 	wake    chan struct{}
@@ -100,9 +100,8 @@ func (w *BufferedWriter) loop(interval time.Duration) {
 func (w *BufferedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	if len(w.pending)+len(p) > w.maxPending {
-		w.lost++
-		w.mu.Unlock()
 		w.dropped.Add(1)
+		w.mu.Unlock()
 		return len(p), nil
 	}
 	w.pending = append(w.pending, p...)
@@ -126,8 +125,7 @@ func (w *BufferedWriter) Flush() error {
 	w.mu.Lock()
 	batch := w.pending
 	w.pending = w.spare[:0]
-	lost := w.lost
-	w.lost = 0
+	total := w.dropped.Load()
 	w.mu.Unlock()
 
 	var err error
@@ -138,23 +136,20 @@ func (w *BufferedWriter) Flush() error {
 			// The lines not written whole are lost; the notice below
 			// may reach the output when it recovers.
 			unwritten := uint64(bytes.Count(batch[min(n, len(batch)):], []byte{'\n'}))
-			lost += unwritten
 			w.dropped.Add(unwritten)
+			total += unwritten
 		}
 	}
 	if cap(batch) > keepBytes {
 		batch = make([]byte, 0, batchBytes)
 	}
 	w.spare = batch[:0]
-	if lost > 0 {
-		if _, werr := w.out.Write(droppedLine(lost)); werr != nil {
-			// Count them again next time rather than not at all.
-			w.mu.Lock()
-			w.lost += lost
-			w.mu.Unlock()
-			if err == nil {
-				err = werr
-			}
+	if total > w.noticed {
+		if _, werr := w.out.Write(droppedLine(total - w.noticed)); werr == nil {
+			w.noticed = total
+		} else if err == nil {
+			// The lines stay counted for the next notice.
+			err = werr
 		}
 	}
 	return err
