@@ -136,7 +136,7 @@ type Info struct {
 	TraceID [16]byte
 
 	params [4]Param   // backing store, so that most matches do not allocate
-	hdr    [12]string // backing store of HeaderValue
+	hdr    [16]string // backing store of HeaderValue: about ten per proxied request, and the identity headers
 	nhdr   int
 	txt    [128]byte // backing store of Text
 	ntxt   int

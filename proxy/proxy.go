@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/http/httputil"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -226,13 +225,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.target)
 	in, out := pr.In, pr.Out
 	info := rampart.InfoFrom(in.Context())
-	var peer netip.Addr
-	if info != nil {
-		peer = info.Peer
-	}
-	if !peer.IsValid() {
-		peer = clientip.Peer(in)
-	}
+	peer := clientip.Peer(in)
 	trusted := peer.IsValid() && p.cfg.Proxies.Trusted(peer)
 
 	proto, host := "http", in.Host
@@ -252,12 +245,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// X-Real-IP and Forwarded carry the one client address the gateway
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
-	var client netip.Addr
-	if info != nil && info.ClientIP.IsValid() {
-		client = info.ClientIP.Unmap().WithZone("")
-	} else {
-		client = p.cfg.Proxies.From(in)
-	}
+	client := p.cfg.Proxies.From(in)
 
 	// The peer's and the client's text and the Forwarded element are
 	// written into one buffer and become one string, held by the

@@ -213,6 +213,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		buf := keyBufs.Get().(*[keyBufSize]byte)
 		defer keyBufs.Put(buf)
 		ctx := r.Context()
+		info := rampart.InfoFrom(ctx)
 		useStore := m.monitor.Try()
 		answered := false
 		var shown Decision
@@ -221,7 +222,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			p := &m.policies[i]
 			k := buf[:0]
 			if p.perRoute {
-				if info := rampart.InfoFrom(ctx); info != nil {
+				if info != nil {
 					k = append(k, info.Route...)
 				}
 				k = append(k, '|')
@@ -268,7 +269,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				if answered {
 					m.monitor.Success(r)
 				}
-				m.setHeaders(w, r, shown)
+				m.setHeaders(w, info, shown)
 				m.events.Emit(r, audit.Event{Name: audit.RateLimitExceeded, Reason: p.reason, OWASP: audit.OWASPResource, Status: http.StatusTooManyRequests})
 				m.errorHandler(w, r, Exceeded(d.RetryAfter, p.reason))
 				return
@@ -281,13 +282,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			m.monitor.Success(r)
 		}
 		if shownSet {
-			m.setHeaders(w, r, shown)
+			m.setHeaders(w, info, shown)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func (m *Middleware) setHeaders(w http.ResponseWriter, r *http.Request, d Decision) {
+func (m *Middleware) setHeaders(w http.ResponseWriter, info *rampart.Info, d Decision) {
 	if !m.headers && !m.legacy {
 		return
 	}
@@ -296,7 +297,7 @@ func (m *Middleware) setHeaders(w http.ResponseWriter, r *http.Request, d Decisi
 		if m.policyHdr != nil {
 			h[HeaderRateLimitPolicy] = m.policyHdr[:1:1]
 		}
-		h[HeaderRateLimit] = rateLimitValue(rampart.InfoFrom(r.Context()), d.Limit.Burst, d.Remaining, ceilSeconds(d.ResetAfter))
+		h[HeaderRateLimit] = rateLimitValue(info, d.Limit.Burst, d.Remaining, ceilSeconds(d.ResetAfter))
 	}
 	if m.legacy {
 		h[HeaderLegacyLimit] = []string{strconv.Itoa(d.Limit.Burst)}
