@@ -247,11 +247,9 @@ func New(cfg Config) (*Validator, error) {
 			}
 		}
 		slices.Sort(v.withoutSchema)
-		// Servers name the upstream's public URLs; the gateway matches the
-		// request path against the document's paths as written.
-		rdoc := *doc
-		rdoc.Servers = nil
-		if v.router, err = newRouter(&rdoc); err != nil {
+		// The router matches the request path against the document's
+		// paths as written, whatever its servers say.
+		if v.router, err = newRouter(doc); err != nil {
 			errs = append(errs, &DocumentError{Reason: "building router: " + err.Error(), Err: err})
 		}
 	}

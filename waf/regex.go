@@ -45,12 +45,6 @@ type rx struct {
 	std *regexp.Regexp // input that is not valid UTF-8
 }
 
-// rxCompiled is what the memoizer keeps for one pattern.
-type rxCompiled struct {
-	re2 *re2.Regexp
-	std *regexp.Regexp
-}
-
 func newRX(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
 	expr := "(?sm)" + opts.Arguments
 	if matchesArbitraryBytes(expr) {
@@ -67,13 +61,14 @@ func newRX(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
 			// matched by Go alone.
 			fast = nil
 		}
-		return &rxCompiled{re2: fast, std: std}, nil
+		return &rx{re2: fast, std: std}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compiling @rx %q: %w", opts.Arguments, err)
 	}
-	rc := c.(*rxCompiled)
-	return &rx{re2: rc.re2, std: rc.std}, nil
+	// The operator only reads its two expressions: rules with the same
+	// pattern share one.
+	return c.(*rx), nil
 }
 
 // matcher is what both engines offer.
