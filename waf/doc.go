@@ -15,6 +15,10 @@
 // The @rx operator the CRS relies on runs on RE2 (go-re2, compiled to Go,
 // so no cgo) rather than Go's regexp, which has no DFA; Go's regexp still
 // matches input that is not valid UTF-8, where the two engines differ.
+// RE2 keeps its compiled patterns and their caches in memory of its own,
+// outside the Go heap: GOMEMLIMIT does not bound it and it is not returned
+// to the system (about 30 MB on random traffic; at most 128 MiB a
+// pattern), so a process facing hostile traffic wants an OS memory limit.
 // Matches and captures are those of Coraza's own operator. Coraza keeps
 // operators in one registry per process, so importing this package gives
 // every Coraza WAF in the program this operator.
