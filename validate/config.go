@@ -170,6 +170,8 @@ type Validator struct {
 	withoutSchema []string
 	// shapes holds the compiled shape of every response schema.
 	shapes shapes
+	// patterns holds the document's compiled patternProperties.
+	patterns namePatterns
 	// plans holds the parameter plan of each operation that has one.
 	plans map[*openapi3.Operation]*paramPlan
 }
@@ -232,6 +234,9 @@ func New(cfg Config) (*Validator, error) {
 		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
 		v.shapes = shapes{}
+		if v.patterns, err = compilePatterns(doc); err != nil {
+			errs = append(errs, &DocumentError{Reason: err.Error(), Err: err})
+		}
 		v.plans = map[*openapi3.Operation]*paramPlan{}
 		for _, path := range doc.Paths.InMatchingOrder() {
 			item := doc.Paths.Value(path)

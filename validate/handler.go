@@ -149,7 +149,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 		if ferr != nil {
 			return jsonlimits.Problem(ferr), ""
 		}
-		formFields(schema, fields, !v.strict, f)
+		formFields(schema, v.patterns, fields, !v.strict, f)
 	case (err == nil && v.strict) || f.unknown:
 		if value == nil && m.Kind == jsonlimits.KindJSON {
 			_ = json.Unmarshal(body, &value)
@@ -158,7 +158,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 			if f.unknown {
 				f.dropUnknown()
 			}
-			undeclared(schema, value, !v.strict, false, func(p string, mismatch bool) {
+			undeclared(schema, v.patterns, value, !v.strict, false, func(p string, mismatch bool) {
 				if !mismatch {
 					f.props = true
 					f.add(p, "is not a declared property")

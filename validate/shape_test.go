@@ -48,7 +48,7 @@ func filterPasses(schema *openapi3.Schema, body []byte) bool {
 		return false
 	}
 	clean := true
-	unsent(schema, value, false, func(string, bool) { clean = false })
+	unsent(schema, nil, value, false, func(string, bool) { clean = false })
 	return clean
 }
 
