@@ -150,7 +150,12 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 			return jsonlimits.Problem(ferr), ""
 		}
 		formFields(schema, v.patterns, fields, !v.strict, f)
-	case (err == nil && v.strict) || f.unknown:
+	case m.Kind == jsonlimits.KindJSON || value != nil:
+		// Also when lenient and the library passed the body: a name
+		// that equals a declared one under case folding ("Role" beside
+		// or instead of "role") is undeclared whatever admits extras,
+		// since encoding/json and other upstreams that match names
+		// without case read it as the declared property.
 		if value == nil && m.Kind == jsonlimits.KindJSON {
 			_ = json.Unmarshal(body, &value)
 		}

@@ -129,10 +129,11 @@ const (
 	reasonUndeclaredType   = "response media type not declared in OpenAPI document"
 	reasonNoSchema         = "response has no schema in OpenAPI document"
 	reasonUndeclaredStatus = "response status not declared in OpenAPI document"
+	reasonUncheckable      = "response body is not JSON but its schema declares properties"
 )
 
 func eventFor(reason string) string {
-	if reason == reasonUndeclaredType {
+	if reason == reasonUndeclaredType || reason == reasonUncheckable {
 		return audit.ResponseFiltered
 	}
 	return audit.ValidationFailed
@@ -184,6 +185,12 @@ func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check
 			return false, reasonNoSchema, nil
 		}
 		return false, "", nil
+	case !isJSON && v.structured[mt.Schema.Value]:
+		// A document that declares `*/*`, `application/*` or XML with
+		// an object schema says what the body may carry, and the filter
+		// can read only JSON: an HTML page or XML rendering of the same
+		// record would carry its undeclared fields past it.
+		return false, reasonUncheckable, nil
 	}
 	return isJSON, "", mt.Schema.Value
 }

@@ -314,8 +314,37 @@ func (v *Validator) compileResponses(op *openapi3.Operation) {
 		}
 		for _, mt := range ref.Value.Content {
 			if mt != nil && mt.Schema != nil {
-				compiler{v.shapes, v.patterns}.of(mt.Schema.Value)
+				sh := compiler{v.shapes, v.patterns}.of(mt.Schema.Value)
+				if sh.reads(map[*shape]bool{}) {
+					v.structured[mt.Schema.Value] = true
+				}
 			}
 		}
 	}
+}
+
+// reads reports whether the filter could find anything in some JSON
+// value held to sh: an undeclared property, a mismatch, or a value it
+// leaves to the decoding path. A body that is not JSON under such a
+// schema cannot be checked.
+func (sh *shape) reads(seen map[*shape]bool) bool {
+	if sh == nil || seen[sh] {
+		return false
+	}
+	seen[sh] = true
+	if sh.object && (len(sh.names) != 0 || len(sh.patterns) != 0 || !sh.other.allowed || sh.other.unsure) {
+		return true
+	}
+	if sh.tuple || (sh.array && sh.items == nil && len(sh.prefix) == 0 && !sh.freeForm) {
+		return true
+	}
+	if (sh.object && sh.other.shape.reads(seen)) || sh.items.reads(seen) {
+		return true
+	}
+	for _, p := range sh.prefix {
+		if p.reads(seen) {
+			return true
+		}
+	}
+	return false
 }
