@@ -77,10 +77,12 @@ func compilePatterns(doc *openapi3.T) (namePatterns, error) {
 	return pats, nil
 }
 
-// foldRune maps r to the representative of its case class. Upper-casing
-// first joins what simple folding joins (K, k and the Kelvin sign; s and
-// the long s) and what upper-casing alone joins (the dotless ı, which
-// .NET's and Java's case-insensitive matching read as I).
+// foldRune maps r to the representative of its case class: the least
+// rune of the simple folding orbit (what strings.EqualFold and
+// encoding/json join: K, k and the Kelvin sign; s and the long s) of its
+// upper case's lower case (which also joins what upper-casing alone
+// joins: the dotless ı, which .NET's and Java's case-insensitive matching
+// read as I), ASCII letters lower-cased.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
@@ -88,7 +90,15 @@ func foldRune(r rune) rune {
 		}
 		return r
 	}
-	return unicode.ToLower(unicode.ToUpper(r))
+	r = unicode.ToLower(unicode.ToUpper(r))
+	least := r
+	for o := unicode.SimpleFold(r); o != r; o = unicode.SimpleFold(o) {
+		least = min(least, o)
+	}
+	if 'A' <= least && least <= 'Z' {
+		least += 'a' - 'A'
+	}
+	return least
 }
 
 // foldEqual reports whether a and b are equal under [foldRune]; it is
