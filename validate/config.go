@@ -240,7 +240,7 @@ func New(cfg Config) (*Validator, error) {
 		v.shapes = shapes{}
 		v.structured = map[*openapi3.Schema]bool{}
 		if v.patterns, err = compilePatterns(doc); err != nil {
-			errs = append(errs, &DocumentError{Reason: err.Error(), Err: err})
+			errs = append(errs, err)
 		}
 		v.plans = map[*openapi3.Operation]*paramPlan{}
 		for _, path := range doc.Paths.InMatchingOrder() {

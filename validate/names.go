@@ -2,6 +2,7 @@ package validate
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -26,6 +27,7 @@ type namePattern struct {
 // PatternError reports a patternProperties pattern that does not compile
 // as a Go (RE2) regular expression: the filter could not tell which names
 // it declares, so the document is refused rather than filtered by a guess.
+// It wraps [ErrDocument] and the compiler's error.
 type PatternError struct {
 	Pointer string // the schema's JSON pointer in the document
 	Pattern string
@@ -33,10 +35,11 @@ type PatternError struct {
 }
 
 func (e *PatternError) Error() string {
-	return fmt.Sprintf("validate: patternProperties %q at %s does not compile: %v", e.Pattern, e.Pointer, e.Err)
+	return fmt.Sprintf("%s: patternProperties %q at %s does not compile: %v", ErrDocument, e.Pattern, e.Pointer, e.Err)
 }
 
-func (e *PatternError) Unwrap() error { return e.Err }
+// Unwrap returns [ErrDocument] and Err.
+func (e *PatternError) Unwrap() []error { return []error{ErrDocument, e.Err} }
 
 // compilePatterns compiles the patternProperties of every schema of doc,
 // each pattern once per schema, in the order of their text. JSON Schema
@@ -69,10 +72,10 @@ func compilePatterns(doc *openapi3.T) (namePatterns, error) {
 		return nil
 	})
 	if err != nil {
-		errs = append(errs, err)
+		errs = append(errs, &DocumentError{Reason: "walking schemas: " + err.Error(), Err: err})
 	}
-	if len(errs) != 0 {
-		return nil, errs[0]
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return pats, nil
 }
