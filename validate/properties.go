@@ -17,7 +17,8 @@ import (
 // unevaluatedProperties schema or true. An unspecified additionalProperties
 // admits the property when lenient is true or the schema declares no
 // properties at all, unless unevaluatedProperties is set on the schema or
-// above it. A name that is not declared as written but equals a declared
+// above it; a branch without a type, or an allOf branch beside one that
+// declares, does not count (see [widens]). A name that is not declared as written but equals a declared
 // name under case folding ("Role" beside a declared "role") is never
 // declared, whatever admits extras: encoding/json and other clients that
 // match names without case would read it as the declared property. When
@@ -219,7 +220,7 @@ type lookup struct {
 }
 
 func (l *lookup) run(schema *openapi3.Schema, k string) (schemaSet, bool) {
-	l.visit(schema, k, 0, false)
+	l.visit(schema, k, 0, false, true)
 	if l.variant && !l.named {
 		return schemaSet{}, false
 	}
@@ -247,8 +248,9 @@ func (l *lookup) matches(p *namePattern, k string) bool {
 // (name it, match it, or admit it by an additionalProperties or
 // unevaluatedProperties that is true or a schema). closed is set below a
 // schema with unevaluatedProperties: that keyword, not an unspecified
-// additionalProperties, decides for the names nothing evaluates.
-func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) bool {
+// additionalProperties, decides for the names nothing evaluates. open is
+// whether a free-form s admits every name (see [widens]).
+func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed, open bool) bool {
 	if s == nil || depth > 32 || !l.seen.enter(s, depth) {
 		return false
 	}
@@ -285,16 +287,16 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) boo
 			}
 		} else if ap.Has != nil && *ap.Has {
 			l.allowed, evaluated = true, true
-		} else if ap.Has == nil && !closed && !unevaluated && (l.lenient || freeForm(s)) {
+		} else if ap.Has == nil && !closed && !unevaluated && (l.lenient || (open && freeForm(s))) {
 			l.allowed = true
 		}
 	}
-	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+	for g, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
 		for _, ref := range group {
 			if ref == nil {
 				continue
 			}
-			if l.visit(ref.Value, k, depth+1, closed || unevaluated) {
+			if l.visit(ref.Value, k, depth+1, closed || unevaluated, widens(s, g == 0, ref.Value)) {
 				evaluated = true
 			}
 			if l.named && len(l.pats) == 0 {
@@ -315,6 +317,32 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) boo
 	return evaluated
 }
 
+// widens reports whether branch, a free-form branch of s (of its allOf
+// when all is set), admits every name. An alternative (anyOf, oneOf) that
+// states a type is a free-form object beside the others; a branch that
+// states none (`{required: [id]}`, `{description: …}`) only asserts or
+// annotates, and declares nothing. An allOf branch constrains what s and
+// its other branches declare, so it widens only where none of them
+// declares anything: `allOf: [{$ref: User}, {type: object, required:
+// [id]}]` admits User's names only.
+func widens(s *openapi3.Schema, all bool, branch *openapi3.Schema) bool {
+	if branch == nil || branch.Type.IsEmpty() {
+		return false
+	}
+	if !all {
+		return true
+	}
+	if len(s.Properties) != 0 || len(s.PatternProperties) != 0 {
+		return false
+	}
+	for _, ref := range s.AllOf {
+		if ref != nil && ref.Value != nil && !freeForm(ref.Value) {
+			return false
+		}
+	}
+	return true
+}
+
 // freeForm reports whether s declares no properties at all, directly or
 // through composition: `{}` or `{type: object}` is a free-form object whose
 // properties are all declared. A schema with patternProperties or
@@ -322,7 +350,15 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) boo
 func freeForm(s *openapi3.Schema) bool {
 	return len(s.Properties) == 0 && len(s.PatternProperties) == 0 &&
 		s.UnevaluatedProperties.Has == nil && s.UnevaluatedProperties.Schema == nil &&
-		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0
+		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && !conditional(s)
+}
+
+// conditional reports whether s declares through keywords the filter does
+// not read (then, else, dependentSchemas): it is not free-form, so what
+// only they declare is undeclared, and removed, rather than admitted
+// unwalked.
+func conditional(s *openapi3.Schema) bool {
+	return s.Then != nil || s.Else != nil || len(s.DependentSchemas) != 0
 }
 
 // arrayItems is the prefixItems and items schema of schema or, failing

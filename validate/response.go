@@ -148,9 +148,12 @@ func eventFor(reason string) string {
 // under enforce; so does every response of an operation whose document
 // declares no response schema at all (the common case of a document
 // written for requests), since nothing says what it may carry. A 2xx
-// status the document does not list is refused. Other statuses are
-// checked when they are JSON. schema is what a checked response is held
-// to, nil when the document gives none.
+// status the document does not list is refused, and so is a 2xx that is
+// not JSON under a schema the filter reads something of (an object
+// schema declared under `*/*`, `application/*` or an XML type): it
+// cannot be held to it. Other statuses are checked when they are JSON.
+// schema is what a checked response is held to, nil when the document
+// gives none.
 func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string, schema *openapi3.Schema) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		return false, "", nil

@@ -118,6 +118,11 @@ var conformsCases = []struct {
 	{"case variant of a writeOnly name", "testdata/folding-3.0.yaml", "/api/meta", `{"Password":"p"}`, false},
 	{"long s folding to s", "testdata/folding-3.0.yaml", "/api/meta", `{"pa\u017fsword":"p"}`, false},
 	{"declared name behind an escape 3.0", "testdata/folding-3.0.yaml", "/api/meta", `{"n\u0061me":"a","other":1}`, true},
+	{"assertion-only allOf branch", "testdata/folding-3.0.yaml", "/api/account", `{"id":1,"name":"a"}`, true},
+	{"undeclared property beside an assertion-only allOf branch", "testdata/folding-3.0.yaml", "/api/account", `{"id":1,"password_hash":"h"}`, false},
+	{"undeclared property beside assertion-only oneOf branches", "testdata/folding-3.0.yaml", "/api/either", `{"email":"e","password_hash":"h"}`, false},
+	{"free-form object behind allOf", "testdata/folding-3.0.yaml", "/api/wrapped", `{"anything":{"a":1}}`, true},
+	{"property only then declares", "testdata/keywords-3.1.yaml", "/api/conditional", `{"owner":{"id":1,"password_hash":"h"}}`, false},
 	{"JSON under */*", "testdata/folding-3.0.yaml", "/api/any", `{"id":1,"name":"a"}`, true},
 	{"undeclared property under */*", "testdata/folding-3.0.yaml", "/api/any", `{"id":1,"secret":1}`, false},
 }
