@@ -38,7 +38,9 @@
 // properties, matched by a patternProperties pattern (every matching
 // pattern's schema then applies to the value, and a property of it
 // survives only if each declares it), or admitted by additionalProperties
-// or unevaluatedProperties, through allOf, anyOf and oneOf. Arrays are
+// or unevaluatedProperties, through allOf, anyOf and oneOf; a branch with
+// no type only asserts and admits no name, and a free-form allOf branch
+// admits every name only where nothing beside it declares any. Arrays are
 // walked position by position through prefixItems, then items; an object
 // or array past a prefix with no items is a mismatch. A name that is not
 // declared as written but equals a declared one under Unicode case

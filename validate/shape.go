@@ -162,7 +162,9 @@ func (sh *shape) member(name []byte, fold *[]byte) member {
 	if m, ok := sh.names[string(name)]; ok {
 		return m
 	}
-	if len(sh.folded) != 0 {
+	if len(sh.folded) != 0 && (sh.other.allowed || len(sh.patterns) != 0) {
+		// Refused either way otherwise: the fold is only worth it
+		// where something would admit the name.
 		*fold = appendFold((*fold)[:0], name)
 		if sh.folded[string(*fold)] {
 			return member{}
