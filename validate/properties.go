@@ -18,13 +18,13 @@ import (
 // admits the property when lenient is true or the schema declares no
 // properties at all, unless unevaluatedProperties is set on the schema or
 // above it; a branch without a type, or an allOf branch beside one that
-// declares, does not count (see [widens]). A name that is not declared as written but equals a declared
-// name under case folding ("Role" beside a declared "role") is never
-// declared, whatever admits extras: encoding/json and other clients that
-// match names without case would read it as the declared property. When
-// remove is true the property is deleted from its object. pats holds the
-// document's compiled patterns. It trusts value (decoded JSON) only as
-// data.
+// declares, does not count (see [widens]). A name that is not declared as
+// written but equals a declared name under case folding ("Role" beside a
+// declared "role") is never declared, whatever admits extras:
+// encoding/json and other clients that match names without case would
+// read it as the declared property. When remove is true the property is
+// deleted from its object. pats holds the document's compiled patterns.
+// It trusts value (decoded JSON) only as data.
 func undeclared(schema *openapi3.Schema, pats namePatterns, value any, lenient, remove bool, found func(pointer string, mismatch bool)) {
 	w := walker{lenient: lenient, remove: remove, pats: pats, found: found, path: make([]string, 0, 8)}
 	w.walk(schema, value)
@@ -173,6 +173,14 @@ func (s *schemaSet) at(i int) *openapi3.Schema {
 		return s.fixed[i]
 	}
 	return s.more[i-len(s.fixed)]
+}
+
+// first is the set's first schema, nil when it is empty.
+func (s *schemaSet) first() *openapi3.Schema {
+	if s.n == 0 {
+		return nil
+	}
+	return s.fixed[0]
 }
 
 // only returns the one schema of a set of at most one, and whether the
@@ -461,12 +469,4 @@ func joinPointer(path []string) string {
 		b.WriteString(escape(p))
 	}
 	return b.String()
-}
-
-// first is the set's first schema, nil when it is empty.
-func (s *schemaSet) first() *openapi3.Schema {
-	if s.n == 0 {
-		return nil
-	}
-	return s.fixed[0]
 }
