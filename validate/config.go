@@ -170,8 +170,8 @@ type Validator struct {
 	withoutSchema []string
 	// shapes holds the compiled shape of every response schema.
 	shapes shapes
-	// patterns holds the document's compiled patternProperties.
-	patterns namePatterns
+	// names holds the document's compiled patternProperties and folded property names.
+	names *nameIndex
 	// structured holds the response schemas the filter reads something
 	// of (see [shape.reads]): a body that is not JSON cannot be held to
 	// them.
@@ -239,7 +239,7 @@ func New(cfg Config) (*Validator, error) {
 		v.unschematized = map[*openapi3.Operation]bool{}
 		v.shapes = shapes{}
 		v.structured = map[*openapi3.Schema]bool{}
-		if v.patterns, err = compilePatterns(doc); err != nil {
+		if v.names, err = compilePatterns(doc); err != nil {
 			errs = append(errs, err)
 		}
 		v.plans = map[*openapi3.Operation]*paramPlan{}

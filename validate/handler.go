@@ -149,7 +149,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 		if ferr != nil {
 			return jsonlimits.Problem(ferr), ""
 		}
-		formFields(schema, v.patterns, fields, !v.strict, f)
+		formFields(schema, v.names, fields, !v.strict, f)
 	case m.Kind == jsonlimits.KindJSON || value != nil:
 		// Also when lenient and the library passed the body: a name
 		// that equals a declared one under case folding ("Role" beside
@@ -163,7 +163,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 			if f.unknown {
 				f.dropUnknown()
 			}
-			undeclared(schema, v.patterns, value, !v.strict, false, func(p string, mismatch bool) {
+			undeclared(schema, v.names, value, !v.strict, false, func(p string, mismatch bool) {
 				if !mismatch {
 					f.props = true
 					f.add(p, "is not a declared property")

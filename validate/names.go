@@ -6,16 +6,22 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// namePatterns holds the compiled patternProperties of every schema of a
-// document that has any, compiled once by New: the walk and the stream
-// pass run them, never compile them.
-type namePatterns map[*openapi3.Schema][]namePattern
+// nameIndex holds what the walk and the stream pass read of a
+// document's names, computed once by New: the compiled patternProperties
+// of every schema that has any (run, never compiled, per request) and the
+// folded names (see [foldRune]) of every schema's properties, so that a
+// name's case variants are found with one lookup.
+type nameIndex struct {
+	patterns map[*openapi3.Schema][]namePattern
+	folded   map[*openapi3.Schema]map[string]bool
+}
 
 // namePattern is one patternProperties entry.
 type namePattern struct {
@@ -46,17 +52,27 @@ func (e *PatternError) Unwrap() []error { return []error{ErrDocument, e.Err} }
 // patterns are ECMA-262 and unanchored; RE2 reads the common subset the
 // same way and refuses lookaround and backreferences, which it cannot
 // match.
-func compilePatterns(doc *openapi3.T) (namePatterns, error) {
-	pats := namePatterns{}
+func compilePatterns(doc *openapi3.T) (*nameIndex, error) {
+	idx := &nameIndex{patterns: map[*openapi3.Schema][]namePattern{}, folded: map[*openapi3.Schema]map[string]bool{}}
 	var errs []error
 	err := doc.WalkSchemas(func(pointer string, ref *openapi3.SchemaRef) error {
 		s := ref.Value
+		if s == nil {
+			return nil
+		}
+		if len(s.Properties) != 0 && idx.folded[s] == nil {
+			folded := make(map[string]bool, len(s.Properties))
+			for name := range s.Properties {
+				folded[string(appendFoldString(nil, name))] = true
+			}
+			idx.folded[s] = folded
+		}
 		if len(s.PatternProperties) == 0 {
 			return nil
 		}
 		list := make([]namePattern, 0, len(s.PatternProperties))
 		for source, sub := range s.PatternProperties {
-			re, err := regexp.Compile(source)
+			re, err := regexp.Compile(ecmaToRE2(source))
 			if err != nil {
 				errs = append(errs, &PatternError{Pointer: pointer, Pattern: source, Err: err})
 				continue
@@ -68,17 +84,61 @@ func compilePatterns(doc *openapi3.T) (namePatterns, error) {
 			list = append(list, p)
 		}
 		slices.SortFunc(list, func(a, b namePattern) int { return cmp.Compare(a.source, b.source) })
-		pats[s] = list
+		idx.patterns[s] = list
 		return nil
 	})
 	if err != nil {
 		errs = append(errs, &DocumentError{Reason: "walking schemas: " + err.Error(), Err: err})
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return pats, nil
+	// The index is whole but for the patterns that did not compile.
+	return idx, errors.Join(errs...)
 }
+
+// ecmaToRE2 rewrites the ECMA-262 escapes RE2 spells otherwise: \uXXXX
+// becomes \x{XXXX} and \cX the control character it names. Anything else
+// is left to the compiler, which refuses what it cannot read.
+func ecmaToRE2(p string) string {
+	if !strings.Contains(p, `\u`) && !strings.Contains(p, `\c`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c != '\\' || i+1 >= len(p) {
+			b.WriteByte(c)
+			continue
+		}
+		switch next := p[i+1]; {
+		case next == 'u' && i+6 <= len(p) && isHex(p[i+2:i+6]):
+			b.WriteString(`\x{`)
+			b.WriteString(p[i+2 : i+6])
+			b.WriteByte('}')
+			i += 5
+		case next == 'c' && i+2 < len(p) && isASCIILetter(p[i+2]):
+			fmt.Fprintf(&b, `\x{%02X}`, p[i+2]%32)
+			i += 2
+		default:
+			// The escape and the escaped byte stay together, so an
+			// escaped backslash is not read as the start of another.
+			b.WriteByte(c)
+			b.WriteByte(next)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // foldRune maps r to the representative of its case class: the least
 // rune of the simple folding orbit (what strings.EqualFold and
@@ -126,6 +186,14 @@ func foldEqual(a, b string) bool {
 		}
 	}
 	return a == "" && b == ""
+}
+
+// appendFoldString is [appendFold] for a name held as a string.
+func appendFoldString(dst []byte, name string) []byte {
+	for _, r := range name {
+		dst = utf8.AppendRune(dst, foldRune(r))
+	}
+	return dst
 }
 
 // appendFold appends name with every rune replaced by [foldRune]'s.

@@ -9,32 +9,38 @@ import (
 
 // undeclared walks value along schema and calls found with the JSON pointer
 // of every object property the schema does not declare, and with mismatch
-// set where an object or array stands where the schema wants another type
-// (nothing below it could be filtered). Declared means named
-// in properties of the schema or of any allOf, anyOf or oneOf branch
-// (recursively, through resolved $refs), matched by a patternProperties
-// pattern there, or admitted by an additionalProperties or
-// unevaluatedProperties schema or true. An unspecified additionalProperties
-// admits the property when lenient is true or the schema declares no
-// properties at all, unless unevaluatedProperties is set on the schema or
-// above it; a branch without a type, or an allOf branch beside one that
-// declares, does not count (see [widens]). A name that is not declared as
+// set where a value stands that the schema's type or a false schema
+// refuses outright (an object or array where another type is wanted, a
+// scalar where only an object or array is: nothing in it could be
+// filtered). Declared means named in properties of the schema or of any
+// allOf, anyOf or oneOf branch (recursively, through resolved $refs),
+// matched by a patternProperties pattern there, or admitted by an
+// additionalProperties or unevaluatedProperties schema or true, and
+// forbidden by none (see [lookup.visit]): a false schema for the name, or
+// an additionalProperties false that does not name it, anywhere in the
+// schema or its allOf branches, wins over whatever admits it elsewhere.
+// A schema whose whole composition declares nothing is free-form (see
+// [freeForm]) and declares every name; otherwise an unspecified
+// additionalProperties admits a name only when lenient is true, and not
+// at or below an unevaluatedProperties. A name that is not declared as
 // written but equals a declared name under case folding ("Role" beside a
 // declared "role") is never declared, whatever admits extras:
 // encoding/json and other clients that match names without case would
-// read it as the declared property. When remove is true the property is
-// deleted from its object. pats holds the document's compiled patterns.
+// read it as the declared property. A value is walked with every schema
+// that applies to it, each in full: a name inside survives only if each
+// declares it. When remove is true the property is deleted from its
+// object. names holds the document's compiled patterns and folded names.
 // It trusts value (decoded JSON) only as data.
-func undeclared(schema *openapi3.Schema, pats namePatterns, value any, lenient, remove bool, found func(pointer string, mismatch bool)) {
-	w := walker{lenient: lenient, remove: remove, pats: pats, found: found, path: make([]string, 0, 8)}
+func undeclared(schema *openapi3.Schema, names *nameIndex, value any, lenient, remove bool, found func(pointer string, mismatch bool)) {
+	w := walker{lenient: lenient, remove: remove, names: names, found: found, path: make([]string, 0, 8)}
 	w.walk(schema, value)
 }
 
 // unsent is [undeclared] for a response: a writeOnly property (a
 // password, a card number the API takes and must not give back) is not
 // declared for it either, as kin-openapi's response validation holds.
-func unsent(schema *openapi3.Schema, pats namePatterns, value any, remove bool, found func(pointer string, mismatch bool)) {
-	w := walker{remove: remove, response: true, pats: pats, found: found, path: make([]string, 0, 8)}
+func unsent(schema *openapi3.Schema, names *nameIndex, value any, remove bool, found func(pointer string, mismatch bool)) {
+	w := walker{remove: remove, response: true, names: names, found: found, path: make([]string, 0, 8)}
 	w.walk(schema, value)
 }
 
@@ -44,7 +50,7 @@ type walker struct {
 	lenient, remove bool
 	// response: writeOnly properties are not declared.
 	response bool
-	pats     namePatterns
+	names    *nameIndex
 	found    func(string, bool)
 	path     []string
 }
@@ -67,7 +73,10 @@ func sendable(schema *openapi3.Schema, k string, set *schemaSet) bool {
 // writeOnlyIn reads properties keywords only: the patterns k matches
 // are in the set [sendable] was given.
 func writeOnlyIn(s *openapi3.Schema, k string, depth int, seen *visits) bool {
-	if s == nil || depth > 32 || !seen.enter(s, depth) {
+	if s == nil || depth > 32 {
+		return false
+	}
+	if _, ok := seen.enter(s, depth); !ok {
 		return false
 	}
 	if ref := s.Properties[k]; ref != nil && ref.Value != nil && ref.Value.WriteOnly {
@@ -87,14 +96,24 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 	if schema == nil {
 		return
 	}
+	if schema.Always != nil {
+		// A boolean schema: true admits anything, false nothing.
+		if !*schema.Always {
+			w.found(joinPointer(w.path), true)
+		}
+		return
+	}
 	switch v := value.(type) {
 	case map[string]any:
-		if !schema.Type.Permits(openapi3.TypeObject) {
+		if !admits(schema, openapi3.TypeObject) {
 			w.found(joinPointer(w.path), true)
 			return
 		}
+		if freeForm(schema) {
+			return
+		}
 		for k, child := range v {
-			set, ok := property(schema, w.pats, k, w.lenient)
+			set, ok := property(schema, w.names, k, w.lenient)
 			ok = ok && (!w.response || sendable(schema, k, &set))
 			w.path = append(w.path, k)
 			if !ok {
@@ -102,7 +121,7 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 				if w.remove {
 					delete(v, k)
 				}
-			} else if mayHoldContainers(child) {
+			} else {
 				// Every schema that applies to the value applies in
 				// full: a property of it survives only if each admits it.
 				for i := range set.len() {
@@ -112,33 +131,66 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 			w.path = w.path[:len(w.path)-1]
 		}
 	case []any:
-		prefix, items := arrayItems(schema)
-		if items == nil && len(prefix) == 0 {
-			if !schema.Type.Permits(openapi3.TypeArray) || !freeForm(schema) {
+		if !admits(schema, openapi3.TypeArray) {
+			w.found(joinPointer(w.path), true)
+			return
+		}
+		src := arrayItems(schema)
+		if src.len() == 0 {
+			if !freeForm(schema) {
 				w.found(joinPointer(w.path), true)
 			}
 			return
 		}
 		for i, child := range v {
-			if !mayHoldContainers(child) {
-				continue
-			}
 			w.path = append(w.path, strconv.Itoa(i))
-			switch {
-			case i < len(prefix):
-				if prefix[i] != nil {
-					w.walk(prefix[i].Value, child)
+			walked, past := false, false
+			for j := range src.len() {
+				e, p := src.at(j).element(i)
+				if e != nil {
+					w.walk(e, child)
+					walked = true
 				}
-			case items != nil:
-				w.walk(items, child)
-			default:
+				past = past || p
+			}
+			if !walked && past && mayHoldContainers(child) {
 				// A tuple declares its elements; an object or array
-				// past them is declared by nothing.
+				// past them that nothing else declares is declared by
+				// nothing.
 				w.found(joinPointer(w.path), true)
 			}
 			w.path = w.path[:len(w.path)-1]
 		}
+	default:
+		if !admitsScalar(schema, v) {
+			// A scalar where only an object or array may stand (a
+			// range of a record's bytes, a field sent bare) is
+			// nothing the filter could remove names from.
+			w.found(joinPointer(w.path), true)
+		}
 	}
+}
+
+// admits reports whether s's type admits typ; no type admits every one.
+func admits(s *openapi3.Schema, typ string) bool {
+	return s.Type.IsEmpty() || s.Type.Includes(typ)
+}
+
+// admitsScalar reports whether s admits v, a JSON scalar, by its type:
+// whether s is anything but a schema for objects and arrays only.
+func admitsScalar(s *openapi3.Schema, v any) bool {
+	if s.Type.IsEmpty() {
+		return true
+	}
+	if v == nil && (s.Nullable || s.Type.Includes(openapi3.TypeNull)) {
+		return true
+	}
+	for _, t := range *s.Type {
+		if t != openapi3.TypeObject && t != openapi3.TypeArray && t != openapi3.TypeNull {
+			return true
+		}
+	}
+	return false
 }
 
 func mayHoldContainers(v any) bool {
@@ -149,15 +201,21 @@ func mayHoldContainers(v any) bool {
 	return false
 }
 
-// schemaSet holds the schemas a property's value is walked with; most
-// properties have one, and a set of a few takes no allocation.
+// schemaSet holds the schemas a property's value is walked with, each
+// once; most properties have one, and a set of a few takes no allocation.
 type schemaSet struct {
 	n     int
 	fixed [3]*openapi3.Schema
 	more  []*openapi3.Schema
 }
 
+// add adds x unless the set holds it.
 func (s *schemaSet) add(x *openapi3.Schema) {
+	for i := range s.n {
+		if s.at(i) == x {
+			return
+		}
+	}
 	if s.n < len(s.fixed) {
 		s.fixed[s.n] = x
 	} else {
@@ -166,21 +224,15 @@ func (s *schemaSet) add(x *openapi3.Schema) {
 	s.n++
 }
 
+// len is the number of schemas in the set.
 func (s *schemaSet) len() int { return s.n }
 
+// at is the set's i-th schema, in the order they were added.
 func (s *schemaSet) at(i int) *openapi3.Schema {
 	if i < len(s.fixed) {
 		return s.fixed[i]
 	}
 	return s.more[i-len(s.fixed)]
-}
-
-// first is the set's first schema, nil when it is empty.
-func (s *schemaSet) first() *openapi3.Schema {
-	if s.n == 0 {
-		return nil
-	}
-	return s.fixed[0]
 }
 
 // only returns the one schema of a set of at most one, and whether the
@@ -198,53 +250,46 @@ func (s *schemaSet) only() (*openapi3.Schema, bool) {
 // property finds the schemas the value of property k is walked with, and
 // whether k is allowed at all. An allowed property with nothing to follow
 // returns an empty set.
-func property(schema *openapi3.Schema, pats namePatterns, k string, lenient bool) (schemaSet, bool) {
-	l := lookup{pats: pats, lenient: lenient}
+func property(schema *openapi3.Schema, names *nameIndex, k string, lenient bool) (schemaSet, bool) {
+	l := lookup{names: names, lenient: lenient}
 	return l.run(schema, k)
 }
 
-// lookup is one search for a property name through a schema and its
-// branches.
+// lookup is one search for a property name through a schema and the
+// schemas that apply in place with it (allOf, anyOf, oneOf, at any depth).
 type lookup struct {
-	pats    namePatterns
+	names   *nameIndex
 	lenient bool
 	// forced: patterns are not run against the name; only, when set, is
 	// taken to be the one that matches it (see [compiler.of]).
 	forced bool
 	only   *namePattern
 
-	allowed bool
-	// named: some properties keyword holds k as written, and prop is the
-	// schema the first one gives it; variant: none does, but one holds a
-	// name equal to k under case folding.
-	named, variant bool
-	prop           *openapi3.Schema
-	// matched holds the schemas of the patterns k matches.
-	matched schemaSet
-	// open is the first additionalProperties or unevaluatedProperties
-	// schema met, to follow when nothing names or matches k.
-	open *openapi3.Schema
+	// named: some properties keyword holds k as written; variant: one
+	// holds a name equal to k under case folding. admitted: a lenient
+	// lookup met an unspecified additionalProperties that admits k.
+	named, variant, admitted bool
+	// set holds every schema that applies to k's value.
+	set  schemaSet
 	seen visits
 }
 
+// run answers for k in schema: a free-form schema admits every name with
+// nothing to follow; any other admits k when something evaluates it (a
+// properties or patternProperties entry, an additionalProperties or
+// unevaluatedProperties schema or true) and nothing forbids it.
 func (l *lookup) run(schema *openapi3.Schema, k string) (schemaSet, bool) {
-	l.visit(schema, k, 0, false, true)
-	if l.variant && !l.named {
+	if freeForm(schema) {
+		return schemaSet{}, true
+	}
+	evaluated, forbidden := l.visit(schema, k, 0, false)
+	if forbidden || (l.variant && !l.named) {
 		return schemaSet{}, false
 	}
-	var set schemaSet
-	if l.named {
-		set.add(l.prop)
-	}
-	for i := range l.matched.len() {
-		set.add(l.matched.at(i))
-	}
-	if set.n == 0 && l.open != nil {
-		set.add(l.open)
-	}
-	return set, l.allowed
+	return l.set, evaluated || l.admitted
 }
 
+// matches reports whether pattern p matches k.
 func (l *lookup) matches(p *namePattern, k string) bool {
 	if l.forced {
 		return p == l.only
@@ -252,205 +297,366 @@ func (l *lookup) matches(p *namePattern, k string) bool {
 	return p.re.MatchString(k)
 }
 
-// visit searches s and its branches, and reports whether they evaluate k
-// (name it, match it, or admit it by an additionalProperties or
-// unevaluatedProperties that is true or a schema). closed is set below a
-// schema with unevaluatedProperties: that keyword, not an unspecified
-// additionalProperties, decides for the names nothing evaluates. open is
-// whether a free-form s admits every name (see [widens]).
-func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed, open bool) bool {
-	if s == nil || depth > 32 || !l.seen.enter(s, depth) {
-		return false
+// isVariant reports whether s declares a name that is not k but equals
+// it under case folding.
+func (l *lookup) isVariant(s *openapi3.Schema, k string) bool {
+	var folded map[string]bool
+	if l.names != nil {
+		folded = l.names.folded[s]
 	}
-	evaluated := false
-	if ref := s.Properties[k]; ref != nil {
-		if !l.named {
-			l.prop = ref.Value
-		}
-		l.allowed, l.named, evaluated = true, true, true
-		if len(l.pats) == 0 {
-			// Nothing else could apply to k: stop at the first find.
-			return true
-		}
-	} else if !l.named {
+	if folded == nil {
+		// A schema New did not reach: compare with every name.
 		for name := range s.Properties {
-			if foldEqual(name, k) {
-				l.variant = true
-				break
+			if name != k && foldEqual(name, k) {
+				return true
 			}
 		}
+		return false
 	}
-	for i := range l.pats[s] {
-		if p := &l.pats[s][i]; l.matches(p, k) {
-			l.allowed, evaluated = true, true
-			l.matched.add(p.schema)
+	// Folded here, not kept in l: a slice into l would move it to the
+	// heap, and most lookups never fold.
+	var buf [64]byte
+	return folded[string(appendFoldString(buf[:0], k))]
+}
+
+// visit searches s and the schemas that apply in place with it, and
+// reports whether they evaluate k (name it, match it, or admit it by an
+// additionalProperties or unevaluatedProperties that is true or a
+// schema) and whether they forbid it: a false schema for it, an
+// additionalProperties or unevaluatedProperties false that it reaches,
+// in s or an allOf branch at any depth, or in every alternative of an
+// anyOf or oneOf. Each schema applies by its own keywords: a branch that
+// admits every name does not widen past a parent or sibling that
+// forbids one. closed is set below a schema with unevaluatedProperties:
+// that keyword, not an unspecified additionalProperties, decides for the
+// names nothing evaluates.
+func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (evaluated, forbidden bool) {
+	if s == nil {
+		return false, false
+	}
+	if depth > 32 {
+		// Deeper than any document needs: fail closed.
+		return false, true
+	}
+	if prior, ok := l.seen.enter(s, depth); !ok {
+		return prior.evaluated, prior.forbidden
+	}
+	defer func() { l.seen.leave(s, evaluated, forbidden) }()
+	if s.Always != nil {
+		return false, !*s.Always
+	}
+	local := false
+	if ref := s.Properties[k]; ref != nil {
+		l.named, local, evaluated = true, true, true
+		forbidden = l.apply(ref.Value) || forbidden
+	} else if !l.named && len(s.Properties) != 0 && !l.variant {
+		l.variant = l.isVariant(s, k)
+	}
+	if l.names != nil {
+		pats := l.names.patterns[s]
+		for i := range pats {
+			if p := &pats[i]; l.matches(p, k) {
+				local, evaluated = true, true
+				forbidden = l.apply(p.schema) || forbidden
+			}
 		}
 	}
 	unevaluated := s.UnevaluatedProperties.Has != nil || s.UnevaluatedProperties.Schema != nil
-	if !evaluated {
-		if ap := s.AdditionalProperties; ap.Schema != nil && ap.Schema.Value != nil {
-			l.allowed, evaluated = true, true
-			if l.open == nil {
-				l.open = ap.Schema.Value
-			}
-		} else if ap.Has != nil && *ap.Has {
-			l.allowed, evaluated = true, true
-		} else if ap.Has == nil && !closed && !unevaluated && (l.lenient || (open && freeForm(s))) {
-			l.allowed = true
+	if !local {
+		switch ap := s.AdditionalProperties; {
+		case ap.Schema != nil:
+			evaluated = true
+			forbidden = l.apply(ap.Schema.Value) || forbidden
+		case ap.Has != nil:
+			evaluated = true
+			forbidden = forbidden || !*ap.Has
+		case l.lenient && !closed && !unevaluated:
+			l.admitted = true
 		}
 	}
-	for g, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+	for _, ref := range s.AllOf {
+		if ref != nil {
+			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated)
+			evaluated, forbidden = evaluated || ev, forbidden || fb
+		}
+	}
+	for _, group := range [...][]*openapi3.SchemaRef{s.AnyOf, s.OneOf} {
+		if len(group) == 0 {
+			continue
+		}
+		all := true
 		for _, ref := range group {
 			if ref == nil {
 				continue
 			}
-			if l.visit(ref.Value, k, depth+1, closed || unevaluated, widens(s, g == 0, ref.Value)) {
-				evaluated = true
-			}
-			if l.named && len(l.pats) == 0 {
-				return true
+			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated)
+			if !fb {
+				all = false
+				evaluated = evaluated || ev
 			}
 		}
+		forbidden = forbidden || all
 	}
 	if !evaluated && unevaluated {
-		if up := s.UnevaluatedProperties; up.Schema != nil && up.Schema.Value != nil {
-			l.allowed, evaluated = true, true
-			if l.open == nil {
-				l.open = up.Schema.Value
-			}
-		} else if up.Has != nil && *up.Has {
-			l.allowed, evaluated = true, true
+		switch up := s.UnevaluatedProperties; {
+		case up.Schema != nil:
+			evaluated = true
+			forbidden = l.apply(up.Schema.Value) || forbidden
+		case up.Has != nil:
+			evaluated = true
+			forbidden = forbidden || !*up.Has
 		}
 	}
-	return evaluated
+	return evaluated, forbidden
 }
 
-// widens reports whether branch, a free-form branch of s (of its allOf
-// when all is set), admits every name. An alternative (anyOf, oneOf) that
-// states a type is a free-form object beside the others; a branch that
-// states none (`{required: [id]}`, `{description: …}`) only asserts or
-// annotates, and declares nothing. An allOf branch constrains what s and
-// its other branches declare, so it widens only where none of them
-// declares anything: `allOf: [{$ref: User}, {type: object, required:
-// [id]}]` admits User's names only.
-func widens(s *openapi3.Schema, all bool, branch *openapi3.Schema) bool {
-	if branch == nil || branch.Type.IsEmpty() {
+// apply adds x, a schema k's value is held to, to the set, and reports
+// whether it is false, which admits no value.
+func (l *lookup) apply(x *openapi3.Schema) bool {
+	switch {
+	case x == nil:
 		return false
+	case x.Always != nil:
+		return !*x.Always
 	}
-	if !all {
+	l.set.add(x)
+	return false
+}
+
+// freeForm reports whether s and every schema that applies in place with
+// it (allOf, anyOf, oneOf, then, else, dependentSchemas, at any depth)
+// declare and forbid no names: `{}`, `{type: object}`, `{allOf:
+// [{description: …}]}` or `true` is a free-form object whose properties
+// are all declared. A schema with properties, patternProperties, an
+// additionalProperties schema or false, or unevaluatedProperties
+// declares what it admits, and so does every schema it is composed with:
+// `allOf: [{$ref: User}, {type: object}]` admits User's names only.
+func freeForm(s *openapi3.Schema) bool {
+	if s == nil {
 		return true
 	}
-	if len(s.Properties) != 0 || len(s.PatternProperties) != 0 {
+	if !composed(s) {
+		return freeFormHere(s)
+	}
+	var seen visits
+	return freeFormAt(s, 0, &seen)
+}
+
+// freeFormHere is [freeForm] for s's own keywords.
+func freeFormHere(s *openapi3.Schema) bool {
+	if s.Always != nil {
+		return *s.Always
+	}
+	ap := s.AdditionalProperties
+	return len(s.Properties) == 0 && len(s.PatternProperties) == 0 &&
+		ap.Schema == nil && (ap.Has == nil || *ap.Has) &&
+		s.UnevaluatedProperties.Has == nil && s.UnevaluatedProperties.Schema == nil
+}
+
+// composed reports whether other schemas apply in place with s.
+func composed(s *openapi3.Schema) bool {
+	return len(s.AllOf)+len(s.AnyOf)+len(s.OneOf)+len(s.DependentSchemas) != 0 || s.Then != nil || s.Else != nil
+}
+
+func freeFormAt(s *openapi3.Schema, depth int, seen *visits) bool {
+	if s == nil {
+		return true
+	}
+	if depth > 32 {
 		return false
 	}
-	for _, ref := range s.AllOf {
-		if ref != nil && ref.Value != nil && !freeForm(ref.Value) {
+	if _, ok := seen.enter(s, depth); !ok {
+		return true
+	}
+	if !freeFormHere(s) {
+		return false
+	}
+	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf, {s.Then, s.Else}} {
+		for _, ref := range group {
+			if ref != nil && !freeFormAt(ref.Value, depth+1, seen) {
+				return false
+			}
+		}
+	}
+	for _, ref := range s.DependentSchemas {
+		if ref != nil && !freeFormAt(ref.Value, depth+1, seen) {
 			return false
 		}
 	}
 	return true
 }
 
-// freeForm reports whether s declares no properties at all, directly or
-// through composition: `{}` or `{type: object}` is a free-form object whose
-// properties are all declared. A schema with patternProperties or
-// unevaluatedProperties declares what it admits.
-func freeForm(s *openapi3.Schema) bool {
-	return len(s.Properties) == 0 && len(s.PatternProperties) == 0 &&
-		s.UnevaluatedProperties.Has == nil && s.UnevaluatedProperties.Schema == nil &&
-		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && !conditional(s)
+// itemSource is what one schema says of an array's elements: its
+// prefixItems and its items, or its unevaluatedItems standing for an
+// absent items past a prefix.
+type itemSource struct {
+	prefix openapi3.SchemaRefs
+	items  *openapi3.Schema
 }
 
-// conditional reports whether s declares through keywords the filter does
-// not read (then, else, dependentSchemas): it is not free-form, so what
-// only they declare is undeclared, and removed, rather than admitted
-// unwalked.
-func conditional(s *openapi3.Schema) bool {
-	return s.Then != nil || s.Else != nil || len(s.DependentSchemas) != 0
+// element is the schema element i is held to (nil: none), and whether i
+// is past a tuple that declares nothing after it.
+func (src itemSource) element(i int) (*openapi3.Schema, bool) {
+	if i < len(src.prefix) {
+		if ref := src.prefix[i]; ref != nil {
+			return ref.Value, false
+		}
+		return nil, false
+	}
+	return src.items, src.items == nil
 }
 
-// arrayItems is the prefixItems and items schema of schema or, failing
-// that, of the first composition branch that has either; items is nil and
-// prefix empty when none does. Past the prefix, unevaluatedItems stands
-// for an absent items. It looks no deeper than [lookup.visit]: a document
-// may compose a schema with itself (A is allOf B, B is allOf A), and the
+// itemSources holds every itemSource that applies to an array; a few
+// take no allocation.
+type itemSources struct {
+	n     int
+	fixed [2]itemSource
+	more  []itemSource
+}
+
+func (s *itemSources) add(x itemSource) {
+	if s.n < len(s.fixed) {
+		s.fixed[s.n] = x
+	} else {
+		s.more = append(s.more, x)
+	}
+	s.n++
+}
+
+// len is the number of sources.
+func (s *itemSources) len() int { return s.n }
+
+// at is the i-th source.
+func (s *itemSources) at(i int) itemSource {
+	if i < len(s.fixed) {
+		return s.fixed[i]
+	}
+	return s.more[i-len(s.fixed)]
+}
+
+// arrayItems collects the prefixItems and items of schema and of every
+// composition branch, at any depth, that has either: each applies to the
+// array in full, so an element is walked with every schema some source
+// gives it. It looks no deeper than [lookup.visit]: a document may
+// compose a schema with itself (A is allOf B, B is allOf A), and the
 // loader accepts it.
-func arrayItems(schema *openapi3.Schema) (prefix openapi3.SchemaRefs, items *openapi3.Schema) {
+func arrayItems(schema *openapi3.Schema) itemSources {
+	var src itemSources
+	if schema == nil {
+		return src
+	}
+	if !composed(schema) {
+		if x, ok := itemsOf(schema); ok {
+			src.add(x)
+		}
+		return src
+	}
 	var seen visits
-	return arrayItemsAt(schema, 0, &seen)
+	arrayItemsAt(schema, 0, &seen, &src)
+	return src
 }
 
-func arrayItemsAt(schema *openapi3.Schema, depth int, seen *visits) (openapi3.SchemaRefs, *openapi3.Schema) {
-	if schema == nil || depth > 32 || !seen.enter(schema, depth) {
-		return nil, nil
-	}
-	var items *openapi3.Schema
+// itemsOf is schema's own itemSource, and whether it has one.
+func itemsOf(schema *openapi3.Schema) (itemSource, bool) {
+	x := itemSource{prefix: schema.PrefixItems}
 	if schema.Items != nil && schema.Items.Value != nil {
-		items = schema.Items.Value
+		x.items = schema.Items.Value
 	} else if ui := schema.UnevaluatedItems.Schema; ui != nil && ui.Value != nil && len(schema.PrefixItems) != 0 {
-		items = ui.Value
+		x.items = ui.Value
+	} else if uh := schema.UnevaluatedItems.Has; uh != nil && !*uh && len(schema.PrefixItems) != 0 {
+		x.items = &falseSchema
 	}
-	if items != nil || len(schema.PrefixItems) != 0 {
-		return schema.PrefixItems, items
+	return x, x.items != nil || len(x.prefix) != 0
+}
+
+// falseSchema admits nothing.
+var falseSchema = openapi3.Schema{Always: new(bool)}
+
+func arrayItemsAt(schema *openapi3.Schema, depth int, seen *visits, src *itemSources) {
+	if schema == nil || depth > 32 {
+		return
+	}
+	if _, ok := seen.enter(schema, depth); !ok {
+		return
+	}
+	if x, ok := itemsOf(schema); ok {
+		src.add(x)
 	}
 	for _, group := range [...][]*openapi3.SchemaRef{schema.AllOf, schema.AnyOf, schema.OneOf} {
 		for _, ref := range group {
-			if ref != nil && ref.Value != nil {
-				if prefix, it := arrayItemsAt(ref.Value, depth+1, seen); it != nil || len(prefix) != 0 {
-					return prefix, it
-				}
+			if ref != nil {
+				arrayItemsAt(ref.Value, depth+1, seen, src)
 			}
 		}
 	}
-	return nil, nil
 }
 
 // visits records the least depth at which a depth-first search through
-// allOf, anyOf and oneOf entered each schema. A search that stops at its
-// first find, entering a schema again no shallower than before, can find
-// nothing there that the first entry did not: skipping it keeps the
-// answer, and keeps the search small where a schema is composed with
-// itself more than once (A is allOf [A, A]), which would otherwise make
-// it exponential in the depth bound.
+// allOf, anyOf and oneOf entered each schema, and what it found there.
+// Entering a schema again no shallower than before finds nothing the
+// first entry did not: skipping it keeps the answer, and keeps the
+// search small where a schema is composed with itself more than once (A
+// is allOf [A, A]), which would otherwise make it exponential in the
+// depth bound.
 type visits struct {
 	n     int
 	fixed [16]visit
-	more  map[*openapi3.Schema]int
+	more  map[*openapi3.Schema]visit
 }
 
+// visit is one schema's entry: the least depth it was entered at and,
+// once left, what [lookup.visit] found there.
 type visit struct {
-	s     *openapi3.Schema
-	depth int
+	s                    *openapi3.Schema
+	depth                int
+	evaluated, forbidden bool
 }
 
-// enter reports whether s is to be searched at depth, and records it.
-func (v *visits) enter(s *openapi3.Schema, depth int) bool {
+// enter reports whether s is to be searched at depth, and records it;
+// when it is not, it returns what the earlier entry found.
+func (v *visits) enter(s *openapi3.Schema, depth int) (visit, bool) {
 	for i := range v.fixed[:v.n] {
 		if e := &v.fixed[i]; e.s == s {
 			if e.depth <= depth {
-				return false
+				return *e, false
 			}
 			e.depth = depth
-			return true
+			return visit{}, true
 		}
 	}
-	if d, ok := v.more[s]; ok {
-		if d <= depth {
-			return false
+	if e, ok := v.more[s]; ok {
+		if e.depth <= depth {
+			return e, false
 		}
-		v.more[s] = depth
-		return true
+		e.depth = depth
+		v.more[s] = e
+		return visit{}, true
 	}
 	if v.n < len(v.fixed) {
-		v.fixed[v.n] = visit{s, depth}
+		v.fixed[v.n] = visit{s: s, depth: depth}
 		v.n++
-		return true
+		return visit{}, true
 	}
 	if v.more == nil {
-		v.more = map[*openapi3.Schema]int{}
+		v.more = map[*openapi3.Schema]visit{}
 	}
-	v.more[s] = depth
-	return true
+	v.more[s] = visit{s: s, depth: depth}
+	return visit{}, true
+}
+
+// leave records what the search found in s, adding to what an earlier
+// entry found.
+func (v *visits) leave(s *openapi3.Schema, evaluated, forbidden bool) {
+	for i := range v.fixed[:v.n] {
+		if e := &v.fixed[i]; e.s == s {
+			e.evaluated, e.forbidden = e.evaluated || evaluated, e.forbidden || forbidden
+			return
+		}
+	}
+	if e, ok := v.more[s]; ok {
+		e.evaluated, e.forbidden = e.evaluated || evaluated, e.forbidden || forbidden
+		v.more[s] = e
+	}
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

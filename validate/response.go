@@ -350,7 +350,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	const maxListed = 50
 	var removed []string
 	count, mismatch := 0, false
-	unsent(schema, v.patterns, value, blocking, func(p string, m bool) {
+	unsent(schema, v.names, value, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return

@@ -23,8 +23,14 @@ import (
 // shape is the outcome of [unsent]'s walk for every value that can
 // stand where one schema applies.
 type shape struct {
-	// object and array: whether the schema's type admits them.
-	object, array bool
+	// object and array: whether the schema's type admits them; scalar
+	// and null: whether it admits a scalar other than null, and null.
+	object, array, scalar, null bool
+	// none: the schema is false, and admits no value.
+	none bool
+	// arrays: more than one schema says what an array's elements are,
+	// which the stream pass does not follow.
+	arrays bool
 	// freeForm: see [freeForm]; an array without items is a mismatch
 	// unless the schema is free-form.
 	freeForm bool
@@ -68,7 +74,7 @@ type shapes map[*openapi3.Schema]*shape
 // compiler compiles shapes with the document's patterns.
 type compiler struct {
 	shapes shapes
-	pats   namePatterns
+	names  *nameIndex
 }
 
 func (c compiler) of(s *openapi3.Schema) *shape {
@@ -79,14 +85,24 @@ func (c compiler) of(s *openapi3.Schema) *shape {
 		return sh
 	}
 	sh := &shape{
-		object:   s.Type.Permits(openapi3.TypeObject),
-		array:    s.Type.Permits(openapi3.TypeArray),
+		object:   admits(s, openapi3.TypeObject),
+		array:    admits(s, openapi3.TypeArray),
+		scalar:   admitsScalar(s, ""),
+		null:     admitsScalar(s, nil),
+		none:     s.Always != nil && !*s.Always,
 		freeForm: freeForm(s),
 	}
 	c.shapes[s] = sh
-	prefix, items := arrayItems(s)
-	sh.items = c.of(items)
-	sh.tuple = len(prefix) != 0 && items == nil
+	src := arrayItems(s)
+	if src.len() > 1 {
+		sh.arrays = true
+	}
+	var prefix openapi3.SchemaRefs
+	if src.len() == 1 {
+		prefix = src.at(0).prefix
+		sh.items = c.of(src.at(0).items)
+		sh.tuple = len(prefix) != 0 && src.at(0).items == nil
+	}
 	for _, ref := range prefix {
 		var ps *openapi3.Schema
 		if ref != nil {
@@ -96,11 +112,11 @@ func (c compiler) of(s *openapi3.Schema) *shape {
 	}
 	names := map[string]bool{}
 	var pats []*namePattern
-	declaredNames(s, c.pats, 0, map[*openapi3.Schema]int{}, names, &pats)
+	declaredNames(s, c.names, 0, map[*openapi3.Schema]int{}, names, &pats)
 	sh.names = make(map[string]member, len(names))
 	sh.folded = make(map[string]bool, len(names))
 	for name := range names {
-		sh.names[name] = c.member(s, name, lookup{pats: c.pats})
+		sh.names[name] = c.member(s, name, lookup{names: c.names})
 		sh.folded[string(appendFold(nil, []byte(name)))] = true
 	}
 	// property's answer for a name no reachable properties keyword
@@ -110,9 +126,9 @@ func (c compiler) of(s *openapi3.Schema) *shape {
 		absent += "\x00"
 	}
 	for _, p := range pats {
-		sh.patterns = append(sh.patterns, shapePattern{p, c.member(s, absent, lookup{pats: c.pats, forced: true, only: p})})
+		sh.patterns = append(sh.patterns, shapePattern{p, c.member(s, absent, lookup{names: c.names, forced: true, only: p})})
 	}
-	sh.other = c.member(s, absent, lookup{pats: c.pats, forced: true})
+	sh.other = c.member(s, absent, lookup{names: c.names, forced: true})
 	return sh
 }
 
@@ -131,7 +147,7 @@ func (c compiler) member(s *openapi3.Schema, name string, l lookup) member {
 // patterns of every patternProperties keyword, that [lookup.visit] reads
 // from s, to the same depth. seen holds the least depth each schema was
 // met at: meeting it again deeper adds nothing.
-func declaredNames(s *openapi3.Schema, pats namePatterns, depth int, seen map[*openapi3.Schema]int, names map[string]bool, found *[]*namePattern) {
+func declaredNames(s *openapi3.Schema, idx *nameIndex, depth int, seen map[*openapi3.Schema]int, names map[string]bool, found *[]*namePattern) {
 	if s == nil || depth > 32 {
 		return
 	}
@@ -139,8 +155,9 @@ func declaredNames(s *openapi3.Schema, pats namePatterns, depth int, seen map[*o
 		return
 	}
 	if _, ok := seen[s]; !ok {
-		for i := range pats[s] {
-			*found = append(*found, &pats[s][i])
+		pats := idx.patterns[s]
+		for i := range pats {
+			*found = append(*found, &pats[i])
 		}
 	}
 	seen[s] = depth
@@ -150,7 +167,7 @@ func declaredNames(s *openapi3.Schema, pats namePatterns, depth int, seen map[*o
 	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
 		for _, ref := range group {
 			if ref != nil {
-				declaredNames(ref.Value, pats, depth+1, seen, names, found)
+				declaredNames(ref.Value, idx, depth+1, seen, names, found)
 			}
 		}
 	}
@@ -243,7 +260,10 @@ func (sh *shape) conforms(body []byte, repeats bool) bool {
 // walk reads one value, holding it to sh as walker.walk does.
 func (s *scanner) walk(sh *shape) bool {
 	d := s.dec
-	switch d.PeekKind() {
+	if sh != nil && sh.none {
+		return false
+	}
+	switch k := d.PeekKind(); k {
 	case '{':
 		if sh == nil {
 			return d.SkipValue() == nil
@@ -277,8 +297,10 @@ func (s *scanner) walk(sh *shape) bool {
 		switch {
 		case sh == nil:
 			return d.SkipValue() == nil
+		case !sh.array || sh.arrays:
+			return false
 		case sh.items == nil && len(sh.prefix) == 0:
-			return sh.array && sh.freeForm && d.SkipValue() == nil
+			return sh.freeForm && d.SkipValue() == nil
 		}
 		if _, err := d.ReadToken(); err != nil {
 			return false
@@ -301,6 +323,9 @@ func (s *scanner) walk(sh *shape) bool {
 		return err == nil
 	default:
 		// A scalar, or an error the skip reports.
+		if sh != nil && !(k == 'n' && sh.null) && !(k != 'n' && sh.scalar) {
+			return false
+		}
 		return d.SkipValue() == nil
 	}
 }
@@ -316,7 +341,7 @@ func (v *Validator) compileResponses(op *openapi3.Operation) {
 		}
 		for _, mt := range ref.Value.Content {
 			if mt != nil && mt.Schema != nil {
-				sh := compiler{v.shapes, v.patterns}.of(mt.Schema.Value)
+				sh := compiler{v.shapes, v.names}.of(mt.Schema.Value)
 				if sh.reads(map[*shape]bool{}) {
 					v.structured[mt.Schema.Value] = true
 				}
@@ -334,6 +359,9 @@ func (sh *shape) reads(seen map[*shape]bool) bool {
 		return false
 	}
 	seen[sh] = true
+	if sh.none || sh.arrays {
+		return true
+	}
 	if sh.object && (len(sh.names) != 0 || len(sh.patterns) != 0 || !sh.other.allowed || sh.other.unsure) {
 		return true
 	}
