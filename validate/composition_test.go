@@ -256,3 +256,37 @@ additionalProperties: false`
 		})
 	}
 }
+
+// text/json is JSON to the filter: filtered like application/json, not
+// refused as an uncheckable body and not passed unread.
+func TestTextJSONResponses(t *testing.T) {
+	doc := []byte(`openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    get:
+      responses:
+        "200":
+          description: x
+          content:
+            text/json: {schema: {$ref: '#/components/schemas/User'}}
+components:
+  schemas:
+    User: {type: object, properties: {id: {type: integer}}}
+`)
+	v, err := New(Config{Document: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ct := range []string{"text/json", "text/json; charset=utf-8"} {
+		body := `{"id":1,"password_hash":"h"}`
+		w := httptest.NewRecorder()
+		v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			_, _ = w.Write([]byte(body))
+		})).ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
+		if w.Code != 200 || w.Body.String() != `{"id":1}` {
+			t.Fatalf("%s: %d %s, want 200 {\"id\":1}", ct, w.Code, w.Body)
+		}
+	}
+}

@@ -139,6 +139,13 @@ func eventFor(reason string) string {
 	return audit.ValidationFailed
 }
 
+// jsonResponse reports whether a response of media type m is one JSON
+// value: what requests take as JSON (application/json, +json) and
+// text/json, which older frameworks send and clients parse as JSON.
+func jsonResponse(m jsonlimits.MediaType) bool {
+	return m.Kind == jsonlimits.KindJSON || m.Type == "text/json"
+}
+
 // plan decides, from the status and headers, whether a response is
 // buffered and checked (check), refused whole (a reason), or streams
 // through. Every 2xx of a documented operation must carry a media type the
@@ -159,7 +166,7 @@ func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check
 		return false, "", nil
 	}
 	m, err := jsonlimits.ParseMediaType(h)
-	isJSON := err == nil && m.Kind == jsonlimits.KindJSON
+	isJSON := err == nil && jsonResponse(m)
 	if status < 200 || status >= 300 {
 		if !isJSON {
 			return false, "", nil
