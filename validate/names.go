@@ -23,7 +23,8 @@ type nameIndex struct {
 	folded   map[*openapi3.Schema]map[string]bool
 }
 
-// namePattern is one patternProperties entry.
+// namePattern is one patternProperties entry; re is nil for a pattern
+// that does not compile.
 type namePattern struct {
 	source string
 	re     *regexp.Regexp
@@ -50,10 +51,20 @@ func (e *PatternError) Unwrap() []error { return []error{ErrDocument, e.Err} }
 // compilePatterns compiles the patternProperties of every schema of doc,
 // each pattern once per schema, in the order of their text. JSON Schema
 // patterns are ECMA-262 and unanchored; RE2 reads the common subset the
-// same way and refuses lookaround and backreferences, which it cannot
-// match.
+// same way once [ecmaToRE2] has respelled its escapes, and refuses
+// lookaround and backreferences, which it cannot match. A pattern that
+// does not compile is an error where an operation's schemas reach it; in
+// a component no operation uses, it is kept without a compiled form, and
+// the schema that holds it admits no name its properties do not (see
+// [lookup.visit]), should anything reach it after all.
 func compilePatterns(doc *openapi3.T) (*nameIndex, error) {
 	idx := &nameIndex{patterns: map[*openapi3.Schema][]namePattern{}, folded: map[*openapi3.Schema]map[string]bool{}}
+	used := map[*openapi3.Schema]bool{}
+	// Paths alone: the walk follows every $ref they hold into components.
+	_ = (&openapi3.T{Paths: doc.Paths}).WalkSchemas(func(_ string, ref *openapi3.SchemaRef) error {
+		used[ref.Value] = true
+		return nil
+	})
 	var errs []error
 	err := doc.WalkSchemas(func(pointer string, ref *openapi3.SchemaRef) error {
 		s := ref.Value
@@ -73,7 +84,7 @@ func compilePatterns(doc *openapi3.T) (*nameIndex, error) {
 		list := make([]namePattern, 0, len(s.PatternProperties))
 		for source, sub := range s.PatternProperties {
 			re, err := regexp.Compile(ecmaToRE2(source))
-			if err != nil {
+			if err != nil && used[s] {
 				errs = append(errs, &PatternError{Pointer: pointer, Pattern: source, Err: err})
 				continue
 			}

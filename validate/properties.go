@@ -294,7 +294,7 @@ func (l *lookup) matches(p *namePattern, k string) bool {
 	if l.forced {
 		return p == l.only
 	}
-	return p.re.MatchString(k)
+	return p.re != nil && p.re.MatchString(k)
 }
 
 // isVariant reports whether s declares a name that is not k but equals
@@ -355,7 +355,12 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (ev
 	if l.names != nil {
 		pats := l.names.patterns[s]
 		for i := range pats {
-			if p := &pats[i]; l.matches(p, k) {
+			if p := &pats[i]; p.re == nil && s.Properties[k] == nil {
+				// A pattern that does not compile might declare k
+				// with a schema that would not let it out: fail
+				// closed.
+				forbidden = true
+			} else if l.matches(p, k) {
 				local, evaluated = true, true
 				forbidden = l.apply(p.schema) || forbidden
 			}

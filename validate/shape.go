@@ -189,7 +189,7 @@ func (sh *shape) member(name []byte, fold *[]byte) member {
 	}
 	var found *member
 	for i := range sh.patterns {
-		if sh.patterns[i].p.re.Match(name) {
+		if re := sh.patterns[i].p.re; re != nil && re.Match(name) {
 			if found != nil {
 				return member{allowed: true, unsure: true}
 			}
