@@ -113,7 +113,8 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 			return
 		}
 		for k, child := range v {
-			set, ok := property(schema, w.names, k, w.lenient)
+			l := lookup{names: w.names, lenient: w.lenient}
+			set, ok := l.run(schema, k)
 			ok = ok && (!w.response || sendable(schema, k, &set))
 			w.path = append(w.path, k)
 			if !ok {
@@ -251,6 +252,9 @@ func (s *schemaSet) only() (*openapi3.Schema, bool) {
 // whether k is allowed at all. An allowed property with nothing to follow
 // returns an empty set.
 func property(schema *openapi3.Schema, names *nameIndex, k string, lenient bool) (schemaSet, bool) {
+	if freeForm(schema) {
+		return schemaSet{}, true
+	}
 	l := lookup{names: names, lenient: lenient}
 	return l.run(schema, k)
 }
@@ -274,14 +278,12 @@ type lookup struct {
 	seen visits
 }
 
-// run answers for k in schema: a free-form schema admits every name with
-// nothing to follow; any other admits k when something evaluates it (a
-// properties or patternProperties entry, an additionalProperties or
-// unevaluatedProperties schema or true) and nothing forbids it.
+// run answers for k in schema, which is not free-form (see [freeForm]; a
+// free-form schema admits every name with nothing to follow): it admits k
+// when something evaluates it (a properties or patternProperties entry,
+// an additionalProperties or unevaluatedProperties schema or true) and
+// nothing forbids it.
 func (l *lookup) run(schema *openapi3.Schema, k string) (schemaSet, bool) {
-	if freeForm(schema) {
-		return schemaSet{}, true
-	}
 	evaluated, forbidden := l.visit(schema, k, 0, false)
 	if forbidden || (l.variant && !l.named) {
 		return schemaSet{}, false

@@ -134,6 +134,9 @@ func (c compiler) of(s *openapi3.Schema) *shape {
 
 // member is the answer l gives for name in s.
 func (c compiler) member(s *openapi3.Schema, name string, l lookup) member {
+	if freeForm(s) {
+		return member{allowed: true}
+	}
 	set, ok := l.run(s, name)
 	ok = ok && sendable(s, name, &set)
 	ps, single := set.only()

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -385,20 +385,51 @@ func BenchmarkShapeConforms(b *testing.B) {
 	}
 }
 
-// FuzzFoldEqual holds the walk's comparison of names to the stream
-// pass's folded names: they must agree, or the two paths would disagree
-// about a case variant.
+// FuzzFoldEqual holds the three spellings of the fold to each other: the
+// walk's comparison of names (foldEqual), the folded names New indexes
+// (appendFoldString) and the stream pass's folded names (appendFold). If
+// they disagreed, the two paths would disagree about a case variant.
 func FuzzFoldEqual(f *testing.F) {
 	for _, pair := range [][2]string{{"role", "Role"}, {"password", "pa\u017fsword"}, {"kind", "\u212aind"}, {"id", "\u0130d"}, {"admin", "adm\u0131n"}, {"a\xff", "a\ufffd"}, {"", "x"}} {
 		f.Add(pair[0], pair[1])
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		same := bytes.Equal(appendFold(nil, []byte(a)), appendFold(nil, []byte(b)))
+		fa := appendFold(nil, []byte(a))
+		if fs := appendFoldString(nil, a); !bytes.Equal(fa, fs) {
+			t.Fatalf("appendFold(%q) = %q, appendFoldString = %q", a, fa, fs)
+		}
+		same := bytes.Equal(fa, appendFold(nil, []byte(b)))
 		if foldEqual(a, b) != same {
 			t.Fatalf("foldEqual(%q, %q) = %v, folded names equal: %v", a, b, !same, same)
 		}
-		if strings.EqualFold(a, b) && utf8.ValidString(a) && utf8.ValidString(b) && !same {
-			t.Fatalf("%q and %q are equal to encoding/json but not folded", a, b)
-		}
 	})
+}
+
+// TestFoldRuneJoinsWhatJSONJoins checks, rune by rune, the claim the
+// fold rests on: every two runes encoding/json's case-insensitive match
+// reads as one (it compares unicode.ToUpper(unicode.ToLower(r))), and
+// every two strings.EqualFold joins (the simple folding orbit), fold to
+// one rune.
+func TestFoldRuneJoinsWhatJSONJoins(t *testing.T) {
+	rep := map[rune]rune{}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if 0xD800 <= r && r <= 0xDFFF {
+			continue
+		}
+		key := unicode.ToUpper(unicode.ToLower(r))
+		if r < utf8.RuneSelf && 'a' <= r && r <= 'z' {
+			key = r - 'a' + 'A'
+		}
+		f := foldRune(r)
+		if prev, ok := rep[key]; !ok {
+			rep[key] = f
+		} else if prev != f {
+			t.Fatalf("U+%04X folds to U+%04X, but encoding/json joins it with a rune folding to U+%04X", r, f, prev)
+		}
+		for o := unicode.SimpleFold(r); o != r; o = unicode.SimpleFold(o) {
+			if foldRune(o) != f {
+				t.Fatalf("U+%04X and U+%04X are one to strings.EqualFold but fold to U+%04X and U+%04X", r, o, f, foldRune(o))
+			}
+		}
+	}
 }
