@@ -35,21 +35,32 @@
 //   - HEAD: a document that does not describe HEAD has it checked as GET.
 //
 // Declared, for the filter and for mass assignment, means named in
-// properties, matched by a patternProperties pattern (every matching
-// pattern's schema then applies to the value, and a property of it
-// survives only if each declares it), or admitted by additionalProperties
-// or unevaluatedProperties, through allOf, anyOf and oneOf; a branch with
-// no type only asserts and admits no name, and a free-form allOf branch
-// admits every name only where nothing beside it declares any. Arrays are
-// walked position by position through prefixItems, then items; an object
-// or array past a prefix with no items is a mismatch. A name that is not
-// declared as written but equals a declared one under Unicode case
-// folding ("Role", "ROLE" or "rolE" beside or instead of "role") is never
-// declared, whatever admits extras: encoding/json, and other clients that
-// match names without case, read it as the declared property, so it is
-// removed from responses and refused in requests. patternProperties are
-// compiled once by [New] as RE2 patterns; one RE2 cannot compile
-// (lookaround, backreferences) refuses the document with a [PatternError].
+// properties, matched by a patternProperties pattern, or admitted by
+// additionalProperties or unevaluatedProperties (true or a schema),
+// through allOf, anyOf and oneOf at any depth, and forbidden by nothing:
+// a false schema for the name, or an additionalProperties false that
+// does not name it in the schema or any allOf branch, wins over what
+// admits it elsewhere (an anyOf or oneOf forbids it only if every
+// alternative does). Every schema that applies to a value applies in
+// full: the schemas of every matching pattern, of every branch that names
+// the property, of every additionalProperties that reaches it, of every
+// source of an array's elements; a property of the value survives only if
+// each declares it. A schema whose whole composition declares nothing
+// (`{}`, `{type: object}`, `true`, allOf wrappers around them,
+// if/then/else that declare no properties) is free-form and declares
+// every name; in any other, a branch with nothing declared admits no
+// name. Arrays are walked position by position through prefixItems, then
+// items; an object or array past a prefix no source extends is a
+// mismatch, and so is a scalar where only an object or array may stand
+// and any value under a false schema. A name that is not declared as
+// written but equals a declared one under Unicode case folding ("Role",
+// "ROLE" or "rolE" beside or instead of "role") is never declared,
+// whatever admits extras: encoding/json, and other clients that match
+// names without case, read it as the declared property, so it is removed
+// from responses and refused in requests. patternProperties are compiled
+// once by [New] as RE2 patterns, with ECMA-262's \uXXXX and \cX escapes
+// respelled; one RE2 cannot compile (lookaround, backreferences) refuses
+// the document with a [PatternError] when an operation reaches it.
 //
 // Schemas of a 3.1 document are checked as JSON Schema 2020-12. An
 // operation whose schemas use only keywords 3.0 shares with 3.1 is checked
