@@ -62,6 +62,8 @@ type member struct {
 	shape           *shape
 }
 
+// shapePattern is a pattern the lookup of a shape's names reads, with
+// the answer for a name only it matches.
 type shapePattern struct {
 	p *namePattern
 	m member
@@ -77,6 +79,8 @@ type compiler struct {
 	names  *nameIndex
 }
 
+// of returns the shape of s, compiling it, and the shapes it reaches,
+// once; nil for a nil s.
 func (c compiler) of(s *openapi3.Schema) *shape {
 	if s == nil {
 		return nil
