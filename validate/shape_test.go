@@ -212,6 +212,12 @@ func FuzzShapeConforms(f *testing.F) {
 		f.Add(tt.body)
 	}
 	f.Add(`{"status":"ok"}`)
+	f.Add(`{"id":1,"any":{"a":1},"pair":[{"id":1},{"x":1}],"x-a":{"b":1},"internal_a":1}`)
+	f.Add(`{"id":1,"owner":{"id":1,"name":"n","role":"r"}}`)
+	f.Add(`{"email":"e","user":{"id":1,"role":"r","name":"n"}}`)
+	f.Add(`{"k":{"id":1,"name":"n"}}`)
+	f.Add(`[{"id":1},{"x":1},"s",null]`)
+	f.Add(`{"metadata":{"a":1},"labels":{"a":1,"b":2},"user":"$2a$10$h"}`)
 	f.Add(`{"items":[{"id":1,"title":"t"}],"total":1}`)
 	type pair struct {
 		schema *openapi3.Schema
@@ -219,7 +225,7 @@ func FuzzShapeConforms(f *testing.F) {
 		shape  *shape
 	}
 	var pairs []pair
-	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml", "testdata/writeonly.yaml", "testdata/keywords-3.1.yaml", "testdata/folding-3.0.yaml"} {
+	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml", "testdata/writeonly.yaml", "testdata/keywords-3.1.yaml", "testdata/folding-3.0.yaml", "testdata/composition-3.1.yaml"} {
 		v := loadValidator(f, file)
 		for s, sh := range v.shapes {
 			pairs = append(pairs, pair{s, v.names, sh})
