@@ -274,8 +274,7 @@ type lookup struct {
 	// lookup met an unspecified additionalProperties that admits k.
 	named, variant, admitted bool
 	// set holds every schema that applies to k's value.
-	set  schemaSet
-	seen visits
+	set schemaSet
 }
 
 // run answers for k in schema, which is not free-form (see [freeForm]; a
@@ -284,7 +283,14 @@ type lookup struct {
 // an additionalProperties or unevaluatedProperties schema or true) and
 // nothing forbids it.
 func (l *lookup) run(schema *openapi3.Schema, k string) (schemaSet, bool) {
-	evaluated, forbidden := l.visit(schema, k, 0, false)
+	var evaluated, forbidden bool
+	if composed(schema) {
+		var seen visits
+		evaluated, forbidden = l.visit(schema, k, 0, false, &seen)
+	} else {
+		// One schema: no search to keep small.
+		evaluated, forbidden = l.visit(schema, k, 0, false, nil)
+	}
 	if forbidden || (l.variant && !l.named) {
 		return schemaSet{}, false
 	}
@@ -332,7 +338,7 @@ func (l *lookup) isVariant(s *openapi3.Schema, k string) bool {
 // forbids one. closed is set below a schema with unevaluatedProperties:
 // that keyword, not an unspecified additionalProperties, decides for the
 // names nothing evaluates.
-func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (evaluated, forbidden bool) {
+func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool, seen *visits) (evaluated, forbidden bool) {
 	if s == nil {
 		return false, false
 	}
@@ -340,10 +346,12 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (ev
 		// Deeper than any document needs: fail closed.
 		return false, true
 	}
-	if prior, ok := l.seen.enter(s, depth); !ok {
-		return prior.evaluated, prior.forbidden
+	if seen != nil {
+		if prior, ok := seen.enter(s, depth); !ok {
+			return prior.evaluated, prior.forbidden
+		}
+		defer func() { seen.leave(s, evaluated, forbidden) }()
 	}
-	defer func() { l.seen.leave(s, evaluated, forbidden) }()
 	if s.Always != nil {
 		return false, !*s.Always
 	}
@@ -383,7 +391,7 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (ev
 	}
 	for _, ref := range s.AllOf {
 		if ref != nil {
-			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated)
+			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated, seen)
 			evaluated, forbidden = evaluated || ev, forbidden || fb
 		}
 	}
@@ -396,7 +404,7 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool) (ev
 			if ref == nil {
 				continue
 			}
-			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated)
+			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated, seen)
 			if !fb {
 				all = false
 				evaluated = evaluated || ev
