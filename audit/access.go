@@ -136,7 +136,7 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 			n := len(b)
 			b = info.ClientIP.AppendTo(b)
 			for _, c := range b[n:] {
-				if !plainByte[c] || c == '"' || c == '\\' {
+				if textClass[c] != 1 {
 					ok = false
 				}
 			}
@@ -166,30 +166,34 @@ var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 // maxPooledLine is the largest buffer lineBuffers keeps.
 const maxPooledLine = 16 << 10
 
-// plainByte is the bytes both encoders write alike: printable ASCII
-// without the characters log/slog escapes as HTML (<, >, &). Of them, '"'
-// and '\\' take a backslash in both.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c <= 0x7e; c++ {
-		t[c] = c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
+// textClass classes each byte for the access line: 0 for what the two
+// encoders write differently (control characters, non-ASCII, and the
+// HTML characters <, > and & that log/slog escapes), 2 for '"' and '\\',
+// which both write after a backslash, 1 for the rest of printable ASCII.
+// A constant: the package builds nothing at init.
+const textClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 00–1f
+	"\x01\x01\x02\x01\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x00\x01" + // 20–3f
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x02\x01\x01\x01" + // 40–5f
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00" + // 60–7f
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 80–9f
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // a0–bf
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // c0–df
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // e0–ff
 
 // appendPlain appends s as the inside of a JSON string, and reports
 // whether it and every text before it (ok) were plain, in the sense of
-// [plainByte]. A line with a text that is not is written by the slog
+// [textClass]. A line with a text that is not is written by the slog
 // handler instead, so what was appended then does not matter.
 func appendPlain(b []byte, s string, ok bool) ([]byte, bool) {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !plainByte[c] {
+		switch textClass[s[i]] {
+		case 0:
 			return b, false
-		}
-		if c == '"' || c == '\\' {
+		case 2:
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', c)
+			b = append(b, '\\', s[i])
 			start = i + 1
 		}
 	}

@@ -156,3 +156,21 @@ func TestJSONAccessLogConcurrentLinesStayApart(t *testing.T) {
 		seen[rec.RequestID] = true
 	}
 }
+
+func TestTextClass(t *testing.T) {
+	if len(textClass) != 256 {
+		t.Fatalf("textClass has %d entries", len(textClass))
+	}
+	for c := range 256 {
+		want := byte(0)
+		switch {
+		case c == '"' || c == '\\':
+			want = 2
+		case c >= 0x20 && c <= 0x7e && c != '<' && c != '>' && c != '&':
+			want = 1
+		}
+		if textClass[c] != want {
+			t.Errorf("textClass[%#x] = %d, want %d", c, textClass[c], want)
+		}
+	}
+}
