@@ -319,7 +319,7 @@ type procBench struct {
 	serverCPU   string
 	loadCPU     string
 	env         []string // extra environment of the Rampart processes
-	// latencyLoad is the open-loop rate as a fraction of the bare
+	// latencyLoad is the open-loop rate as a fraction of the slower
 	// proxy's saturated rate; 0 skips the open-loop rounds.
 	latencyLoad float64
 }
@@ -360,7 +360,7 @@ func runProcesses(args []string, out io.Writer) error {
 	serverCPU := fs.String("server-cpu", "1", "cpu the proxies are pinned to")
 	loadCPU := fs.String("load-cpu", "0", "cpu the load generator and the upstream are pinned to")
 	useGo := fs.Bool("go-load", false, "use the Go load generator even when wrk is installed")
-	latencyLoad := fs.Float64("latency-load", 0.5, "after the saturating rounds, offer both proxies this fraction of the bare proxy's rate in an open loop and report latency at that same load (0 skips)")
+	latencyLoad := fs.Float64("latency-load", 0.5, "after the saturating rounds, offer both proxies this fraction of the slower one's rate in an open loop and report latency at that same load (0 skips)")
 	cpuprofile := fs.String("cpuprofile", "", "directory where each Rampart process writes SCENARIO.cpu.pprof, and the bare proxy bare.cpu.pprof")
 	memprofile := fs.String("memprofile", "", "directory where each Rampart process writes SCENARIO.mem.pprof")
 	keep := fs.Bool("keep", false, "keep the working directory (binaries, configs, access logs)")
@@ -545,7 +545,8 @@ func (b *procBench) scenario(sc procScenario, bin, upstream string, bare *proc, 
 		return res, err
 	}
 	if b.latencyLoad > 0 {
-		res.rate = b.latencyLoad * median(res.bare).rps()
+		// A fraction of the slower proxy's rate, so that both can serve it.
+		res.rate = b.latencyLoad * min(median(res.bare).rps(), median(res.rampart).rps())
 		if err := measure(res.rate, &res.bareOpen, &res.rampartOpen); err != nil {
 			return res, err
 		}
