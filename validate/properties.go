@@ -399,18 +399,20 @@ func (l *lookup) visit(s *openapi3.Schema, k string, depth int, closed bool, see
 		if len(group) == 0 {
 			continue
 		}
-		all := true
+		// Forbidden only if every alternative forbids k.
+		all, some := true, false
 		for _, ref := range group {
 			if ref == nil {
 				continue
 			}
+			some = true
 			ev, fb := l.visit(ref.Value, k, depth+1, closed || unevaluated, seen)
 			if !fb {
 				all = false
 				evaluated = evaluated || ev
 			}
 		}
-		forbidden = forbidden || all
+		forbidden = forbidden || (some && all)
 	}
 	if !evaluated && unevaluated {
 		switch up := s.UnevaluatedProperties; {
