@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"text/template"
 	"time"
 
@@ -194,7 +195,10 @@ func (d *Demo) Close() error {
 	return errors.Join(errs...)
 }
 
-var guide = template.Must(template.New("guide").Parse(`Rampart demo
+// guide is parsed on first use, not at start: rampart serve links this
+// package but never prints the guide.
+var guide = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("guide").Parse(`Rampart demo
   naive API (no protection):  {{.APIURL}}
   the same API through Rampart: {{.GatewayURL}}
 {{- if .ConsoleURL}}
@@ -284,6 +288,7 @@ Logins (same tokens as above, through the real login):
 
 Press Ctrl-C to stop.
 `))
+})
 
 // PrintGuide writes the addresses, tokens and curl commands.
-func (d *Demo) PrintGuide(w io.Writer) error { return guide.Execute(w, d) }
+func (d *Demo) PrintGuide(w io.Writer) error { return guide().Execute(w, d) }
