@@ -141,6 +141,11 @@ func TestHeapFloor(t *testing.T) {
 		{name: "min int64", yaml: "server:\n  heap_floor: -9223372036854775808\n", err: "x.yaml:2: error: server.heap_floor: -9223372036854775808 is negative"},
 		{name: "size with a unit", yaml: "server:\n  heap_floor: 64MiB\n", err: "x.yaml:2: error: server.heap_floor: cannot construct !!str `64MiB` into int64"},
 		{name: "null is unset", yaml: "server:\n  heap_floor: null\n", want: config.DefaultHeapFloor},
+		{name: "1 TiB is the most", yaml: "server:\n  heap_floor: 1099511627776\n", want: config.MaxHeapFloor},
+		{name: "a byte over 1 TiB", yaml: "server:\n  listen: 127.0.0.1:1\n  heap_floor: 1099511627777\n", err: "x.yaml:3: error: server.heap_floor: 1099511627777 is over 1 TiB (1099511627776), the most accepted"},
+		{name: "64 GiB in bits", yaml: "server:\n  heap_floor: 549755813888000\n", err: "x.yaml:2: error: server.heap_floor: 549755813888000 is over 1 TiB"},
+		{name: "past the tuner's cap", yaml: "server:\n  heap_floor: 70368744177665\n", err: "server.heap_floor: 70368744177665 is over 1 TiB"},
+		{name: "max int64", yaml: "server:\n  heap_floor: 9223372036854775807\n", err: "x.yaml:2: error: server.heap_floor: 9223372036854775807 is over 1 TiB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, diags := config.Parse([]byte(tt.yaml+validRest), "x.yaml")
