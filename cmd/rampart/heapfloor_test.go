@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -9,6 +12,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart/examples/demo"
+	"github.com/rampart-api/rampart/internal/testproc"
 )
 
 func gcPercent() int {
@@ -82,6 +89,92 @@ func TestServeHeapFloorGOGC(t *testing.T) {
 
 	_, serverLog, stop := serveHeapFloor(t, ", heap_floor: 134217728")
 	log := waitLog(t, serverLog, `"heap_floor":"off (GOGC=300)"`)
+	stop()
+	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
+		t.Fatalf("the override is said %d times, want once:\n%s", n, log)
+	}
+	if p := gcPercent(); p != 300 {
+		t.Fatalf("percent %d, want the environment's 300", p)
+	}
+}
+
+// startDemo runs the demo on free loopback ports, with demo.ConfigYAML's
+// server section starting with extra, and returns its log and the
+// function that stops it and waits for it.
+func startDemo(t *testing.T, extra string) (logs *testproc.Buffer, stop func()) {
+	t.Helper()
+	orig := demo.ConfigYAML
+	restore := func() { demo.ConfigYAML = orig }
+	t.Cleanup(restore)
+	if extra != "" {
+		cfg := bytes.Replace(orig, []byte("\nserver:\n"), []byte("\nserver:\n  "+extra+"\n"), 1)
+		if bytes.Equal(cfg, orig) {
+			t.Fatal("no server section in the demo's configuration")
+		}
+		demo.ConfigYAML = cfg
+	}
+	logs = new(testproc.Buffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	o := demo.Options{APIListen: "127.0.0.1:0", GatewayListen: "127.0.0.1:0", Logs: logs}
+	go func() { done <- runDemo(ctx, o, io.Discard) }()
+	return logs, func() {
+		t.Helper()
+		cancel()
+		err := <-done
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitBuffer waits up to five seconds for b to hold s and returns its text.
+func waitBuffer(t *testing.T, b *testproc.Buffer, s string) string {
+	t.Helper()
+	for range 250 {
+		if out := b.String(); strings.Contains(out, s) {
+			return out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s in:\n%s", s, b.String())
+	return ""
+}
+
+// TestDemoHeapFloor: demo applies its configuration's server.heap_floor,
+// not the default, says which floor is in force, and the stop restores
+// the percent.
+func TestDemoHeapFloor(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+
+	logs, stop := startDemo(t, "heap_floor: 268435456")
+	waitBuffer(t, logs, `"heap_floor":"256 MiB"`)
+	if p := gcPercent(); p <= 100 {
+		t.Fatalf("percent %d with a 256 MiB floor, want it raised", p)
+	}
+	stop()
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d after the stop, want 100 restored", p)
+	}
+
+	logs, stop = startDemo(t, "heap_floor: 0")
+	waitBuffer(t, logs, `"heap_floor":"off"`)
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d with heap_floor: 0, want 100", p)
+	}
+	stop()
+}
+
+// TestDemoHeapFloorGOGC: as with serve, a GOGC in the environment turns
+// the demo's floor off, said once in its log.
+func TestDemoHeapFloorGOGC(t *testing.T) {
+	t.Setenv("GOGC", "300")
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+
+	logs, stop := startDemo(t, "")
+	log := waitBuffer(t, logs, `"heap_floor":"off (GOGC=300)"`)
 	stop()
 	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
 		t.Fatalf("the override is said %d times, want once:\n%s", n, log)

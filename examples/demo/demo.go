@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -67,6 +68,13 @@ type Demo struct {
 	AdminURL     string
 	ConsoleURL   string
 	ConsoleToken string
+
+	// HeapFloor is server.heap_floor of the demo's configuration. The
+	// package never changes the garbage collector; rampart demo applies
+	// the floor, as rampart serve does.
+	HeapFloor int64
+	// Log is the gateway's server log.
+	Log *slog.Logger
 
 	Gateway   *gateway.Server
 	stopAdmin func() error
@@ -134,10 +142,12 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	cfg.Upstreams["app"] = withURL(cfg.Upstreams["app"], d.APIURL)
 	cfg.Auth.JWT.Issuers[0].JWKSFile = jwksPath
+	d.HeapFloor = cfg.Server.HeapFloorBytes()
 	d.logs, err = gateway.OpenLogs(cfg.Log, o.Logs)
 	if err != nil {
 		return fail(err)
 	}
+	d.Log = d.logs.Server
 	hub := audit.NewHub()
 	d.Gateway, err = gateway.NewServer(cfg, gateway.Options{Log: d.logs.Server, Access: d.logs.Access, Events: d.logs.Events, Hub: hub})
 	if err != nil {
