@@ -99,9 +99,11 @@ func TestServeHeapFloorGOGC(t *testing.T) {
 }
 
 // startDemo runs the demo on free loopback ports, with demo.ConfigYAML's
-// server section starting with extra, and returns its log and the
-// function that stops it and waits for it.
-func startDemo(t *testing.T, extra string) (logs *testproc.Buffer, stop func()) {
+// server section starting with extra. It returns a function that waits
+// for the demo's log to hold a string and returns the log, failing the
+// test if the demo stops first, and the function that stops the demo and
+// waits for it.
+func startDemo(t *testing.T, extra string) (logged func(string) string, stop func()) {
 	t.Helper()
 	orig := demo.ConfigYAML
 	restore := func() { demo.ConfigYAML = orig }
@@ -113,33 +115,43 @@ func startDemo(t *testing.T, extra string) (logs *testproc.Buffer, stop func()) 
 		}
 		demo.ConfigYAML = cfg
 	}
-	logs = new(testproc.Buffer)
+	logs := new(testproc.Buffer)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	o := demo.Options{APIListen: "127.0.0.1:0", GatewayListen: "127.0.0.1:0", Logs: logs}
 	go func() { done <- runDemo(ctx, o, io.Discard) }()
-	return logs, func() {
+	var result error
+	stopped := false
+	logged = func(s string) string {
+		t.Helper()
+		// The demo compiles an OpenAPI document and a key set before it
+		// logs; under the race detector on a busy machine that is slow.
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			if out := logs.String(); strings.Contains(out, s) {
+				return out
+			}
+			select {
+			case result = <-done:
+				stopped = true
+				t.Fatalf("the demo stopped (%v) before logging %s:\n%s", result, s, logs.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		t.Fatalf("no %s in:\n%s", s, logs.String())
+		return ""
+	}
+	return logged, func() {
 		t.Helper()
 		cancel()
-		err := <-done
+		if !stopped {
+			result = <-done
+		}
 		restore()
-		if err != nil {
-			t.Fatal(err)
+		if result != nil {
+			t.Fatal(result)
 		}
 	}
-}
-
-// waitBuffer waits up to five seconds for b to hold s and returns its text.
-func waitBuffer(t *testing.T, b *testproc.Buffer, s string) string {
-	t.Helper()
-	for range 250 {
-		if out := b.String(); strings.Contains(out, s) {
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no %s in:\n%s", s, b.String())
-	return ""
 }
 
 // TestDemoHeapFloor: demo applies its configuration's server.heap_floor,
@@ -149,8 +161,8 @@ func TestDemoHeapFloor(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 
-	logs, stop := startDemo(t, "heap_floor: 268435456")
-	waitBuffer(t, logs, `"heap_floor":"256 MiB"`)
+	logged, stop := startDemo(t, "heap_floor: 268435456")
+	logged(`"heap_floor":"256 MiB"`)
 	if p := gcPercent(); p <= 100 {
 		t.Fatalf("percent %d with a 256 MiB floor, want it raised", p)
 	}
@@ -159,8 +171,8 @@ func TestDemoHeapFloor(t *testing.T) {
 		t.Fatalf("percent %d after the stop, want 100 restored", p)
 	}
 
-	logs, stop = startDemo(t, "heap_floor: 0")
-	waitBuffer(t, logs, `"heap_floor":"off"`)
+	logged, stop = startDemo(t, "heap_floor: 0")
+	logged(`"heap_floor":"off"`)
 	if p := gcPercent(); p != 100 {
 		t.Fatalf("percent %d with heap_floor: 0, want 100", p)
 	}
@@ -173,8 +185,8 @@ func TestDemoHeapFloorGOGC(t *testing.T) {
 	t.Setenv("GOGC", "300")
 	defer debug.SetGCPercent(debug.SetGCPercent(300))
 
-	logs, stop := startDemo(t, "")
-	log := waitBuffer(t, logs, `"heap_floor":"off (GOGC=300)"`)
+	logged, stop := startDemo(t, "")
+	log := logged(`"heap_floor":"off (GOGC=300)"`)
 	stop()
 	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
 		t.Fatalf("the override is said %d times, want once:\n%s", n, log)
