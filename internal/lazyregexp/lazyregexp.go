@@ -12,9 +12,10 @@
 //	if uuidRe.MatchString(s) { … }
 //
 // The idea is cmd/go's internal/lazyregexp. A [Regexp] is safe for
-// concurrent use, like a *regexp.Regexp. The pattern must be a literal
-// known to compile: a bad one panics at first use instead of at start,
-// so each must be exercised by a test.
+// concurrent use, like a *regexp.Regexp. The pattern must be a string
+// literal: a bad one would panic at first use instead of at start, so
+// this package's tests find every New call in the module and compile its
+// pattern.
 package lazyregexp
 
 import (
