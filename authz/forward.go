@@ -50,7 +50,8 @@ type HeaderError struct {
 	Name string
 	// Reason says why, for a reader who knows the field.
 	Reason string
-	Err    error
+	// Err is the sentinel the error unwraps to.
+	Err error
 }
 
 func (e *HeaderError) Error() string {
