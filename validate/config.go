@@ -170,6 +170,12 @@ type Validator struct {
 	withoutSchema []string
 	// shapes holds the compiled shape of every response schema.
 	shapes shapes
+	// patterns holds the document's compiled patternProperties.
+	patterns namePatterns
+	// structured holds the response schemas the filter reads something
+	// of (see [shape.reads]): a body that is not JSON cannot be held to
+	// them.
+	structured map[*openapi3.Schema]bool
 	// plans holds the parameter plan of each operation that has one.
 	plans map[*openapi3.Operation]*paramPlan
 }
@@ -232,6 +238,10 @@ func New(cfg Config) (*Validator, error) {
 		v.as30, v.walked = walkerRoutes(doc)
 		v.unschematized = map[*openapi3.Operation]bool{}
 		v.shapes = shapes{}
+		v.structured = map[*openapi3.Schema]bool{}
+		if v.patterns, err = compilePatterns(doc); err != nil {
+			errs = append(errs, err)
+		}
 		v.plans = map[*openapi3.Operation]*paramPlan{}
 		for _, path := range doc.Paths.InMatchingOrder() {
 			item := doc.Paths.Value(path)

@@ -24,13 +24,32 @@
 //     writeOnly one (a password the API takes must not come back), enforce
 //     also replaces a non-conforming response with a 502 problem, report
 //     only emits events. A 2xx whose media type the document does not
-//     declare (JSONP, HTML, CSV) is a 502 under filter and enforce; an
+//     declare (JSONP, HTML, CSV), or that is not JSON under a schema the
+//     filter reads (an object schema declared under */*, application/* or
+//     an XML type), is a 502 under filter and enforce; an
 //     operation without any response schema passes unchanged under filter
 //     ([Validator.WithoutResponseSchema] lists them). A held response is
 //     bounded by MaxResponseBody and, when Config.Budget is set, by a
 //     [Budget] shared with other buffers (503 past it); at most GOMAXPROCS
 //     responses per Validator are decoded at once;
 //   - HEAD: a document that does not describe HEAD has it checked as GET.
+//
+// Declared, for the filter and for mass assignment, means named in
+// properties, matched by a patternProperties pattern (every matching
+// pattern's schema then applies to the value, and a property of it
+// survives only if each declares it), or admitted by additionalProperties
+// or unevaluatedProperties, through allOf, anyOf and oneOf; a branch with
+// no type only asserts and admits no name, and a free-form allOf branch
+// admits every name only where nothing beside it declares any. Arrays are
+// walked position by position through prefixItems, then items; an object
+// or array past a prefix with no items is a mismatch. A name that is not
+// declared as written but equals a declared one under Unicode case
+// folding ("Role", "ROLE" or "rolE" beside or instead of "role") is never
+// declared, whatever admits extras: encoding/json, and other clients that
+// match names without case, read it as the declared property, so it is
+// removed from responses and refused in requests. patternProperties are
+// compiled once by [New] as RE2 patterns; one RE2 cannot compile
+// (lookaround, backreferences) refuses the document with a [PatternError].
 //
 // Schemas of a 3.1 document are checked as JSON Schema 2020-12. An
 // operation whose schemas use only keywords 3.0 shares with 3.1 is checked

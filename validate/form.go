@@ -12,7 +12,7 @@ import (
 // or array it builds in qs, Rack, PHP or multer, and a repeated name only
 // where the schema declares an array. lenient has the meaning it has for
 // [undeclared]. Findings never quote a value.
-func formFields(schema *openapi3.Schema, fields []jsonlimits.Field, lenient bool, f *findings) {
+func formFields(schema *openapi3.Schema, pats namePatterns, fields []jsonlimits.Field, lenient bool, f *findings) {
 	for _, fd := range fields {
 		base, segs, ok := jsonlimits.ParseFieldName(fd.Name)
 		path := []string{fd.Name}
@@ -25,7 +25,8 @@ func formFields(schema *openapi3.Schema, fields []jsonlimits.Field, lenient bool
 			f.add(pointer, "is not a well-formed field name")
 			continue
 		}
-		s, declared := property(schema, base, lenient)
+		set, declared := property(schema, pats, base, lenient)
+		s := set.first()
 		if !declared {
 			f.props = true
 			f.add(pointer, "is not a declared property")
@@ -38,15 +39,15 @@ func formFields(schema *openapi3.Schema, fields []jsonlimits.Field, lenient bool
 			}
 			switch {
 			case (seg == "" || isIndex(seg)) && permitsArray(s):
-				s = arrayItems(s)
+				s = elements(s)
 				continue
 			case seg == "":
 				f.props = true
 				f.add(pointer, "is not an array in the schema")
 			case permitsObject(s):
-				next, ok := property(s, seg, lenient)
+				next, ok := property(s, pats, seg, lenient)
 				if ok {
-					s = next
+					s = next.first()
 					continue
 				}
 				f.props = true
@@ -70,7 +71,7 @@ func formFields(schema *openapi3.Schema, fields []jsonlimits.Field, lenient bool
 // permitsArray and permitsObject read a schema without a type as neither:
 // a field name builds an array or object only where the document says so.
 func permitsArray(s *openapi3.Schema) bool {
-	return (!s.Type.IsEmpty() && s.Type.Permits(openapi3.TypeArray)) || arrayItems(s) != nil
+	return (!s.Type.IsEmpty() && s.Type.Permits(openapi3.TypeArray)) || elements(s) != nil
 }
 
 func permitsObject(s *openapi3.Schema) bool {
@@ -87,4 +88,14 @@ func isIndex(s string) bool {
 		}
 	}
 	return true
+}
+
+// elements is the schema of an array's elements a field name builds:
+// its items, or the first prefixItems entry when it has no items.
+func elements(s *openapi3.Schema) *openapi3.Schema {
+	prefix, items := arrayItems(s)
+	if items == nil && len(prefix) != 0 && prefix[0] != nil {
+		return prefix[0].Value
+	}
+	return items
 }

@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,4 +48,76 @@ func FuzzResponseFilter(f *testing.F) {
 			t.Fatalf("password_hash passed: %s", w.Body)
 		}
 	})
+}
+
+// FuzzResponseKeywords feeds arbitrary upstream bodies through filtering
+// against schemas using prefixItems, patternProperties and
+// unevaluatedProperties: password_hash, which none of them declares
+// below the top level, never leaves there in a 200; and a case variant of
+// a declared name never leaves beside extras the schema admits.
+func FuzzResponseKeywords(f *testing.F) {
+	f.Add("/api/pair", `{"pair":[{"id":1,"password_hash":"h"},{"label":"x"},{"password_hash":"h"}]}`)
+	f.Add("/api/labels", `{"x-int-a":{"level":1,"password_hash":"h"},"u_1":{"password_hash":"h"}}`)
+	f.Add("/api/profile", `{"id":1,"password_hash":"h"}`)
+	f.Add("/api/settings", `{"beta":{"password_hash":1}}`)
+	f.Add("/api/meta", `{"role":"user","Role":"admin","password_hash":"h"}`)
+	v := newValidator(f, "testdata/keywords-3.1.yaml", validate.Config{})
+	f.Fuzz(func(t *testing.T, path, body string) {
+		switch path {
+		case "/api/pair", "/api/labels", "/api/profile", "/api/settings", "/api/meta":
+		default:
+			return
+		}
+		w := httptest.NewRecorder()
+		v.Handler(upstream(200, "application/json", body)).ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 200 {
+			return
+		}
+		var value any
+		if err := json.Unmarshal(w.Body.Bytes(), &value); err != nil {
+			t.Fatalf("200 that is not JSON: %s", w.Body)
+		}
+		if path == "/api/meta" {
+			if m, ok := value.(map[string]any); ok {
+				for k := range m {
+					if k != "role" && strings.EqualFold(k, "role") {
+						t.Fatalf("case variant passed: %s", w.Body)
+					}
+				}
+			}
+			return
+		}
+		if path == "/api/settings" {
+			// Its top level admits any name, each held to an object.
+			if m, ok := value.(map[string]any); ok {
+				for _, child := range m {
+					if hasKey(child, "password_hash") {
+						t.Fatalf("undeclared property passed: %s", w.Body)
+					}
+				}
+			}
+			return
+		}
+		if hasKey(value, "password_hash") {
+			t.Fatalf("undeclared property passed: %s", w.Body)
+		}
+	})
+}
+
+func hasKey(v any, key string) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			if k == key || hasKey(child, key) {
+				return true
+			}
+		}
+	case []any:
+		for _, child := range v {
+			if hasKey(child, key) {
+				return true
+			}
+		}
+	}
+	return false
 }

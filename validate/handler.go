@@ -149,8 +149,13 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 		if ferr != nil {
 			return jsonlimits.Problem(ferr), ""
 		}
-		formFields(schema, fields, !v.strict, f)
-	case (err == nil && v.strict) || f.unknown:
+		formFields(schema, v.patterns, fields, !v.strict, f)
+	case m.Kind == jsonlimits.KindJSON || value != nil:
+		// Also when lenient and the library passed the body: a name
+		// that equals a declared one under case folding ("Role" beside
+		// or instead of "role") is undeclared whatever admits extras,
+		// since encoding/json and other upstreams that match names
+		// without case read it as the declared property.
 		if value == nil && m.Kind == jsonlimits.KindJSON {
 			_ = json.Unmarshal(body, &value)
 		}
@@ -158,7 +163,7 @@ func (v *Validator) checkRequest(r *http.Request, route *routers.Route, params m
 			if f.unknown {
 				f.dropUnknown()
 			}
-			undeclared(schema, value, !v.strict, false, func(p string, mismatch bool) {
+			undeclared(schema, v.patterns, value, !v.strict, false, func(p string, mismatch bool) {
 				if !mismatch {
 					f.props = true
 					f.add(p, "is not a declared property")

@@ -129,10 +129,11 @@ const (
 	reasonUndeclaredType   = "response media type not declared in OpenAPI document"
 	reasonNoSchema         = "response has no schema in OpenAPI document"
 	reasonUndeclaredStatus = "response status not declared in OpenAPI document"
+	reasonUncheckable      = "response body is not JSON but its schema declares properties"
 )
 
 func eventFor(reason string) string {
-	if reason == reasonUndeclaredType {
+	if reason == reasonUndeclaredType || reason == reasonUncheckable {
 		return audit.ResponseFiltered
 	}
 	return audit.ValidationFailed
@@ -147,9 +148,12 @@ func eventFor(reason string) string {
 // under enforce; so does every response of an operation whose document
 // declares no response schema at all (the common case of a document
 // written for requests), since nothing says what it may carry. A 2xx
-// status the document does not list is refused. Other statuses are
-// checked when they are JSON. schema is what a checked response is held
-// to, nil when the document gives none.
+// status the document does not list is refused, and so is a 2xx that is
+// not JSON under a schema the filter reads something of (an object
+// schema declared under `*/*`, `application/*` or an XML type): it
+// cannot be held to it. Other statuses are checked when they are JSON.
+// schema is what a checked response is held to, nil when the document
+// gives none.
 func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check bool, reason string, schema *openapi3.Schema) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		return false, "", nil
@@ -184,6 +188,12 @@ func (v *Validator) plan(route *routers.Route, status int, h http.Header) (check
 			return false, reasonNoSchema, nil
 		}
 		return false, "", nil
+	case !isJSON && v.structured[mt.Schema.Value]:
+		// A document that declares `*/*`, `application/*` or XML with
+		// an object schema says what the body may carry, and the filter
+		// can read only JSON: an HTML page or XML rendering of the same
+		// record would carry its undeclared fields past it.
+		return false, reasonUncheckable, nil
 	}
 	return isJSON, "", mt.Schema.Value
 }
@@ -340,7 +350,7 @@ func (v *Validator) finish(b *responseBuffer, r *http.Request) {
 	const maxListed = 50
 	var removed []string
 	count, mismatch := 0, false
-	unsent(schema, value, blocking, func(p string, m bool) {
+	unsent(schema, v.patterns, value, blocking, func(p string, m bool) {
 		if m {
 			mismatch = true
 			return

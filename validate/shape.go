@@ -28,32 +28,54 @@ type shape struct {
 	// freeForm: see [freeForm]; an array without items is a mismatch
 	// unless the schema is free-form.
 	freeForm bool
-	// items is the shape of arrayItems, nil when there is none.
-	items *shape
+	// prefix and items are the shapes of arrayItems (nil: nothing to
+	// follow); tuple is set when the schema has a prefix and no items,
+	// so that an object or array past the prefix is a mismatch.
+	prefix []*shape
+	items  *shape
+	tuple  bool
 	// names holds [property]'s answer for every name some properties
-	// keyword reachable from the schema declares; any other name gets
-	// other.
-	names map[string]member
-	other member
+	// keyword reachable from the schema declares. folded holds those
+	// names folded (see [foldRune]): a name found there but not in names
+	// is refused. patterns holds every patternProperties pattern the
+	// search reads, with the answer for a name only it matches; any
+	// other name gets other.
+	names    map[string]member
+	folded   map[string]bool
+	patterns []shapePattern
+	other    member
 }
 
 // member is [property]'s answer for a name, less writeOnly properties
 // (see [sendable]): whether it is allowed, and the shape its value is
-// walked with (nil: nothing to follow).
+// walked with (nil: nothing to follow). unsure: more than one schema
+// applies to the value, which the stream pass does not follow; the body
+// is left to the decoding path.
 type member struct {
-	allowed bool
-	shape   *shape
+	allowed, unsure bool
+	shape           *shape
 }
 
-// shapes compiles the shapes of a document's schemas, each once; a
+type shapePattern struct {
+	p *namePattern
+	m member
+}
+
+// shapes holds the compiled shapes of a document's schemas, each once; a
 // recursive schema gets a recursive shape.
 type shapes map[*openapi3.Schema]*shape
 
-func (m shapes) of(s *openapi3.Schema) *shape {
+// compiler compiles shapes with the document's patterns.
+type compiler struct {
+	shapes shapes
+	pats   namePatterns
+}
+
+func (c compiler) of(s *openapi3.Schema) *shape {
 	if s == nil {
 		return nil
 	}
-	if sh, ok := m[s]; ok {
+	if sh, ok := c.shapes[s]; ok {
 		return sh
 	}
 	sh := &shape{
@@ -61,35 +83,65 @@ func (m shapes) of(s *openapi3.Schema) *shape {
 		array:    s.Type.Permits(openapi3.TypeArray),
 		freeForm: freeForm(s),
 	}
-	m[s] = sh
-	sh.items = m.of(arrayItems(s))
+	c.shapes[s] = sh
+	prefix, items := arrayItems(s)
+	sh.items = c.of(items)
+	sh.tuple = len(prefix) != 0 && items == nil
+	for _, ref := range prefix {
+		var ps *openapi3.Schema
+		if ref != nil {
+			ps = ref.Value
+		}
+		sh.prefix = append(sh.prefix, c.of(ps))
+	}
 	names := map[string]bool{}
-	declaredNames(s, 0, map[*openapi3.Schema]int{}, names)
+	var pats []*namePattern
+	declaredNames(s, c.pats, 0, map[*openapi3.Schema]int{}, names, &pats)
 	sh.names = make(map[string]member, len(names))
+	sh.folded = make(map[string]bool, len(names))
 	for name := range names {
-		ps, ok := property(s, name, false)
-		sh.names[name] = member{allowed: ok && sendable(s, name, ps), shape: m.of(ps)}
+		sh.names[name] = c.member(s, name, lookup{pats: c.pats})
+		sh.folded[string(appendFold(nil, []byte(name)))] = true
 	}
 	// property's answer for a name no reachable properties keyword
-	// holds does not depend on the name.
+	// holds depends on the name only through the patterns it matches.
 	absent := "\x00"
-	for names[absent] {
+	for names[absent] || sh.folded[absent] {
 		absent += "\x00"
 	}
-	ps, ok := property(s, absent, false)
-	sh.other = member{allowed: ok && sendable(s, absent, ps), shape: m.of(ps)}
+	for _, p := range pats {
+		sh.patterns = append(sh.patterns, shapePattern{p, c.member(s, absent, lookup{pats: c.pats, forced: true, only: p})})
+	}
+	sh.other = c.member(s, absent, lookup{pats: c.pats, forced: true})
 	return sh
 }
 
-// declaredNames adds the names of every properties keyword that
-// [lookup.visit] reads from s, to the same depth. seen holds the least
-// depth each schema was met at: meeting it again deeper adds nothing.
-func declaredNames(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]int, names map[string]bool) {
+// member is the answer l gives for name in s.
+func (c compiler) member(s *openapi3.Schema, name string, l lookup) member {
+	set, ok := l.run(s, name)
+	ok = ok && sendable(s, name, &set)
+	ps, single := set.only()
+	if !single {
+		return member{allowed: ok, unsure: true}
+	}
+	return member{allowed: ok, shape: c.of(ps)}
+}
+
+// declaredNames adds the names of every properties keyword, and the
+// patterns of every patternProperties keyword, that [lookup.visit] reads
+// from s, to the same depth. seen holds the least depth each schema was
+// met at: meeting it again deeper adds nothing.
+func declaredNames(s *openapi3.Schema, pats namePatterns, depth int, seen map[*openapi3.Schema]int, names map[string]bool, found *[]*namePattern) {
 	if s == nil || depth > 32 {
 		return
 	}
 	if d, ok := seen[s]; ok && d <= depth {
 		return
+	}
+	if _, ok := seen[s]; !ok {
+		for i := range pats[s] {
+			*found = append(*found, &pats[s][i])
+		}
 	}
 	seen[s] = depth
 	for name := range s.Properties {
@@ -98,16 +150,37 @@ func declaredNames(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]int,
 	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
 		for _, ref := range group {
 			if ref != nil {
-				declaredNames(ref.Value, depth+1, seen, names)
+				declaredNames(ref.Value, pats, depth+1, seen, names, found)
 			}
 		}
 	}
 }
 
-// member returns the answer for a name read from the body.
-func (sh *shape) member(name []byte) member {
+// member returns the answer for a name read from the body; fold is
+// scratch space for the folded name.
+func (sh *shape) member(name []byte, fold *[]byte) member {
 	if m, ok := sh.names[string(name)]; ok {
 		return m
+	}
+	if len(sh.folded) != 0 && (sh.other.allowed || len(sh.patterns) != 0) {
+		// Refused either way otherwise: the fold is only worth it
+		// where something would admit the name.
+		*fold = appendFold((*fold)[:0], name)
+		if sh.folded[string(*fold)] {
+			return member{}
+		}
+	}
+	var found *member
+	for i := range sh.patterns {
+		if sh.patterns[i].p.re.Match(name) {
+			if found != nil {
+				return member{allowed: true, unsure: true}
+			}
+			found = &sh.patterns[i].m
+		}
+	}
+	if found != nil {
+		return *found
 	}
 	return sh.other
 }
@@ -118,6 +191,7 @@ type scanner struct {
 	buf  bytes.Buffer
 	dec  *jsontext.Decoder
 	name []byte // an unescaped name
+	fold []byte // a folded name
 }
 
 // repeatOptions lets a name repeat: every occurrence is walked, so a body
@@ -192,8 +266,8 @@ func (s *scanner) walk(sh *shape) bool {
 				}
 				raw = s.name
 			}
-			m := sh.member(raw)
-			if !m.allowed || !s.walk(m.shape) {
+			m := sh.member(raw, &s.fold)
+			if !m.allowed || m.unsure || !s.walk(m.shape) {
 				return false
 			}
 		}
@@ -203,14 +277,23 @@ func (s *scanner) walk(sh *shape) bool {
 		switch {
 		case sh == nil:
 			return d.SkipValue() == nil
-		case sh.items == nil:
+		case sh.items == nil && len(sh.prefix) == 0:
 			return sh.array && sh.freeForm && d.SkipValue() == nil
 		}
 		if _, err := d.ReadToken(); err != nil {
 			return false
 		}
-		for d.PeekKind() != ']' {
-			if !s.walk(sh.items) {
+		for i := 0; d.PeekKind() != ']'; i++ {
+			next := sh.items
+			switch {
+			case i < len(sh.prefix):
+				next = sh.prefix[i]
+			case sh.tuple:
+				if k := d.PeekKind(); k == '{' || k == '[' {
+					return false
+				}
+			}
+			if !s.walk(next) {
 				return false
 			}
 		}
@@ -233,8 +316,37 @@ func (v *Validator) compileResponses(op *openapi3.Operation) {
 		}
 		for _, mt := range ref.Value.Content {
 			if mt != nil && mt.Schema != nil {
-				v.shapes.of(mt.Schema.Value)
+				sh := compiler{v.shapes, v.patterns}.of(mt.Schema.Value)
+				if sh.reads(map[*shape]bool{}) {
+					v.structured[mt.Schema.Value] = true
+				}
 			}
 		}
 	}
+}
+
+// reads reports whether the filter could find anything in some JSON
+// value held to sh: an undeclared property, a mismatch, or a value it
+// leaves to the decoding path. A body that is not JSON under such a
+// schema cannot be checked.
+func (sh *shape) reads(seen map[*shape]bool) bool {
+	if sh == nil || seen[sh] {
+		return false
+	}
+	seen[sh] = true
+	if sh.object && (len(sh.names) != 0 || len(sh.patterns) != 0 || !sh.other.allowed || sh.other.unsure) {
+		return true
+	}
+	if sh.tuple || (sh.array && sh.items == nil && len(sh.prefix) == 0 && !sh.freeForm) {
+		return true
+	}
+	if (sh.object && sh.other.shape.reads(seen)) || sh.items.reads(seen) {
+		return true
+	}
+	for _, p := range sh.prefix {
+		if p.reads(seen) {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -40,7 +42,7 @@ func schemaOf(t testing.TB, v *Validator, path string) *openapi3.Schema {
 
 // filterPasses is what the decoding path decides: the body decodes as
 // one value and the walk finds nothing to remove and no mismatch.
-func filterPasses(schema *openapi3.Schema, body []byte) bool {
+func filterPasses(schema *openapi3.Schema, pats namePatterns, body []byte) bool {
 	var value any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -48,7 +50,7 @@ func filterPasses(schema *openapi3.Schema, body []byte) bool {
 		return false
 	}
 	clean := true
-	unsent(schema, value, false, func(string, bool) { clean = false })
+	unsent(schema, pats, value, false, func(string, bool) { clean = false })
 	return clean
 }
 
@@ -89,6 +91,40 @@ var conformsCases = []struct {
 	{"nested writeOnly property", "testdata/writeonly.yaml", "/api/accounts/{id}", `{"id":1,"card":{"last4":"4242","pan":"4242424242424242"}}`, false},
 	{"property a branch declares writeOnly", "testdata/writeonly.yaml", "/api/profile", `{"name":"a","password":"p"}`, false},
 	{"object where an array is declared", "testdata/rules.yaml", "/api/orders/{id}", `{"id":9,"lines":{"sku":"A"}}`, false},
+	{"tuple positions each declared", "testdata/keywords-3.1.yaml", "/api/pair", `{"pair":[{"id":1,"name":"a"},{"label":"x"}]}`, true},
+	{"undeclared property in the first tuple position", "testdata/keywords-3.1.yaml", "/api/pair", `{"pair":[{"id":1,"password_hash":"h"}]}`, false},
+	{"undeclared property in the second tuple position", "testdata/keywords-3.1.yaml", "/api/pair", `{"pair":[{"id":1},{"label":"x","secret":1}]}`, false},
+	{"object past a tuple without items", "testdata/keywords-3.1.yaml", "/api/pair", `{"pair":[{"id":1},{"label":"x"},{"password_hash":"h"}]}`, false},
+	{"scalar past a tuple without items", "testdata/keywords-3.1.yaml", "/api/pair", `{"pair":[{"id":1},{"label":"x"},3]}`, true},
+	{"items after the prefix", "testdata/keywords-3.1.yaml", "/api/pair", `{"track":["head",{"id":1},{"name":"b"}]}`, true},
+	{"undeclared property in items after the prefix", "testdata/keywords-3.1.yaml", "/api/pair", `{"track":["head",{"id":1,"password_hash":"h"}]}`, false},
+	{"object in a scalar tuple position", "testdata/keywords-3.1.yaml", "/api/pair", `{"track":[{"password_hash":"h"}]}`, false},
+	{"names matching patterns", "testdata/keywords-3.1.yaml", "/api/labels", `{"id":1,"lang_en":"hi","x-a":{"note":"n"},"u_1":{"id":1}}`, true},
+	{"name matching no pattern", "testdata/keywords-3.1.yaml", "/api/labels", `{"id":1,"lang_eng":"hi"}`, false},
+	{"undeclared property under a pattern", "testdata/keywords-3.1.yaml", "/api/labels", `{"x-a":{"note":"n","secret":1}}`, false},
+	{"undeclared property under a pattern's $ref", "testdata/keywords-3.1.yaml", "/api/labels", `{"u_1":{"id":1,"password_hash":"h"}}`, false},
+	{"object under a pattern's string schema", "testdata/keywords-3.1.yaml", "/api/labels", `{"lang_en":{"password_hash":"h"}}`, false},
+	{"name matching two patterns", "testdata/keywords-3.1.yaml", "/api/labels", `{"x-int-a":{"level":1}}`, false},
+	{"property one of two matching patterns does not declare", "testdata/keywords-3.1.yaml", "/api/labels", `{"x-int-a":{"note":"n"}}`, false},
+	{"pattern behind an escape", "testdata/keywords-3.1.yaml", "/api/labels", `{"lang_\u0065n":"hi"}`, true},
+	{"unevaluatedProperties false over allOf", "testdata/keywords-3.1.yaml", "/api/profile", `{"id":1,"name":"a","bio":"b"}`, true},
+	{"property no branch evaluates", "testdata/keywords-3.1.yaml", "/api/profile", `{"id":1,"password_hash":"h"}`, false},
+	{"unevaluatedProperties schema", "testdata/keywords-3.1.yaml", "/api/settings", `{"theme":"d","beta":{"enabled":true}}`, true},
+	{"undeclared property under unevaluatedProperties", "testdata/keywords-3.1.yaml", "/api/settings", `{"theme":"d","beta":{"enabled":true,"secret":1}}`, false},
+	{"extras admitted", "testdata/keywords-3.1.yaml", "/api/meta", `{"role":"user","extra":{"a":1}}`, true},
+	{"case variant beside a declared name", "testdata/keywords-3.1.yaml", "/api/meta", `{"role":"user","Role":"admin"}`, false},
+	{"case variant alone", "testdata/keywords-3.1.yaml", "/api/meta", `{"ROLE":"admin"}`, false},
+	{"case variant 3.0", "testdata/folding-3.0.yaml", "/api/meta", `{"name":"a","NAME":"b"}`, false},
+	{"case variant of a writeOnly name", "testdata/folding-3.0.yaml", "/api/meta", `{"Password":"p"}`, false},
+	{"long s folding to s", "testdata/folding-3.0.yaml", "/api/meta", `{"pa\u017fsword":"p"}`, false},
+	{"declared name behind an escape 3.0", "testdata/folding-3.0.yaml", "/api/meta", `{"n\u0061me":"a","other":1}`, true},
+	{"assertion-only allOf branch", "testdata/folding-3.0.yaml", "/api/account", `{"id":1,"name":"a"}`, true},
+	{"undeclared property beside an assertion-only allOf branch", "testdata/folding-3.0.yaml", "/api/account", `{"id":1,"password_hash":"h"}`, false},
+	{"undeclared property beside assertion-only oneOf branches", "testdata/folding-3.0.yaml", "/api/either", `{"email":"e","password_hash":"h"}`, false},
+	{"free-form object behind allOf", "testdata/folding-3.0.yaml", "/api/wrapped", `{"anything":{"a":1}}`, true},
+	{"property only then declares", "testdata/keywords-3.1.yaml", "/api/conditional", `{"owner":{"id":1,"password_hash":"h"}}`, false},
+	{"JSON under */*", "testdata/folding-3.0.yaml", "/api/any", `{"id":1,"name":"a"}`, true},
+	{"undeclared property under */*", "testdata/folding-3.0.yaml", "/api/any", `{"id":1,"secret":1}`, false},
 }
 
 func TestShapeConforms(t *testing.T) {
@@ -107,7 +143,7 @@ func TestShapeConforms(t *testing.T) {
 			if got := sh.conforms([]byte(tt.body), false); got && !tt.want {
 				t.Fatal("conforms without repeats passes what conforms with them refuses")
 			}
-			if tt.want && !filterPasses(schema, []byte(tt.body)) {
+			if tt.want && !filterPasses(schema, v.patterns, []byte(tt.body)) {
 				t.Fatal("the decoding path would not pass this body unchanged")
 			}
 		})
@@ -150,6 +186,22 @@ func TestShapeConformsAllocations(t *testing.T) {
 			t.Fatalf("repeats %v: %v allocations per check, want 0", repeats, n)
 		}
 	}
+	// Extras an additionalProperties admits are folded to be told from
+	// case variants, and names are matched to patterns, in place.
+	v = loadValidator(t, "testdata/keywords-3.1.yaml")
+	for path, body := range map[string][]byte{
+		"/api/meta":   []byte(`{"role":"user","Extra":{"A":1},"\u00c9t\u00e9":"x","NICKNAME":"n"}`),
+		"/api/labels": []byte(`{"id":1,"lang_en":"hi","x-a":{"note":"n"},"u_1":{"id":1,"name":"a"}}`),
+		"/api/pair":   []byte(`{"pair":[{"id":1},{"label":"x"},3],"track":["a",{"id":2}]}`),
+	} {
+		sh := v.shapes[schemaOf(t, v, path)]
+		if !sh.conforms(body, true) {
+			t.Fatalf("%s: body does not conform", path)
+		}
+		if n := testing.AllocsPerRun(200, func() { sh.conforms(body, true) }); n != 0 {
+			t.Fatalf("%s: %v allocations per check, want 0", path, n)
+		}
+	}
 }
 
 // FuzzShapeConforms holds the stream pass to the decoding path it stands
@@ -163,18 +215,19 @@ func FuzzShapeConforms(f *testing.F) {
 	f.Add(`{"items":[{"id":1,"title":"t"}],"total":1}`)
 	type pair struct {
 		schema *openapi3.Schema
+		pats   namePatterns
 		shape  *shape
 	}
 	var pairs []pair
-	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml", "testdata/writeonly.yaml"} {
+	for _, file := range []string{"testdata/demo-openapi.yaml", "testdata/demo-openapi-3.1.yaml", "testdata/rules.yaml", "testdata/hardening.yaml", "testdata/writeonly.yaml", "testdata/keywords-3.1.yaml", "testdata/folding-3.0.yaml"} {
 		v := loadValidator(f, file)
 		for s, sh := range v.shapes {
-			pairs = append(pairs, pair{s, sh})
+			pairs = append(pairs, pair{s, v.patterns, sh})
 		}
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, p := range pairs {
-			if p.shape.conforms([]byte(body), true) && !filterPasses(p.schema, []byte(body)) {
+			if p.shape.conforms([]byte(body), true) && !filterPasses(p.schema, p.pats, []byte(body)) {
 				t.Fatalf("stream pass accepts %q, which filtering would change or refuse", body)
 			}
 			if p.shape.conforms([]byte(body), false) && !p.shape.conforms([]byte(body), true) {
@@ -217,7 +270,7 @@ components:
 		if got := sh.conforms([]byte(body), true); got != want {
 			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
 		}
-		if got := filterPasses(schema, []byte(body)); got != want {
+		if got := filterPasses(schema, v.patterns, []byte(body)); got != want {
 			t.Errorf("decoding path on %s = %v, want %v", body, got, want)
 		}
 	}
@@ -263,7 +316,7 @@ components:
 		if got := sh.conforms([]byte(body), true); got != want {
 			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
 		}
-		if got := filterPasses(schema, []byte(body)); got != want {
+		if got := filterPasses(schema, v.patterns, []byte(body)); got != want {
 			t.Errorf("decoding path on %s = %v, want %v", body, got, want)
 		}
 	}
@@ -309,7 +362,7 @@ components:
 		if got := sh.conforms([]byte(body), true); got != want {
 			t.Errorf("conforms(%s) = %v, want %v", body, got, want)
 		}
-		if got := filterPasses(schema, []byte(body)); got != want {
+		if got := filterPasses(schema, v.patterns, []byte(body)); got != want {
 			t.Errorf("decoding path on %s = %v, want %v", body, got, want)
 		}
 	}
@@ -329,4 +382,22 @@ func BenchmarkShapeConforms(b *testing.B) {
 			b.Fatal("does not conform")
 		}
 	}
+}
+
+// FuzzFoldEqual holds the walk's comparison of names to the stream
+// pass's folded names: they must agree, or the two paths would disagree
+// about a case variant.
+func FuzzFoldEqual(f *testing.F) {
+	for _, pair := range [][2]string{{"role", "Role"}, {"password", "pa\u017fsword"}, {"kind", "\u212aind"}, {"id", "\u0130d"}, {"admin", "adm\u0131n"}, {"a\xff", "a\ufffd"}, {"", "x"}} {
+		f.Add(pair[0], pair[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		same := bytes.Equal(appendFold(nil, []byte(a)), appendFold(nil, []byte(b)))
+		if foldEqual(a, b) != same {
+			t.Fatalf("foldEqual(%q, %q) = %v, folded names equal: %v", a, b, !same, same)
+		}
+		if strings.EqualFold(a, b) && utf8.ValidString(a) && utf8.ValidString(b) && !same {
+			t.Fatalf("%q and %q are equal to encoding/json but not folded", a, b)
+		}
+	})
 }
