@@ -135,11 +135,14 @@ type Info struct {
 	// tracing step ran.
 	TraceID [16]byte
 
+	// The backing stores below are sized so that the context that
+	// carries the Info (see [WithInfo]) fits a 640-byte size class: the
+	// next class up costs every request 64 bytes more.
 	params [4]Param   // backing store, so that most matches do not allocate
-	hdr    [16]string // backing store of HeaderValue: about ten per proxied request, and the identity headers
-	nhdr   int
-	txt    [128]byte // backing store of Text
-	ntxt   int
+	hdr    [14]string // backing store of HeaderValue: nine per proxied request, the identity and RateLimit headers
+	txt    [128]byte  // backing store of Text: about 60 bytes per proxied request, 100 with a RateLimit header
+	nhdr   uint8
+	ntxt   uint8
 }
 
 // HeaderValue returns []string{v}, for a header map, from storage the
@@ -148,7 +151,7 @@ type Info struct {
 // do not allocate. The slice's capacity is one: an append copies it, and
 // no two slices share an element. A nil Info allocates.
 func (i *Info) HeaderValue(v string) []string {
-	if i == nil || i.nhdr == len(i.hdr) {
+	if i == nil || int(i.nhdr) == len(i.hdr) {
 		return []string{v}
 	}
 	i.hdr[i.nhdr] = v
@@ -162,14 +165,14 @@ func (i *Info) HeaderValue(v string) []string {
 // allocate. Bytes once handed out are never written again, so the string
 // is immutable like any other. A nil Info, or one out of room, allocates.
 func (i *Info) Text(b []byte) string {
-	if i == nil || len(b) > len(i.txt)-i.ntxt {
+	if i == nil || len(b) > len(i.txt)-int(i.ntxt) {
 		return string(b)
 	}
 	if len(b) == 0 {
 		return ""
 	}
-	start := i.ntxt
-	i.ntxt += copy(i.txt[start:], b)
+	start := int(i.ntxt)
+	i.ntxt += uint8(copy(i.txt[start:], b))
 	return unsafe.String(&i.txt[start], len(b))
 }
 

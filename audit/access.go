@@ -4,10 +4,11 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/rampart-api/rampart"
 )
@@ -20,9 +21,10 @@ import (
 type AccessLog struct {
 	h   slog.Handler // nil: outcomes only go to hub
 	hub *Hub
-	// z, when set, encodes the lines h would write without allocating;
-	// lines with text the two encoders escape differently go through h.
-	z *zerolog.Logger
+	// w, when set, receives the lines h would write, encoded by logFast
+	// without allocating; lines with text that h escapes in other ways
+	// than a backslash before '"' and '\\' go through h.
+	w io.Writer
 }
 
 // NewAccessLog returns an access log writing to h.
@@ -41,8 +43,7 @@ func NewJSONAccessLog(w io.Writer) *AccessLog {
 	if w == nil {
 		return nil
 	}
-	z := zerolog.New(w)
-	return &AccessLog{h: slog.NewJSONHandler(w, nil), z: &z}
+	return &AccessLog{h: slog.NewJSONHandler(w, nil), w: w}
 }
 
 // Log records one finished request.
@@ -57,7 +58,7 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 	ctx := r.Context()
 	info := rampart.InfoFrom(ctx)
 	t := now()
-	if a.z != nil && a.logFast(t, r, info, status, bytes, d) {
+	if a.w != nil && a.logFast(t, r, info, status, bytes, d) {
 		return
 	}
 	if !a.h.Enabled(ctx, slog.LevelInfo) {
@@ -89,50 +90,134 @@ func (a *AccessLog) Log(r *http.Request, status int, bytes int64, d time.Duratio
 	_ = a.h.Handle(ctx, rec)
 }
 
-// logFast writes the line through z and reports whether it did. It
-// declines lines whose text the JSON handler would escape in ways z does
-// not (HTML characters, non-ASCII, control characters), and times whose
-// year RFC 3339 cannot write; those go through the slog handler.
+// logFast writes the line itself and reports whether it did. It declines
+// lines whose text the JSON handler would escape beyond a backslash
+// before '"' and '\\' (HTML characters, non-ASCII, control characters),
+// and times whose year RFC 3339 cannot write; those go through the slog
+// handler. The text is checked and copied in one pass.
 func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, status int, bytes int64, d time.Duration) bool {
 	if y := t.Year(); y < 0 || y >= 10000 {
 		return false
 	}
-	if !plain(r.Method) || !plain(r.URL.Path) {
-		return false
-	}
-	if info != nil && (!plain(info.RequestID) || !plain(info.Route) || !plain(subject(info))) {
-		return false
-	}
-	var tb [40]byte
-	e := a.z.Log().
-		Bytes("time", t.Round(0).AppendFormat(tb[:0], time.RFC3339Nano)).
-		Str("level", "INFO").
-		Str("msg", "request").
-		Str("method", r.Method).
-		Str("path", r.URL.Path).
-		Int("status", status).
-		Float64("duration_ms", durationMS(d)).
-		Int64("bytes", bytes)
+	bp := lineBuffers.Get().(*[]byte)
+	defer lineBuffers.Put(bp)
+	b := append((*bp)[:0], `{"time":"`...)
+	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"request","method":"`...)
+	ok := true
+	b, ok = appendPlain(b, r.Method, ok)
+	b = append(b, `","path":"`...)
+	b, ok = appendPlain(b, r.URL.Path, ok)
+	b = append(b, `","status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"duration_ms":`...)
+	b = appendJSONFloat(b, durationMS(d))
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, bytes, 10)
 	if info != nil {
-		e.Str("request_id", info.RequestID)
+		b = append(b, `,"request_id":"`...)
+		b, ok = appendPlain(b, info.RequestID, ok)
+		b = append(b, '"')
 		if info.TraceID != ([16]byte{}) {
-			var hb [32]byte
-			hex.Encode(hb[:], info.TraceID[:])
-			e.Bytes("trace_id", hb[:])
+			b = append(b, `,"trace_id":"`...)
+			b = hex.AppendEncode(b, info.TraceID[:])
+			b = append(b, '"')
 		}
 		if info.Route != "" {
-			e.Str("route", info.Route)
+			b = append(b, `,"route":"`...)
+			b, ok = appendPlain(b, info.Route, ok)
+			b = append(b, '"')
 		}
 		if info.ClientIP.IsValid() {
-			var ib [64]byte
-			e.Bytes("client_ip", info.ClientIP.AppendTo(ib[:0]))
+			// An address's text needs no escaping but for an IPv6
+			// zone, which is whatever followed the '%'; a zone that
+			// would goes through slog.
+			b = append(b, `,"client_ip":"`...)
+			n := len(b)
+			b = info.ClientIP.AppendTo(b)
+			for _, c := range b[n:] {
+				if textClass[c] != 1 {
+					ok = false
+				}
+			}
+			b = append(b, '"')
 		}
 		if s := subject(info); s != "" {
-			e.Str("subject", s)
+			b = append(b, `,"subject":"`...)
+			b, ok = appendPlain(b, s, ok)
+			b = append(b, '"')
 		}
 	}
-	e.Send()
+	b = append(b, "}\n"...)
+	if cap(b) <= maxPooledLine {
+		*bp = b
+	} // else the pool keeps the smaller buffer it gave: one long path must not pin its line
+	if !ok {
+		return false
+	}
+	_, _ = a.w.Write(b)
 	return true
+}
+
+// lineBuffers hold the lines logFast encodes, each written with one Write
+// call; a writer must not keep the slice (BufferedWriter copies it).
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledLine is the largest buffer lineBuffers keeps.
+const maxPooledLine = 16 << 10
+
+// textClass classes each byte for the access line: 0 for what the two
+// encoders write differently (control characters, non-ASCII, and the
+// HTML characters <, > and & that log/slog escapes), 2 for '"' and '\\',
+// which both write after a backslash, 1 for the rest of printable ASCII.
+// A constant: the package builds nothing at init.
+const textClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 00–1f
+	"\x01\x01\x02\x01\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x00\x01" + // 20–3f
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x02\x01\x01\x01" + // 40–5f
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00" + // 60–7f
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 80–9f
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // a0–bf
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // c0–df
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // e0–ff
+
+// appendPlain appends s as the inside of a JSON string, and reports
+// whether it and every text before it (ok) were plain, in the sense of
+// [textClass]. A line with a text that is not is written by the slog
+// handler instead, so what was appended then does not matter.
+func appendPlain(b []byte, s string, ok bool) ([]byte, bool) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch textClass[s[i]] {
+		case 0:
+			return b, false
+		case 2:
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', s[i])
+			start = i + 1
+		}
+	}
+	return append(b, s[start:]...), ok
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64, which is
+// how log/slog's JSON handler writes one: the shortest decimal that reads
+// back as f, in exponent form below 1e-6 and from 1e21, with the
+// exponent's leading zero dropped.
+func appendJSONFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -142,15 +227,4 @@ func subject(info *rampart.Info) string {
 		return ""
 	}
 	return info.Principal.Subject
-}
-
-// plain reports whether s is printable ASCII without the characters
-// log/slog escapes as HTML (<, >, &): text both encoders write alike.
-func plain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
 }

@@ -2,8 +2,12 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +57,11 @@ func TestJSONAccessLogWritesTheSlogLine(t *testing.T) {
 		{"very long duration", "GET", "/", "id", "", "", v4, 200, 1 << 40, 1000 * time.Hour},
 		{"zero duration", "GET", "/", "", "", "", netip.Addr{}, 499, 0, 0},
 		{"IPv4-mapped IPv6 with zone", "GET", "/", "id", "", "", netip.MustParseAddr("::ffff:10.0.0.1%eth0"), 200, 1, time.Nanosecond},
+		{"zone with HTML characters", "GET", "/", "id", "", "", netip.MustParseAddr("fe80::1%<script>&"), 200, 1, time.Nanosecond},
+		{"zone with a quote and a backslash", "GET", "/", "id", "", "", netip.MustParseAddr(`fe80::1%a"b\c`), 200, 1, time.Nanosecond},
+		{"quote and backslash in every text", "PO\"ST", `/\"`, `i"d\`, `/r"\`, `s\u"`, v4, 200, 1, time.Nanosecond},
+		{"duration under a microsecond", "GET", "/", "id", "", "", v4, 200, 1, 999 * time.Nanosecond},
+		{"negative duration and bytes", "GET", "/", "id", "", "", v4, -1, -5, -3 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,3 +98,79 @@ func TestJSONAccessLogDoesNotAllocate(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// lineSink keeps a copy of every line written, as BufferedWriter does.
+type lineSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *lineSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.lines = append(s.lines, string(p))
+	s.mu.Unlock()
+	return len(p), nil
+}
+
+// Lines encoded at once in pooled buffers never carry each other's text,
+// long ones (past what the pool keeps) included.
+func TestJSONAccessLogConcurrentLinesStayApart(t *testing.T) {
+	sink := &lineSink{}
+	a := NewJSONAccessLog(sink)
+	const workers, each = 8, 200
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("g%d-%d", g, i)
+				path := "/notes/" + id
+				if i%50 == 0 {
+					path += "/" + strings.Repeat("x", maxPooledLine)
+				}
+				r, info := rampart.WithInfo(httptest.NewRequest("GET", "/", nil))
+				r.URL.Path = path
+				info.RequestID, info.ClientIP = id, netip.MustParseAddr("198.51.100.4")
+				a.Log(r, 200, int64(i), time.Duration(i)*time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(sink.lines) != workers*each {
+		t.Fatalf("%d lines, want %d", len(sink.lines), workers*each)
+	}
+	seen := map[string]bool{}
+	for _, line := range sink.lines {
+		var rec struct {
+			Path      string `json:"path"`
+			RequestID string `json:"request_id"`
+			Bytes     int64  `json:"bytes"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("line is not JSON (%v): %.200q", err, line)
+		}
+		if !strings.HasPrefix(rec.Path, "/notes/"+rec.RequestID) || seen[rec.RequestID] {
+			t.Fatalf("line mixes requests or repeats one: %.200q", line)
+		}
+		seen[rec.RequestID] = true
+	}
+}
+
+func TestTextClass(t *testing.T) {
+	if len(textClass) != 256 {
+		t.Fatalf("textClass has %d entries", len(textClass))
+	}
+	for c := range 256 {
+		want := byte(0)
+		switch {
+		case c == '"' || c == '\\':
+			want = 2
+		case c >= 0x20 && c <= 0x7e && c != '<' && c != '>' && c != '&':
+			want = 1
+		}
+		if textClass[c] != want {
+			t.Errorf("textClass[%#x] = %d, want %d", c, textClass[c], want)
+		}
+	}
+}

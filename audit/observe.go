@@ -121,7 +121,7 @@ func (a *AccessLog) Observed(hub *Hub) *AccessLog {
 	}
 	n := &AccessLog{hub: hub}
 	if a != nil {
-		n.h, n.z = a.h, a.z
+		n.h, n.w = a.h, a.w
 	}
 	return n
 }

@@ -23,7 +23,7 @@ func TestAccessLogTraceID(t *testing.T) {
 	var a, b bytes.Buffer
 	NewAccessLog(slog.NewJSONHandler(&a, nil)).Log(r, 200, 1, time.Millisecond)
 	fast := NewJSONAccessLog(&b).Observed(NewHub())
-	if fast.z == nil {
+	if fast.w == nil {
 		t.Fatal("observing dropped the fast encoder")
 	}
 	fast.Log(r, 200, 1, time.Millisecond)

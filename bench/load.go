@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampart-api/rampart/internal/notedoc"
@@ -31,17 +32,25 @@ func runUpstream(args []string, _ io.Writer) error {
 	return srv.ListenAndServe()
 }
 
-// runLoad is the closed-loop load generator used when wrk is missing:
-// each connection sends its next request as soon as the previous answer
-// is read. It prints one line the benchmark parses.
+// runLoad is the Go load generator. By default it is closed-loop, for
+// machines without wrk: each connection sends its next request as soon as
+// the previous answer is read. With -rate it is open-loop: requests are
+// due at a fixed rate whatever the server does, and each latency counts
+// from the moment the request was due, so a stalled server is charged for
+// the requests that waited behind it (no coordinated omission). It prints
+// one line the benchmark parses.
 func runLoad(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
 	url := fs.String("url", "", "URL to request")
 	conns := fs.Int("c", 32, "connections")
 	d := fs.Duration("d", 5*time.Second, "duration")
+	rate := fs.Float64("rate", 0, "requests per second, sent on schedule (open loop); 0 is closed loop")
 	tokensFile := fs.String("tokens", "", "file of bearer tokens, one a line, sent in turn")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rate < 0 {
+		return fmt.Errorf("-rate %g: must not be negative", *rate)
 	}
 	var tokens []string
 	if *tokensFile != "" {
@@ -52,31 +61,49 @@ func runLoad(args []string, out io.Writer) error {
 		tokens = strings.Fields(string(b))
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns, MaxIdleConns: *conns}}
-	ctx, cancel := context.WithTimeout(context.Background(), *d)
+	// Requests still in flight at the end get a grace period: an open
+	// loop must not drop the answers a stalled server was slowest to give.
+	ctx, cancel := context.WithTimeout(context.Background(), *d+10*time.Second)
 	defer cancel()
+	start := time.Now()
+	// due gives the i-th request's scheduled time: now in a closed loop,
+	// start + i/rate in an open one.
+	due := func(int64) time.Time { return time.Now() }
+	if *rate > 0 {
+		interval := float64(time.Second) / *rate
+		due = func(i int64) time.Time { return start.Add(time.Duration(float64(i) * interval)) }
+	}
 	var (
 		mu     sync.Mutex
 		all    []time.Duration
 		non2xx int
 		wg     sync.WaitGroup
+		next   atomic.Int64
 	)
-	start := time.Now()
-	for c := range *conns {
+	end := start.Add(*d)
+	for range *conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var lat []time.Duration
 			bad := 0
-			for i := c; ctx.Err() == nil; i += *conns {
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				t := due(i)
+				if !t.Before(end) {
+					break
+				}
+				if wait := time.Until(t); wait > 0 {
+					time.Sleep(wait)
+				}
 				req, err := http.NewRequestWithContext(ctx, "GET", *url, nil)
 				if err != nil {
 					return
 				}
 				req.Header.Set("Origin", "https://app.example.com")
 				if len(tokens) > 0 {
-					req.Header.Set("Authorization", "Bearer "+tokens[i%len(tokens)])
+					req.Header.Set("Authorization", "Bearer "+tokens[i%int64(len(tokens))])
 				}
-				t := time.Now()
 				res, err := client.Do(req)
 				if err != nil {
 					continue
@@ -100,6 +127,7 @@ func runLoad(args []string, out io.Writer) error {
 		return fmt.Errorf("no request to %s completed", *url)
 	}
 	slices.Sort(all)
-	_, err := fmt.Fprintf(out, "requests %d non2xx %d seconds %g p50 %d p99 %d\n", len(all), non2xx, elapsed.Seconds(), all[len(all)/2], all[len(all)*99/100])
+	_, err := fmt.Fprintf(out, "requests %d non2xx %d seconds %g p50 %d p99 %d p999 %d\n", len(all), non2xx, elapsed.Seconds(),
+		all[len(all)/2], all[len(all)*99/100], all[len(all)*999/1000])
 	return err
 }

@@ -209,23 +209,26 @@ type sample struct {
 	non2xx   int64
 	seconds  float64
 	p50, p99 time.Duration
+	p999     time.Duration // open-loop samples only
 	cpu      time.Duration // server CPU time over the measurement
 }
 
 func (s sample) rps() float64 { return float64(s.requests) / s.seconds }
 
 // load drives url for d with the configured generator, pinned to the load
-// cpu, and returns what the server behind pid spent.
-func (b *procBench) load(pid int, url string, d time.Duration) (sample, error) {
+// cpu, and returns what the server behind pid spent. A rate above zero
+// offers that many requests per second in an open loop, with the Go
+// generator (wrk has no such mode); zero saturates the server.
+func (b *procBench) load(pid int, url string, d time.Duration, rate float64) (sample, error) {
 	t0, err := cpuTicks(pid)
 	if err != nil {
 		return sample{}, err
 	}
 	var s sample
-	if b.wrk != "" {
+	if b.wrk != "" && rate == 0 {
 		s, err = b.runWrk(url, d)
 	} else {
-		s, err = b.runGoLoad(url, d)
+		s, err = b.runGoLoad(url, d, rate)
 	}
 	if err != nil {
 		return sample{}, err
@@ -282,12 +285,15 @@ func parseWrk(out []byte, d time.Duration) (sample, error) {
 
 // runGoLoad runs this program's own closed-loop generator (see
 // [runLoad]) in its own pinned process, for machines without wrk.
-func (b *procBench) runGoLoad(url string, d time.Duration) (sample, error) {
+func (b *procBench) runGoLoad(url string, d time.Duration, rate float64) (sample, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return sample{}, err
 	}
 	args := []string{"-c", b.loadCPU, self, "load", "-url", url, "-c", strconv.Itoa(b.connections), "-d", d.String()}
+	if rate > 0 {
+		args = append(args, "-rate", strconv.FormatFloat(rate, 'f', 1, 64))
+	}
 	if b.tokens != "" {
 		args = append(args, "-tokens", b.tokens)
 	}
@@ -296,11 +302,11 @@ func (b *procBench) runGoLoad(url string, d time.Duration) (sample, error) {
 		return sample{}, fmt.Errorf("load: %w: %s", err, out)
 	}
 	var s sample
-	var p50, p99 int64
-	if _, err := fmt.Sscanf(string(out), "requests %d non2xx %d seconds %g p50 %d p99 %d", &s.requests, &s.non2xx, &s.seconds, &p50, &p99); err != nil {
+	var p50, p99, p999 int64
+	if _, err := fmt.Sscanf(string(out), "requests %d non2xx %d seconds %g p50 %d p99 %d p999 %d", &s.requests, &s.non2xx, &s.seconds, &p50, &p99, &p999); err != nil {
 		return sample{}, fmt.Errorf("load output %q: %w", out, err)
 	}
-	s.p50, s.p99 = time.Duration(p50), time.Duration(p99)
+	s.p50, s.p99, s.p999 = time.Duration(p50), time.Duration(p99), time.Duration(p999)
 	return s, nil
 }
 
@@ -313,6 +319,9 @@ type procBench struct {
 	serverCPU   string
 	loadCPU     string
 	env         []string // extra environment of the Rampart processes
+	// latencyLoad is the open-loop rate as a fraction of the slower
+	// proxy's saturated rate; 0 skips the open-loop rounds.
+	latencyLoad float64
 }
 
 // envFlag collects repeated -env KEY=VALUE flags.
@@ -332,6 +341,10 @@ func (e *envFlag) Set(v string) error {
 type procResult struct {
 	sc            procScenario
 	bare, rampart []sample
+	// rate is the offered load of the open-loop rounds, in requests per
+	// second; bareOpen and rampartOpen are their samples.
+	rate                  float64
+	bareOpen, rampartOpen []sample
 	// rss and peakRSS are Rampart's resident memory after the last round
 	// and its high-water mark, in bytes (VmRSS and VmHWM).
 	rss, peakRSS int64
@@ -347,6 +360,7 @@ func runProcesses(args []string, out io.Writer) error {
 	serverCPU := fs.String("server-cpu", "1", "cpu the proxies are pinned to")
 	loadCPU := fs.String("load-cpu", "0", "cpu the load generator and the upstream are pinned to")
 	useGo := fs.Bool("go-load", false, "use the Go load generator even when wrk is installed")
+	latencyLoad := fs.Float64("latency-load", 0.5, "after the saturating rounds, offer both proxies this fraction of the slower one's rate in an open loop and report latency at that same load (0 skips)")
 	cpuprofile := fs.String("cpuprofile", "", "directory where each Rampart process writes SCENARIO.cpu.pprof, and the bare proxy bare.cpu.pprof")
 	memprofile := fs.String("memprofile", "", "directory where each Rampart process writes SCENARIO.mem.pprof")
 	keep := fs.Bool("keep", false, "keep the working directory (binaries, configs, access logs)")
@@ -355,6 +369,9 @@ func runProcesses(args []string, out io.Writer) error {
 	prebuilt := fs.String("rampart", "", "measure this rampart binary instead of building ./cmd/rampart (e.g. an earlier version)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *latencyLoad < 0 || *latencyLoad >= 1 {
+		return fmt.Errorf("-latency-load %g: must be at least 0 and below 1", *latencyLoad)
 	}
 	selected := procScenarios
 	if *names != "" {
@@ -377,7 +394,7 @@ func runProcesses(args []string, out io.Writer) error {
 	if !*keep {
 		defer os.RemoveAll(dir)
 	}
-	b := &procBench{dir: dir, connections: *connections, serverCPU: *serverCPU, loadCPU: *loadCPU, env: env}
+	b := &procBench{dir: dir, connections: *connections, serverCPU: *serverCPU, loadCPU: *loadCPU, env: env, latencyLoad: *latencyLoad}
 	if w, err := exec.LookPath("wrk"); err == nil && !*useGo {
 		b.wrk = w
 	}
@@ -495,28 +512,43 @@ func (b *procBench) scenario(sc procScenario, bin, upstream string, bare *proc, 
 	res := procResult{sc: sc}
 	url := func(p *proc) string { return p.url + sc.path }
 	for _, p := range []*proc{bare, gw} {
-		if _, err := b.load(p.pid(), url(p), warmup); err != nil {
+		if _, err := b.load(p.pid(), url(p), warmup, 0); err != nil {
 			return res, err
 		}
 	}
-	for i := range rounds {
-		order := []*proc{bare, gw}
-		if i%2 == 1 {
-			order = []*proc{gw, bare}
+	// measure runs the interleaved rounds at one offered rate (0:
+	// saturating) and appends each proxy's samples.
+	measure := func(rate float64, bareOut, gwOut *[]sample) error {
+		for i := range rounds {
+			order := []*proc{bare, gw}
+			if i%2 == 1 {
+				order = []*proc{gw, bare}
+			}
+			for _, p := range order {
+				s, err := b.load(p.pid(), url(p), d, rate)
+				if err != nil {
+					return err
+				}
+				if s.non2xx > s.requests/100 {
+					return fmt.Errorf("%s: %d of %d answers were not 2xx (log: %s)", p.name, s.non2xx, s.requests, p.log.String())
+				}
+				if p == bare {
+					*bareOut = append(*bareOut, s)
+				} else {
+					*gwOut = append(*gwOut, s)
+				}
+			}
 		}
-		for _, p := range order {
-			s, err := b.load(p.pid(), url(p), d)
-			if err != nil {
-				return res, err
-			}
-			if s.non2xx > s.requests/100 {
-				return res, fmt.Errorf("%s: %d of %d answers were not 2xx (log: %s)", p.name, s.non2xx, s.requests, p.log.String())
-			}
-			if p == bare {
-				res.bare = append(res.bare, s)
-			} else {
-				res.rampart = append(res.rampart, s)
-			}
+		return nil
+	}
+	if err := measure(0, &res.bare, &res.rampart); err != nil {
+		return res, err
+	}
+	if b.latencyLoad > 0 {
+		// A fraction of the slower proxy's rate, so that both can serve it.
+		res.rate = b.latencyLoad * min(median(res.bare).rps(), median(res.rampart).rps())
+		if err := measure(res.rate, &res.bareOpen, &res.rampartOpen); err != nil {
+			return res, err
 		}
 	}
 	if res.rss, res.peakRSS, err = residentMemory(gw.pid()); err != nil {
@@ -597,6 +629,9 @@ func reportProcesses(out io.Writer, results []procResult) {
 			bc/gc, slices.Min(per), slices.Max(per), g.rps()/bm.rps(), float64(g.p99)/float64(bm.p99))
 	}
 	fmt.Fprintln(out)
+	if len(results) > 0 && results[0].rate > 0 {
+		reportOpenLoop(out, results)
+	}
 	for _, r := range results {
 		fmt.Fprintf(out, "  %-10s %s\n", r.sc.name, r.sc.about)
 	}
@@ -604,6 +639,41 @@ func reportProcesses(out io.Writer, results []procResult) {
 	for _, r := range results {
 		fmt.Fprintf(out, "  %-10s Rampart's resident memory after the last round %.1f MiB, peak %.1f MiB\n",
 			r.sc.name, float64(r.rss)/(1<<20), float64(r.peakRSS)/(1<<20))
+	}
+}
+
+// reportOpenLoop prints latency at the same offered load: the rounds in
+// which both proxies got the same fixed request rate. Each figure is the
+// median over the rounds; the ratio is of those medians.
+func reportOpenLoop(out io.Writer, results []procResult) {
+	fmt.Fprintln(out, "Latency at the same load: both proxies offered the same fixed rate (open loop, the Go generator, latency counted from when each request was due)")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| scenario | offered req/s | p50 | p99 | p99.9 | bare p50 | bare p99 | bare p99.9 | p99 ratio | CPU µs/req | bare CPU µs/req | CPU ratio bare/Rampart |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range results {
+		g, bm := quantiles(r.rampartOpen), quantiles(r.bareOpen)
+		gc, bc := cpuPerRequest(r.rampartOpen), cpuPerRequest(r.bareOpen)
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s | %s | **%.2f** | %.1f | %.1f | %.2f |\n",
+			r.sc.name, r.rate, ms(g.p50), ms(g.p99), ms(g.p999), ms(bm.p50), ms(bm.p99), ms(bm.p999),
+			float64(g.p99)/float64(bm.p99), gc, bc, bc/gc)
+	}
+	fmt.Fprintln(out)
+}
+
+// quantiles is the median over samples of each latency quantile.
+func quantiles(s []sample) sample {
+	pick := func(f func(sample) time.Duration) time.Duration {
+		v := make([]time.Duration, len(s))
+		for i, x := range s {
+			v[i] = f(x)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return sample{
+		p50:  pick(func(x sample) time.Duration { return x.p50 }),
+		p99:  pick(func(x sample) time.Duration { return x.p99 }),
+		p999: pick(func(x sample) time.Duration { return x.p999 }),
 	}
 }
 

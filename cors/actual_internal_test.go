@@ -17,11 +17,17 @@ func TestActualRequestsAsRSCors(t *testing.T) {
 		{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"x-request-id", "RateLimit"}},
 		{AllowedOrigins: []string{"https://APP.example.com"}, ExposedHeaders: []string{"etag"}, AllowCredentials: true},
 		{AllowedOrigins: []string{"http://localhost:3000"}, AllowedMethods: []string{"get", "PATCH"}},
+		{AllowedOrigins: []string{"https://BÜCHER.example", "https://app.example.com", "*"}},
+		{AllowedOrigins: []string{"https://bücher.example", "https://*.example.com"}, AllowCredentials: true},
 	}
 	origins := [][]string{
 		nil, {""}, {"https://app.example.com"}, {"https://APP.EXAMPLE.COM"}, {"https://evil.example"},
 		{"https://a.tenant.example.com"}, {"https://tenant.example.com"}, {"null"}, {"http://localhost:3000"},
 		{"https://app.example.com", "https://evil.example"}, {"https://evil.example", "https://app.example.com"},
+		{"", "https://app.example.com"}, {"https://app.example.com "}, {" https://app.example.com"},
+		{"https://app.example.com.evil.example"}, {"https://app.example.com:443"}, {"HTTPS://app.example.com"},
+		{"https://app.example.com\x00"}, {"https://app.example.com/"}, {"https://bücher.example"}, {"https://BÜCHER.example"},
+		{"https://app.example.cOm"}, {"https://app.example.co"}, {"https://xn--bcher-kva.example"},
 	}
 	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "get", "DELETE", "OPTIONS"}
 	for ci, cfg := range configs {
