@@ -2,8 +2,9 @@ package audit
 
 import (
 	"log/slog"
-	"regexp"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 // Redacted replaces every secret [Redact] finds.
@@ -14,16 +15,16 @@ var (
 	// secret: password, token, key, secret, authorization, cookie,
 	// session, credential and their compounds (access_token, x-api-key,
 	// client_secret, db_password).
-	secretPair = regexp.MustCompile(`(?i)("?[a-z0-9_.-]*(?:passw(?:or)?d|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|authorization|cookie|session[_-]?id|sessid|signature)[a-z0-9_.-]*"?\s*[:=]\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)|'[^']*'|(?:bearer|basic|digest|token)\s+[^\s,;&"'}]+|[^\s,;&"'}]+)`)
+	secretPair = lazyregexp.New(`(?i)("?[a-z0-9_.-]*(?:passw(?:or)?d|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|authorization|cookie|session[_-]?id|sessid|signature)[a-z0-9_.-]*"?\s*[:=]\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)|'[^']*'|(?:bearer|basic|digest|token)\s+[^\s,;&"'}]+|[^\s,;&"'}]+)`)
 	// A scheme and its credentials anywhere: "Bearer eyJ…", "Basic dXNlcjpw…".
-	authScheme = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[a-z0-9\-._~+/]{8,}=*`)
+	authScheme = lazyregexp.New(`(?i)\b(bearer|basic|digest)\s+[a-z0-9\-._~+/]{8,}=*`)
 	// JWTs and JWEs, wherever they stand.
-	jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_.-]*`)
+	jwtLike = lazyregexp.New(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_.-]*`)
 	// Key formats that announce themselves: PEM private keys, AWS access
 	// key ids, Stripe-, GitHub-, Slack- and Google-style keys.
-	knownKey = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bAIza[0-9A-Za-z_-]{35}\b`)
+	knownKey = lazyregexp.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bAIza[0-9A-Za-z_-]{35}\b`)
 	// URL credentials: scheme://user:password@host.
-	urlPassword = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@`)
+	urlPassword = lazyregexp.New(`(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@`)
 )
 
 // Redact returns s with what looks like a secret or a credential replaced

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -22,6 +23,42 @@ const (
 // ErrDuplicateHeader is returned by [NewForwarder] when two identity
 // fields share a header.
 var ErrDuplicateHeader = errors.New("authz: identity headers must be distinct")
+
+// ErrReservedHeader is returned by [NewForwarder] for an identity header
+// named like one the gateway sets or removes itself on the way to the
+// upstream (see [ReservedHeaders]).
+var ErrReservedHeader = errors.New("authz: identity header named like one the gateway sets itself")
+
+// ReservedHeaders are the headers the gateway's proxy and tracing set on
+// every forwarded request (the forwarding headers, the request id, the
+// trace context, an empty User-Agent when the client sent none), and the
+// hop-by-hop headers it removes. An identity header of one of these names
+// would be overwritten or dropped, or would overwrite the gateway's own
+// value, so [NewForwarder] refuses them in any case and with '_' for '-'.
+var ReservedHeaders = []string{
+	"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded",
+	"X-Request-Id", "Traceparent", "Tracestate", "User-Agent", "Host", "Content-Length",
+	"Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding",
+}
+
+// HeaderError is an identity header name [NewForwarder] refuses. It
+// unwraps to [ErrBadHeader], [ErrDuplicateHeader] or [ErrReservedHeader].
+type HeaderError struct {
+	// Field is the identity field: subject, roles, scopes or tenant.
+	Field string
+	// Name is the header name as configured.
+	Name string
+	// Reason says why, for a reader who knows the field.
+	Reason string
+	// Err is the sentinel the error unwraps to.
+	Err error
+}
+
+func (e *HeaderError) Error() string {
+	return fmt.Sprintf("%s header %q: %v", e.Field, e.Name, e.Err)
+}
+
+func (e *HeaderError) Unwrap() error { return e.Err }
 
 // ForwardConfig names the headers that carry the verified identity to the
 // upstream. Empty fields take the defaults; "-" disables one field. The
@@ -78,12 +115,21 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 			continue
 		}
 		if !httpguts.ValidHeaderFieldName(name) {
-			errs = append(errs, fmt.Errorf("%s header %q: %w", h.fieldName, name, ErrBadHeader))
+			errs = append(errs, &HeaderError{h.fieldName, name, fmt.Sprintf("%q is not a valid header name", name), ErrBadHeader})
 			continue
 		}
 		key := foldName(name)
+		if i := slices.IndexFunc(ReservedHeaders, func(r string) bool { return foldName(r) == key }); i >= 0 {
+			what := ReservedHeaders[i]
+			if name != what {
+				what = fmt.Sprintf("%q reads as %s, which", name, what)
+			}
+			reason := fmt.Sprintf("%s is a header the gateway sets or removes itself on every forwarded request, so the upstream could not tell the identity from it; choose another name (the default is %s)", what, h.def)
+			errs = append(errs, &HeaderError{h.fieldName, name, reason, ErrReservedHeader})
+			continue
+		}
 		if seen[key] {
-			errs = append(errs, fmt.Errorf("%s header %q: %w", h.fieldName, name, ErrDuplicateHeader))
+			errs = append(errs, &HeaderError{h.fieldName, name, fmt.Sprintf("%q is already another identity field's header", name), ErrDuplicateHeader})
 			continue
 		}
 		seen[key] = true

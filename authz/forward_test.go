@@ -146,6 +146,51 @@ func TestForwarderConfig(t *testing.T) {
 	}
 }
 
+// An identity header may not be named like one the gateway sets or
+// removes on the way to the upstream, in any spelling an upstream reads
+// as that header; names that merely resemble one are accepted.
+func TestForwarderRefusesReservedNames(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		cfg   authz.ForwardConfig
+		field string // refused at this field; "" accepted
+	}{
+		{"forwarding header", authz.ForwardConfig{Subject: "X-Forwarded-For"}, "subject"},
+		{"lower case", authz.ForwardConfig{Roles: "x-real-ip"}, "roles"},
+		{"underscores", authz.ForwardConfig{Scopes: "X_Forwarded_Host"}, "scopes"},
+		{"RFC 7239", authz.ForwardConfig{Tenant: "FORWARDED"}, "tenant"},
+		{"forwarded proto", authz.ForwardConfig{Subject: "x_forwarded_PROTO"}, "subject"},
+		{"request id", authz.ForwardConfig{Subject: "X-Request-ID"}, "subject"},
+		{"trace context", authz.ForwardConfig{Subject: "traceparent"}, "subject"},
+		{"trace state", authz.ForwardConfig{Tenant: "TraceState"}, "tenant"},
+		{"user agent", authz.ForwardConfig{Subject: "user_agent"}, "subject"},
+		{"hop-by-hop", authz.ForwardConfig{Roles: "Connection"}, "roles"},
+		{"transfer encoding", authz.ForwardConfig{Roles: "transfer-encoding"}, "roles"},
+		{"host", authz.ForwardConfig{Subject: "Host"}, "subject"},
+		{"a longer name", authz.ForwardConfig{Subject: "X-Forwarded-For-User"}, ""},
+		{"a prefix", authz.ForwardConfig{Subject: "X-Forwarded"}, ""},
+		{"a similar name", authz.ForwardConfig{Subject: "X-Real-User"}, ""},
+		{"disabled", authz.ForwardConfig{Subject: "-"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := authz.NewForwarder(tt.cfg)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var he *authz.HeaderError
+			if !errors.Is(err, authz.ErrReservedHeader) || !errors.As(err, &he) {
+				t.Fatalf("err = %v, want ErrReservedHeader", err)
+			}
+			if he.Field != tt.field || he.Reason == "" {
+				t.Fatalf("refused at %q (%q), want %q", he.Field, he.Reason, tt.field)
+			}
+		})
+	}
+}
+
 // IsIdentityHeader answers for every configured name, short or long, in
 // any case and with '_' for '-', and for nothing else.
 func TestIsIdentityHeader(t *testing.T) {

@@ -76,12 +76,14 @@ type Server struct {
 	TrailingSlash string `yaml:"trailing_slash"`
 	// TLS serves HTTPS; unset serves plain HTTP.
 	TLS *TLS `yaml:"tls"`
-	// HeapFloor is the heap, in bytes, that rampart serve lets grow
-	// before the garbage collector runs; above it the collector runs as
-	// with GOGC=100 (the heap goal is the larger of the floor and twice
-	// the live heap). Unset means 64 MiB; 0 turns it off. A GOGC set in
-	// the environment turns it off too. A reload applies a new value.
-	HeapFloor *int64 `yaml:"heap_floor"`
+	// HeapFloor is the heap, in bytes, that rampart serve and rampart
+	// demo let grow before the garbage collector runs; above it the
+	// collector runs as with GOGC=100 (the heap goal is the larger of the
+	// floor and twice the live heap). Unset means 64 MiB; 0 turns it off.
+	// A GOGC set in the environment turns it off too. A reload applies a
+	// new value. At most 1 TiB; GOMEMLIMIT, when set, bounds the heap
+	// whatever the floor.
+	HeapFloor *int64 `yaml:"heap_floor" jsonschema:"minimum=0,maximum=1099511627776"`
 }
 
 // HeapFloorBytes returns server.heap_floor, or [DefaultHeapFloor] when it
@@ -288,6 +290,11 @@ const (
 	DefaultMaxUploadsPerClient = 16
 	// DefaultHeapFloor is server.heap_floor when unset.
 	DefaultHeapFloor = 64 << 20
+	// MaxHeapFloor (1 TiB) is the largest server.heap_floor accepted. A
+	// floor is heap the gateway may hold before collecting at all; a
+	// larger one is a typo (a size in bits, or a unit too many), not a
+	// plan.
+	MaxHeapFloor = 1 << 40
 )
 
 // DefaultTimeouts are used for timeouts left at zero.

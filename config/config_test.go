@@ -141,6 +141,11 @@ func TestHeapFloor(t *testing.T) {
 		{name: "min int64", yaml: "server:\n  heap_floor: -9223372036854775808\n", err: "x.yaml:2: error: server.heap_floor: -9223372036854775808 is negative"},
 		{name: "size with a unit", yaml: "server:\n  heap_floor: 64MiB\n", err: "x.yaml:2: error: server.heap_floor: cannot construct !!str `64MiB` into int64"},
 		{name: "null is unset", yaml: "server:\n  heap_floor: null\n", want: config.DefaultHeapFloor},
+		{name: "1 TiB is the most", yaml: "server:\n  heap_floor: 1099511627776\n", want: config.MaxHeapFloor},
+		{name: "a byte over 1 TiB", yaml: "server:\n  listen: 127.0.0.1:1\n  heap_floor: 1099511627777\n", err: "x.yaml:3: error: server.heap_floor: 1099511627777 is over 1 TiB (1099511627776), the most accepted"},
+		{name: "64 GiB in bits", yaml: "server:\n  heap_floor: 549755813888000\n", err: "x.yaml:2: error: server.heap_floor: 549755813888000 is over 1 TiB"},
+		{name: "past the tuner's cap", yaml: "server:\n  heap_floor: 70368744177665\n", err: "server.heap_floor: 70368744177665 is over 1 TiB"},
+		{name: "max int64", yaml: "server:\n  heap_floor: 9223372036854775807\n", err: "x.yaml:2: error: server.heap_floor: 9223372036854775807 is over 1 TiB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, diags := config.Parse([]byte(tt.yaml+validRest), "x.yaml")
@@ -161,6 +166,42 @@ func TestHeapFloor(t *testing.T) {
 }
 
 // validRest completes a server section into a valid configuration.
+// TestIdentityHeaders: an identity header named like one the gateway
+// sets or removes on the way to the upstream is refused at its field, in
+// any spelling an upstream would read as that header.
+func TestIdentityHeaders(t *testing.T) {
+	for _, tt := range []struct {
+		name, headers, err string
+	}{
+		{name: "renamed", headers: "{subject: X-User, roles: X-User-Roles}"},
+		{name: "disabled", headers: "{scopes: '-'}"},
+		{name: "a forwarding header", headers: "{subject: X-Forwarded-For}",
+			err: `x.yaml:8: error: auth.identity_headers.subject: X-Forwarded-For is a header the gateway sets or removes itself on every forwarded request, so the upstream could not tell the identity from it; choose another name (the default is X-Rampart-Subject)`},
+		{name: "another case and underscores", headers: "{tenant: x_real_ip}",
+			err: `x.yaml:8: error: auth.identity_headers.tenant: "x_real_ip" reads as X-Real-Ip, which is a header the gateway sets or removes itself on every forwarded request, so the upstream could not tell the identity from it; choose another name (the default is X-Rampart-Tenant)`},
+		{name: "the RFC 7239 header", headers: "{roles: forwarded}", err: `auth.identity_headers.roles: "forwarded" reads as Forwarded, which is a header`},
+		{name: "the request id", headers: "{subject: X-Request-ID}", err: `auth.identity_headers.subject: "X-Request-ID" reads as X-Request-Id, which is`},
+		{name: "trace context", headers: "{scopes: traceparent}", err: `auth.identity_headers.scopes: "traceparent" reads as Traceparent`},
+		{name: "hop-by-hop", headers: "{subject: Connection}", err: `auth.identity_headers.subject: Connection is a header the gateway sets or removes itself`},
+		{name: "not a header name", headers: "{subject: 'X User'}", err: `auth.identity_headers.subject: "X User" is not a valid header name`},
+		{name: "two fields, one header", headers: "{subject: X-Who, tenant: x_who}", err: `auth.identity_headers.tenant: "x_who" is already another identity field's header`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "server:\n  listen: 127.0.0.1:1\n" + validRest + "auth:\n  identity_headers: " + tt.headers + "\n"
+			_, diags := config.Parse([]byte(doc), "x.yaml")
+			if tt.err == "" {
+				if diags.HasErrors() {
+					t.Fatalf("diagnostics:\n%s", diags)
+				}
+				return
+			}
+			if !diags.HasErrors() || !strings.Contains(diags.String(), tt.err) {
+				t.Fatalf("got:\n%s\nwant %q", diags, tt.err)
+			}
+		})
+	}
+}
+
 const validRest = "upstreams:\n  app: {url: http://127.0.0.1:9}\nroutes:\n  - {path: /x, upstream: app, auth: [none]}\n"
 
 func TestSecrets(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart-api/rampart/auth/introspect"
 	"github.com/rampart-api/rampart/auth/jwt"
+	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/bruteforce"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
@@ -50,6 +51,7 @@ func asFeatureError(err error) (featureError, bool) {
 		je *jwt.ConfigError
 		ie *introspect.ConfigError
 		be *bruteforce.FieldError
+		ae *authz.HeaderError
 	)
 	switch {
 	case errors.As(err, &ce):
@@ -70,6 +72,8 @@ func asFeatureError(err error) (featureError, bool) {
 			reason = be.Err.Error()
 		}
 		return featureError{be.Field, nil, reason}, true
+	case errors.As(err, &ae):
+		return featureError{ae.Field, nil, ae.Reason}, true
 	case errors.As(err, &ke):
 		return featureError{"", nil, strconv.Quote(ke.Spec) + ": " + ke.Reason}, true
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/cors"
 	"github.com/rampart-api/rampart/proxy"
 	"github.com/rampart-api/rampart/ratelimit"
@@ -22,6 +23,7 @@ func TestFeatureErrorsMapByType(t *testing.T) {
 		"headers": 20, "headers.profile": 21, "headers.set": 22, "headers.set.X-Frame-Options": 23,
 		"upstreams.app": 30, "upstreams.app.url": 31,
 		"rate_limits.default[0]": 40, "rate_limits.default[0].key": 41, "rate_limits.default[0].window": 42,
+		"auth.identity_headers": 50, "auth.identity_headers.subject": 51,
 	}
 	tests := []struct {
 		name, base string
@@ -37,6 +39,7 @@ func TestFeatureErrorsMapByType(t *testing.T) {
 		{"rate-limit window", "rate_limits.default[0]", &ratelimit.LimitError{Field: "Period", Reason: "burst must be positive"}, "rate_limits.default[0].window", 42},
 		{"rate-limit key", "rate_limits.default[0].key", &ratelimit.KeyError{Spec: "x", Reason: "window"}, "rate_limits.default[0].key", 41},
 		{"wrapped and joined", "cors", errors.Join(fmt.Errorf("compiling: %w", &cors.ConfigError{Field: "AllowedOrigins[1]", Reason: "ok"})), "cors.allowed_origins[1]", 13},
+		{"identity header", "auth.identity_headers", &authz.HeaderError{Field: "subject", Name: "X-Real-Ip", Reason: "tenant", Err: authz.ErrReservedHeader}, "auth.identity_headers.subject", 51},
 		{"unknown field stays at the section", "cors", &cors.ConfigError{Field: "Colour", Reason: "x"}, "cors", 10},
 		{"untyped error stays at the section", "headers", errors.New("secureheaders: invalid config: unknown profile \"x\""), "headers", 20},
 	}

@@ -110,8 +110,11 @@ func (v *validator) server(s *Server) {
 	case s.MaxUploadsPerClient == -1:
 		v.warnf("server.max_uploads_per_client", "no per-client cap on bodies being received: one client can hold the whole max_buffered_bytes with slow uploads")
 	}
-	if f := s.HeapFloorBytes(); f < 0 {
+	switch f := s.HeapFloorBytes(); {
+	case f < 0:
 		v.errorf("server.heap_floor", "%d is negative; want a size in bytes, or 0 for none", f)
+	case f > MaxHeapFloor:
+		v.errorf("server.heap_floor", "%d is over 1 TiB (%d), the most accepted: the heap could grow that far before a collection; to bound the heap, set GOMEMLIMIT", f, int64(MaxHeapFloor))
 	}
 	if s.MaxHeaderBytes < 1024 || s.MaxHeaderBytes > 1<<20 {
 		v.errorf("server.max_header_bytes", "%d is outside 1024..1048576", s.MaxHeaderBytes)

@@ -11,7 +11,6 @@ import (
 	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +92,11 @@ type Config struct {
 	// every outbound request, in the same pass over its headers that
 	// deletes the forwarding headers (see [IsForwardingHeader]): a
 	// header list is walked once, not once per kind of header removed.
-	// It is given every header name as the request carries it.
+	// It is given every header name as the request carries it. The
+	// headers the proxy sets itself (the forwarding headers, X-Request-Id)
+	// are set after that pass, so it does not remove them; the gateway
+	// refuses identity headers named like them
+	// (authz.ErrReservedHeader).
 	StripHeader func(name string) bool
 	// Log receives upstream failures; nil discards.
 	Log *slog.Logger
@@ -109,11 +112,7 @@ type Proxy struct {
 	target       *url.URL
 	cfg          Config
 	errorHandler problem.ErrorHandler
-	stripsOwn    bool // cfg.StripHeader holds for one of ownHeaders
 }
-
-// ownHeaders are the headers the proxy sets on every outbound request.
-var ownHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded", requestid.Header}
 
 var _ http.Handler = (*Proxy)(nil)
 
@@ -133,9 +132,6 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &Proxy{target: target, cfg: cfg, errorHandler: cfg.ErrorHandler}
-	if cfg.StripHeader != nil {
-		p.stripsOwn = slices.ContainsFunc(ownHeaders, cfg.StripHeader)
-	}
 	if p.errorHandler == nil {
 		p.errorHandler = problem.Write
 	}
@@ -296,15 +292,6 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// smuggle requests past proxies. The request's keys are canonical.
 	delete(out.Header, "Upgrade")
 	delete(out.Header, "Connection")
-	if p.stripsOwn {
-		// StripHeader names a header the proxy sets itself: it goes, as
-		// it would from any pass over the headers made after this one.
-		for _, k := range ownHeaders {
-			if p.cfg.StripHeader(k) {
-				delete(out.Header, k)
-			}
-		}
-	}
 	for _, fn := range p.cfg.Rewrite {
 		fn(pr)
 	}

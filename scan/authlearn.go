@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 // authState is what learnAuth found out about how the API takes tokens.
@@ -239,7 +240,7 @@ func (id *Identity) learn(body []byte) {
 	}
 }
 
-var uuidRe = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24}|\d+)$`)
+var uuidRe = lazyregexp.New(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24}|\d+)$`)
 
 // template turns a concrete path into an operation template: numeric
 // and UUID segments become {id}, a segment equal to one of an identity's

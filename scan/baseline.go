@@ -5,9 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 // fingerprint is the shape of one answer: enough to tell another answer
@@ -33,7 +34,7 @@ type baseline struct {
 }
 
 var (
-	wordRe = regexp.MustCompile(`[A-Za-z0-9_]+`)
+	wordRe = lazyregexp.New(`[A-Za-z0-9_]+`)
 	digits = strings.NewReplacer("1", "0", "2", "0", "3", "0", "4", "0", "5", "0", "6", "0", "7", "0", "8", "0", "9", "0")
 )
 

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
-var userPathRe = regexp.MustCompile(`(?i)/(users?|accounts?|profiles?|members?|customers?)/\{`)
+var userPathRe = lazyregexp.New(`(?i)/(users?|accounts?|profiles?|members?|customers?)/\{`)
 
 // ownerKeys are member names, folded by normKey, that name an object's
 // owner: userId, UserId, user_id and owner.id all count.

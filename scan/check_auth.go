@@ -15,7 +15,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-api/rampart/auth/devtoken"
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 // weakSecrets are HMAC secrets found in tutorials, defaults and leaks.
@@ -384,7 +384,7 @@ func (r *run) fetchJWKS(ctx context.Context) []publishedKey {
 var pemPaths = []string{"/encryptionkeys/jwt.pub", "/jwt.pub", "/public.pem", "/publickey.pem", "/public_key.pem", "/pubkey.pem",
 	"/jwt.pem", "/keys/public.pem", "/keys/jwt.pub", "/.well-known/public.pem", "/certs/public.pem", "/key.pub"}
 
-var pemPubRe = regexp.MustCompile(`-----BEGIN (RSA )?PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END (RSA )?PUBLIC KEY-----\s*`)
+var pemPubRe = lazyregexp.New(`-----BEGIN (RSA )?PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END (RSA )?PUBLIC KEY-----\s*`)
 
 // publicPEMs returns, once per scan, every public key a confused verifier
 // might use as an HMAC secret: PEM files given with --public-key, PEM

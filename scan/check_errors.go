@@ -3,15 +3,16 @@ package scan
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 var (
 	// stackRe matches stack traces of Node/Express (plain, in HTML error
 	// pages and JSON-escaped), Java, Python, Go, .NET, PHP and Ruby.
-	stackRe = regexp.MustCompile(`(?m)(^\s*at [\w$.<>\[\] ]+ \(.*:\d+:\d+\)|^\s*at .*\.[cm]?js:\d+:\d+` +
+	stackRe = lazyregexp.New(`(?m)(^\s*at [\w$.<>\[\] ]+ \(.*:\d+:\d+\)|^\s*at .*\.[cm]?js:\d+:\d+` +
 		`|(<br>|&nbsp;|<li>)\s*(&nbsp;\s*)*at [^<]*\.[cm]?[jt]s:\d+:\d+` +
 		`|\\n\s*at [^"\\]*(\.[cm]?[jt]s|<anonymous>|node:[\w/]+):\d+(:\d+)?` +
 		`|goroutine \d+ \[running\]|\.go:\d+ \+0x[0-9a-f]+` +
@@ -20,10 +21,10 @@ var (
 		`|\.cs:line \d+|^\s*at [\w.]+\([^)]*\) in .+:line \d+` +
 		`|\.php on line \d+|#\d+ [^\n]*\.php\(\d+\)|Stack trace:\s*(<br />)?\s*#0 ` +
 		"|\\.rb:\\d+:in [`'])")
-	sqlRe = regexp.MustCompile(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|SqliteError|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near (?:"|\\"|&quot;|&#34;).{0,40}?(?:"|\\"|&quot;|&#34;): syntax error|unrecognized token:|invalid input syntax for (type )?\w+|psycopg2\.\w+|org\.postgresql\.util\.PSQLException|java\.sql\.SQLException|Unclosed quotation mark after the character string)`)
+	sqlRe = lazyregexp.New(`(?i)(you have an error in your sql syntax|SQLITE_ERROR|SqliteError|sqlite3\.OperationalError|SQLSTATE\[|ORA-\d{5}|PG::\w+Error|\bpq: |unterminated quoted string|syntax error at or near|SequelizeDatabaseError|MongoServerError|MongoError|CastError: Cast to|PrismaClient\w*Error|ER_PARSE_ERROR|ODBC SQL Server Driver|near (?:"|\\"|&quot;|&#34;).{0,40}?(?:"|\\"|&quot;|&#34;): syntax error|unrecognized token:|invalid input syntax for (type )?\w+|psycopg2\.\w+|org\.postgresql\.util\.PSQLException|java\.sql\.SQLException|Unclosed quotation mark after the character string)`)
 	// bannerRe matches framework default error pages and versions named
 	// in error pages.
-	bannerRe = regexp.MustCompile(`(?i)(<pre>Cannot (GET|POST|PUT|PATCH|DELETE|OPTIONS|RAMPARTSCAN) /|Whitelabel Error Page|Werkzeug Debugger|Django Version:|Apache Tomcat/\d|<address>Apache/\d|<hr><center>nginx/\d` +
+	bannerRe = lazyregexp.New(`(?i)(<pre>Cannot (GET|POST|PUT|PATCH|DELETE|OPTIONS|RAMPARTSCAN) /|Whitelabel Error Page|Werkzeug Debugger|Django Version:|Apache Tomcat/\d|<address>Apache/\d|<hr><center>nginx/\d` +
 		`|\b(Express|Koa|Hapi|Fastify|Flask|Werkzeug|Django|Laravel|Symfony|Spring Boot|Rails|Jetty|Kestrel|Gunicorn|PHP)[ /]v?\^?~?\d+\.\d+|ASP\.NET Version:\s*\d)`)
 )
 

@@ -9,24 +9,26 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 var (
-	sensitiveKeyRe = regexp.MustCompile(`(?i)^(password|passwd|pwd|password_?hash|hashed_?password|pass_?hash|secret|client_?secret|secret_?key|api_?key|private_?key|ssn|card_?number|cc_?number|credit_?card|cvv|cvc|otp_?secret|mfa_?secret|totp_?secret|salt)$`)
-	privKeyRe      = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
+	sensitiveKeyRe = lazyregexp.New(`(?i)^(password|passwd|pwd|password_?hash|hashed_?password|pass_?hash|secret|client_?secret|secret_?key|api_?key|private_?key|ssn|card_?number|cc_?number|credit_?card|cvv|cvc|otp_?secret|mfa_?secret|totp_?secret|salt)$`)
+	privKeyRe      = lazyregexp.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
 )
 
 var (
-	listingRe = regexp.MustCompile(`(?i)<title>\s*(Index of|Directory listing|listing directory)|<h1>\s*(Index of|Directory listing for) /|<h1>[^<]*~ /|id="files"[^>]*class="view-tiles"|^(<!doctype html>\s*<meta[^>]*>\s*)?<pre>\s*<a href="`)
-	docsRe    = regexp.MustCompile(`"(openapi|swagger)"\s*:\s*"[23]\.`)
-	envRe     = regexp.MustCompile(`(?m)"(NODE_ENV|PATH|HOME|DATABASE_URL|DB_PASSWORD|DB_HOST|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|REDIS_URL|MONGO_URI|PORT)"\s*:|^(NODE_ENV|DATABASE_URL|DB_PASSWORD|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY)=`)
+	listingRe = lazyregexp.New(`(?i)<title>\s*(Index of|Directory listing|listing directory)|<h1>\s*(Index of|Directory listing for) /|<h1>[^<]*~ /|id="files"[^>]*class="view-tiles"|^(<!doctype html>\s*<meta[^>]*>\s*)?<pre>\s*<a href="`)
+	docsRe    = lazyregexp.New(`"(openapi|swagger)"\s*:\s*"[23]\.`)
+	envRe     = lazyregexp.New(`(?m)"(NODE_ENV|PATH|HOME|DATABASE_URL|DB_PASSWORD|DB_HOST|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|REDIS_URL|MONGO_URI|PORT)"\s*:|^(NODE_ENV|DATABASE_URL|DB_PASSWORD|SECRET_KEY|JWT_SECRET|AWS_SECRET_ACCESS_KEY)=`)
 	// notHTML accepts any answer but an HTML page: a backup file is never
 	// a page, and a catch-all answering 200 to it is.
-	notHTML = regexp.MustCompile(`[\x00-\x08]|^[^<]`)
+	notHTML = lazyregexp.New(`[\x00-\x08]|^[^<]`)
 	// docsPathRe matches where APIs serve their own documentation: that
 	// is exposure.api-docs, never an undocumented operation.
-	docsPathRe = regexp.MustCompile(`(?i)/(api-?docs|apispec[\w.-]*|swagger[\w.-]*|openapi[\w.-]*|redoc|docs)(/|$)`)
-	pemLinkRe  = regexp.MustCompile(`href="([^"?#]+\.(?:pem|pub))"`)
+	docsPathRe = lazyregexp.New(`(?i)/(api-?docs|apispec[\w.-]*|swagger[\w.-]*|openapi[\w.-]*|redoc|docs)(/|$)`)
+	pemLinkRe  = lazyregexp.New(`href="([^"?#]+\.(?:pem|pub))"`)
 )
 
 // wellKnown are paths that should not be public, each with a signature
@@ -34,19 +36,19 @@ var (
 var wellKnown = []struct {
 	path  string
 	check string
-	sig   *regexp.Regexp
+	sig   *lazyregexp.Regexp
 	what  string
 }{
-	{"/.env", CheckExposurePath, regexp.MustCompile(`(?m)^[A-Z][A-Z0-9_]*=`), "an environment file"},
-	{"/.git/config", CheckExposurePath, regexp.MustCompile(`\[core\]`), "the git repository"},
-	{"/debug/pprof/", CheckExposurePath, regexp.MustCompile(`(?i)profiles|goroutine`), "Go profiling endpoints"},
-	{"/debug/vars", CheckExposurePath, regexp.MustCompile(`"memstats"|"cmdline"`), "runtime variables"},
-	{"/debug", CheckExposurePath, regexp.MustCompile(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
-	{"/api/debug", CheckExposurePath, regexp.MustCompile(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
-	{"/metrics", CheckExposurePath, regexp.MustCompile(`(?m)^# (HELP|TYPE) `), "Prometheus metrics"},
-	{"/actuator", CheckExposurePath, regexp.MustCompile(`"_links"`), "Spring actuator"},
-	{"/actuator/env", CheckExposurePath, regexp.MustCompile(`"propertySources"|"activeProfiles"`), "Spring actuator environment"},
-	{"/server-status", CheckExposurePath, regexp.MustCompile(`Apache Server Status`), "Apache server status"},
+	{"/.env", CheckExposurePath, lazyregexp.New(`(?m)^[A-Z][A-Z0-9_]*=`), "an environment file"},
+	{"/.git/config", CheckExposurePath, lazyregexp.New(`\[core\]`), "the git repository"},
+	{"/debug/pprof/", CheckExposurePath, lazyregexp.New(`(?i)profiles|goroutine`), "Go profiling endpoints"},
+	{"/debug/vars", CheckExposurePath, lazyregexp.New(`"memstats"|"cmdline"`), "runtime variables"},
+	{"/debug", CheckExposurePath, lazyregexp.New(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
+	{"/api/debug", CheckExposurePath, lazyregexp.New(`(?i)"(env|config|memstats|cmdline|heap|goroutines|uptime|version)"`), "a debug endpoint"},
+	{"/metrics", CheckExposurePath, lazyregexp.New(`(?m)^# (HELP|TYPE) `), "Prometheus metrics"},
+	{"/actuator", CheckExposurePath, lazyregexp.New(`"_links"`), "Spring actuator"},
+	{"/actuator/env", CheckExposurePath, lazyregexp.New(`"propertySources"|"activeProfiles"`), "Spring actuator environment"},
+	{"/server-status", CheckExposurePath, lazyregexp.New(`Apache Server Status`), "Apache server status"},
 	{"/env", CheckExposurePath, envRe, "an environment dump"},
 	{"/api/env", CheckExposurePath, envRe, "an environment dump"},
 	{"/config", CheckExposurePath, envRe, "a configuration dump"},
@@ -69,10 +71,10 @@ var wellKnown = []struct {
 	{"/swagger.json", CheckExposureDocs, docsRe, "the API description"},
 	{"/v3/api-docs", CheckExposureDocs, docsRe, "the API description"},
 	{"/v2/api-docs", CheckExposureDocs, docsRe, "the API description"},
-	{"/api-docs", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui|redoc|"(openapi|swagger)"\s*:`), "API documentation"},
+	{"/api-docs", CheckExposureDocs, lazyregexp.New(`(?i)swagger-ui|redoc|"(openapi|swagger)"\s*:`), "API documentation"},
 	{"/api-docs/swagger.json", CheckExposureDocs, docsRe, "the API description"},
-	{"/swagger/", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui`), "API documentation"},
-	{"/docs", CheckExposureDocs, regexp.MustCompile(`(?i)swagger-ui|redoc|"openapi"\s*:`), "API documentation"},
+	{"/swagger/", CheckExposureDocs, lazyregexp.New(`(?i)swagger-ui`), "API documentation"},
+	{"/docs", CheckExposureDocs, lazyregexp.New(`(?i)swagger-ui|redoc|"openapi"\s*:`), "API documentation"},
 }
 
 // checkExposure asks for well-known internal paths and looks into the
@@ -196,7 +198,7 @@ func (r *run) observeExposure(ex *exchange) {
 
 // fileLinkRe matches a same-origin link to a file: its directory may
 // list everything beside it.
-var fileLinkRe = regexp.MustCompile(`^(/[A-Za-z0-9_.\-/]*/)[A-Za-z0-9_.\-]+\.[A-Za-z0-9]{2,5}$`)
+var fileLinkRe = lazyregexp.New(`^(/[A-Za-z0-9_.\-/]*/)[A-Za-z0-9_.\-]+\.[A-Za-z0-9]{2,5}$`)
 
 // addDirLink remembers a directory the API links files in.
 func (r *run) addDirLink(dir string) {

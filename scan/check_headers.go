@@ -3,12 +3,13 @@ package scan
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
-var versionRe = regexp.MustCompile(`\d+\.\d+|/\d`)
+var versionRe = lazyregexp.New(`\d+\.\d+|/\d`)
 
 // pagePath is a path worth asking for headers and CORS: the first listed
 // GET operation without parameters, else the root.

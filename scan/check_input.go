@@ -10,11 +10,12 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 func randomSuffix() string {
@@ -472,7 +473,7 @@ func (r *run) sqlBoolean(ctx context.Context, o *Operation, fill func(string) st
 	}
 }
 
-var columnRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var columnRe = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // sqlOrderBy confirms injection into ORDER BY: sorting by a CASE whose
 // true branch is id must answer as sorting by id, and the same CASE made

@@ -2,18 +2,19 @@ package scan
 
 import (
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 )
 
 var (
-	jwtRe       = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	secretKV    = regexp.MustCompile(`(?i)("(?:[a-z_]*password[a-z_]*|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|api_?key|[a-z_]*hash|private_?key|card_?number|cvv|ssn)"\s*:\s*)("(?:[^"\\]|\\.)*"|[0-9]+)`)
-	envKV       = regexp.MustCompile(`(?im)^([A-Z0-9_]*(?:SECRET|PASSWORD|TOKEN|KEY|PASS)[A-Z0-9_]*\s*=\s*)(\S+)`)
-	pemRe       = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
-	cardRe      = regexp.MustCompile(`\b(?:\d[ -]?){13,19}\b`)
-	spaceRe     = regexp.MustCompile(`\s+`)
+	jwtRe       = lazyregexp.New(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	secretKV    = lazyregexp.New(`(?i)("(?:[a-z_]*password[a-z_]*|passwd|[a-z_]*secret[a-z_]*|[a-z_]*token|api_?key|[a-z_]*hash|private_?key|card_?number|cvv|ssn)"\s*:\s*)("(?:[^"\\]|\\.)*"|[0-9]+)`)
+	envKV       = lazyregexp.New(`(?im)^([A-Z0-9_]*(?:SECRET|PASSWORD|TOKEN|KEY|PASS)[A-Z0-9_]*\s*=\s*)(\S+)`)
+	pemRe       = lazyregexp.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)
+	cardRe      = lazyregexp.New(`\b(?:\d[ -]?){13,19}\b`)
+	spaceRe     = lazyregexp.New(`\s+`)
 	queryTokens = []string{"access_token", "token", "jwt", "api_key", "apikey", "password", "key"}
 )
 

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/rampart-api/rampart/internal/lazyregexp"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
@@ -77,7 +78,7 @@ func (o *Operation) sampleIDs() []string {
 	return slices.Clone(o.samples)
 }
 
-var paramRe = regexp.MustCompile(`\{[^}/]+\}`)
+var paramRe = lazyregexp.New(`\{[^}/]+\}`)
 
 // fill replaces every path parameter with v, escaped.
 func (o *Operation) fill(v string) string {
@@ -85,9 +86,9 @@ func (o *Operation) fill(v string) string {
 }
 
 var (
-	loginRe  = regexp.MustCompile(`(?i)(^|[/_-])(login|signin|sign-in|authenticate|session|sessions|token|oauth/token)($|[/_-])`)
-	signupRe = regexp.MustCompile(`(?i)(^|[/_-])(signup|sign-up|register|registration)($|[/_-])`)
-	adminRe  = regexp.MustCompile(`(?i)(^|/)(admin|internal|manage|management)(/|$)`)
+	loginRe  = lazyregexp.New(`(?i)(^|[/_-])(login|signin|sign-in|authenticate|session|sessions|token|oauth/token)($|[/_-])`)
+	signupRe = lazyregexp.New(`(?i)(^|[/_-])(signup|sign-up|register|registration)($|[/_-])`)
+	adminRe  = lazyregexp.New(`(?i)(^|/)(admin|internal|manage|management)(/|$)`)
 )
 
 func classify(o *Operation) {
@@ -107,9 +108,9 @@ func classify(o *Operation) {
 }
 
 // usersRe matches a users collection: a POST there creates an account.
-var usersRe = regexp.MustCompile(`(?i)/(users|accounts|customers|members)$`)
+var usersRe = lazyregexp.New(`(?i)/(users|accounts|customers|members)$`)
 
-var meRe = regexp.MustCompile(`(?i)/(me|whoami|profile|self|current[-_]?user|account)$`)
+var meRe = lazyregexp.New(`(?i)/(me|whoami|profile|self|current[-_]?user|account)$`)
 
 // decodeJSON decodes a JSON body, or returns nil.
 func decodeJSON(b []byte) any {
@@ -257,9 +258,9 @@ var (
 		"/api/openapi.json", "/api/swagger.json", "/openapi.yaml", "/swagger/v1/swagger.json", "/api-docs"}
 	// scriptCallRe finds API calls in a single-page app's scripts:
 	// http.get(host + '/api/Users/' + id).
-	scriptCallRe = regexp.MustCompile(`\.(get|post|put|patch|delete)\(\s*(?:[\w.]+\s*\+\s*)?['"` + "`" + `](/[A-Za-z0-9_\-/.]*)['"` + "`" + `](\s*\+)?`)
-	scriptSrcRe  = regexp.MustCompile(`<script[^>]+src="([^"]+)"`)
-	docURLRe     = regexp.MustCompile(`url:\s*["']([^"']+\.(?:json|yaml|yml))["']|"url"\s*:\s*"([^"]+\.(?:json|yaml|yml))"`)
+	scriptCallRe = lazyregexp.New(`\.(get|post|put|patch|delete)\(\s*(?:[\w.]+\s*\+\s*)?['"` + "`" + `](/[A-Za-z0-9_\-/.]*)['"` + "`" + `](\s*\+)?`)
+	scriptSrcRe  = lazyregexp.New(`<script[^>]+src="([^"]+)"`)
+	docURLRe     = lazyregexp.New(`url:\s*["']([^"']+\.(?:json|yaml|yml))["']|"url"\s*:\s*"([^"]+\.(?:json|yaml|yml))"`)
 )
 
 // crawl finds operations by reading a document the API publishes, the

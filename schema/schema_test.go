@@ -131,6 +131,8 @@ func TestSchemaRefusesMistakes(t *testing.T) {
 		{"duration without a unit", "rate_limits: {redis: {timeout: '300'}}\n", "timeout"},
 		{"a list where a number goes", "server: {max_body_bytes: [1]}\n", "max_body_bytes"},
 		{"a map for a secret", "rate_limits: {redis: {password: {env: X}}}\n", "password"},
+		{"a heap floor over 1 TiB", "server: {heap_floor: 1099511627777}\n", "heap_floor"},
+		{"a negative heap floor", "server: {heap_floor: -1}\n", "heap_floor"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := s.Validate(instance(t, []byte(tt.yaml)))

@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"math/big"
+	"sync"
 )
 
 // rocaPrimes are the small primes of the ROCA fingerprint (CVE-2017-15361,
@@ -13,8 +14,10 @@ import (
 var rocaPrimes = []int64{3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
 	79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167}
 
-// rocaGroups[i] marks the residues of the subgroup <65537> modulo rocaPrimes[i].
-var rocaGroups = func() [][]bool {
+// rocaGroups()[i] marks the residues of the subgroup <65537> modulo
+// rocaPrimes[i]. The table is built by the first RSA key checked, not at
+// start: a gateway without RSA keys never needs it.
+var rocaGroups = sync.OnceValue(func() [][]bool {
 	out := make([][]bool, len(rocaPrimes))
 	for i, p := range rocaPrimes {
 		in := make([]bool, p)
@@ -24,15 +27,16 @@ var rocaGroups = func() [][]bool {
 		out[i] = in
 	}
 	return out
-}()
+})
 
 // rocaVulnerable reports whether n carries the ROCA fingerprint.
 func rocaVulnerable(n *big.Int) bool {
 	var m, p big.Int
+	groups := rocaGroups()
 	for i, prime := range rocaPrimes {
 		p.SetInt64(prime)
 		m.Mod(n, &p)
-		if !rocaGroups[i][m.Int64()] {
+		if !groups[i][m.Int64()] {
 			return false
 		}
 	}

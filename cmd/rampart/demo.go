@@ -1,15 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/examples/demo"
-	"github.com/rampart-api/rampart/internal/heapfloor"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -36,18 +37,7 @@ token printed at start (a fresh one each run): /healthz, /readyz and, at
 			if quiet {
 				o.Logs = nil
 			}
-			floor := heapfloor.Start(config.DefaultHeapFloor)
-			defer floor.Stop()
-			d, err := demo.Start(ctx, o)
-			if err != nil {
-				return &exitError{Code: 2, Err: err}
-			}
-			defer d.Close()
-			if err := d.PrintGuide(cmd.OutOrStdout()); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
+			return runDemo(ctx, o, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-listen", "127.0.0.1:9000", "address of the naive API")
@@ -55,4 +45,24 @@ token printed at start (a fresh one each run): /healthz, /readyz and, at
 	cmd.Flags().StringVar(&adminAddr, "admin-listen", "127.0.0.1:8081", `loopback address of the admin listener and its security console ("" for none)`)
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the gateway's logs")
 	return cmd
+}
+
+// runDemo runs the demo until ctx is done, printing the guide to out. Like
+// serve, it applies the configuration's server.heap_floor, which a GOGC
+// in the environment overrides, said once in the server log, and the
+// listening line says which floor is in force.
+func runDemo(ctx context.Context, o demo.Options, out io.Writer) error {
+	d, err := demo.Start(ctx, o)
+	if err != nil {
+		return &exitError{Code: 2, Err: err}
+	}
+	defer d.Close()
+	floor := startHeapFloor(d.HeapFloor, d.Log)
+	defer floor.Stop()
+	d.Log.Info("rampart demo listening", slog.String("gateway", d.GatewayURL), slog.String("api", d.APIURL), heapFloorAttr(floor))
+	if err := d.PrintGuide(out); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -9,6 +12,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rampart-api/rampart/examples/demo"
+	"github.com/rampart-api/rampart/internal/testproc"
 )
 
 func gcPercent() int {
@@ -82,6 +89,104 @@ func TestServeHeapFloorGOGC(t *testing.T) {
 
 	_, serverLog, stop := serveHeapFloor(t, ", heap_floor: 134217728")
 	log := waitLog(t, serverLog, `"heap_floor":"off (GOGC=300)"`)
+	stop()
+	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
+		t.Fatalf("the override is said %d times, want once:\n%s", n, log)
+	}
+	if p := gcPercent(); p != 300 {
+		t.Fatalf("percent %d, want the environment's 300", p)
+	}
+}
+
+// startDemo runs the demo on free loopback ports, with demo.ConfigYAML's
+// server section starting with extra. It returns a function that waits
+// for the demo's log to hold a string and returns the log, failing the
+// test if the demo stops first, and the function that stops the demo and
+// waits for it.
+func startDemo(t *testing.T, extra string) (logged func(string) string, stop func()) {
+	t.Helper()
+	orig := demo.ConfigYAML
+	restore := func() { demo.ConfigYAML = orig }
+	t.Cleanup(restore)
+	if extra != "" {
+		cfg := bytes.Replace(orig, []byte("\nserver:\n"), []byte("\nserver:\n  "+extra+"\n"), 1)
+		if bytes.Equal(cfg, orig) {
+			t.Fatal("no server section in the demo's configuration")
+		}
+		demo.ConfigYAML = cfg
+	}
+	logs := new(testproc.Buffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	o := demo.Options{APIListen: "127.0.0.1:0", GatewayListen: "127.0.0.1:0", Logs: logs}
+	go func() { done <- runDemo(ctx, o, io.Discard) }()
+	var result error
+	stopped := false
+	logged = func(s string) string {
+		t.Helper()
+		// The demo compiles an OpenAPI document and a key set before it
+		// logs; under the race detector on a busy machine that is slow.
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			if out := logs.String(); strings.Contains(out, s) {
+				return out
+			}
+			select {
+			case result = <-done:
+				stopped = true
+				t.Fatalf("the demo stopped (%v) before logging %s:\n%s", result, s, logs.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		t.Fatalf("no %s in:\n%s", s, logs.String())
+		return ""
+	}
+	return logged, func() {
+		t.Helper()
+		cancel()
+		if !stopped {
+			result = <-done
+		}
+		restore()
+		if result != nil {
+			t.Fatal(result)
+		}
+	}
+}
+
+// TestDemoHeapFloor: demo applies its configuration's server.heap_floor,
+// not the default, says which floor is in force, and the stop restores
+// the percent.
+func TestDemoHeapFloor(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+
+	logged, stop := startDemo(t, "heap_floor: 268435456")
+	logged(`"heap_floor":"256 MiB"`)
+	if p := gcPercent(); p <= 100 {
+		t.Fatalf("percent %d with a 256 MiB floor, want it raised", p)
+	}
+	stop()
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d after the stop, want 100 restored", p)
+	}
+
+	logged, stop = startDemo(t, "heap_floor: 0")
+	logged(`"heap_floor":"off"`)
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("percent %d with heap_floor: 0, want 100", p)
+	}
+	stop()
+}
+
+// TestDemoHeapFloorGOGC: as with serve, a GOGC in the environment turns
+// the demo's floor off, said once in its log.
+func TestDemoHeapFloorGOGC(t *testing.T) {
+	t.Setenv("GOGC", "300")
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+
+	logged, stop := startDemo(t, "")
+	log := logged(`"heap_floor":"off (GOGC=300)"`)
 	stop()
 	if n := strings.Count(log, "heap floor off: GOGC is set"); n != 1 {
 		t.Fatalf("the override is said %d times, want once:\n%s", n, log)

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"text/template"
 	"time"
 
@@ -66,6 +68,13 @@ type Demo struct {
 	AdminURL     string
 	ConsoleURL   string
 	ConsoleToken string
+
+	// HeapFloor is server.heap_floor of the demo's configuration. The
+	// package never changes the garbage collector; rampart demo applies
+	// the floor, as rampart serve does.
+	HeapFloor int64
+	// Log is the gateway's server log.
+	Log *slog.Logger
 
 	Gateway   *gateway.Server
 	stopAdmin func() error
@@ -133,10 +142,12 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	cfg.Upstreams["app"] = withURL(cfg.Upstreams["app"], d.APIURL)
 	cfg.Auth.JWT.Issuers[0].JWKSFile = jwksPath
+	d.HeapFloor = cfg.Server.HeapFloorBytes()
 	d.logs, err = gateway.OpenLogs(cfg.Log, o.Logs)
 	if err != nil {
 		return fail(err)
 	}
+	d.Log = d.logs.Server
 	hub := audit.NewHub()
 	d.Gateway, err = gateway.NewServer(cfg, gateway.Options{Log: d.logs.Server, Access: d.logs.Access, Events: d.logs.Events, Hub: hub})
 	if err != nil {
@@ -194,7 +205,10 @@ func (d *Demo) Close() error {
 	return errors.Join(errs...)
 }
 
-var guide = template.Must(template.New("guide").Parse(`Rampart demo
+// guide is parsed on first use, not at start: rampart serve links this
+// package but never prints the guide.
+var guide = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("guide").Parse(`Rampart demo
   naive API (no protection):  {{.APIURL}}
   the same API through Rampart: {{.GatewayURL}}
 {{- if .ConsoleURL}}
@@ -284,6 +298,7 @@ Logins (same tokens as above, through the real login):
 
 Press Ctrl-C to stop.
 `))
+})
 
 // PrintGuide writes the addresses, tokens and curl commands.
-func (d *Demo) PrintGuide(w io.Writer) error { return guide.Execute(w, d) }
+func (d *Demo) PrintGuide(w io.Writer) error { return guide().Execute(w, d) }

@@ -4,13 +4,18 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/rampart-api/rampart/scan"
 )
 
 // The page is one file with inline CSS and no script or external asset,
 // so it can be attached to a CI run and opened anywhere.
-var page = template.Must(template.New("report").Funcs(template.FuncMap{"upper": strings.ToUpper, "code": codeSpans, "cwe": cwe}).Parse(`<!doctype html>
+//
+// It is parsed on first use, not at start: the gateway links this
+// package but never renders a report.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{"upper": strings.ToUpper, "code": codeSpans, "cwe": cwe}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rampart scan: {{.Rep.Target}}</title>
@@ -59,6 +64,7 @@ pre{background:#f1f3f6;padding:8px;border-radius:6px;white-space:pre-wrap;word-b
 {{if .Rep.Notes}}<h2>Notes</h2><ul class="notes">{{range .Rep.Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </main></body></html>
 `))
+})
 
 // codeSpans escapes s and renders `quoted` parts as code.
 func codeSpans(s string) template.HTML {
@@ -79,7 +85,7 @@ func codeSpans(s string) template.HTML {
 }
 
 func writeHTML(w io.Writer, rep *scan.Report, opts Options) error {
-	return page.Execute(w, struct {
+	return page().Execute(w, struct {
 		Rep     *scan.Report
 		Sev     []count
 		OWASP   []count
