@@ -130,16 +130,13 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 		}
 		if info.ClientIP.IsValid() {
 			// An address's text needs no escaping but for an IPv6
-			// zone, which is whatever followed the '%'; a zone that
-			// would goes through slog.
-			b = append(b, `,"client_ip":"`...)
-			n := len(b)
-			b = info.ClientIP.AppendTo(b)
-			for _, c := range b[n:] {
-				if textClass[c] != 1 {
-					ok = false
-				}
+			// zone, which is whatever followed the '%' (the resolvers
+			// strip zones); a line with one goes through slog.
+			if info.ClientIP.Zone() != "" {
+				ok = false
 			}
+			b = append(b, `,"client_ip":"`...)
+			b = info.ClientIP.AppendTo(b)
 			b = append(b, '"')
 		}
 		if s := subject(info); s != "" {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/rampart-api/rampart"
+	"github.com/rampart-api/rampart/requestid"
 )
 
 // Default identity header names.
@@ -35,9 +36,11 @@ var ErrReservedHeader = errors.New("authz: identity header named like one the ga
 // hop-by-hop headers it removes. An identity header of one of these names
 // would be overwritten or dropped, or would overwrite the gateway's own
 // value, so [NewForwarder] refuses them in any case and with '_' for '-'.
+// It is read-only: a program that changes it changes what every later
+// [NewForwarder] refuses.
 var ReservedHeaders = []string{
 	"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded",
-	"X-Request-Id", "Traceparent", "Tracestate", "User-Agent", "Host", "Content-Length",
+	requestid.Header, "Traceparent", "Tracestate", "User-Agent", "Host", "Content-Length",
 	"Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding",
 }
 
@@ -119,7 +122,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 			continue
 		}
 		key := foldName(name)
-		if i := slices.IndexFunc(ReservedHeaders, func(r string) bool { return foldName(r) == key }); i >= 0 {
+		if i := slices.IndexFunc(ReservedHeaders, func(r string) bool { return sameFolded(r, key) }); i >= 0 {
 			what := ReservedHeaders[i]
 			if name != what {
 				what = fmt.Sprintf("%q reads as %s, which", name, what)

@@ -70,14 +70,6 @@ func (r *Regexp) FindAllSubmatch(b []byte, n int) [][][]byte {
 	return r.Regexp().FindAllSubmatch(b, n)
 }
 
-// FindAllStringSubmatch is [regexp.Regexp.FindAllStringSubmatch].
-func (r *Regexp) FindAllStringSubmatch(s string, n int) [][]string {
-	return r.Regexp().FindAllStringSubmatch(s, n)
-}
-
-// FindSubmatch is [regexp.Regexp.FindSubmatch].
-func (r *Regexp) FindSubmatch(b []byte) [][]byte { return r.Regexp().FindSubmatch(b) }
-
 // FindStringSubmatch is [regexp.Regexp.FindStringSubmatch].
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.Regexp().FindStringSubmatch(s) }
 
