@@ -100,14 +100,14 @@ func permitsArray(s *openapi3.Schema) bool {
 	if s.Always != nil {
 		return false
 	}
-	return (!s.Type.IsEmpty() && s.Type.Includes(openapi3.TypeArray)) || hasItems(s)
+	return s.Type.Includes(openapi3.TypeArray) || hasItems(s)
 }
 
 func permitsObject(s *openapi3.Schema) bool {
 	if s.Always != nil {
 		return false
 	}
-	return (!s.Type.IsEmpty() && s.Type.Includes(openapi3.TypeObject)) || !freeForm(s)
+	return s.Type.Includes(openapi3.TypeObject) || !freeForm(s)
 }
 
 func isIndex(s string) bool {

@@ -209,15 +209,9 @@ func appendFoldString(dst []byte, name string) []byte {
 
 // appendFold appends name with every rune replaced by [foldRune]'s.
 func appendFold(dst, name []byte) []byte {
-	for len(name) > 0 {
-		if c := name[0]; c < utf8.RuneSelf {
-			dst = append(dst, byte(foldRune(rune(c))))
-			name = name[1:]
-			continue
-		}
-		r, n := utf8.DecodeRune(name)
+	// Ranging over the conversion does not copy name.
+	for _, r := range string(name) {
 		dst = utf8.AppendRune(dst, foldRune(r))
-		name = name[n:]
 	}
 	return dst
 }

@@ -55,41 +55,19 @@ type walker struct {
 	path     []string
 }
 
-// sendable reports whether property k of schema, which [property]
-// allowed with the schemas in set, may leave in a response: none of them
-// nor any declaration of k that the search for it reads is writeOnly (a
-// branch may declare k writeOnly where the schema itself declares it
-// plain, and kin-openapi's response validation refuses it then).
-func sendable(schema *openapi3.Schema, k string, set *schemaSet) bool {
+// sendable reports whether a property, which [property] allowed with
+// the schemas in set, may leave in a response: none of them is writeOnly.
+// The set holds every declaration of the name the search reads, through
+// every branch, so one branch declaring it writeOnly where the schema
+// itself declares it plain is enough (kin-openapi's response validation
+// refuses it then).
+func sendable(set *schemaSet) bool {
 	for i := range set.len() {
 		if s := set.at(i); s != nil && s.WriteOnly {
 			return false
 		}
 	}
-	var seen visits
-	return !writeOnlyIn(schema, k, 0, &seen)
-}
-
-// writeOnlyIn reads properties keywords only: the patterns k matches
-// are in the set [sendable] was given.
-func writeOnlyIn(s *openapi3.Schema, k string, depth int, seen *visits) bool {
-	if s == nil || depth > 32 {
-		return false
-	}
-	if _, ok := seen.enter(s, depth); !ok {
-		return false
-	}
-	if ref := s.Properties[k]; ref != nil && ref.Value != nil && ref.Value.WriteOnly {
-		return true
-	}
-	for _, group := range [...][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
-		for _, ref := range group {
-			if ref != nil && writeOnlyIn(ref.Value, k, depth+1, seen) {
-				return true
-			}
-		}
-	}
-	return false
+	return true
 }
 
 func (w *walker) walk(schema *openapi3.Schema, value any) {
@@ -115,7 +93,7 @@ func (w *walker) walk(schema *openapi3.Schema, value any) {
 		for k, child := range v {
 			l := lookup{names: w.names, lenient: w.lenient}
 			set, ok := l.run(schema, k)
-			ok = ok && (!w.response || sendable(schema, k, &set))
+			ok = ok && (!w.response || sendable(&set))
 			w.path = append(w.path, k)
 			if !ok {
 				w.found(joinPointer(w.path), false)
@@ -183,7 +161,7 @@ func admitsScalar(s *openapi3.Schema, v any) bool {
 	if s.Type.IsEmpty() {
 		return true
 	}
-	if v == nil && (s.Nullable || s.Type.Includes(openapi3.TypeNull)) {
+	if v == nil && (s.Nullable || s.Type.IncludesNull()) {
 		return true
 	}
 	for _, t := range *s.Type {

@@ -121,7 +121,7 @@ func (c compiler) of(s *openapi3.Schema) *shape {
 	sh.folded = make(map[string]bool, len(names))
 	for name := range names {
 		sh.names[name] = c.member(s, name, lookup{names: c.names})
-		sh.folded[string(appendFold(nil, []byte(name)))] = true
+		sh.folded[string(appendFoldString(nil, name))] = true
 	}
 	// property's answer for a name no reachable properties keyword
 	// holds depends on the name only through the patterns it matches.
@@ -142,7 +142,7 @@ func (c compiler) member(s *openapi3.Schema, name string, l lookup) member {
 		return member{allowed: true}
 	}
 	set, ok := l.run(s, name)
-	ok = ok && sendable(s, name, &set)
+	ok = ok && sendable(&set)
 	ps, single := set.only()
 	if !single {
 		return member{allowed: ok, unsure: true}
