@@ -102,7 +102,7 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 	bp := lineBuffers.Get().(*[]byte)
 	defer lineBuffers.Put(bp)
 	b := append((*bp)[:0], `{"time":"`...)
-	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = appendTime(b, t)
 	b = append(b, `","level":"INFO","msg":"request","method":"`...)
 	ok := true
 	b, ok = appendPlain(b, r.Method, ok)
@@ -111,7 +111,7 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 	b = append(b, `","status":`...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, `,"duration_ms":`...)
-	b = appendJSONFloat(b, durationMS(d))
+	b = appendDurationMS(b, d)
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, bytes, 10)
 	if info != nil {
@@ -218,6 +218,31 @@ func appendJSONFloat(b []byte, f float64) []byte {
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// appendDurationMS appends durationMS(d) as [appendJSONFloat] does,
+// without formatting a float. Below 10^15 microseconds the quotient
+// float64(µs)/1000 is the double nearest the decimal µs/1000, which has
+// at most 15 significant digits, so the shortest text that reads back as
+// that double is the decimal itself: whole milliseconds, then up to three
+// decimals without trailing zeros.
+func appendDurationMS(b []byte, d time.Duration) []byte {
+	us := d.Microseconds()
+	if us < 0 || us >= 1e15 {
+		return appendJSONFloat(b, durationMS(d))
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
+}
 
 func subject(info *rampart.Info) string {
 	if info.Principal == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -172,5 +173,96 @@ func TestTextClass(t *testing.T) {
 		if textClass[c] != want {
 			t.Errorf("textClass[%#x] = %d, want %d", c, textClass[c], want)
 		}
+	}
+}
+
+// TestDurationMSWritesTheFloat holds the integer formatting of a duration
+// to the float formatting the slog line uses: every microsecond up to two
+// seconds, both sides of each power of ten, the bound, and durations the
+// float path keeps (negative, past the bound).
+func TestDurationMSWritesTheFloat(t *testing.T) {
+	check := func(d time.Duration) {
+		t.Helper()
+		got, want := appendDurationMS(nil, d), appendJSONFloat(nil, durationMS(d))
+		if string(got) != string(want) {
+			t.Fatalf("%v (%d µs): %s, want %s", d, d.Microseconds(), got, want)
+		}
+	}
+	for us := int64(0); us <= 2_000_000; us++ {
+		check(time.Duration(us) * time.Microsecond)
+	}
+	for p := int64(10); p <= 1e17; p *= 10 {
+		for _, us := range []int64{p - 1, p, p + 1, p + 7, p*3 - 11} {
+			check(time.Duration(us) * time.Microsecond)
+		}
+	}
+	for _, d := range []time.Duration{-1, -999, -1000, -1500 * time.Microsecond, -time.Hour, 999, 1001, math.MaxInt64, math.MinInt64,
+		time.Duration(1e15-1) * time.Microsecond, time.Duration(1e15) * time.Microsecond} {
+		check(d)
+	}
+}
+
+func FuzzDurationMS(f *testing.F) {
+	f.Add(int64(1234567))
+	f.Add(int64(-1))
+	f.Fuzz(func(t *testing.T, ns int64) {
+		d := time.Duration(ns)
+		if got, want := appendDurationMS(nil, d), appendJSONFloat(nil, durationMS(d)); string(got) != string(want) {
+			t.Fatalf("%d ns: %s, want %s", ns, got, want)
+		}
+	})
+}
+
+// TestAppendTimeFormatsAsRFC3339Nano holds the cached second to
+// time.RFC3339Nano across locations, offsets that change (daylight saving
+// in both directions, a historic offset with seconds), fractions with
+// and without trailing zeros, and seconds visited out of order.
+func TestAppendTimeFormatsAsRFC3339Nano(t *testing.T) {
+	var locs []*time.Location
+	for _, name := range []string{"UTC", "Local", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/Amsterdam"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatalf("LoadLocation(%s): %v", name, err)
+		}
+		locs = append(locs, loc)
+	}
+	locs = append(locs, time.FixedZone("odd", -(3*3600+25*60+52)), time.FixedZone("east", 5*3600+45*60))
+	check := func(tm time.Time) {
+		t.Helper()
+		if y := tm.Year(); y < 0 || y >= 10000 {
+			return // the slog handler writes these lines
+		}
+		if got, want := appendTime(nil, tm), tm.Round(0).AppendFormat(nil, time.RFC3339Nano); string(got) != string(want) {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+	edges := []time.Time{
+		time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),    // New York springs forward
+		time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC),   // and falls back
+		time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC),   // London, Amsterdam
+		time.Date(2026, 10, 3, 15, 30, 0, 0, time.UTC), // Lord Howe's half hour
+		time.Date(1883, 11, 18, 17, 0, 0, 0, time.UTC), // New York's local mean time
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Now(),
+	}
+	fracs := []int{0, 1, 10, 100_000_000, 120_000_000, 999_999_999, 500_000_000, 123_456_789, 100}
+	for _, loc := range locs {
+		for _, e := range edges {
+			for s := -3; s <= 3; s++ {
+				for _, f := range fracs {
+					check(e.Add(time.Duration(s) * time.Second).Add(time.Duration(f)).In(loc))
+				}
+			}
+			// The same second in another location, then back.
+			check(e.In(loc))
+			check(e.In(time.UTC))
+			check(e.In(loc))
+		}
+	}
+	for i := range 20000 {
+		// Wall clock readings carry a monotonic reading, which the text
+		// leaves out.
+		check(time.Now().In(locs[i%len(locs)]))
 	}
 }
