@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/authz"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
@@ -248,6 +251,77 @@ func TestReservedHeadersCoverWhatTheGatewaySets(t *testing.T) {
 		}
 		if !fwd.IsIdentityHeader(k) && !slices.ContainsFunc(authz.ReservedHeaders, func(h string) bool { return strings.EqualFold(h, k) }) {
 			t.Errorf("the upstream got %s from the gateway, which authz.ReservedHeaders does not list", k)
+		}
+	}
+}
+
+// Upstreams that sat behind oauth2-proxy read the identity from
+// X-Forwarded-User, X-Forwarded-Groups and X-Forwarded-Email, names the
+// proxy removes from client requests as forwarding headers. Renamed to
+// them, the identity headers still reach the upstream, with the verified
+// identity and only it: the client's copies, in any spelling, are gone.
+func TestIdentityHeadersNamedLikeOAuth2Proxy(t *testing.T) {
+	dir := t.TempDir()
+	k, err := devtoken.Keygen("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := filepath.Join(dir, "jwks.json")
+	f, err := os.Create(jwks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.WriteJWKS(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	tok, err := devtoken.Mint(devtoken.MintConfig{Key: k, Subject: "user-7", Roles: []string{"user", "billing"}, Extra: map[string]any{"email": "ann@example.com"},
+		Audience: []string{"api"}, Issuer: "https://id.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := &recorder{}
+	srv := httptest.NewServer(up)
+	t.Cleanup(srv.Close)
+	cfg, diags := config.Parse([]byte(fmt.Sprintf(`
+upstreams:
+  app: {url: %s}
+auth:
+  identity_headers: {subject: X-Forwarded-User, roles: X-Forwarded-Groups, tenant: X-Forwarded-Email}
+  jwt:
+    issuers:
+      - {issuer: "https://id.example/", audience: [api], algorithms: [ES256], jwks_file: %s, tenant_claim: email}
+routes:
+  - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
+`, srv.URL, jwks)), filepath.Join(dir, "rampart.yaml"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	gw, err := gateway.New(cfg, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+
+	r := httptest.NewRequest("GET", "/api/notes/1", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	for _, k := range []string{"X-Forwarded-User", "x_forwarded_user", "X-FORWARDED-GROUPS", "X-Forwarded-Email", "X-Rampart-Subject"} {
+		r.Header[k] = []string{"admin"}
+	}
+	w := httptest.NewRecorder()
+	gw.ServeHTTP(w, r)
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	got := up.last().Header
+	for k, vs := range got {
+		if slices.Contains(vs, "admin") {
+			t.Errorf("upstream got the client's %s", k)
+		}
+	}
+	for k, want := range map[string]string{"X-Forwarded-User": "user-7", "X-Forwarded-Groups": "user,billing", "X-Forwarded-Email": "ann@example.com"} {
+		if vs := got.Values(k); len(vs) != 1 || vs[0] != want {
+			t.Errorf("upstream %s = %q, want [%q]", k, vs, want)
 		}
 	}
 }
