@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-api/rampart"
 	"github.com/rampart-api/rampart/auth/claims"
+	bearerhdr "github.com/rampart-api/rampart/internal/bearer"
 )
 
 // Authenticator verifies JWT bearer tokens from the configured issuers. It
@@ -74,14 +75,21 @@ func (a *Authenticator) Close() error {
 // refuses every token. The returned Principal's Roles, Scopes and Claims are
 // shared with the cache and must not be modified.
 func (a *Authenticator) Authenticate(r *http.Request) (*rampart.Principal, error) {
-	tok, err := a.extract(r)
+	tok, b64, err := a.extract(r)
 	if err != nil {
 		return nil, err
 	}
-	return a.verify(r.Context(), tok)
+	return a.verify(r.Context(), tok, b64)
 }
 
-func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Principal, error) {
+// verify returns the principal of tok, from the cache when tok is a
+// token verified before. With b64 set, tok came with the Bearer scheme
+// and must be an RFC 6750 b64token: a token the cache knows was one when
+// it was verified, so only the others are scanned, before the parser
+// reads them. (A high-S twin found under its low-S form's entry is the
+// verified token's header and payload and a signature lowSForm decoded
+// as strict base64url, so it is a b64token too.)
+func (a *Authenticator) verify(ctx context.Context, tok string, b64 bool) (*rampart.Principal, error) {
 	now := a.now()
 	// A token and its high-S twin share the key of the low-S form when
 	// an issuer accepts high S; the entry says whether it may serve a twin.
@@ -109,6 +117,9 @@ func (a *Authenticator) verify(ctx context.Context, tok string) (*rampart.Princi
 			p := *e.principal
 			return &p, nil
 		}
+	}
+	if b64 && !bearerhdr.IsB64Token(tok) {
+		return nil, invalid(ErrMalformed)
 	}
 	p, until, iss, k, err := a.verifyUncached(ctx, tok)
 	if err != nil {

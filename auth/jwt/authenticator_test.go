@@ -179,10 +179,12 @@ func TestExtract(t *testing.T) {
 		query   string
 		want    error
 		wantTok string
+		wantB64 bool // the token's characters are still to be checked
 	}{
-		{name: "bearer", headers: []string{"Bearer a.b.c"}, wantTok: "a.b.c"},
-		{name: "lower-case scheme", headers: []string{"bearer a.b.c"}, wantTok: "a.b.c"},
-		{name: "upper-case scheme, two spaces", headers: []string{"BEARER  a.b.c"}, wantTok: "a.b.c"},
+		{name: "bearer", headers: []string{"Bearer a.b.c"}, wantTok: "a.b.c", wantB64: true},
+		{name: "lower-case scheme", headers: []string{"bearer a.b.c"}, wantTok: "a.b.c", wantB64: true},
+		{name: "upper-case scheme, two spaces", headers: []string{"BEARER  a.b.c"}, wantTok: "a.b.c", wantB64: true},
+		{name: "characters outside b64token, checked by verify", headers: []string{"Bearer a!b<c"}, wantTok: "a!b<c", wantB64: true},
 		{name: "no credentials", want: rampart.ErrNoCredentials},
 		{name: "basic is someone else's", headers: []string{"Basic YWxpY2U6cw=="}, want: rampart.ErrNoCredentials},
 		{name: "bearerx is another scheme", headers: []string{"Bearerx a.b.c"}, want: rampart.ErrNoCredentials},
@@ -191,7 +193,7 @@ func TestExtract(t *testing.T) {
 		{name: "two authorization headers", headers: []string{"Bearer a.b.c", "Bearer d.e.f"}, want: ErrMalformed},
 		{name: "query string never read", query: "?access_token=a.b.c", want: rampart.ErrNoCredentials},
 		{name: "cookie", cookie: "a.b.c", wantTok: "a.b.c"},
-		{name: "header wins over cookie", headers: []string{"Bearer a.b.c"}, cookie: "d.e.f", wantTok: "a.b.c"},
+		{name: "header wins over cookie", headers: []string{"Bearer a.b.c"}, cookie: "d.e.f", wantTok: "a.b.c", wantB64: true},
 		{name: "oversized", headers: []string{"Bearer " + strings.Repeat("a", 65)}, want: ErrTooLarge},
 	}
 	for _, tt := range tests {
@@ -203,15 +205,15 @@ func TestExtract(t *testing.T) {
 			if tt.cookie != "" {
 				r.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
 			}
-			tok, err := (&Authenticator{header: "Authorization", cookie: "session", maxBytes: 64}).extract(r)
+			tok, b64, err := (&Authenticator{header: "Authorization", cookie: "session", maxBytes: 64}).extract(r)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("err = %v, want %v", err, tt.want)
 				}
 				return
 			}
-			if err != nil || tok != tt.wantTok {
-				t.Fatalf("extract = %q, %v; want %q", tok, err, tt.wantTok)
+			if err != nil || tok != tt.wantTok || b64 != tt.wantB64 {
+				t.Fatalf("extract = %q, %v, %v; want %q, %v", tok, b64, err, tt.wantTok, tt.wantB64)
 			}
 		})
 	}
@@ -249,15 +251,15 @@ func TestExtractRawToken(t *testing.T) {
 			if tt.cookie != "" {
 				r.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
 			}
-			tok, err := a.extract(r)
+			tok, b64, err := a.extract(r)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("err = %v, want %v", err, tt.want)
 				}
 				return
 			}
-			if err != nil || tok != tt.wantTok {
-				t.Fatalf("extract = %q, %v; want %q", tok, err, tt.wantTok)
+			if err != nil || tok != tt.wantTok || b64 {
+				t.Fatalf("extract = %q, %v, %v; want %q, false", tok, b64, err, tt.wantTok)
 			}
 		})
 	}
@@ -270,9 +272,9 @@ func FuzzExtract(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header["Authorization"] = []string{h}
-		tok, err := (&Authenticator{header: "Authorization", maxBytes: 64}).extract(r)
+		tok, b64, err := (&Authenticator{header: "Authorization", maxBytes: 64}).extract(r)
 		if err != nil {
-			if tok != "" {
+			if tok != "" || b64 {
 				t.Fatal("token returned with an error")
 			}
 			if !errors.Is(err, rampart.ErrNoCredentials) && !errors.Is(err, rampart.ErrInvalidCredentials) {
@@ -280,8 +282,8 @@ func FuzzExtract(f *testing.F) {
 			}
 			return
 		}
-		if tok == "" || len(tok) > 64 || !strings.HasSuffix(h, tok) || !strings.EqualFold(h[:6], "bearer") {
-			t.Fatalf("extract(%q) = %q", h, tok)
+		if tok == "" || len(tok) > 64 || !strings.HasSuffix(h, tok) || !strings.EqualFold(h[:6], "bearer") || !b64 {
+			t.Fatalf("extract(%q) = %q, %v", h, tok, b64)
 		}
 	})
 }
@@ -374,7 +376,10 @@ func FuzzExtractRaw(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header["X-Access-Token"] = []string{h}
-		tok, err := a.extract(r)
+		tok, b64, err := a.extract(r)
+		if b64 {
+			t.Fatalf("extract(%q): a raw token's characters are any", h)
+		}
 		if err != nil {
 			if tok != "" || !errors.Is(err, rampart.ErrNoCredentials) && !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("extract(%q) = %q, %v", h, tok, err)

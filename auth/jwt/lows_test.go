@@ -233,3 +233,53 @@ func FuzzLowSForm(f *testing.F) {
 		}
 	})
 }
+
+// A Bearer token's characters are checked only when the token is not in
+// the cache. Whether the token it was made from is cached or not, a token
+// with a character outside RFC 6750's b64token is malformed: one that Go's
+// base64 decoder skips ('\n', '\r') inside the signature of a high-S
+// twin, which must not find the low-S form's entry, and ones no decoder
+// takes, anywhere.
+func TestBearerCharactersCheckedUnlessCached(t *testing.T) {
+	k := mustECKey(t)
+	for _, tt := range []struct {
+		name     string
+		accept   bool
+		cacheOff bool
+	}{
+		{"cache on", false, false},
+		{"cache on, high S accepted", true, false},
+		{"cache off", false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := highSAuthenticator(t, k, tt.accept, tt.cacheOff)
+			low, high := twins(t, k, testIssuer, "alice")
+			sig := strings.LastIndexByte(high, '.') + 5
+			bad := map[string]string{
+				"newline in the twin's signature":         high[:sig] + "\n" + high[sig:],
+				"carriage return in the twin's signature": high[:sig] + "\r" + high[sig:],
+				"newline in the token's signature":        low[:sig] + "\n" + low[sig:],
+				"'!' in the payload":                      strings.Replace(low, ".", ".!", 1),
+				"space inside":                            strings.Replace(low, ".", ". ", 1),
+				"'%' at the end":                          low + "%",
+			}
+			for round := range 2 {
+				if _, err := a.Authenticate(bearer(low)); err != nil {
+					t.Fatalf("round %d: the token itself: %v", round, err)
+				}
+				for name, tok := range bad {
+					r := bearer("")
+					r.Header["Authorization"] = []string{"Bearer " + tok}
+					if p, err := a.Authenticate(r); !errors.Is(err, ErrMalformed) {
+						t.Errorf("round %d, %s: %v, %v; want ErrMalformed", round, name, p, err)
+					}
+				}
+			}
+			if tt.accept {
+				if _, err := a.Authenticate(bearer(high)); err != nil {
+					t.Fatalf("the twin itself: %v", err)
+				}
+			}
+		})
+	}
+}

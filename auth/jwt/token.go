@@ -16,13 +16,18 @@ import (
 // logs and Referer headers).
 //
 // It trusts nothing in the request. Two token headers, or a Bearer scheme
-// without a token or with one that is not an RFC 6750 b64token (which no
-// compact JWS is), are refused rather than guessed at; with the Bearer
+// without a token, are refused rather than guessed at; with the Bearer
 // scheme, another scheme (Basic, an API key) is not this authenticator's
 // business and yields rampart.ErrNoCredentials so that the next one may
 // try. With Scheme none, any value is taken for a token: the header is
 // this authenticator's alone.
-func (a *Authenticator) extract(r *http.Request) (string, error) {
+//
+// A Bearer token must be an RFC 6750 b64token (which every compact JWS
+// is); b64 reports that its characters are still to be checked.
+// [Authenticator.verify] checks them unless the token is one it verified
+// before, which was a b64token then: every request with a token would
+// otherwise scan it whole to learn what the cache already says.
+func (a *Authenticator) extract(r *http.Request) (tok string, b64 bool, err error) {
 	switch h := r.Header[a.header]; len(h) {
 	case 0:
 	case 1:
@@ -32,31 +37,31 @@ func (a *Authenticator) extract(r *http.Request) (string, error) {
 			switch {
 			case tok == "":
 			case len(tok) > a.maxBytes:
-				return "", invalid(ErrTooLarge)
+				return "", false, invalid(ErrTooLarge)
 			default:
-				return tok, nil
+				return tok, false, nil
 			}
 			break
 		}
-		switch tok, err := bearerhdr.Parse(v, a.maxBytes); err {
+		switch tok, err := bearerhdr.Split(v, a.maxBytes); err {
 		case nil:
-			return tok, nil
+			return tok, true, nil
 		case bearerhdr.ErrTooLong:
-			return "", invalid(ErrTooLarge)
+			return "", false, invalid(ErrTooLarge)
 		case bearerhdr.ErrMalformed:
-			return "", invalid(ErrMalformed)
+			return "", false, invalid(ErrMalformed)
 		}
 		// Another scheme (Basic, an API key, "Bearerx") is not ours.
 	default:
-		return "", invalid(ErrMalformed)
+		return "", false, invalid(ErrMalformed)
 	}
 	if a.cookie != "" {
 		if c, err := r.Cookie(a.cookie); err == nil && c.Value != "" {
 			if len(c.Value) > a.maxBytes {
-				return "", invalid(ErrTooLarge)
+				return "", false, invalid(ErrTooLarge)
 			}
-			return c.Value, nil
+			return c.Value, false, nil
 		}
 	}
-	return "", rampart.ErrNoCredentials
+	return "", false, rampart.ErrNoCredentials
 }

@@ -28,6 +28,22 @@ var (
 // the length is checked before the token's bytes are scanned. It does not
 // allocate and is safe for concurrent use.
 func Parse(v string, maxLen int) (string, error) {
+	tok, err := Split(v, maxLen)
+	if err != nil {
+		return "", err
+	}
+	if !IsB64Token(tok) {
+		return "", ErrMalformed
+	}
+	return tok, nil
+}
+
+// Split is [Parse] without the scan of the token's characters: it returns
+// what follows the scheme and its spaces, at most maxLen bytes, which may
+// not be a b64token. It is for a caller that looks the token up among
+// tokens it verified earlier, which were b64tokens then, and calls
+// [IsB64Token] before anything else reads one it does not know.
+func Split(v string, maxLen int) (string, error) {
 	const scheme = "bearer"
 	if len(v) < len(scheme) || !equalFoldASCII(v[:len(scheme)], scheme) {
 		return "", ErrNotBearer
@@ -43,20 +59,20 @@ func Parse(v string, maxLen int) (string, error) {
 	for rest != "" && rest[0] == ' ' {
 		rest = rest[1:]
 	}
+	if rest == "" {
+		return "", ErrMalformed
+	}
 	if len(rest) > maxLen {
 		return "", ErrTooLong
-	}
-	if !isB64Token(rest) {
-		return "", ErrMalformed
 	}
 	return rest, nil
 }
 
-// isB64Token reports whether s is an RFC 6750 b64token:
+// IsB64Token reports whether s is an RFC 6750 b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 // Every request with a token scans it whole, so the characters before the
 // padding are checked by table, eight at a time, without a branch per byte.
-func isB64Token(s string) bool {
+func IsB64Token(s string) bool {
 	body := strings.TrimRight(s, "=")
 	if body == "" {
 		return false

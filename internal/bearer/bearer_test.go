@@ -70,11 +70,39 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if tok == "" || len(tok) > 64 || !strings.HasSuffix(v, tok) || !isB64Token(tok) {
+		if tok == "" || len(tok) > 64 || !strings.HasSuffix(v, tok) || !IsB64Token(tok) {
 			t.Fatalf("Parse(%q) = %q", v, tok)
 		}
 		if !strings.EqualFold(v[:6], "bearer") || strings.TrimLeft(v[6:], " ") != tok || v[6] != ' ' {
 			t.Fatalf("Parse(%q) = %q: not the value after the scheme", v, tok)
+		}
+	})
+}
+
+// FuzzSplit holds Split to Parse: the same token when Parse takes the
+// value, the same error when Parse refuses it for anything but the
+// token's characters, and, when only the characters are wrong, a token
+// IsB64Token refuses.
+func FuzzSplit(f *testing.F) {
+	for _, tt := range parseCases {
+		f.Add(tt.value)
+	}
+	f.Add("Bearer a\nb")
+	f.Add("bearer   ey!.x")
+	f.Fuzz(func(t *testing.T, v string) {
+		ptok, perr := Parse(v, 64)
+		stok, serr := Split(v, 64)
+		switch {
+		case perr == nil:
+			if serr != nil || stok != ptok {
+				t.Fatalf("Split(%q) = %q, %v; Parse took %q", v, stok, serr, ptok)
+			}
+		case serr == nil:
+			if perr != ErrMalformed || IsB64Token(stok) || stok == "" {
+				t.Fatalf("Split(%q) took %q; Parse refused with %v", v, stok, perr)
+			}
+		case serr != perr:
+			t.Fatalf("Split(%q): %v; Parse: %v", v, serr, perr)
 		}
 	})
 }
@@ -92,8 +120,8 @@ func TestB64TokenTable(t *testing.T) {
 		// padding only at the end.
 		for n := 0; n < 20; n++ {
 			s := strings.Repeat("a", n) + string(b) + strings.Repeat("a", 19-n)
-			if got := isB64Token(s); got != (want || b == '=' && n == 19) {
-				t.Errorf("isB64Token(%q) = %v", s, got)
+			if got := IsB64Token(s); got != (want || b == '=' && n == 19) {
+				t.Errorf("IsB64Token(%q) = %v", s, got)
 			}
 		}
 	}
