@@ -13,8 +13,8 @@ var (
 	// ErrNotBearer is a value in another scheme ("Basic …", "Bearerx …"):
 	// not a bearer token, so another authenticator may try.
 	ErrNotBearer = errors.New("bearer: not the Bearer scheme")
-	// ErrMalformed is the Bearer scheme without a token or with a token
-	// that is not an RFC 6750 b64token.
+	// ErrMalformed is the Bearer scheme without a token or, from
+	// [Parse], with a token that is not an RFC 6750 b64token.
 	ErrMalformed = errors.New("bearer: malformed token")
 	// ErrTooLong is a token longer than the caller's maximum.
 	ErrTooLong = errors.New("bearer: token too long")
@@ -59,11 +59,11 @@ func Split(v string, maxLen int) (string, error) {
 	for rest != "" && rest[0] == ' ' {
 		rest = rest[1:]
 	}
-	if rest == "" {
-		return "", ErrMalformed
-	}
 	if len(rest) > maxLen {
 		return "", ErrTooLong
+	}
+	if rest == "" {
+		return "", ErrMalformed
 	}
 	return rest, nil
 }

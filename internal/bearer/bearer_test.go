@@ -85,13 +85,14 @@ func FuzzParse(f *testing.F) {
 // IsB64Token refuses.
 func FuzzSplit(f *testing.F) {
 	for _, tt := range parseCases {
-		f.Add(tt.value)
+		f.Add(tt.value, 64)
 	}
-	f.Add("Bearer a\nb")
-	f.Add("bearer   ey!.x")
-	f.Fuzz(func(t *testing.T, v string) {
-		ptok, perr := Parse(v, 64)
-		stok, serr := Split(v, 64)
+	f.Add("Bearer a\nb", 64)
+	f.Add("bearer   ey!.x", 3)
+	f.Add("Bearer ", -1)
+	f.Fuzz(func(t *testing.T, v string, max int) {
+		ptok, perr := Parse(v, max)
+		stok, serr := Split(v, max)
 		switch {
 		case perr == nil:
 			if serr != nil || stok != ptok {
