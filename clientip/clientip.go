@@ -81,7 +81,13 @@ func (r *Resolver) Trusted(a netip.Addr) bool {
 // from the request's [rampart.Info] when an earlier step stored it there
 // ([Resolver.Handler] does), and parsed from RemoteAddr otherwise.
 func Peer(req *http.Request) netip.Addr {
-	if info := rampart.InfoFrom(req.Context()); info != nil && info.Peer.IsValid() {
+	return PeerWithInfo(req, rampart.InfoFrom(req.Context()))
+}
+
+// PeerWithInfo is [Peer] for a caller that already holds the request's
+// Info (nil when it has none), so that the context is not searched again.
+func PeerWithInfo(req *http.Request, info *rampart.Info) netip.Addr {
+	if info != nil && info.Peer.IsValid() {
 		return info.Peer
 	}
 	return parsePeer(req.RemoteAddr)
@@ -128,10 +134,17 @@ func From(req *http.Request) netip.Addr {
 //
 // [proxy]: https://pkg.go.dev/github.com/rampart-api/rampart/proxy
 func (r *Resolver) From(req *http.Request) netip.Addr {
-	if info := rampart.InfoFrom(req.Context()); info != nil && info.ClientIP.IsValid() {
+	return r.FromWithInfo(req, rampart.InfoFrom(req.Context()))
+}
+
+// FromWithInfo is [Resolver.From] for a caller that already holds the
+// request's Info (nil when it has none), so that the context is not
+// searched again.
+func (r *Resolver) FromWithInfo(req *http.Request, info *rampart.Info) netip.Addr {
+	if info != nil && info.ClientIP.IsValid() {
 		return info.ClientIP.Unmap().WithZone("")
 	}
-	return r.ClientIP(req)
+	return r.clientIP(req, PeerWithInfo(req, info))
 }
 
 // ClientIP returns the client address of req. It trusts X-Forwarded-For

@@ -220,6 +220,27 @@ func TestResolverFrom(t *testing.T) {
 		if got := tt.res.From(tt.r); got.String() != tt.want {
 			t.Errorf("%s: From = %v, want %s", tt.name, got, tt.want)
 		}
+		// The same with the Info handed over instead of looked up.
+		info := rampart.InfoFrom(tt.r.Context())
+		if got := tt.res.FromWithInfo(tt.r, info); got.String() != tt.want {
+			t.Errorf("%s: FromWithInfo = %v, want %s", tt.name, got, tt.want)
+		}
+		if got, want := clientip.PeerWithInfo(tt.r, info), clientip.Peer(tt.r); got != want {
+			t.Errorf("%s: PeerWithInfo = %v, Peer = %v", tt.name, got, want)
+		}
+	}
+	// The Info handed over is the one read, whatever the context holds.
+	r, info := rampart.WithInfo(forwarded())
+	info.Peer, info.ClientIP = netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	other := &rampart.Info{Peer: netip.MustParseAddr("192.0.2.3"), ClientIP: netip.MustParseAddr("192.0.2.4")}
+	if got := clientip.PeerWithInfo(r, other); got != other.Peer {
+		t.Errorf("PeerWithInfo read %v, not the Info handed over", got)
+	}
+	if got := res.FromWithInfo(r, other); got != other.ClientIP {
+		t.Errorf("FromWithInfo read %v, not the Info handed over", got)
+	}
+	if got := res.FromWithInfo(forwarded(), nil); got.String() != "203.0.113.9" {
+		t.Errorf("FromWithInfo without an Info = %v, want the resolved 203.0.113.9", got)
 	}
 	if got := clientip.From(forwarded()); got.String() != "10.1.2.3" {
 		t.Errorf("package From trusted a forwarding header: %v", got)

@@ -221,7 +221,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.target)
 	in, out := pr.In, pr.Out
 	info := rampart.InfoFrom(in.Context())
-	peer := clientip.Peer(in)
+	peer := clientip.PeerWithInfo(in, info)
 	trusted := peer.IsValid() && p.cfg.Proxies.Trusted(peer)
 
 	proto, host := "http", in.Host
@@ -241,7 +241,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// X-Real-IP and Forwarded carry the one client address the gateway
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
-	client := p.cfg.Proxies.From(in)
+	client := p.cfg.Proxies.FromWithInfo(in, info)
 
 	// The peer's and the client's text and the Forwarded element are
 	// written into one buffer and become one string, held by the
