@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,20 +41,17 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	dir := t.TempDir()
 	c := &Cluster{}
 	for range n {
-		port, bus := testproc.FreePort(t), testproc.FreePort(t)
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		cmd := exec.Command(server,
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(bus),
-			"--cluster-config-file", filepath.Join(dir, "nodes-"+strconv.Itoa(port)+".conf"),
-			"--cluster-node-timeout", "5000", "--dir", dir,
-			"--save", "", "--appendonly", "no")
-		startOwned(t, cmd)
+		cmd, ports := startServer(t, 2, func(ports []int) *exec.Cmd {
+			port, bus := strconv.Itoa(ports[0]), strconv.Itoa(ports[1])
+			return exec.Command(server,
+				"--port", port, "--bind", "127.0.0.1",
+				"--cluster-enabled", "yes", "--cluster-port", bus,
+				"--cluster-config-file", filepath.Join(dir, "nodes-"+port+".conf"),
+				"--cluster-node-timeout", "5000", "--dir", dir,
+				"--save", "", "--appendonly", "no")
+		}, nil)
 		c.procs = append(c.procs, cmd)
-		c.Addrs = append(c.Addrs, addr)
-	}
-	for _, a := range c.Addrs {
-		waitPing(t, a)
+		c.Addrs = append(c.Addrs, "127.0.0.1:"+strconv.Itoa(ports[0]))
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
@@ -105,28 +101,6 @@ func (c *Cluster) KeysPerNode(t testing.TB) []int64 {
 		counts[i] = n
 	}
 	return counts
-}
-
-// startOwned starts cmd and kills it when the test ends.
-func startOwned(t testing.TB, cmd *exec.Cmd) {
-	t.Helper()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGCONT)
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-}
-
-func waitPing(t testing.TB, addr string) {
-	t.Helper()
-	waitFor(t, "PING on "+addr, func(ctx context.Context) error {
-		cl := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
-		defer cl.Close()
-		return cl.Ping(ctx).Err()
-	})
 }
 
 // waitFor polls cond every 100ms until it returns nil, failing the test

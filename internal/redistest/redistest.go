@@ -93,33 +93,16 @@ type Process struct {
 }
 
 // Start starts redis-server on a free loopback port without persistence,
-// waits up to 5s until it answers, and kills it when the test ends.
-// Without redis-server the test is skipped (failed under CI).
+// waits until it answers, and kills it when the test ends. Without
+// redis-server the test is skipped (failed under CI).
 func Start(t testing.TB) *Process {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	testproc.Require(t, err == nil, "redis-server not found")
-	port := testproc.FreePort(t)
-	p := &Process{Addr: "127.0.0.1:" + strconv.Itoa(port)}
-	p.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGCONT)
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	})
-	c := goredis.NewClient(&goredis.Options{Addr: p.Addr, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not answer within 5s", p.Addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return p
+	cmd, ports := startServer(t, 1, func(ports []int) *exec.Cmd {
+		return exec.Command(bin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	}, nil)
+	return &Process{cmd: cmd, Addr: "127.0.0.1:" + strconv.Itoa(ports[0])}
 }
 
 // URL is the process's database 0 as a redis:// URL.

@@ -42,22 +42,21 @@ func StartSentinels(t testing.TB) *Sentinels {
 	testproc.Require(t, err == nil, "redis-sentinel not found (apt-get install redis-sentinel)")
 	dir := t.TempDir()
 	s := &Sentinels{procs: map[string]*exec.Cmd{}}
-	masterPort := testproc.FreePort(t)
+	masterPort := 0
 	for i := range 2 {
-		port := masterPort
-		args := []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
-			"--dbfilename", fmt.Sprintf("dump-%d.rdb", i)}
-		if i == 1 {
-			port = testproc.FreePort(t)
-			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(masterPort))
+		cmd, ports := startServer(t, 1, func(ports []int) *exec.Cmd {
+			args := []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+				"--dbfilename", fmt.Sprintf("dump-%d.rdb", i)}
+			if i == 1 {
+				args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(masterPort))
+			}
+			return exec.Command(server, args...)
+		}, nil)
+		if i == 0 {
+			masterPort = ports[0]
 		}
-		cmd := exec.Command(server, append([]string{"--port", strconv.Itoa(port)}, args...)...)
-		startOwned(t, cmd)
-		s.Servers = append(s.Servers, "127.0.0.1:"+strconv.Itoa(port))
+		s.Servers = append(s.Servers, "127.0.0.1:"+strconv.Itoa(ports[0]))
 		s.procs[s.Servers[i]] = cmd
-	}
-	for _, a := range s.Servers {
-		waitPing(t, a)
 	}
 	waitFor(t, "the replica in sync", func(ctx context.Context) error {
 		cl := goredis.NewClient(&goredis.Options{Addr: s.Servers[1], MaxRetries: -1})
@@ -72,16 +71,17 @@ func StartSentinels(t testing.TB) *Sentinels {
 		return nil
 	})
 	for i := range 3 {
-		port := testproc.FreePort(t)
 		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", i))
-		// A Sentinel rewrites its file, so each has its own.
-		text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %[3]s 2000\nsentinel failover-timeout %[3]s 10000\n",
-			port, dir, SentinelMaster, masterPort)
-		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		startOwned(t, exec.Command(sentinel, conf))
-		s.Addrs = append(s.Addrs, "127.0.0.1:"+strconv.Itoa(port))
+		_, ports := startServer(t, 1, func(ports []int) *exec.Cmd {
+			// A Sentinel rewrites its file, so each has its own.
+			text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %[3]s 2000\nsentinel failover-timeout %[3]s 10000\n",
+				ports[0], dir, SentinelMaster, masterPort)
+			if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return exec.Command(sentinel, conf)
+		}, nil)
+		s.Addrs = append(s.Addrs, "127.0.0.1:"+strconv.Itoa(ports[0]))
 	}
 	for _, a := range s.Addrs {
 		waitFor(t, "Sentinel "+a+" to know the replica and the other Sentinels", func(ctx context.Context) error {

@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"context"
 	"crypto/tls"
 	"os/exec"
 	"strconv"
@@ -20,20 +19,18 @@ func StartTLS(t testing.TB, certFile, keyFile, password string, clientTLS *tls.C
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	testproc.Require(t, err == nil, "redis-server not found")
-	port := testproc.FreePort(t)
-	p := &Process{Addr: "127.0.0.1:" + strconv.Itoa(port)}
-	args := []string{"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-auth-clients", "no",
-		"--save", "", "--appendonly", "no"}
-	if password != "" {
-		args = append(args, "--requirepass", password)
-	}
-	p.cmd = exec.Command(bin, args...)
-	startOwned(t, p.cmd)
-	waitFor(t, "TLS PING on "+p.Addr, func(ctx context.Context) error {
-		c := goredis.NewClient(&goredis.Options{Addr: p.Addr, Password: password, TLSConfig: clientTLS.Clone(), MaxRetries: -1})
-		defer c.Close()
-		return c.Ping(ctx).Err()
+	p := &Process{}
+	cmd, ports := startServer(t, 1, func(ports []int) *exec.Cmd {
+		args := []string{"--port", "0", "--tls-port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
+			"--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-auth-clients", "no",
+			"--save", "", "--appendonly", "no"}
+		if password != "" {
+			args = append(args, "--requirepass", password)
+		}
+		return exec.Command(bin, args...)
+	}, func(addr string) *goredis.Client {
+		return goredis.NewClient(&goredis.Options{Addr: addr, Password: password, TLSConfig: clientTLS.Clone(), MaxRetries: -1})
 	})
+	p.cmd, p.Addr = cmd, "127.0.0.1:"+strconv.Itoa(ports[0])
 	return p
 }
