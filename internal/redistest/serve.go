@@ -45,6 +45,9 @@ func startServer(t testing.TB, n int, build func(ports []int) *exec.Cmd, dial fu
 		cmd := build(ports)
 		out := &lockedBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
+		// A child the server forked (an RDB for a replica) may hold the
+		// output open after the server is killed.
+		cmd.WaitDelay = 5 * time.Second
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
