@@ -237,34 +237,23 @@ func TestAllocationsPerRequest(t *testing.T) {
 	coreGW := allocGateway(t, allocCoreYAML)
 	core := handlerAllocs(t, coreGW, noAuth)
 
-	dir := t.TempDir()
-	k, err := devtoken.Keygen("ES256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(filepath.Join(dir, "jwks.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.WriteJWKS(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	k, jwks := es256Key(t)
 	tokens := make([]string, 32)
 	for i := range tokens {
+		var err error
 		if tokens[i], err = devtoken.Mint(devtoken.MintConfig{Key: k, Subject: fmt.Sprint("user-", i), Roles: []string{"user"}, Audience: []string{"api"}, Issuer: "https://id.example/"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	bearer := func(i int) string { return "Bearer " + tokens[i%len(tokens)] }
-	fullGW := allocGateway(t, fmt.Sprintf(allocFullYAML, "", filepath.Join(dir, "jwks.json")))
+	fullGW := allocGateway(t, fmt.Sprintf(allocFullYAML, "", jwks))
 	full := handlerAllocs(t, fullGW, bearer)
 
-	doc := filepath.Join(dir, "openapi.yaml")
+	doc := filepath.Join(t.TempDir(), "openapi.yaml")
 	if err := os.WriteFile(doc, notedoc.Document("3.0.3"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, ", openapi: "+doc, filepath.Join(dir, "jwks.json"))), bearer)
+	openAPI := handlerAllocs(t, allocGateway(t, fmt.Sprintf(allocFullYAML, ", openapi: "+doc, jwks)), bearer)
 
 	t.Logf("allocations per request: bare proxy %.0f, core %.0f, full chain %.0f, with OpenAPI %.0f", bare, core, full, openAPI)
 	// The bare proxy's copy buffers are pooled, as the gateway's are:

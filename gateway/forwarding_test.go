@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -261,20 +260,7 @@ func TestReservedHeadersCoverWhatTheGatewaySets(t *testing.T) {
 // them, the identity headers still reach the upstream, with the verified
 // identity and only it: the client's copies, in any spelling, are gone.
 func TestIdentityHeadersNamedLikeOAuth2Proxy(t *testing.T) {
-	dir := t.TempDir()
-	k, err := devtoken.Keygen("ES256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := filepath.Join(dir, "jwks.json")
-	f, err := os.Create(jwks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.WriteJWKS(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	k, jwks := es256Key(t)
 	tok, err := devtoken.Mint(devtoken.MintConfig{Key: k, Subject: "user-7", Roles: []string{"user", "billing"}, Extra: map[string]any{"email": "ann@example.com"},
 		Audience: []string{"api"}, Issuer: "https://id.example/"})
 	if err != nil {
@@ -293,7 +279,7 @@ auth:
       - {issuer: "https://id.example/", audience: [api], algorithms: [ES256], jwks_file: %s, tenant_claim: email}
 routes:
   - {path: "/api/notes/{id}", methods: [GET], upstream: app, auth: jwt, roles: [user]}
-`, srv.URL, jwks)), filepath.Join(dir, "rampart.yaml"))
+`, srv.URL, jwks)), filepath.Join(t.TempDir(), "rampart.yaml"))
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,16 +137,7 @@ func BenchmarkPipelineBareProxy(b *testing.B) {
 // use of each of 1,000 tokens), a role rule, identity forwarding and a
 // memory rate limit by client IP that is never reached: the full chain.
 func BenchmarkPipelineJWT(b *testing.B) {
-	dir := b.TempDir()
-	k, err := devtoken.Keygen("ES256")
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, _ := os.Create(filepath.Join(dir, "jwks.json"))
-	if err := k.WriteJWKS(f); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
+	k, jwks := es256Key(b)
 	tokens := make([]string, 1000)
 	for i := range tokens {
 		tokens[i], _ = devtoken.Mint(devtoken.MintConfig{Key: k, Subject: fmt.Sprint("user-", i), Roles: []string{"user"}, Audience: []string{"bench"}, Issuer: "https://bench.invalid/"})
@@ -163,7 +152,7 @@ cors:
 auth:
   jwt:
     issuers:
-      - {issuer: "https://bench.invalid/", audience: [bench], algorithms: [ES256], jwks_file: `+filepath.Join(dir, "jwks.json")+`}
+      - {issuer: "https://bench.invalid/", audience: [bench], algorithms: [ES256], jwks_file: `+jwks+`}
 rate_limits:
   store: memory
   default: [{key: ip, limit: 1000000, window: 1s}]

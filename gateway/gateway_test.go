@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/rampart-api/rampart/audit"
 	"github.com/rampart-api/rampart/auth/apikey"
+	"github.com/rampart-api/rampart/auth/devtoken"
 	"github.com/rampart-api/rampart/config"
 	"github.com/rampart-api/rampart/gateway"
 	"github.com/rampart-api/rampart/problem"
@@ -571,4 +574,23 @@ func TestInformationalUpstreamResponse(t *testing.T) {
 	if h.Get("X-Internal-Host") != "" {
 		t.Fatalf("informational header leaked: %v", h)
 	}
+}
+
+// es256Key makes an ES256 key pair and writes its JWKS to a file in a
+// temporary folder, for an issuer's jwks_file.
+func es256Key(t testing.TB) (*devtoken.KeyPair, string) {
+	t.Helper()
+	k, err := devtoken.Keygen(devtoken.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := k.WriteJWKS(&b); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return k, path
 }

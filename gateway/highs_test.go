@@ -7,8 +7,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,19 +38,7 @@ func highTwin(t *testing.T, tok string, k *ecdsa.PrivateKey) string {
 // do and nothing from the token, and accepted as the same principal for
 // the issuer with it.
 func TestHighSSignatures(t *testing.T) {
-	k, err := devtoken.Keygen(devtoken.ES256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := filepath.Join(t.TempDir(), "jwks.json")
-	fh, err := os.Create(jwks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.WriteJWKS(fh); err != nil {
-		t.Fatal(err)
-	}
-	fh.Close()
+	k, jwks := es256Key(t)
 	f := newFixture(t, `  - {path: /me, upstream: app, auth: jwt}
 auth:
   jwt:

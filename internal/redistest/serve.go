@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,7 +41,7 @@ func startServer(t testing.TB, n int, build func(ports []int) *exec.Cmd, dial fu
 			ports[i] = testproc.FreePort(t)
 		}
 		cmd := build(ports)
-		out := &lockedBuffer{}
+		out := &testproc.Buffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		// A child the server forked (an RDB for a replica) may hold the
 		// output open after the server is killed.
@@ -115,23 +113,4 @@ func answers(addr string, pid int, exited <-chan struct{}, dial func(addr string
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// lockedBuffer is a server's output, written by the process's copying
-// goroutines and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
