@@ -209,7 +209,7 @@ type sample struct {
 	non2xx   int64
 	seconds  float64
 	p50, p99 time.Duration
-	p999     time.Duration // open-loop samples only
+	p999     time.Duration // Go-generator samples only
 	cpu      time.Duration // server CPU time over the measurement
 }
 
@@ -283,8 +283,9 @@ func parseWrk(out []byte, d time.Duration) (sample, error) {
 	return s, nil
 }
 
-// runGoLoad runs this program's own closed-loop generator (see
-// [runLoad]) in its own pinned process, for machines without wrk.
+// runGoLoad runs this program's own generator (see [runLoad]) in its own
+// pinned process: closed-loop for machines without wrk, open-loop at
+// rate when rate is above zero.
 func (b *procBench) runGoLoad(url string, d time.Duration, rate float64) (sample, error) {
 	self, err := os.Executable()
 	if err != nil {

@@ -24,7 +24,6 @@ const readyTimeout = 60 * time.Second
 type Cluster struct {
 	// Addrs are the masters' host:port.
 	Addrs []string
-	procs []*exec.Cmd
 }
 
 // StartCluster starts n redis-server processes in cluster mode, joins
@@ -41,7 +40,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	dir := t.TempDir()
 	c := &Cluster{}
 	for range n {
-		cmd, ports := startServer(t, 2, func(ports []int) *exec.Cmd {
+		_, ports := startServer(t, 2, func(ports []int) *exec.Cmd {
 			port, bus := strconv.Itoa(ports[0]), strconv.Itoa(ports[1])
 			return exec.Command(server,
 				"--port", port, "--bind", "127.0.0.1",
@@ -50,7 +49,6 @@ func StartCluster(t testing.TB, n int) *Cluster {
 				"--cluster-node-timeout", "5000", "--dir", dir,
 				"--save", "", "--appendonly", "no")
 		}, nil)
-		c.procs = append(c.procs, cmd)
 		c.Addrs = append(c.Addrs, "127.0.0.1:"+strconv.Itoa(ports[0]))
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
@@ -107,17 +105,35 @@ func (c *Cluster) KeysPerNode(t testing.TB) []int64 {
 // after readyTimeout with cond's last error.
 func waitFor(t testing.TB, what string, cond func(ctx context.Context) error) {
 	t.Helper()
+	if err := poll(cond, nil); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// poll calls cond every 100ms until it returns nil, and returns nil; or
+// errExited as soon as exited (nil: never) is closed; or, after
+// readyTimeout, cond's last error.
+func poll(cond func(ctx context.Context) error, exited <-chan struct{}) error {
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := cond(ctx)
 		cancel()
 		if err == nil {
-			return
+			return nil
+		}
+		select {
+		case <-exited:
+			return errExited
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: no success within %v: %v", what, readyTimeout, err)
+			return fmt.Errorf("no success within %v: %w", readyTimeout, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-exited:
+			return errExited
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }

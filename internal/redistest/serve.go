@@ -3,7 +3,6 @@ package redistest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -35,6 +34,9 @@ var errExited = errors.New("the server exited before it answered")
 // A server that does not answer fails the test with its output.
 func startServer(t testing.TB, n int, build func(ports []int) *exec.Cmd, dial func(addr string) *goredis.Client) (*exec.Cmd, []int) {
 	t.Helper()
+	if dial == nil {
+		dial = plainClient
+	}
 	for try := 1; ; try++ {
 		ports := make([]int, n)
 		for i := range ports {
@@ -55,9 +57,6 @@ func startServer(t testing.TB, n int, build func(ports []int) *exec.Cmd, dial fu
 			close(exited)
 		}()
 		addr := "127.0.0.1:" + strconv.Itoa(ports[0])
-		if dial == nil {
-			dial = plainClient
-		}
 		err := answers(addr, cmd.Process.Pid, exited, dial)
 		if err == nil {
 			t.Cleanup(func() {
@@ -88,29 +87,11 @@ func answers(addr string, pid int, exited <-chan struct{}, dial func(addr string
 	cl := dial(addr)
 	defer cl.Close()
 	want := "process_id:" + strconv.Itoa(pid) + "\r\n"
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	return poll(func(ctx context.Context) error {
 		info, err := cl.Info(ctx, "server").Result()
-		cancel()
-		if err == nil {
-			if strings.Contains(info, want) {
-				return nil
-			}
+		if err == nil && !strings.Contains(info, want) {
 			err = errors.New("another server answers on the port")
 		}
-		select {
-		case <-exited:
-			return errExited
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no answer within %v: %w", readyTimeout, err)
-		}
-		select {
-		case <-exited:
-			return errExited
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return err
+	}, exited)
 }
