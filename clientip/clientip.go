@@ -134,17 +134,22 @@ func From(req *http.Request) netip.Addr {
 //
 // [proxy]: https://pkg.go.dev/github.com/rampart-api/rampart/proxy
 func (r *Resolver) From(req *http.Request) netip.Addr {
-	return r.FromWithInfo(req, rampart.InfoFrom(req.Context()))
-}
-
-// FromWithInfo is [Resolver.From] for a caller that already holds the
-// request's Info (nil when it has none), so that the context is not
-// searched again.
-func (r *Resolver) FromWithInfo(req *http.Request, info *rampart.Info) netip.Addr {
+	info := rampart.InfoFrom(req.Context())
 	if info != nil && info.ClientIP.IsValid() {
 		return info.ClientIP.Unmap().WithZone("")
 	}
 	return r.clientIP(req, PeerWithInfo(req, info))
+}
+
+// FromWithInfo is [Resolver.From] for a caller that already holds the
+// request's Info (nil when it has none) and its peer, PeerWithInfo(req,
+// info), so that neither the context is searched nor RemoteAddr parsed
+// again.
+func (r *Resolver) FromWithInfo(req *http.Request, info *rampart.Info, peer netip.Addr) netip.Addr {
+	if info != nil && info.ClientIP.IsValid() {
+		return info.ClientIP.Unmap().WithZone("")
+	}
+	return r.clientIP(req, peer)
 }
 
 // ClientIP returns the client address of req. It trusts X-Forwarded-For

@@ -222,7 +222,7 @@ func TestResolverFrom(t *testing.T) {
 		}
 		// The same with the Info handed over instead of looked up.
 		info := rampart.InfoFrom(tt.r.Context())
-		if got := tt.res.FromWithInfo(tt.r, info); got.String() != tt.want {
+		if got := tt.res.FromWithInfo(tt.r, info, clientip.PeerWithInfo(tt.r, info)); got.String() != tt.want {
 			t.Errorf("%s: FromWithInfo = %v, want %s", tt.name, got, tt.want)
 		}
 		if got, want := clientip.PeerWithInfo(tt.r, info), clientip.Peer(tt.r); got != want {
@@ -236,11 +236,11 @@ func TestResolverFrom(t *testing.T) {
 	if got := clientip.PeerWithInfo(r, other); got != other.Peer {
 		t.Errorf("PeerWithInfo read %v, not the Info handed over", got)
 	}
-	if got := res.FromWithInfo(r, other); got != other.ClientIP {
+	if got := res.FromWithInfo(r, other, other.Peer); got != other.ClientIP {
 		t.Errorf("FromWithInfo read %v, not the Info handed over", got)
 	}
-	if got := res.FromWithInfo(forwarded(), nil); got.String() != "203.0.113.9" {
-		t.Errorf("FromWithInfo without an Info = %v, want the resolved 203.0.113.9", got)
+	if r := forwarded(); res.FromWithInfo(r, nil, clientip.Peer(r)).String() != "203.0.113.9" {
+		t.Error("FromWithInfo without an Info did not resolve 203.0.113.9")
 	}
 	if got := clientip.From(forwarded()); got.String() != "10.1.2.3" {
 		t.Errorf("package From trusted a forwarding header: %v", got)

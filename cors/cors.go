@@ -90,8 +90,8 @@ type Policy struct {
 	// exposed is the Access-Control-Expose-Headers value, or nil.
 	exposed     []string
 	credentials bool
-	// exact are the allowed origins without a wildcard that are
-	// lower-case ASCII, as rs/cors compares them: an Origin equal to one
+	// exact are the allowed origins without a wildcard that are ASCII,
+	// lower-cased as rs/cors compares them: an Origin equal to one
 	// of them is allowed without asking rs/cors, which would look the
 	// header up again and lower-case a copy of it.
 	exact []string
@@ -124,7 +124,7 @@ func New(cfg Config) (*Policy, error) {
 	}
 	for _, o := range origins {
 		p.anyOrigin = p.anyOrigin || o == "*"
-		if !strings.Contains(o, "*") && lowerASCII(o) {
+		if !strings.Contains(o, "*") && isASCII(o) {
 			p.exact = append(p.exact, o)
 		}
 	}
@@ -335,11 +335,11 @@ func (c *Policy) originAllowed(r *http.Request, origin string) bool {
 	return c.c.OriginAllowed(r)
 }
 
-// lowerASCII reports whether s is ASCII without upper-case letters: the
-// strings strings.ToLower returns unchanged, byte for byte.
-func lowerASCII(s string) bool {
+// isASCII reports whether s is ASCII. The origins are lower-cased
+// already; lower-cased ASCII is what rs/cors compares an Origin with.
+func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+		if s[i] >= 0x80 {
 			return false
 		}
 	}

@@ -241,7 +241,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	// X-Real-IP and Forwarded carry the one client address the gateway
 	// resolved, for upstreams that read those rather than walking
 	// X-Forwarded-For.
-	client := p.cfg.Proxies.FromWithInfo(in, info)
+	client := p.cfg.Proxies.FromWithInfo(in, info, peer)
 
 	// The peer's and the client's text and the Forwarded element are
 	// written into one buffer and become one string, held by the
