@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -104,19 +103,27 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 	b := append((*bp)[:0], `{"time":"`...)
 	b = appendTime(b, t)
 	b = append(b, `","level":"INFO","msg":"request","method":"`...)
-	ok := true
-	b, ok = appendPlain(b, r.Method, ok)
+	b, ok := appendPlain(b, r.Method)
+	if !ok {
+		return false
+	}
 	b = append(b, `","path":"`...)
-	b, ok = appendPlain(b, r.URL.Path, ok)
+	if b, ok = appendPlain(b, r.URL.Path); !ok {
+		return false
+	}
 	b = append(b, `","status":`...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, `,"duration_ms":`...)
-	b = appendDurationMS(b, d)
+	if b, ok = appendDurationMS(b, d); !ok {
+		return false
+	}
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, bytes, 10)
 	if info != nil {
 		b = append(b, `,"request_id":"`...)
-		b, ok = appendPlain(b, info.RequestID, ok)
+		if b, ok = appendPlain(b, info.RequestID); !ok {
+			return false
+		}
 		b = append(b, '"')
 		if info.TraceID != ([16]byte{}) {
 			b = append(b, `,"trace_id":"`...)
@@ -125,7 +132,9 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 		}
 		if info.Route != "" {
 			b = append(b, `,"route":"`...)
-			b, ok = appendPlain(b, info.Route, ok)
+			if b, ok = appendPlain(b, info.Route); !ok {
+				return false
+			}
 			b = append(b, '"')
 		}
 		if info.ClientIP.IsValid() {
@@ -133,7 +142,7 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 			// zone, which is whatever followed the '%' (the resolvers
 			// strip zones); a line with one goes through slog.
 			if info.ClientIP.Zone() != "" {
-				ok = false
+				return false
 			}
 			b = append(b, `,"client_ip":"`...)
 			b = info.ClientIP.AppendTo(b)
@@ -141,7 +150,9 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 		}
 		if s := subject(info); s != "" {
 			b = append(b, `,"subject":"`...)
-			b, ok = appendPlain(b, s, ok)
+			if b, ok = appendPlain(b, s); !ok {
+				return false
+			}
 			b = append(b, '"')
 		}
 	}
@@ -149,9 +160,6 @@ func (a *AccessLog) logFast(t time.Time, r *http.Request, info *rampart.Info, st
 	if cap(b) <= maxPooledLine {
 		*bp = b
 	} // else the pool keeps the smaller buffer it gave: one long path must not pin its line
-	if !ok {
-		return false
-	}
 	_, _ = a.w.Write(b)
 	return true
 }
@@ -178,11 +186,10 @@ const textClass = "" +
 	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // c0–df
 	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // e0–ff
 
-// appendPlain appends s as the inside of a JSON string, and reports
-// whether it and every text before it (ok) were plain, in the sense of
-// [textClass]. A line with a text that is not is written by the slog
-// handler instead, so what was appended then does not matter.
-func appendPlain(b []byte, s string, ok bool) ([]byte, bool) {
+// appendPlain appends s as the inside of a JSON string and reports
+// whether it was plain, in the sense of [textClass]. A line with a text
+// that is not is written by the slog handler instead.
+func appendPlain(b []byte, s string) ([]byte, bool) {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		switch textClass[s[i]] {
@@ -194,46 +201,28 @@ func appendPlain(b []byte, s string, ok bool) ([]byte, bool) {
 			start = i + 1
 		}
 	}
-	return append(b, s[start:]...), ok
-}
-
-// appendJSONFloat appends f as encoding/json writes a float64, which is
-// how log/slog's JSON handler writes one: the shortest decimal that reads
-// back as f, in exponent form below 1e-6 and from 1e21, with the
-// exponent's leading zero dropped.
-func appendJSONFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
+	return append(b, s[start:]...), true
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// appendDurationMS appends durationMS(d) as [appendJSONFloat] does,
-// without formatting a float. Below 10^15 microseconds the quotient
+// appendDurationMS appends durationMS(d) as log/slog's JSON handler
+// writes it (through encoding/json), without formatting a float, and
+// reports whether it did. From 0 to 10^15 microseconds the quotient
 // float64(µs)/1000 is the double nearest the decimal µs/1000, which has
 // at most 15 significant digits, so the shortest text that reads back as
 // that double is the decimal itself: whole milliseconds, then up to three
-// decimals without trailing zeros.
-func appendDurationMS(b []byte, d time.Duration) []byte {
+// decimals without trailing zeros. Other durations (negative, or past 31
+// years) are left to the slog handler.
+func appendDurationMS(b []byte, d time.Duration) ([]byte, bool) {
 	us := d.Microseconds()
 	if us < 0 || us >= 1e15 {
-		return appendJSONFloat(b, durationMS(d))
+		return b, false
 	}
 	b = strconv.AppendInt(b, us/1000, 10)
 	frac := us % 1000
 	if frac == 0 {
-		return b
+		return b, true
 	}
 	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
 	n := 3
@@ -241,7 +230,7 @@ func appendDurationMS(b []byte, d time.Duration) []byte {
 		n--
 	}
 	b = append(b, '.')
-	return append(b, digits[:n]...)
+	return append(b, digits[:n]...), true
 }
 
 func subject(info *rampart.Info) string {
