@@ -100,23 +100,10 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// lineSink keeps a copy of every line written, as BufferedWriter does.
-type lineSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (s *lineSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	s.lines = append(s.lines, string(p))
-	s.mu.Unlock()
-	return len(p), nil
-}
-
 // Lines encoded at once in pooled buffers never carry each other's text,
 // long ones (past what the pool keeps) included.
 func TestJSONAccessLogConcurrentLinesStayApart(t *testing.T) {
-	sink := &lineSink{}
+	sink := newStallingOutput()
 	a := NewJSONAccessLog(sink)
 	const workers, each = 8, 200
 	var wg sync.WaitGroup
@@ -138,11 +125,12 @@ func TestJSONAccessLogConcurrentLinesStayApart(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if len(sink.lines) != workers*each {
-		t.Fatalf("%d lines, want %d", len(sink.lines), workers*each)
+	lines := sink.lines()
+	if len(lines) != workers*each {
+		t.Fatalf("%d lines, want %d", len(lines), workers*each)
 	}
 	seen := map[string]bool{}
-	for _, line := range sink.lines {
+	for _, line := range lines {
 		var rec struct {
 			Path      string `json:"path"`
 			RequestID string `json:"request_id"`
